@@ -1,0 +1,22 @@
+//! The Crux Monte Carlo engine.
+//!
+//! [`compile`] turns a resolved model into a [`program::Program`]: flat
+//! instruction lists whose values are hoisted to the level they need
+//! (constant, per grid point, per sample, per sample and point). [`Engine`]
+//! runs it over blocks of samples in parallel, with random streams keyed by
+//! (seed, block, draw), so a seed gives identical output on any thread count.
+//! The engine knows nothing of files, terminals or HTTP.
+
+pub mod compile;
+pub mod distributions;
+pub mod exec;
+pub mod format;
+pub mod math;
+mod memory;
+pub mod ops;
+pub mod program;
+pub mod quantile;
+pub mod run;
+
+pub use compile::compile;
+pub use run::{Engine, MechanismSummary, NetSamples, PointSummary, RunOptions, RunOutput};

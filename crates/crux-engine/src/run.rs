@@ -1,0 +1,798 @@
+//! The Monte Carlo driver: runs blocks of samples in parallel, keeps every
+//! net value for exact quantiles, and combines per-block partial statistics
+//! in block order, so that a seed gives identical results on any number of
+//! threads.
+
+use crate::compile::{compile, compile_with};
+use crate::distributions::Shape;
+use crate::exec::{
+    BLOCK, Randomness, Workspace, axis_slots, constant_shapes, lane_value, run_point_program, run_sample_program,
+};
+use crate::format::short;
+use crate::ops::Arg;
+use crate::program::{Op, Operand, Origin, Program, SampleStep};
+use crate::quantile::quantiles;
+use crux_lang::{Diagnostic, Diagnostics, hir};
+use rayon::prelude::*;
+
+/// The most samples a single run accepts.
+pub const MAX_SAMPLES: usize = 100_000_000;
+/// Memory for stored net values per pass; larger runs are split over the grid.
+const NET_BUDGET_BYTES: usize = 512 << 20;
+/// The probabilities of the reported quantiles.
+pub const QUANTILE_PROBABILITIES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// A compiled model with everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    model: hir::Model,
+    program: Program,
+    shapes: Vec<Option<Shape>>,
+    /// Axis-level slots for every grid point.
+    axis_table: Vec<Vec<f64>>,
+    wide: bool,
+}
+
+/// What to run.
+#[derive(Clone, Copy)]
+pub struct RunOptions<'a> {
+    pub samples: usize,
+    pub seed: u64,
+    /// Grid indices to evaluate; all of them when `None`.
+    pub points: Option<&'a [usize]>,
+    /// Keep every net value (for analyses); otherwise only summaries.
+    pub keep_net: bool,
+    /// Called with the number of sample-points finished, from any thread.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("samples", &self.samples)
+            .field("seed", &self.seed)
+            .field("points", &self.points)
+            .finish()
+    }
+}
+
+impl RunOptions<'_> {
+    pub fn new(samples: usize, seed: u64) -> Self {
+        RunOptions { samples, seed, points: None, keep_net: false, progress: None }
+    }
+}
+
+/// Summary of net at one grid point.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PointSummary {
+    pub mean: f64,
+    pub sd: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+    /// P(net > 0).
+    pub p_positive: f64,
+}
+
+impl PointSummary {
+    fn set_quantiles(&mut self, values: &[f64]) {
+        [self.p05, self.p25, self.p50, self.p75, self.p95] = [values[0], values[1], values[2], values[3], values[4]];
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MechanismSummary {
+    pub id: String,
+    pub benefit: bool,
+    /// Mean effect at each evaluated point.
+    pub mean: Vec<f64>,
+}
+
+/// Every net value of a run, for analyses that need per-sample results.
+#[derive(Debug, Clone)]
+pub struct NetSamples {
+    pub samples: usize,
+    pub points: usize,
+    data: Vec<f64>,
+}
+
+impl NetSamples {
+    /// Net of sample `sample` at the `point`-th evaluated point.
+    pub fn get(&self, sample: usize, point: usize) -> f64 {
+        let block = sample / BLOCK;
+        self.data[block * self.points * BLOCK + point * BLOCK + sample % BLOCK]
+    }
+
+    /// All samples at one point, as slices in sample order.
+    pub fn column(&self, point: usize) -> Vec<&[f64]> {
+        let blocks = self.samples.div_ceil(BLOCK);
+        (0..blocks)
+            .map(|block| {
+                let start = block * self.points * BLOCK + point * BLOCK;
+                let lanes = BLOCK.min(self.samples - block * BLOCK);
+                &self.data[start..start + lanes]
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Axis values of the evaluated points.
+    pub points: Vec<f64>,
+    pub net: Vec<PointSummary>,
+    pub mechanisms: Vec<MechanismSummary>,
+    pub net_samples: Option<NetSamples>,
+}
+
+/// Partial statistics of one block: per point `[count, mean, m2, positives, mechanism sums...]`.
+struct BlockStats {
+    values: Vec<f64>,
+    /// The first point whose net was not finite in this block.
+    non_finite: Option<usize>,
+    /// Per point and quantile: how many values fell below the bracket.
+    below: Vec<u32>,
+    /// The values inside the brackets, per point and quantile in turn...
+    inside: Vec<f64>,
+    /// ...ending at these offsets.
+    inside_ends: Vec<u32>,
+}
+
+/// Samples in the pilot run that brackets the quantiles.
+const PILOT_BLOCKS: usize = 32;
+
+/// Brackets `(low, high)` around each reported quantile, from a pilot sample:
+/// wide enough (six binomial standard errors) that the exact quantile of the
+/// full run falls inside almost surely; a miss is detected and handled.
+fn quantile_brackets(pilot: &[&[f64]]) -> Vec<(f64, f64)> {
+    let count: usize = pilot.iter().map(|part| part.len()).sum();
+    let mut probabilities = Vec::with_capacity(2 * QUANTILE_PROBABILITIES.len());
+    for p in QUANTILE_PROBABILITIES {
+        let margin = 6.0 * (p * (1.0 - p) / count as f64).sqrt() + 2.0 / count as f64;
+        probabilities.push(p - margin);
+        probabilities.push(p + margin);
+    }
+    let clamped: Vec<f64> = probabilities.iter().map(|p| p.clamp(0.0, 1.0)).collect();
+    let values = quantiles(pilot, &clamped);
+    probabilities
+        .chunks(2)
+        .zip(values.chunks(2))
+        .map(|(p, v)| {
+            let low = if p[0] <= 0.0 { f64::NEG_INFINITY } else { v[0] };
+            let high = if p[1] >= 1.0 { f64::INFINITY } else { v[1] };
+            (low, high)
+        })
+        .collect()
+}
+
+/// Exact quantiles at one point from the bracket counts and values of every
+/// block, or `None` if a wanted order statistic fell outside its bracket.
+fn bracketed_quantiles(stats: &[BlockStats], point: usize, samples: usize, probabilities: &[f64]) -> Option<Vec<f64>> {
+    let mut out = Vec::with_capacity(probabilities.len());
+    for (k, p) in probabilities.iter().enumerate() {
+        let index = point * probabilities.len() + k;
+        let below: usize = stats.iter().map(|block| block.below[index] as usize).sum();
+        let mut inside = Vec::new();
+        for block in stats {
+            let start = if index == 0 { 0 } else { block.inside_ends[index - 1] as usize };
+            inside.extend_from_slice(&block.inside[start..block.inside_ends[index] as usize]);
+        }
+        let position = p * (samples - 1) as f64;
+        let low_rank = position.floor() as usize;
+        let high_rank = (low_rank + 1).min(samples - 1);
+        if low_rank < below || high_rank >= below + inside.len() {
+            return None;
+        }
+        let values = crate::quantile::order_statistics(&[&inside], &[low_rank - below, high_rank - below]);
+        let fraction = position - position.floor();
+        out.push(if fraction == 0.0 { values[0] } else { values[0] + fraction * (values[1] - values[0]) });
+    }
+    Some(out)
+}
+
+impl Engine {
+    pub fn new(model: &hir::Model) -> Result<Engine, Diagnostics> {
+        let program = compile(model)?;
+        let shapes = constant_shapes(&program);
+        let axis_table = program.grid.iter().map(|x| axis_slots(&program, *x)).collect();
+        Ok(Engine { model: model.clone(), program, shapes, axis_table, wide: wide_vectors_available() })
+    }
+
+    pub fn model(&self) -> &hir::Model {
+        &self.model
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The axis grid (one point, 0, without an axis).
+    pub fn grid(&self) -> &[f64] {
+        &self.program.grid
+    }
+
+    fn stride(&self) -> usize {
+        4 + self.program.mechanisms.len()
+    }
+
+    /// Runs the model and summarises net and the mechanisms at each point.
+    pub fn run(&self, options: &RunOptions) -> Result<RunOutput, Diagnostic> {
+        check_samples(options.samples)?;
+        let all: Vec<usize> = (0..self.program.grid.len()).collect();
+        let points = options.points.unwrap_or(&all);
+        if let Some(bad) = points.iter().find(|index| **index >= self.program.grid.len()) {
+            return Err(Diagnostic::error(format!("grid point {bad} is outside the axis")));
+        }
+        let bytes_per_point = options.samples.div_ceil(BLOCK) * BLOCK * 8;
+        let per_pass = if options.keep_net {
+            if bytes_per_point.saturating_mul(points.len()) > 4 * NET_BUDGET_BYTES {
+                return Err(Diagnostic::error(format!(
+                    "keeping {} samples at {} points needs more than {} MiB",
+                    options.samples,
+                    points.len(),
+                    (4 * NET_BUDGET_BYTES) >> 20
+                ))
+                .with_help("use fewer samples"));
+            }
+            points.len().max(1)
+        } else {
+            (NET_BUDGET_BYTES / bytes_per_point).clamp(1, points.len().max(1))
+        };
+        let mut net = Vec::with_capacity(points.len());
+        let mut mechanism_means = vec![Vec::with_capacity(points.len()); self.program.mechanisms.len()];
+        let mut kept = None;
+        for chunk in points.chunks(per_pass) {
+            let (summaries, means, samples) = self.run_points(options, chunk)?;
+            net.extend(summaries);
+            for (all, chunk_means) in mechanism_means.iter_mut().zip(means) {
+                all.extend(chunk_means);
+            }
+            kept = samples;
+        }
+        let mechanisms = self
+            .program
+            .mechanisms
+            .iter()
+            .zip(mechanism_means)
+            .map(|(mechanism, mean)| MechanismSummary { id: mechanism.id.clone(), benefit: mechanism.benefit, mean })
+            .collect();
+        Ok(RunOutput {
+            points: points.iter().map(|index| self.program.grid[*index]).collect(),
+            net,
+            mechanisms,
+            net_samples: kept,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn run_points(
+        &self,
+        options: &RunOptions,
+        points: &[usize],
+    ) -> Result<(Vec<PointSummary>, Vec<Vec<f64>>, Option<NetSamples>), Diagnostic> {
+        let samples = options.samples;
+        let blocks = samples.div_ceil(BLOCK);
+        if options.keep_net || blocks <= PILOT_BLOCKS || std::env::var_os("CRUX_STORE").is_some() {
+            let (stats, data) = self.run_blocks(options, points, blocks, None, true)?;
+            let mut summaries = self.summarise(&stats, points.len());
+            let net_samples = NetSamples { samples, points: points.len(), data: data.unwrap_or_default() };
+            let quantile_rows: Vec<Vec<f64>> = (0..points.len())
+                .into_par_iter()
+                .map(|point| quantiles(&net_samples.column(point), &QUANTILE_PROBABILITIES))
+                .collect();
+            for (summary, row) in summaries.0.iter_mut().zip(quantile_rows) {
+                summary.set_quantiles(&row);
+            }
+            return Ok((summaries.0, summaries.1, options.keep_net.then_some(net_samples)));
+        }
+        // A pilot run over the first blocks brackets each quantile; the full run
+        // then keeps only the values inside the brackets and counts those below.
+        let pilot_options = RunOptions { samples: PILOT_BLOCKS * BLOCK, progress: None, ..*options };
+        let (_, pilot) = self.run_blocks(&pilot_options, points, PILOT_BLOCKS, None, false)?;
+        let pilot = NetSamples { samples: PILOT_BLOCKS * BLOCK, points: points.len(), data: pilot.unwrap_or_default() };
+        let brackets: Vec<(f64, f64)> =
+            (0..points.len()).flat_map(|point| quantile_brackets(&pilot.column(point))).collect();
+        let (stats, _) = self.run_blocks(options, points, blocks, Some(&brackets), true)?;
+        let (mut summaries, means) = self.summarise(&stats, points.len());
+        let rows: Vec<Option<Vec<f64>>> = (0..points.len())
+            .into_par_iter()
+            .map(|point| bracketed_quantiles(&stats, point, samples, &QUANTILE_PROBABILITIES))
+            .collect();
+        for ((summary, row), &point) in summaries.iter_mut().zip(rows).zip(points) {
+            match row {
+                Some(row) => summary.set_quantiles(&row),
+                None => {
+                    // A quantile fell outside its bracket (very unlikely): store this point's values.
+                    let exact = RunOptions { keep_net: true, progress: None, ..*options };
+                    let (fallback, _, _) = self.run_points(&exact, &[point])?;
+                    summary.set_quantiles(&[
+                        fallback[0].p05,
+                        fallback[0].p25,
+                        fallback[0].p50,
+                        fallback[0].p75,
+                        fallback[0].p95,
+                    ]);
+                }
+            }
+        }
+        Ok((summaries, means, None))
+    }
+
+    /// Evaluates blocks `0..blocks` at `points`. Returns per-block statistics
+    /// and, when `brackets` is `None`, every net value (block-major).
+    fn run_blocks(
+        &self,
+        options: &RunOptions,
+        points: &[usize],
+        blocks: usize,
+        brackets: Option<&[(f64, f64)]>,
+        report: bool,
+    ) -> Result<(Vec<BlockStats>, Option<Vec<f64>>), Diagnostic> {
+        let samples = options.samples;
+        let run_block = |workspace: &mut Workspace, block: usize, out: &mut [f64]| {
+            let lanes = BLOCK.min(samples - block * BLOCK);
+            let randomness = Randomness::Seeded { seed: options.seed, block: block as u64 };
+            let stats = self.evaluate_block(workspace, randomness, lanes, points, out, brackets);
+            if let (true, Some(progress)) = (report, options.progress) {
+                progress((lanes * points.len()) as u64);
+            }
+            stats
+        };
+        let (results, data): (Vec<Result<BlockStats, Diagnostic>>, Option<Vec<f64>>) = match brackets {
+            None => {
+                let mut data = crate::memory::large_zeroed(blocks * points.len() * BLOCK);
+                let results = data
+                    .par_chunks_mut(points.len() * BLOCK)
+                    .enumerate()
+                    .map_init(
+                        || Workspace::new(&self.program),
+                        |workspace, (block, out)| run_block(workspace, block, out),
+                    )
+                    .collect();
+                (results, Some(data))
+            }
+            Some(_) => {
+                let results = (0..blocks)
+                    .into_par_iter()
+                    .map_init(
+                        || (Workspace::new(&self.program), vec![0.0; BLOCK]),
+                        |(workspace, scratch), block| run_block(workspace, block, scratch),
+                    )
+                    .collect();
+                (results, None)
+            }
+        };
+        let mut stats = Vec::with_capacity(blocks);
+        for result in results {
+            stats.push(result?);
+        }
+        if let Some((block, point)) =
+            stats.iter().enumerate().find_map(|(block, s)| s.non_finite.map(|point| (block, point)))
+        {
+            return Err(self.diagnose_non_finite(options.seed, block, samples, self.program.grid[points[point]]));
+        }
+        Ok((stats, data))
+    }
+
+    /// Combines per-block statistics, in block order, into summaries (without
+    /// quantiles) and mechanism means.
+    fn summarise(&self, stats: &[BlockStats], points: usize) -> (Vec<PointSummary>, Vec<Vec<f64>>) {
+        let stride = self.stride();
+        let mut summaries = Vec::with_capacity(points);
+        let mut means = vec![Vec::with_capacity(points); self.program.mechanisms.len()];
+        for point in 0..points {
+            let (mut count, mut mean, mut m2, mut positives) = (0.0, 0.0, 0.0, 0.0);
+            let mut sums = vec![0.0; self.program.mechanisms.len()];
+            for block in stats {
+                let row = &block.values[point * stride..(point + 1) * stride];
+                let (n_b, mean_b, m2_b) = (row[0], row[1], row[2]);
+                let total = count + n_b;
+                let delta = mean_b - mean;
+                mean += delta * (n_b / total);
+                m2 += m2_b + delta * delta * (count * n_b / total);
+                count = total;
+                positives += row[3];
+                for (sum, value) in sums.iter_mut().zip(&row[4..]) {
+                    *sum += value;
+                }
+            }
+            let sd = if count > 1.0 { (m2 / (count - 1.0)).sqrt() } else { 0.0 };
+            summaries.push(PointSummary { mean, sd, p_positive: positives / count, ..PointSummary::default() });
+            for (mechanism_means, sum) in means.iter_mut().zip(sums) {
+                mechanism_means.push(sum / count);
+            }
+        }
+        (summaries, means)
+    }
+
+    fn evaluate_block(
+        &self,
+        workspace: &mut Workspace,
+        randomness: Randomness,
+        lanes: usize,
+        points: &[usize],
+        out: &mut [f64],
+        brackets: Option<&[(f64, f64)]>,
+    ) -> Result<BlockStats, Diagnostic> {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            // SAFETY: `wide` is true only when the CPU has AVX2 and FMA.
+            return unsafe { self.evaluate_block_wide(workspace, randomness, lanes, points, out, brackets) };
+        }
+        self.evaluate_block_body(workspace, randomness, lanes, points, out, brackets)
+    }
+
+    /// The same code compiled for AVX2: identical results, wider vectors.
+    /// (Rust never fuses multiplies and adds on its own, so FMA changes nothing.)
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn evaluate_block_wide(
+        &self,
+        workspace: &mut Workspace,
+        randomness: Randomness,
+        lanes: usize,
+        points: &[usize],
+        out: &mut [f64],
+        brackets: Option<&[(f64, f64)]>,
+    ) -> Result<BlockStats, Diagnostic> {
+        self.evaluate_block_body(workspace, randomness, lanes, points, out, brackets)
+    }
+
+    /// Evaluates one block at every point. Net values go to `out` (the block's
+    /// region of the stored values, `points x BLOCK`), or, with `brackets`, to
+    /// `out` as a one-point scratch column that is reduced to bracket counts.
+    #[inline(always)]
+    fn evaluate_block_body(
+        &self,
+        workspace: &mut Workspace,
+        randomness: Randomness,
+        lanes: usize,
+        points: &[usize],
+        out: &mut [f64],
+        brackets: Option<&[(f64, f64)]>,
+    ) -> Result<BlockStats, Diagnostic> {
+        let program = &self.program;
+        run_sample_program(program, &self.shapes, workspace, lanes, randomness)?;
+        let stride = self.stride();
+        let mut stats = BlockStats {
+            values: vec![0.0; points.len() * stride],
+            non_finite: None,
+            below: Vec::new(),
+            inside: Vec::new(),
+            inside_ends: Vec::new(),
+        };
+        for (slot, &point) in points.iter().enumerate() {
+            let axis = &self.axis_table[point];
+            run_point_program(program, workspace, lanes, axis);
+            let net_out = match brackets {
+                Some(_) => &mut out[..lanes],
+                None => &mut out[slot * BLOCK..slot * BLOCK + lanes],
+            };
+            copy_operand(program.net, workspace, axis, net_out);
+            let sum: f64 = pairwise_sum(net_out);
+            let mean = sum / lanes as f64;
+            let (m2, positives) = spread_and_positives(net_out, mean);
+            if !sum.is_finite() && stats.non_finite.is_none() {
+                stats.non_finite = Some(slot);
+            }
+            let row = &mut stats.values[slot * stride..(slot + 1) * stride];
+            row[..4].copy_from_slice(&[lanes as f64, mean, m2, positives as f64]);
+            for (sum, mechanism) in row[4..].iter_mut().zip(&program.mechanisms) {
+                *sum = operand_sum(mechanism.value, workspace, axis, lanes);
+            }
+            if let Some(brackets) = brackets {
+                const K: usize = QUANTILE_PROBABILITIES.len();
+                let point_brackets = &brackets[slot * K..(slot + 1) * K];
+                let mut kept: [Vec<f64>; K] = std::array::from_fn(|k| {
+                    stats.below.push(net_out.iter().map(|value| u32::from(*value < point_brackets[k].0)).sum());
+                    std::mem::take(&mut workspace.bracket_buffers[k])
+                });
+                // Brackets are narrow, so each branch is rarely taken and well predicted.
+                for &value in net_out.iter() {
+                    for (k, &(low, high)) in point_brackets.iter().enumerate() {
+                        if value >= low && value <= high {
+                            kept[k].push(value);
+                        }
+                    }
+                }
+                for (k, values) in kept.iter_mut().enumerate() {
+                    stats.inside.extend_from_slice(values);
+                    stats.inside_ends.push(stats.inside.len() as u32);
+                    values.clear();
+                    workspace.bracket_buffers[k] = std::mem::take(values);
+                }
+            }
+        }
+        Ok(stats)
+    }
+
+    /// The number of independent random draws per sample: the dimension of
+    /// the uniform input space that [`Engine::net_from_uniforms`] takes.
+    pub fn draw_count(&self) -> usize {
+        self.program.draw_count
+    }
+
+    /// For each draw, in order, the param (or derived value, or mechanism)
+    /// whose expression makes it.
+    pub fn draw_owners(&self) -> Vec<&str> {
+        self.program
+            .sample_steps
+            .iter()
+            .filter_map(|step| match step {
+                SampleStep::Draw(draw) => Some(draw.origin.owner.as_str()),
+                SampleStep::Compute(_) => None,
+            })
+            .collect()
+    }
+
+    /// Net at the grid points `points` for rows of given uniforms: row `r`
+    /// takes `uniforms[d][r]` in (0, 1) for its d-th draw, turned into a value
+    /// by that distribution's quantile function. Returns `[point][row]`.
+    /// This makes the model a deterministic function of `draw_count()`
+    /// independent uniforms, as variance-based sensitivity analysis needs.
+    pub fn net_from_uniforms(&self, uniforms: &[Vec<f64>], points: &[usize]) -> Result<Vec<Vec<f64>>, Diagnostic> {
+        if uniforms.len() != self.program.draw_count {
+            return Err(Diagnostic::error(format!(
+                "expected {} columns of uniforms, one per draw, but got {}",
+                self.program.draw_count,
+                uniforms.len()
+            )));
+        }
+        let rows = uniforms.first().map_or(1, Vec::len);
+        if uniforms.iter().any(|column| column.len() != rows) {
+            return Err(Diagnostic::error("the columns of uniforms differ in length"));
+        }
+        if let Some(bad) = points.iter().find(|index| **index >= self.program.grid.len()) {
+            return Err(Diagnostic::error(format!("grid point {bad} is outside the axis")));
+        }
+        let blocks = rows.div_ceil(BLOCK);
+        let results: Vec<Result<Vec<Vec<f64>>, Diagnostic>> = (0..blocks)
+            .into_par_iter()
+            .map_init(
+                || Workspace::new(&self.program),
+                |workspace, block| {
+                    let start = block * BLOCK;
+                    let lanes = BLOCK.min(rows - start);
+                    let columns: Vec<&[f64]> = uniforms.iter().map(|column| &column[start..start + lanes]).collect();
+                    run_sample_program(&self.program, &self.shapes, workspace, lanes, Randomness::Uniforms(&columns))?;
+                    let mut out = Vec::with_capacity(points.len());
+                    for &point in points {
+                        let axis = &self.axis_table[point];
+                        run_point_program(&self.program, workspace, lanes, axis);
+                        let mut net = vec![0.0; lanes];
+                        copy_operand(self.program.net, workspace, axis, &mut net);
+                        out.push(net);
+                    }
+                    Ok(out)
+                },
+            )
+            .collect();
+        let mut by_point = vec![Vec::with_capacity(rows); points.len()];
+        for result in results {
+            for (column, part) in by_point.iter_mut().zip(result?) {
+                column.extend_from_slice(&part);
+            }
+        }
+        if let Some(bad) = by_point.iter().flatten().find(|value| !value.is_finite()) {
+            return Err(Diagnostic::error(format!("the model gives {bad} for some inputs"))
+                .with_help("run `crux run` on the model to find the expression that produces it"));
+        }
+        Ok(by_point)
+    }
+
+    /// Every param's value in every sample, `[param][sample]` (params indexed
+    /// as in the model file), drawn from the same random streams as
+    /// [`Engine::run`] with this seed: sample `i` here is sample `i` there.
+    pub fn param_samples(&self, samples: usize, seed: u64) -> Result<Vec<Vec<f64>>, Diagnostic> {
+        check_samples(samples)?;
+        let blocks = samples.div_ceil(BLOCK);
+        let results: Vec<Result<Vec<Vec<f64>>, Diagnostic>> = (0..blocks)
+            .into_par_iter()
+            .map_init(
+                || Workspace::new(&self.program),
+                |workspace, block| {
+                    let lanes = BLOCK.min(samples - block * BLOCK);
+                    run_sample_program(
+                        &self.program,
+                        &self.shapes,
+                        workspace,
+                        lanes,
+                        Randomness::Seeded { seed, block: block as u64 },
+                    )?;
+                    Ok(self
+                        .program
+                        .params
+                        .iter()
+                        .map(|operand| {
+                            let mut column = vec![0.0; lanes];
+                            copy_operand(*operand, workspace, &[], &mut column);
+                            column
+                        })
+                        .collect())
+                },
+            )
+            .collect();
+        let mut columns = vec![Vec::with_capacity(samples); self.program.params.len()];
+        for result in results {
+            for (column, part) in columns.iter_mut().zip(result?) {
+                column.extend_from_slice(&part);
+            }
+        }
+        Ok(columns)
+    }
+
+    /// Explains a non-finite net: re-runs the block without register sharing
+    /// and follows the non-finite value back to the expression that made it.
+    fn diagnose_non_finite(&self, seed: u64, block: usize, samples: usize, x: f64) -> Diagnostic {
+        let generic = || Diagnostic::error("the model produced a value that is not a finite number");
+        let Ok(program) = compile_with(&self.model, false) else { return generic() };
+        let shapes = constant_shapes(&program);
+        let mut workspace = Workspace::new(&program);
+        let lanes = BLOCK.min(samples - block * BLOCK);
+        if let Err(error) = run_sample_program(
+            &program,
+            &shapes,
+            &mut workspace,
+            lanes,
+            Randomness::Seeded { seed, block: block as u64 },
+        ) {
+            return error;
+        }
+        let axis = axis_slots(&program, x);
+        run_point_program(&program, &mut workspace, lanes, &axis);
+        let Some(lane) = (0..lanes).find(|lane| !lane_value(program.net, &workspace, &axis, *lane).is_finite()) else {
+            return generic();
+        };
+        let Some((origin, inputs, value)) = trace_non_finite(&program, &workspace, &axis, program.net, lane) else {
+            return generic();
+        };
+        let what = if value.is_nan() { "NaN (not a number)".to_string() } else { short(value) };
+        let place = match &self.model.file.axis {
+            Some(axis) => format!(" at {} = {}", axis.name.name, short(x)),
+            None => String::new(),
+        };
+        let inputs: Vec<String> = inputs.iter().map(|v| short(*v)).collect();
+        Diagnostic::error(format!(
+            "`{}` evaluates to {what} in sample {}{place}",
+            origin.owner,
+            block * BLOCK + lane + 1
+        ))
+        .at(origin.span)
+        .with_label(format!("this gives {what}"))
+        .with_help(format!("its inputs there were ({}); check the ranges of the params it uses", inputs.join(", ")))
+    }
+}
+
+fn check_samples(samples: usize) -> Result<(), Diagnostic> {
+    if samples == 0 {
+        return Err(Diagnostic::error("the number of samples must be at least 1"));
+    }
+    if samples > MAX_SAMPLES {
+        return Err(Diagnostic::error(format!("{samples} samples is more than the limit of {MAX_SAMPLES}"))
+            .with_help("10^5 to 10^7 samples give Monte Carlo errors well below the model's own uncertainty"));
+    }
+    Ok(())
+}
+
+/// Whether this CPU can run the AVX2 build of the kernels.
+fn wide_vectors_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[inline(always)]
+fn copy_operand(operand: Operand, workspace: &Workspace, axis: &[f64], out: &mut [f64]) {
+    match crate::exec::argument(operand, &workspace.sample, &workspace.point, axis, out.len()) {
+        Arg::Column(values) => out.copy_from_slice(values),
+        Arg::Scalar(value) => out.fill(value),
+    }
+}
+
+#[inline(always)]
+fn operand_sum(operand: Operand, workspace: &Workspace, axis: &[f64], lanes: usize) -> f64 {
+    match crate::exec::argument(operand, &workspace.sample, &workspace.point, axis, lanes) {
+        Arg::Column(values) => pairwise_sum(values),
+        Arg::Scalar(value) => value * lanes as f64,
+    }
+}
+
+/// The sum of squared deviations from `mean`, and the count of positive
+/// values, with eight running partial sums (vectorisable and deterministic).
+#[inline(always)]
+fn spread_and_positives(values: &[f64], mean: f64) -> (f64, usize) {
+    let mut squares = [0.0; 8];
+    let mut positives = [0u64; 8];
+    let chunks = values.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for lane in 0..8 {
+            let deviation = chunk[lane] - mean;
+            squares[lane] += deviation * deviation;
+            positives[lane] += u64::from(chunk[lane] > 0.0);
+        }
+    }
+    let mut m2 = ((squares[0] + squares[1]) + (squares[2] + squares[3]))
+        + ((squares[4] + squares[5]) + (squares[6] + squares[7]));
+    let mut count: u64 = positives.iter().sum();
+    for value in rest {
+        m2 += (value - mean) * (value - mean);
+        count += u64::from(*value > 0.0);
+    }
+    (m2, count as usize)
+}
+
+/// A sum in a fixed order with eight running partial sums (vectorisable and deterministic).
+#[inline(always)]
+fn pairwise_sum(values: &[f64]) -> f64 {
+    let mut partial = [0.0; 8];
+    let chunks = values.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (sum, value) in partial.iter_mut().zip(chunk) {
+            *sum += value;
+        }
+    }
+    let mut total = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+        + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+    for value in rest {
+        total += value;
+    }
+    total
+}
+
+/// Follows a non-finite value at `lane` back through the instructions that
+/// computed it, to the first one whose (relevant) inputs were all finite.
+fn trace_non_finite(
+    program: &Program,
+    workspace: &Workspace,
+    axis: &[f64],
+    mut operand: Operand,
+    lane: usize,
+) -> Option<(Origin, Vec<f64>, f64)> {
+    loop {
+        let value = lane_value(operand, workspace, axis, lane);
+        let (instr, origin) = match operand {
+            Operand::Const(_) => return None,
+            Operand::Axis(slot) => {
+                let instr = program.axis_steps.iter().find(|instr| instr.dst == slot)?;
+                (instr, &instr.origin)
+            }
+            Operand::Point(register) => {
+                let instr = program.point_steps.iter().find(|instr| instr.dst == register)?;
+                (instr, &instr.origin)
+            }
+            Operand::Sample(register) => {
+                let step = program.sample_steps.iter().find(|step| match step {
+                    SampleStep::Draw(draw) => draw.dst == register,
+                    SampleStep::Compute(instr) => instr.dst == register,
+                })?;
+                match step {
+                    SampleStep::Draw(draw) => {
+                        let inputs =
+                            draw.dist.operands().iter().map(|o| lane_value(*o, workspace, axis, lane)).collect();
+                        return Some((draw.origin.clone(), inputs, value));
+                    }
+                    SampleStep::Compute(instr) => (instr, &instr.origin),
+                }
+            }
+        };
+        let inputs: Vec<f64> = instr.args.iter().map(|o| lane_value(*o, workspace, axis, lane)).collect();
+        let relevant: Vec<usize> = match instr.op {
+            Op::Select => vec![0, if crate::math::truth(inputs[0]) { 1 } else { 2 }],
+            Op::Pick => vec![0, 1 + (inputs[0] as usize).min(inputs.len() - 2)],
+            _ => (0..inputs.len()).collect(),
+        };
+        match relevant.into_iter().find(|index| !inputs[*index].is_finite()) {
+            Some(index) => operand = instr.args[index],
+            None => return Some((origin.clone(), inputs, value)),
+        }
+    }
+}

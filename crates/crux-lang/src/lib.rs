@@ -1,0 +1,26 @@
+//! The Crux model language.
+//!
+//! This crate owns everything about *reading* a model: source files and
+//! spans ([`span`]), diagnostics ([`diagnostic`]), the expression syntax
+//! ([`lexer`], [`parser`], [`ast`], [`print`]), the TOML model format
+//! ([`model`]) and name resolution into a checked, ordered model ([`resolve`],
+//! [`hir`]). It knows nothing of sampling or evaluation: that is the engine's.
+
+pub mod ast;
+pub mod diagnostic;
+pub mod hir;
+pub mod lexer;
+pub mod model;
+pub mod parser;
+pub mod print;
+pub mod resolve;
+pub mod span;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use span::{FileId, SourceFile, Sources, Span};
+
+/// Reads and resolves the model file `file` of `sources`.
+pub fn load(sources: &mut Sources, file: FileId) -> Result<hir::Model, Diagnostics> {
+    let parsed = model::parse_model(sources, file)?;
+    resolve::resolve(parsed)
+}

@@ -1,0 +1,509 @@
+//! Model files: the TOML format, read into declarations with spans.
+//!
+//! A model file has `[model]`, an optional `[axis]`, `[params]`, `[derived]`
+//! and `[mechanisms.<id>]`. Every expression string is parsed here, with spans
+//! that point into the file, so that later stages can report errors at the
+//! exact place. See `docs/model-format.md` for the format.
+
+use crate::ast::{Expr, Ident};
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::parser::parse_expr;
+use crate::span::{FileId, Sources, Span};
+use indexmap::IndexMap;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use toml::Spanned;
+
+/// The largest number of axis points a model may declare.
+pub const MAX_AXIS_POINTS: usize = 10_001;
+
+/// A parsed model file: declarations in file order, expressions parsed.
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    pub file: FileId,
+    pub header: ModelHeader,
+    pub axis: Option<Axis>,
+    pub params: Vec<Declaration>,
+    pub derived: Vec<Declaration>,
+    pub mechanisms: Vec<Mechanism>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ModelHeader {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub unit: String,
+}
+
+/// The capability axis (or any other axis): a grid `from + i * step`.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    pub name: Ident,
+    pub label: String,
+    pub from: f64,
+    pub to: f64,
+    pub step: f64,
+    pub span: Span,
+}
+
+impl Axis {
+    /// Number of grid points, `from` and `to` included.
+    pub fn len(&self) -> usize {
+        ((self.to - self.from) / self.step).round() as usize + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The grid value at index `i`, computed as `from + i * step` (never accumulated).
+    pub fn value(&self, index: usize) -> f64 {
+        self.from + index as f64 * self.step
+    }
+
+    pub fn values(&self) -> Vec<f64> {
+        (0..self.len()).map(|index| self.value(index)).collect()
+    }
+
+    /// Index of the grid point closest to `x`, clamped to the grid.
+    pub fn nearest_index(&self, x: f64) -> usize {
+        let index = ((x - self.from) / self.step).round();
+        index.clamp(0.0, (self.len() - 1) as f64) as usize
+    }
+}
+
+/// A param or a derived value: a name bound to an expression.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    pub name: Ident,
+    pub expr: Expr,
+    /// The expression as written.
+    pub text: String,
+    pub label: Option<String>,
+    /// The crux group this param belongs to.
+    pub crux: Option<Ident>,
+    /// Where the value comes from: ids of sourced facts, or "judgement: why".
+    pub source: Option<String>,
+    /// Free-text explanation.
+    pub note: Option<String>,
+    /// The span of the whole entry.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Benefit,
+    Risk,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Benefit => "benefit",
+            Side::Risk => "risk",
+        }
+    }
+}
+
+/// One mechanism: a benefit or a risk whose effect is an expression.
+#[derive(Debug, Clone)]
+pub struct Mechanism {
+    pub id: Ident,
+    pub side: Side,
+    pub effect: Expr,
+    pub text: String,
+    /// The row's name on the page, such as "More safety research".
+    pub name: Option<String>,
+    /// The page's one-line mechanism, such as "Academics can study real models".
+    pub mechanism: Option<String>,
+    pub note: Option<String>,
+    pub source: Option<String>,
+    pub span: Span,
+}
+
+impl Mechanism {
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id.name)
+    }
+}
+
+impl ModelFile {
+    pub fn param(&self, name: &str) -> Option<&Declaration> {
+        self.params.iter().find(|param| param.name.name == name)
+    }
+
+    /// Replaces the expression of param `name` by `text`, parsed as source `file`.
+    ///
+    /// Unknown names are an error that suggests the closest param.
+    pub fn set_param(
+        &mut self,
+        name: &str,
+        name_span: Span,
+        text: &str,
+        file: FileId,
+        base: usize,
+    ) -> Result<(), Diagnostic> {
+        let Some(index) = self.params.iter().position(|param| param.name.name == name) else {
+            let mut diagnostic = Diagnostic::error(format!("the model has no param `{name}`")).at(name_span);
+            if let Some(help) = did_you_mean(name, self.params.iter().map(|param| param.name.name.as_str())) {
+                diagnostic = diagnostic.with_help(help);
+            } else if self.derived.iter().any(|derived| derived.name.name == name) {
+                diagnostic = diagnostic.with_help(format!("`{name}` is a derived value; only params can be set"));
+            }
+            return Err(diagnostic);
+        };
+        let expr = parse_expr(text, file, base)?;
+        let param = &mut self.params[index];
+        param.expr = expr;
+        param.text = text.to_string();
+        Ok(())
+    }
+}
+
+/// Parses a model file that was added to `sources` as `file`.
+pub fn parse_model(sources: &mut Sources, file: FileId) -> Result<ModelFile, Diagnostics> {
+    let text = sources.get(file).text.clone();
+    let raw: RawModelFile = toml::from_str(&text).map_err(|error| vec![toml_error(error, file)])?;
+    let mut reader = Reader { sources, file, text: &text, diagnostics: Vec::new() };
+    let model = reader.model(raw);
+    if reader.diagnostics.iter().any(Diagnostic::is_error) { Err(reader.diagnostics) } else { Ok(model) }
+}
+
+/// A TOML or schema error from the `toml` crate, placed in the file.
+pub fn toml_error(error: toml::de::Error, file: FileId) -> Diagnostic {
+    let message = error.message().trim().to_string();
+    let mut diagnostic = Diagnostic::error(message.clone());
+    if let Some(range) = error.span() {
+        diagnostic = diagnostic.at(Span::new(file, range.start, range.end.max(range.start + 1)));
+    }
+    if let Some((unknown, expected)) =
+        message.strip_prefix("unknown field `").and_then(|rest| rest.split_once("`, expected "))
+    {
+        let candidates: Vec<&str> = expected
+            .split(", ")
+            .map(|c| c.trim_matches(|ch| ch == '`' || ch == ' ').trim_start_matches("one of `"))
+            .collect();
+        if let Some(help) = did_you_mean(unknown, candidates.iter().copied()) {
+            diagnostic = diagnostic.with_help(help);
+        }
+    }
+    diagnostic
+}
+
+/// Where the text of a TOML string value starts in the file, when the string
+/// has no escapes (so byte offsets in the value are offsets in the file).
+pub fn string_base(file_text: &str, span: std::ops::Range<usize>, value: &str) -> Option<usize> {
+    let raw = file_text.get(span.clone())?;
+    for delimiter in ["\"\"\"", "'''", "\"", "'"] {
+        if raw.len() >= 2 * delimiter.len() && raw.starts_with(delimiter) && raw.ends_with(delimiter) {
+            let mut inner_start = delimiter.len();
+            let inner_end = raw.len() - delimiter.len();
+            if delimiter.len() == 3 {
+                if raw[inner_start..].starts_with("\r\n") {
+                    inner_start += 2;
+                } else if raw[inner_start..].starts_with('\n') {
+                    inner_start += 1;
+                }
+            }
+            return (raw.get(inner_start..inner_end)? == value).then_some(span.start + inner_start);
+        }
+    }
+    None
+}
+
+struct Reader<'a> {
+    sources: &'a mut Sources,
+    file: FileId,
+    text: &'a str,
+    diagnostics: Diagnostics,
+}
+
+impl Reader<'_> {
+    fn span(&self, range: std::ops::Range<usize>) -> Span {
+        Span::new(self.file, range.start, range.end)
+    }
+
+    /// Parses an expression held in a TOML string, mapping spans into the file.
+    fn expr(&mut self, value: &Spanned<String>) -> Option<Expr> {
+        let range = value.span();
+        let result = match string_base(self.text, range.clone(), value.get_ref()) {
+            Some(base) => parse_expr(value.get_ref(), self.file, base),
+            None => {
+                // The string has escapes: parse it as a source of its own, named by its place.
+                let location = self.sources.location(self.span(range));
+                let file = self.sources.add(format!("{location} (string value)"), value.get_ref().as_str());
+                parse_expr(value.get_ref(), file, 0)
+            }
+        };
+        match result {
+            Ok(expr) => Some(expr),
+            Err(diagnostic) => {
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    fn ident(&mut self, key: &Spanned<String>, what: &str) -> Ident {
+        let name = key.get_ref().clone();
+        let span = self.span(key.span());
+        if !is_identifier(&name) {
+            self.diagnostics.push(
+                Diagnostic::error(format!("`{name}` is not a valid {what} name"))
+                    .at(span)
+                    .with_help("names start with a letter or `_` and contain only letters, digits and `_`"),
+            );
+        } else if RESERVED.contains(&name.as_str()) {
+            self.diagnostics
+                .push(Diagnostic::error(format!("`{name}` is a keyword and cannot name a {what}")).at(span));
+        }
+        Ident { name, span }
+    }
+
+    fn model(&mut self, raw: RawModelFile) -> ModelFile {
+        let header = ModelHeader {
+            id: raw.model.id.unwrap_or_default(),
+            title: raw.model.title.unwrap_or_default(),
+            description: raw.model.description.unwrap_or_default(),
+            unit: raw.model.unit.unwrap_or_default(),
+        };
+        let axis = raw.axis.map(|axis| self.axis(axis));
+        let params = self.declarations(raw.params, "param");
+        let derived = self.declarations(raw.derived, "derived value");
+        let mechanisms = raw.mechanisms.into_iter().filter_map(|(key, value)| self.mechanism(key, value)).collect();
+        self.check_unique(&params, &derived, axis.as_ref());
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms }
+    }
+
+    fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
+        let span = self.span(raw.span());
+        let raw = raw.into_inner();
+        let name = self.ident(&raw.name, "axis");
+        let axis = Axis {
+            name,
+            label: raw.label.unwrap_or_default(),
+            from: *raw.from.get_ref(),
+            to: *raw.to.get_ref(),
+            step: *raw.step.get_ref(),
+            span,
+        };
+        let finite = axis.from.is_finite() && axis.to.is_finite() && axis.step.is_finite();
+        if !finite || axis.step <= 0.0 {
+            self.diagnostics.push(
+                Diagnostic::error(format!("axis step must be a positive number, not {}", axis.step))
+                    .at(self.span(raw.step.span())),
+            );
+        } else if axis.to < axis.from {
+            self.diagnostics.push(
+                Diagnostic::error(format!("axis `to` ({}) is below `from` ({})", axis.to, axis.from))
+                    .at(self.span(raw.to.span())),
+            );
+        } else if (axis.to - axis.from) / axis.step + 1.0 > MAX_AXIS_POINTS as f64 {
+            self.diagnostics.push(
+                Diagnostic::error(format!("the axis has more than {MAX_AXIS_POINTS} points"))
+                    .at(self.span(raw.step.span()))
+                    .with_help("use a larger step"),
+            );
+        } else {
+            let steps = (axis.to - axis.from) / axis.step;
+            if (steps - steps.round()).abs() > 1e-6 {
+                self.diagnostics.push(
+                    Diagnostic::error(format!(
+                        "axis `to` ({}) is not `from` ({}) plus a whole number of steps ({})",
+                        axis.to, axis.from, axis.step
+                    ))
+                    .at(self.span(raw.to.span())),
+                );
+            }
+        }
+        axis
+    }
+
+    fn declarations(&mut self, raw: IndexMap<Spanned<String>, Spanned<RawEntry>>, what: &str) -> Vec<Declaration> {
+        let mut out = Vec::new();
+        for (key, value) in raw {
+            let name = self.ident(&key, what);
+            let entry_span = self.span(key.span().start..value.span().end);
+            let value_span = value.span();
+            let entry = value.into_inner();
+            let (expr_text, label, crux, source, note) = match entry {
+                RawEntry::Short(text) => (Spanned::new(value_span, text), None, None, None, None),
+                RawEntry::Table { value, label, crux, source, note } => {
+                    let Some(value) = value else {
+                        self.diagnostics.push(
+                            Diagnostic::error(format!("{what} `{}` has no `value`", name.name))
+                                .at(entry_span)
+                                .with_help("write `{ value = \"5 to 50\", ... }`"),
+                        );
+                        continue;
+                    };
+                    let crux = crux.map(|crux| self.ident(&crux, "crux"));
+                    (value, label, crux, source, note)
+                }
+            };
+            let Some(expr) = self.expr(&expr_text) else { continue };
+            out.push(Declaration {
+                name,
+                expr,
+                text: expr_text.into_inner(),
+                label,
+                crux,
+                source,
+                note,
+                span: entry_span,
+            });
+        }
+        out
+    }
+
+    fn mechanism(&mut self, key: Spanned<String>, value: Spanned<RawMechanism>) -> Option<Mechanism> {
+        let id = self.ident(&key, "mechanism");
+        let span = self.span(key.span().start..value.span().end);
+        let raw = value.into_inner();
+        let side = match raw.side.get_ref().as_str() {
+            "benefit" => Side::Benefit,
+            "risk" => Side::Risk,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(format!("mechanism side must be \"benefit\" or \"risk\", not \"{other}\""))
+                        .at(self.span(raw.side.span())),
+                );
+                return None;
+            }
+        };
+        let effect = self.expr(&raw.effect)?;
+        Some(Mechanism {
+            id,
+            side,
+            effect,
+            text: raw.effect.into_inner(),
+            name: raw.name,
+            mechanism: raw.mechanism,
+            note: raw.note,
+            source: raw.source,
+            span,
+        })
+    }
+
+    fn check_unique(&mut self, params: &[Declaration], derived: &[Declaration], axis: Option<&Axis>) {
+        let mut seen: IndexMap<&str, Span> = IndexMap::new();
+        let axis_names = axis.map(|axis| &axis.name).into_iter();
+        let names = axis_names.chain(params.iter().chain(derived).map(|declaration| &declaration.name));
+        for ident in names {
+            if let Some(first) = seen.get(ident.name.as_str()) {
+                let _ = first;
+                self.diagnostics.push(
+                    Diagnostic::error(format!("`{}` is defined more than once", ident.name))
+                        .at(ident.span)
+                        .with_help("params, derived values and the axis share one namespace"),
+                );
+            } else {
+                seen.insert(&ident.name, ident.span);
+            }
+        }
+    }
+}
+
+/// Names the expression language keeps for itself.
+pub const RESERVED: &[&str] = &["if", "then", "else", "and", "or", "not", "to", "pi", "true", "false", "net"];
+
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModelFile {
+    model: RawHeader,
+    axis: Option<Spanned<RawAxis>>,
+    #[serde(default)]
+    params: IndexMap<Spanned<String>, Spanned<RawEntry>>,
+    #[serde(default)]
+    derived: IndexMap<Spanned<String>, Spanned<RawEntry>>,
+    #[serde(default)]
+    mechanisms: IndexMap<Spanned<String>, Spanned<RawMechanism>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    id: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    unit: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAxis {
+    name: Spanned<String>,
+    label: Option<String>,
+    from: Spanned<f64>,
+    to: Spanned<f64>,
+    step: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMechanism {
+    side: Spanned<String>,
+    effect: Spanned<String>,
+    name: Option<String>,
+    mechanism: Option<String>,
+    note: Option<String>,
+    source: Option<String>,
+}
+
+/// A param entry: `name = "expr"` or `name = { value = "expr", ... }`.
+enum RawEntry {
+    Short(String),
+    Table {
+        value: Option<Spanned<String>>,
+        label: Option<String>,
+        crux: Option<Spanned<String>>,
+        source: Option<String>,
+        note: Option<String>,
+    },
+}
+
+impl<'de> Deserialize<'de> for RawEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntryVisitor;
+        impl<'de> Visitor<'de> for EntryVisitor {
+            type Value = RawEntry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an expression string or a table with `value`")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<RawEntry, E> {
+                Ok(RawEntry::Short(text.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RawEntry, E> {
+                Err(E::custom(format!("write the value as a string: \"{value}\"")))
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<RawEntry, E> {
+                Err(E::custom(format!("write the value as a string: \"{value}\"")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntry, A::Error> {
+                let (mut value, mut label, mut crux, mut source, mut note) = (None, None, None, None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "value" => value = Some(map.next_value()?),
+                        "label" => label = Some(map.next_value()?),
+                        "crux" => crux = Some(map.next_value()?),
+                        "source" => source = Some(map.next_value()?),
+                        "note" => note = Some(map.next_value()?),
+                        other => {
+                            return Err(de::Error::unknown_field(other, &["value", "label", "crux", "source", "note"]));
+                        }
+                    }
+                }
+                Ok(RawEntry::Table { value, label, crux, source, note })
+            }
+        }
+        deserializer.deserialize_any(EntryVisitor)
+    }
+}
