@@ -16,7 +16,8 @@
 //! mechanism keep their owner name and order, so their random streams (keyed
 //! by owner and ordinal) are unchanged.
 
-use crux_engine::{Engine, RunOptions};
+use crate::stats::Summary;
+use crux_engine::{Engine, PointSummary, RunOptions};
 use crux_lang::ast::{self, BinaryOp, UnaryOp};
 use crux_lang::hir::{self, ExprKind};
 use crux_lang::model::{Axis, Declaration, Mechanism, Side};
@@ -62,22 +63,41 @@ impl Probe {
     }
 }
 
-/// Evaluates every probe in every sample: returns `[probe][sample]`.
+/// The probes' values and their summaries.
+#[derive(Debug, Clone)]
+pub struct ProbeResults {
+    /// `[probe][sample]`.
+    pub values: Vec<Vec<f64>>,
+    /// The engine's summary of each probe (mean, quantiles, share positive).
+    pub summaries: Vec<PointSummary>,
+}
+
+impl ProbeResults {
+    /// The mean and 90% interval of probe `probe`.
+    pub fn summary(&self, probe: usize) -> Summary {
+        Summary::from_point(&self.summaries[probe], self.values[probe].len())
+    }
+}
+
+/// Evaluates every probe in every sample.
 pub fn run_probes(
     model: &hir::Model,
     probes: &[Probe],
     samples: usize,
     seed: u64,
-) -> Result<Vec<Vec<f64>>, Diagnostics> {
+) -> Result<ProbeResults, Diagnostics> {
     if probes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(ProbeResults { values: Vec::new(), summaries: Vec::new() });
     }
     let probed = probe_model(model, probes)?;
     let engine = Engine::new(&probed)?;
     let options = RunOptions { keep_net: true, ..RunOptions::new(samples, seed) };
     let output = engine.run(&options).map_err(|diagnostic| vec![diagnostic])?;
     let net = output.net_samples.ok_or_else(|| vec![Diagnostic::error("the probe run kept no samples")])?;
-    Ok((0..probes.len()).map(|probe| net.column(probe).concat()).collect())
+    Ok(ProbeResults {
+        values: (0..probes.len()).map(|probe| net.column(probe).concat()).collect(),
+        summaries: output.net,
+    })
 }
 
 /// The rewritten model whose axis counts the probes.
@@ -386,9 +406,13 @@ effect = "c ^ 2 + normal(0, 0.1)"
         let grid = engine.run(&options).expect("runs").net_samples.expect("kept");
         let x = engine.grid()[3];
         let probes = [Probe::new(Capability::Value(x), Quantity::Net)];
-        let values = run_probes(&model, &probes, 3000, 7).expect("probes");
+        let results = run_probes(&model, &probes, 3000, 7).expect("probes");
         let expected = grid.column(3).concat();
-        assert_eq!(values[0], expected);
+        assert_eq!(results.values[0], expected);
+        let summary = results.summary(0);
+        let direct = Summary::of(&expected).expect("values");
+        assert_eq!((summary.p05, summary.p50, summary.p95), (direct.p05, direct.p50, direct.p95));
+        assert!((summary.mean - direct.mean).abs() < 1e-9 * direct.mean.abs().max(1.0));
     }
 
     #[test]
@@ -405,7 +429,7 @@ effect = "c ^ 2 + normal(0, 0.1)"
             Probe::new(Capability::Expr(at), Quantity::Expr(expr(&mut sources, "slope"))),
             Probe::value(&expr(&mut sources, "not flag")),
         ];
-        let values = run_probes(&model, &probes, 2500, 11).expect("probes");
+        let values = run_probes(&model, &probes, 2500, 11).expect("probes").values;
         let engine = Engine::new(&model).expect("compiles");
         let params = engine.param_samples(2500, 11).expect("params");
         // The params are the run's params: same streams, same order.
@@ -440,8 +464,8 @@ effect = "c ^ 2 + normal(0, 0.1)"
             span,
         };
         let probes = [Probe::new(Capability::Value(1.0), Quantity::Mechanism(0))];
-        let before = run_probes(&model, &probes, 500, 2).expect("probes");
-        let after = run_probes(&shifted, &probes, 500, 2).expect("probes");
+        let before = run_probes(&model, &probes, 500, 2).expect("probes").values;
+        let after = run_probes(&shifted, &probes, 500, 2).expect("probes").values;
         for (b, a) in before[0].iter().zip(&after[0]) {
             assert!((a - b - 10.0).abs() < 1e-9);
         }
