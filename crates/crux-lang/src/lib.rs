@@ -13,6 +13,7 @@ pub mod lexer;
 pub mod model;
 pub mod parser;
 pub mod print;
+pub mod profile;
 pub mod resolve;
 pub mod span;
 
