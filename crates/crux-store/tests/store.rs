@@ -1,7 +1,12 @@
 //! The store: validation before storing, round trips, migrations, export,
 //! and clear errors when the database cannot be written.
 
-use crux_store::{MIGRATIONS, ModelSource, Store, validate};
+use crux_lang::Sources;
+use crux_store::{MIGRATIONS, ModelSource, Store, ValidatedProfile};
+
+fn validate(model: &ModelSource, name: &str, text: &str) -> Result<ValidatedProfile, crux_lang::Diagnostics> {
+    crux_store::validate(&mut Sources::new(), model, name, text)
+}
 
 fn model() -> ModelSource {
     let text = "[model]\nid = \"tiny\"\n\n[params]\nrisk = \"1 to 10\"\nbenefit = \"normal(5, 1)\"\n\n\
@@ -41,10 +46,9 @@ fn invalid_profiles_are_refused_with_the_reason() {
     ];
     for (text, expected) in cases {
         let error = validate(&model(), "bad.toml", text).expect_err(text);
-        let messages: Vec<String> =
-            error.diagnostics.iter().map(|d| format!("{} {}", d.message, d.help.join(" "))).collect();
+        let messages: Vec<String> = error.iter().map(|d| format!("{} {}", d.message, d.help.join(" "))).collect();
         assert!(messages.join("\n").contains(expected), "{text}: {messages:?}");
-        assert!(error.diagnostics.iter().all(|d| d.span.is_some()), "{text}: every reason has a place");
+        assert!(error.iter().all(|d| d.span.is_some()), "{text}: every reason has a place");
     }
 }
 
