@@ -12,7 +12,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
-    let model = load(sources, args.model.as_deref(), &args)?;
+    let model = load(sources, args.model.as_deref(), args)?;
     let has_page = !model.file.page.is_empty();
     let format = args.format.unwrap_or(if has_page { Format::Md } else { Format::Text });
     let wanted = format != Format::Json;
