@@ -28,17 +28,19 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
             counts[(key(value) >> BUCKET_SHIFT) as usize] += 1;
         }
     }
-    // For each rank: its bucket and its rank inside the bucket.
-    let mut wanted: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
-    for &rank in ranks {
-        let rank = rank.min(total - 1);
-        let mut before = 0usize;
-        let mut bucket = 0;
+    // For each rank: its bucket and its rank inside the bucket, in one walk
+    // over the buckets (ranks visited in increasing order).
+    let mut order: Vec<usize> = (0..ranks.len()).collect();
+    order.sort_unstable_by_key(|index| ranks[*index]);
+    let mut wanted: Vec<(usize, usize)> = vec![(0, 0); ranks.len()];
+    let (mut before, mut bucket) = (0usize, 0usize);
+    for index in order {
+        let rank = ranks[index].min(total - 1);
         while before + counts[bucket] as usize <= rank {
             before += counts[bucket] as usize;
             bucket += 1;
         }
-        wanted.push((bucket, rank - before));
+        wanted[index] = (bucket, rank - before);
     }
     let mut slot_of = vec![u8::MAX; BUCKETS];
     let mut buckets: Vec<Vec<f64>> = Vec::new();

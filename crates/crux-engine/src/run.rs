@@ -171,8 +171,9 @@ struct BlockWorkspace {
     registers: Workspace,
     /// Net at one point, when it is not a register of its own.
     net: Vec<f64>,
-    /// The values of one point kept by the brackets.
+    /// The values of one point kept by the brackets, and which they are.
     kept: Vec<f64>,
+    flags: Vec<u64>,
     /// Per mechanism term without a point factor: the block's sum of its coefficient.
     term_sums: Vec<f64>,
 }
@@ -183,6 +184,7 @@ impl BlockWorkspace {
             registers: Workspace::new(program),
             net: vec![0.0; BLOCK],
             kept: vec![0.0; BLOCK],
+            flags: vec![0; BLOCK],
             term_sums: Vec::new(),
         }
     }
@@ -242,48 +244,37 @@ fn quantile_brackets(pilot: &[&[f64]]) -> [Bracket; QUANTILES] {
 }
 
 /// Counts, per bracket, the values below it, and appends the values inside
-/// any bracket to `inside` (with `scratch` as room for one block's values).
-/// Branch-free, so that the comparisons run as vector instructions.
+/// any bracket to `inside`, with `flags` and `scratch` as room for one
+/// block's values. The first pass is branch-free and has only integer
+/// reductions, so that it runs as vector compares; the second packs the kept
+/// values without branches.
 #[inline(always)]
 fn scan_brackets(
     values: &[f64],
     brackets: &[Bracket; QUANTILES],
     below: &mut [u32],
     inside: &mut Vec<f64>,
+    flags: &mut [u64],
     scratch: &mut [f64],
 ) {
-    const LANES: usize = 4;
     let low: [f64; QUANTILES] = std::array::from_fn(|k| brackets[k].0);
     let high: [f64; QUANTILES] = std::array::from_fn(|k| brackets[k].1);
-    let mut counts = [[0u64; LANES]; QUANTILES];
+    let mut under = [0u64; QUANTILES];
+    for (value, flag) in values.iter().zip(flags.iter_mut()) {
+        let mut hit = 0u64;
+        for k in 0..QUANTILES {
+            under[k] += u64::from(*value < low[k]);
+            hit |= u64::from((*value >= low[k]) & (*value <= high[k]));
+        }
+        *flag = hit;
+    }
     let mut kept = 0;
-    let chunks = values.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        let mut flags = [false; LANES];
-        for k in 0..QUANTILES {
-            for lane in 0..LANES {
-                let value = chunk[lane];
-                counts[k][lane] += u64::from(value < low[k]);
-                flags[lane] |= (value >= low[k]) & (value <= high[k]);
-            }
-        }
-        for lane in 0..LANES {
-            scratch[kept] = chunk[lane];
-            kept += usize::from(flags[lane]);
-        }
+    for (value, flag) in values.iter().zip(flags.iter()) {
+        scratch[kept] = *value;
+        kept += *flag as usize;
     }
-    for &value in rest {
-        let mut flag = false;
-        for k in 0..QUANTILES {
-            counts[k][0] += u64::from(value < low[k]);
-            flag |= (value >= low[k]) & (value <= high[k]);
-        }
-        scratch[kept] = value;
-        kept += usize::from(flag);
-    }
-    for (count, lanes) in below.iter_mut().zip(&counts) {
-        *count = lanes.iter().sum::<u64>() as u32;
+    for (count, under) in below.iter_mut().zip(under) {
+        *count = under as u32;
     }
     inside.extend_from_slice(&scratch[..kept]);
 }
@@ -429,13 +420,13 @@ impl Engine {
             (0..points.len()).into_par_iter().map(|point| quantile_brackets(&pilot.column(point))).collect();
         // The pilot's values, counted against the brackets like the others.
         stats.par_iter_mut().enumerate().for_each_init(
-            || vec![0.0; BLOCK],
-            |scratch, (block, block_stats)| {
+            || (vec![0; BLOCK], vec![0.0; BLOCK]),
+            |(flags, scratch), (block, block_stats)| {
                 let start = block * points.len() * BLOCK;
                 for (slot, bracket) in brackets.iter().enumerate() {
                     let column = &pilot.data[start + slot * BLOCK..start + (slot + 1) * BLOCK];
                     let below = &mut block_stats.below[slot * QUANTILES..(slot + 1) * QUANTILES];
-                    scan_brackets(column, bracket, below, &mut block_stats.inside, scratch);
+                    scan_brackets(column, bracket, below, &mut block_stats.inside, flags, scratch);
                     block_stats.inside_ends.push(block_stats.inside.len() as u32);
                 }
             },
@@ -602,7 +593,7 @@ impl Engine {
         mut out: Option<&mut [f64]>,
     ) -> Result<BlockStats, Diagnostic> {
         let program = &self.program;
-        let BlockWorkspace { registers, net: net_scratch, kept, term_sums } = workspace;
+        let BlockWorkspace { registers, net: net_scratch, kept, flags, term_sums } = workspace;
         run_sample_program(program, &self.shapes, registers, lanes, randomness)?;
         let stride = self.stride();
         let bracketed = matches!(keep, Keep::Brackets(_));
@@ -654,7 +645,7 @@ impl Engine {
             }
             if let Keep::Brackets(brackets) = keep {
                 let below = &mut stats.below[slot * QUANTILES..(slot + 1) * QUANTILES];
-                scan_brackets(net, &brackets[slot], below, &mut stats.inside, kept);
+                scan_brackets(net, &brackets[slot], below, &mut stats.inside, flags, kept);
                 stats.inside_ends.push(stats.inside.len() as u32);
             }
         }
