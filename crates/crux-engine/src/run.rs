@@ -263,8 +263,9 @@ fn scan_brackets(
     for (value, flag) in values.iter().zip(flags.iter_mut()) {
         let mut hit = 0u64;
         for k in 0..QUANTILES {
-            under[k] += u64::from(*value < low[k]);
-            hit |= u64::from((*value >= low[k]) & (*value <= high[k]));
+            let is_below = *value < low[k];
+            under[k] += u64::from(is_below);
+            hit |= u64::from(!is_below & (*value <= high[k]));
         }
         *flag = hit;
     }
@@ -281,6 +282,10 @@ fn scan_brackets(
 
 /// Exact quantiles at one point from the bracket counts and values of every
 /// block, or `None` if a wanted order statistic fell outside its bracket.
+///
+/// The kept values of all brackets are selected from together: the rank of
+/// a wanted order statistic among them is its overall rank less the values
+/// below its bracket that were not kept.
 fn bracketed_quantiles(
     stats: &[BlockStats],
     point: usize,
@@ -292,28 +297,29 @@ fn bracketed_quantiles(
         let start = if point == 0 { 0 } else { block.inside_ends[point - 1] as usize };
         inside.extend_from_slice(&block.inside[start..block.inside_ends[point] as usize]);
     }
-    let mut out = [0.0; QUANTILES];
+    let mut positions = [0.0; QUANTILES];
+    let mut ranks = Vec::with_capacity(2 * QUANTILES);
     for (k, p) in QUANTILE_PROBABILITIES.iter().enumerate() {
         let (low, high) = brackets[k];
         let below: usize = stats.iter().map(|block| block.below[point * QUANTILES + k] as usize).sum();
-        let mut candidates: Vec<f64> = inside.iter().copied().filter(|v| *v >= low && *v <= high).collect();
-        let position = p * (samples - 1) as f64;
-        let low_rank = position.floor() as usize;
+        let kept_below = inside.iter().filter(|v| **v < low).count();
+        let kept_through = inside.iter().filter(|v| **v <= high).count();
+        positions[k] = p * (samples - 1) as f64;
+        let low_rank = positions[k].floor() as usize;
         let high_rank = (low_rank + 1).min(samples - 1);
-        if low_rank < below || high_rank >= below + candidates.len() {
+        if low_rank < below || high_rank >= below + (kept_through - kept_below) {
             return None;
         }
-        let (_, low_value, larger) = candidates.select_nth_unstable_by(low_rank - below, f64::total_cmp);
-        let low_value = *low_value;
-        let fraction = position - position.floor();
-        out[k] = if fraction == 0.0 || high_rank == low_rank {
-            low_value
-        } else {
-            let high_value = larger.iter().copied().min_by(f64::total_cmp).expect("the bracket holds the next rank");
-            low_value + fraction * (high_value - low_value)
-        };
+        ranks.push(low_rank - below + kept_below);
+        ranks.push(high_rank - below + kept_below);
     }
-    Some(out)
+    let selected = crate::quantile::select_ranks(&mut inside, &ranks);
+    let value = |rank: usize| selected.iter().find(|(r, _)| *r == rank).expect("every wanted rank is selected").1;
+    Some(std::array::from_fn(|k| {
+        let (low_value, high_value) = (value(ranks[2 * k]), value(ranks[2 * k + 1]));
+        let fraction = positions[k] - positions[k].floor();
+        if fraction == 0.0 { low_value } else { low_value + fraction * (high_value - low_value) }
+    }))
 }
 
 impl Engine {
