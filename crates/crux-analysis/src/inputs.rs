@@ -112,7 +112,8 @@ impl Inputs {
         let groups = if factors.iter().any(|factor| factor.crux.is_some()) {
             let mut groups: Vec<Group> = Vec::new();
             // Groups in the order the model file names them, "other" last.
-            let mut names: Vec<&str> = file.params.iter().filter_map(|param| param.crux.as_ref()).map(|c| c.name.as_str()).collect();
+            let mut names: Vec<&str> =
+                file.params.iter().filter_map(|param| param.crux.as_ref()).map(|c| c.name.as_str()).collect();
             names.push(OTHER_GROUP);
             for name in names {
                 if groups.iter().any(|group| group.name == name) {

@@ -32,7 +32,8 @@ fn directions() -> &'static [[u32; 32]] {
         let mut table = Vec::with_capacity(MAX_DIMENSIONS);
         table.push(std::array::from_fn(|bit| 1u32 << (31 - bit)));
         for line in JOE_KUO.lines().filter(|line| line.starts_with(|c: char| c.is_ascii_digit())) {
-            let numbers: Vec<u32> = line.split_whitespace().map(|word| word.parse().expect("direction numbers")).collect();
+            let numbers: Vec<u32> =
+                line.split_whitespace().map(|word| word.parse().expect("direction numbers")).collect();
             let (degree, inner) = (numbers[1] as usize, numbers[2]);
             table.push(direction_numbers(degree, inner, &numbers[3..3 + degree]));
         }

@@ -157,7 +157,8 @@ pub fn sobol_indices(engine: &Engine, inputs: &Inputs, options: &SobolOptions) -
     }
 
     let estimates = Estimates::new(&outputs);
-    if !(estimates.variance > 0.0) || estimates.variance <= 1e-24 * estimates.mean * estimates.mean {
+    let tiny = 1e-24 * estimates.mean * estimates.mean;
+    if estimates.variance.is_nan() || estimates.variance <= tiny.max(f64::MIN_POSITIVE) {
         return Err(Diagnostic::error("net does not vary at this point, so its variance has no parts to share out")
             .with_help("choose another point of the axis with --at"));
     }

@@ -227,7 +227,8 @@ fn evppi(
                 }
                 Err(_) => {
                     // Each draw's inner stream continues across calls: keyed by draw and first outer point.
-                    let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix(key ^ mix(draw as u64) ^ ((first as u64) << 32)));
+                    let mut rng =
+                        Xoshiro256PlusPlus::seed_from_u64(mix(key ^ mix(draw as u64) ^ ((first as u64) << 32)));
                     (0..rows).map(|_| open_uniform(&mut rng)).collect()
                 }
             })
@@ -241,7 +242,8 @@ fn evppi(
                     return (mean.max(0.0), mean);
                 }
                 let others = (inner - 1) as f64;
-                let valued: f64 = rows.iter().map(|value| if (sum - value) / others > 0.0 { *value } else { 0.0 }).sum();
+                let valued: f64 =
+                    rows.iter().map(|value| if (sum - value) / others > 0.0 { *value } else { 0.0 }).sum();
                 (valued / inner as f64, mean)
             }));
         }

@@ -67,7 +67,9 @@ fn group_indices_match_the_analytic_values_with_a_discrete_param() {
     {
         check(&factor.name, got, first, total, 0.02);
     }
-    for ((group, got), (first, total)) in inputs.groups.iter().zip(&result.groups).zip([(2.0 * third, 1.0), (0.0, third)]) {
+    for ((group, got), (first, total)) in
+        inputs.groups.iter().zip(&result.groups).zip([(2.0 * third, 1.0), (0.0, third)])
+    {
         check(&group.name, got, first, total, 0.02);
     }
 }

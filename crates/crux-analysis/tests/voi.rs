@@ -38,7 +38,11 @@ fn evpi_and_evppi_match_the_closed_forms_for_a_normal_net() {
             value.evppi[2].standard_error
         );
         assert!((value.expected_net - mu).abs() < 0.01, "E[net] {} at mu = {mu}", value.expected_net);
-        assert!((value.evpi.value - evpi).abs() < 0.005 + 0.01 * evpi, "EVPI {} vs {evpi} at mu = {mu}", value.evpi.value);
+        assert!(
+            (value.evpi.value - evpi).abs() < 0.005 + 0.01 * evpi,
+            "EVPI {} vs {evpi} at mu = {mu}",
+            value.evpi.value
+        );
         for (estimate, exact) in value.evppi.iter().zip([signal, noise, 0.0]) {
             let tolerance = 4.0 * estimate.standard_error + 0.01;
             assert!((estimate.value - exact).abs() < tolerance, "EVPPI {estimate:?} vs {exact} at mu = {mu}");

@@ -221,5 +221,4 @@ mod tests {
         }
         assert!((normal_quantile(0.95) - Z95).abs() < 1e-15);
     }
-
 }
