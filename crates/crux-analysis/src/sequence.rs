@@ -181,9 +181,9 @@ mod tests {
         for split in 0..=m {
             let (a, b) = (1usize << split, 1usize << (m - split));
             let mut cells = vec![0; points];
-            for index in 0..points {
-                let i = (columns[0][index] * a as f64) as usize;
-                let j = (columns[1][index] * b as f64) as usize;
+            for (x, y) in columns[0].iter().zip(&columns[1]) {
+                let i = (x * a as f64) as usize;
+                let j = (y * b as f64) as usize;
                 cells[i * b + j] += 1;
             }
             assert!(cells.iter().all(|count| *count == 1), "boxes {a} x {b}");

@@ -1,5 +1,8 @@
 //! Sobol indices against analytic values.
 
+// The tests print each estimate beside its analytic value (shown with --nocapture).
+#![allow(clippy::print_stdout)]
+
 mod common;
 
 use crux_analysis::inputs::Inputs;
