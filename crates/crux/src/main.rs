@@ -33,6 +33,12 @@ enum Command {
         /// The model file (.toml).
         model: PathBuf,
     },
+    /// Sobol indices of net per param and per crux: which inputs carry its uncertainty.
+    Sensitivity(commands::sensitivity::SensitivityArgs),
+    /// The value of information: what learning everything, or one crux, is worth before deciding.
+    Voi(commands::voi::VoiArgs),
+    /// Charts of the model as SVG and PNG files.
+    Plot(commands::plot::PlotArgs),
 }
 
 #[derive(clap::Args)]
@@ -65,6 +71,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
         Command::Check { model } => commands::check::check(&mut sources, &model),
+        Command::Sensitivity(args) => commands::sensitivity::sensitivity(&mut sources, &args),
+        Command::Voi(args) => commands::voi::voi(&mut sources, &args),
+        Command::Plot(args) => commands::plot::plot(&mut sources, &args),
     };
     match result {
         Ok(text) => {

@@ -1,4 +1,8 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod plot;
 pub mod run;
+pub mod sensitivity;
+mod target;
+pub mod voi;
