@@ -415,6 +415,9 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
 fn draw_contributions<DB: DrawingBackend>(contributions: &Contributions, root: &DrawingArea<DB, Shift>) -> Result<()> {
     let count = contributions.rows.len() as i32;
     let (low, high) = extent(contributions.rows.iter().map(|row| row.value), true);
+    // Room for the value written beside each bar.
+    let room = 0.12 * (high - low);
+    let (low, high) = (if low < 0.0 { low - room } else { low }, if high > 0.0 { high + room } else { high });
     let label_of = |position: i32| -> String {
         contributions.rows.get((count - 1 - position) as usize).map_or(String::new(), |row| row.label.clone())
     };
@@ -487,7 +490,10 @@ fn draw_lines<DB: DrawingBackend>(lines: &Lines, root: &DrawingArea<DB, Shift>) 
     let all = || lines.series.iter().flat_map(|series| series.points.iter());
     let (x_low, x_high) = extent(all().map(|point| point.0), false);
     let (y_low, y_high) = extent(all().map(|point| point.1), lines.zero_line);
-    let mut chart = ChartBuilder::on(root)
+    // The legend gets a panel of its own on the right, so it never hides a line.
+    let width = root.dim_in_pixel().0;
+    let (plot, legend) = root.split_horizontally(width - 290);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(&lines.title, caption_style())
         .margin(20)
         .x_label_area_size(60)
@@ -513,22 +519,21 @@ fn draw_lines<DB: DrawingBackend>(lines: &Lines, root: &DrawingArea<DB, Shift>) 
     }
     for (index, series) in lines.series.iter().enumerate() {
         let color = SERIES[index % SERIES.len()];
-        let width = if index == 0 { 3 } else { 2 };
+        let stroke = if index == 0 { 3 } else { 2 };
         chart
-            .draw_series(LineSeries::new(series.points.iter().copied(), ShapeStyle::from(&color).stroke_width(width)))
-            .map_err(fail)?
-            .label(&series.name)
-            .legend(move |(x, y)| {
-                PathElement::new([(x, y), (x + 24, y)], ShapeStyle::from(&color).stroke_width(width))
-            });
+            .draw_series(LineSeries::new(series.points.iter().copied(), ShapeStyle::from(&color).stroke_width(stroke)))
+            .map_err(fail)?;
+        let y = 80 + 26 * index as i32;
+        legend
+            .draw(&PathElement::new([(0, y), (28, y)], ShapeStyle::from(&color).stroke_width(stroke)))
+            .map_err(fail)?;
+        legend
+            .draw(&Text::new(
+                series.name.clone(),
+                (36, y),
+                (FONT, 15).into_font().color(&DARK).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(fail)?;
     }
-    draw_marks(&mut chart, &lines.marks, (y_low, y_high))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(fail)
+    draw_marks(&mut chart, &lines.marks, (y_low, y_high))
 }

@@ -1,9 +1,9 @@
 //! `crux plot`: charts of a model as SVG and PNG files. The engine and the
 //! analyses compute; this module only chooses the charts and their labels.
 
+use crate::Outcome;
 use crate::commands::target;
 use crate::input::{Failure, Override};
-use crate::Outcome;
 use crux_analysis::crossing::{Crossing, sample_thresholds, zero_crossing};
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
@@ -57,7 +57,8 @@ pub fn plot(sources: &mut Sources, args: &PlotArgs) -> Outcome {
     let charts = charts(&model, &engine, point, args)?;
     let mut written = Vec::new();
     for (stem, chart) in &charts {
-        let paths = chart.write(&args.out, stem).map_err(|error| Failure::from(Diagnostic::error(error.to_string())))?;
+        let paths =
+            chart.write(&args.out, stem).map_err(|error| Failure::from(Diagnostic::error(error.to_string())))?;
         written.extend(paths);
     }
     let mut text = format!("wrote {} charts ({} files) to {}:\n", charts.len(), written.len(), args.out.display());
@@ -227,11 +228,14 @@ fn sensitivity_chart(engine: &Engine, inputs: &Inputs, point: usize, at: &str, s
 }
 
 fn voi_chart(engine: &Engine, inputs: &Inputs, axis_label: &str, unit: &str, seed: u64) -> Result<Chart, Failure> {
+    let by_crux = inputs.factors.iter().any(|factor| factor.crux.is_some());
     let points: Vec<usize> = (0..engine.grid().len()).collect();
     let values = value_of_information(engine, inputs, &VoiOptions::new(VOI_SAMPLES, seed, points))?;
     let grid = engine.grid();
-    let mut series =
-        vec![Series { name: "EVPI: learn everything".to_string(), points: values.iter().map(|v| (grid[v.point], v.evpi.value)).collect() }];
+    let mut series = vec![Series {
+        name: "EVPI: learn everything".to_string(),
+        points: values.iter().map(|v| (grid[v.point], v.evpi.value)).collect(),
+    }];
     let mut groups: Vec<Series> = inputs
         .groups
         .iter()
@@ -246,7 +250,7 @@ fn voi_chart(engine: &Engine, inputs: &Inputs, axis_label: &str, unit: &str, see
     groups.truncate(VOI_LINES);
     series.extend(groups);
     Ok(Chart::Lines(Lines {
-        title: "What resolving each crux is worth, across the axis".to_string(),
+        title: format!("What resolving each {} is worth", if by_crux { "crux" } else { "param" }),
         x_label: axis_label.to_string(),
         y_label: format!("expected value of information ({unit})"),
         series,
@@ -254,4 +258,3 @@ fn voi_chart(engine: &Engine, inputs: &Inputs, axis_label: &str, unit: &str, see
         zero_line: true,
     }))
 }
-

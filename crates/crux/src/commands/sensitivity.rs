@@ -93,7 +93,7 @@ fn table(heading: &str, rows: &[(String, Indices)]) -> String {
     let mut sorted: Vec<&(String, Indices)> = rows.iter().collect();
     sorted.sort_by(|a, b| b.1.total.total_cmp(&a.1.total));
     let width = sorted.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0).max(heading.len());
-    let mut text = format!("\n{heading:<width$}  {:>6}   {:<5}  {:>6}   {:<5}\n", "S1", "±", "ST", "±");
+    let mut text = format!("\n{heading:<width$}  {:>6}{:10}{:>6}\n", "S1", "", "ST");
     for (name, indices) in sorted {
         text.push_str(&format!(
             "{name:<width$}  {:>6.3} ± {:<5.3}  {:>6.3} ± {:.3}\n",

@@ -8,7 +8,11 @@ use crux_lang::{Diagnostic, Sources, hir};
 use std::path::Path;
 
 /// Loads the model an analysis command names, and compiles it.
-pub fn load(sources: &mut Sources, model: Option<&Path>, overrides: &[Override]) -> Result<(hir::Model, Engine), Failure> {
+pub fn load(
+    sources: &mut Sources,
+    model: Option<&Path>,
+    overrides: &[Override],
+) -> Result<(hir::Model, Engine), Failure> {
     let Some(path) = model else {
         return Err(Diagnostic::error("no model given")
             .with_help("name a model file, such as `crux sensitivity bench/ref-v1.toml`")
@@ -27,9 +31,11 @@ pub fn point(model: &hir::Model, at: Option<f64>) -> Result<usize, Failure> {
     let Some(axis) = &model.file.axis else {
         return match at {
             None => Ok(0),
-            Some(value) => Err(Diagnostic::error(format!("--at {} does not apply: the model has no axis", short(value)))
-                .with_help("a model without an [axis] has a single point; leave out --at")
-                .into()),
+            Some(value) => {
+                Err(Diagnostic::error(format!("--at {} does not apply: the model has no axis", short(value)))
+                    .with_help("a model without an [axis] has a single point; leave out --at")
+                    .into())
+            }
         };
     };
     let Some(value) = at else { return Ok(axis.len() / 2) };
