@@ -2,5 +2,9 @@
 
 pub mod check;
 pub mod compare;
+pub mod plot;
 pub mod profiles;
 pub mod run;
+pub mod sensitivity;
+mod target;
+pub mod voi;
