@@ -15,6 +15,7 @@ pub mod model;
 pub mod page;
 pub mod parser;
 pub mod print;
+pub mod profile;
 pub mod resolve;
 pub mod span;
 

@@ -1,4 +1,10 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod compare;
+pub mod plot;
+pub mod profiles;
 pub mod run;
+pub mod sensitivity;
+mod target;
+pub mod voi;
