@@ -625,7 +625,12 @@ impl Reader<'_> {
         Some(Crux { id, number: raw.number, title: raw.title, description: raw.description, sides, rows, notes, span })
     }
 
+    /// Once a model declares its cruxes, every param names one of them. A
+    /// model without `[cruxes]` may use crux names as free group labels.
     fn check_param_cruxes(&mut self, params: &[Declaration], cruxes: &[Crux]) {
+        if cruxes.is_empty() {
+            return;
+        }
         let ids: Vec<&str> = cruxes.iter().map(|crux| crux.id.name.as_str()).collect();
         for param in params {
             match &param.crux {
@@ -639,7 +644,7 @@ impl Reader<'_> {
                     };
                     self.error(diagnostic);
                 }
-                None if !cruxes.is_empty() => {
+                None => {
                     self.error(
                         Diagnostic::error(format!("param `{}` belongs to no crux", param.name.name))
                             .at(param.name.span)
@@ -1167,6 +1172,15 @@ assessment = "verdict(P(net > 0) at now given hadr)"
         assert_eq!(errors[0].message, "unknown crux `alignmnet`");
         assert_eq!(sources.location(errors[0].span.expect("span")), "m.toml:10:43");
         assert_eq!(errors[0].help, vec!["did you mean `alignment`?".to_string()]);
+    }
+
+    #[test]
+    fn without_declared_cruxes_crux_names_are_free_labels() {
+        let mut sources = Sources::new();
+        let text = "[model]\nid = \"x\"\n[params]\na = { value = \"1 to 2\", crux = \"anything\" }\nb = \"1\"\n";
+        let file = sources.add("x.toml", text);
+        let model = parse_model(&mut sources, file).expect("loads");
+        assert_eq!(model.params[0].crux.as_ref().map(|crux| crux.name.as_str()), Some("anything"));
     }
 
     #[test]
