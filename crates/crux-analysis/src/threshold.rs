@@ -7,15 +7,16 @@
 //! - the **median crossing**: where P(net > 0) stays below 0.5 (the median
 //!   of net stays negative);
 //! - the **per-sample threshold**: for each sample, the first grid point from
-//!   which that sample's net stays negative. Samples whose net is still
-//!   non-negative at the end of the grid "never" cross and are counted apart;
-//!   the quantiles are over the samples that cross.
+//!   which that sample's net stays negative ([`sample_thresholds`]). Samples
+//!   whose net is still non-negative at the end of the grid "never" cross and
+//!   are counted apart; the quantiles are over the samples that cross.
 //!
 //! With a context (the open frontier now, the year now, the frontier's growth
 //! per year, one value per sample), a capability also gets the year in which
 //! the open frontier reaches it: `year_now + (capability - open_now) / growth`,
 //! which is in the past when the frontier is already beyond it.
 
+use crate::crossing::sample_thresholds;
 use crate::stats::Summary;
 use crux_engine::{NetSamples, PointSummary};
 
@@ -27,19 +28,6 @@ pub fn stays_below(values: &[f64], level: f64) -> Option<usize> {
         index -= 1;
     }
     (index < values.len()).then_some(index)
-}
-
-/// Per sample, the grid index from which its net stays negative (`None`: never).
-pub fn sample_thresholds(net: &NetSamples) -> Vec<Option<usize>> {
-    (0..net.samples)
-        .map(|sample| {
-            let mut index = net.points;
-            while index > 0 && net.get(sample, index - 1) < 0.0 {
-                index -= 1;
-            }
-            (index < net.points).then_some(index)
-        })
-        .collect()
 }
 
 /// Per-sample values of "now", for turning capabilities into years.
