@@ -33,6 +33,42 @@ enum Command {
         /// The model file (.toml).
         model: PathBuf,
     },
+    /// Belief profiles in the elicitation store.
+    Profiles {
+        #[command(subcommand)]
+        action: ProfilesAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProfilesAction {
+    /// Validate profiles against the model and store them (all or none).
+    Add {
+        /// Profile files (.toml).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The model the profiles are for.
+        #[arg(long)]
+        model: PathBuf,
+        /// The store (a SQLite file, created if missing).
+        #[arg(long, default_value = "crux.db")]
+        db: PathBuf,
+        /// Who holds these views (default: each profile's author).
+        #[arg(long)]
+        respondent: Option<String>,
+    },
+    /// List the stored profiles.
+    List {
+        #[arg(long, default_value = "crux.db")]
+        db: PathBuf,
+    },
+    /// Write every stored profile to a folder as a .toml file.
+    Export {
+        /// The folder to write to (created if missing).
+        directory: PathBuf,
+        #[arg(long, default_value = "crux.db")]
+        db: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -65,6 +101,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
         Command::Check { model } => commands::check::check(&mut sources, &model),
+        Command::Profiles { action } => match action {
+            ProfilesAction::Add { files, model, db, respondent } => commands::profiles::model_source(&model)
+                .and_then(|model| commands::profiles::add(&mut sources, &model, &files, &db, respondent.as_deref())),
+            ProfilesAction::List { db } => commands::profiles::list(&db),
+            ProfilesAction::Export { directory, db } => commands::profiles::export(&db, &directory),
+        },
     };
     match result {
         Ok(text) => {
@@ -86,6 +128,12 @@ fn main() -> ExitCode {
             ExitCode::from(failure.exit_code)
         }
     }
+}
+
+/// Writes a line to stdout at once (for output that must appear as work
+/// progresses); a closed stdout is ignored, as for the final output.
+fn emit(stdout: &mut impl Write, text: &str) {
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 /// What the commands return: the text for stdout, or a failure to report.
