@@ -33,6 +33,12 @@ enum Command {
         /// The model file (.toml).
         model: PathBuf,
     },
+    /// Turn a knowledge-base page into a model file that keeps everything it says.
+    Import(commands::import::ImportArgs),
+    /// Render a model's page as Markdown, with its numbers.
+    Render(commands::render::RenderArgs),
+    /// Export a model to another language (Squiggle).
+    Export(commands::export::ExportArgs),
     /// Belief profiles in the elicitation store.
     Profiles {
         #[command(subcommand)]
@@ -101,6 +107,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
         Command::Check { model } => commands::check::check(&mut sources, &model),
+        Command::Import(args) => commands::import::import(&mut sources, &args),
+        Command::Render(args) => commands::render::render(&mut sources, &args),
+        Command::Export(args) => commands::export::export(&mut sources, &args),
         Command::Profiles { action } => match action {
             ProfilesAction::Add { files, model, db, respondent } => commands::profiles::model_source(&model)
                 .and_then(|model| commands::profiles::add(&mut sources, &model, &files, &db, respondent.as_deref())),
