@@ -95,19 +95,30 @@ pub fn read(yaml: &str, base: usize) -> Result<Frontmatter, FrontmatterError> {
         });
     };
     let lines: Vec<&str> = yaml.split_inclusive('\n').collect();
+    // An entry's lines: the comments and blank lines just before its key, the
+    // key and its value. Only lines starting with `#` in the first column are
+    // comments (block scalars are indented).
+    let mut starts: Vec<usize> = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let floor = if index == 0 { 0 } else { entries[index - 1].line };
+        let mut start = entry.line - 1;
+        while start > floor && (lines[start - 1].starts_with('#') || lines[start - 1].trim().is_empty()) {
+            start -= 1;
+        }
+        starts.push(start);
+    }
     let mut frontmatter = Frontmatter::default();
     let mut extra = String::new();
-    // Lines before the first key (comments) stay with the extra fields.
-    let first_line = entries.first().map_or(lines.len(), |entry| entry.line - 1);
-    extra.extend(lines[..first_line].iter().copied());
+    extra.extend(lines[..starts.first().copied().unwrap_or(lines.len())].iter().copied());
     for (index, entry) in entries.iter().enumerate() {
-        let end = entries.get(index + 1).map_or(lines.len(), |next| next.line - 1);
-        let text: String = lines[entry.line - 1..end].concat();
+        let end = starts.get(index + 1).copied().unwrap_or(lines.len());
+        let (comments, text) = (lines[starts[index]..entry.line - 1].concat(), lines[entry.line - 1..end].concat());
         let field = match entry.key.as_str() {
             "title" => Some(&mut frontmatter.title),
             "description" => Some(&mut frontmatter.description),
             _ => None,
         };
+        extra.push_str(&comments);
         match (field, &entry.value) {
             (Some(field), Some(value)) if field.is_none() => *field = Some(value.clone()),
             (Some(_), _) => {

@@ -143,8 +143,11 @@ impl<'a> Exporter<'a> {
         }
         for &index in &model.param_order {
             let param = &file.params[index];
-            comments(&mut out, param.label.as_deref(), param.source.as_deref(), param.note.as_deref(), &param.text);
             let code = self.value(&model.params[index]);
+            comments(&mut out, param.label.as_deref(), param.source.as_deref(), param.note.as_deref());
+            if code.text != param.text {
+                let _ = writeln!(out, "// crux: {}", param.text.replace('\n', " "));
+            }
             let _ = writeln!(out, "{} = {}\n", self.names.params[index], code.text);
         }
         if !file.derived.is_empty() {
@@ -152,10 +155,10 @@ impl<'a> Exporter<'a> {
         }
         for &index in &model.derived_order {
             let derived = &file.derived[index];
-            comments(&mut out, derived.label.as_deref(), derived.source.as_deref(), derived.note.as_deref(), &derived.text);
+            comments(&mut out, derived.label.as_deref(), derived.source.as_deref(), derived.note.as_deref());
             let name = self.names.derived[index].clone();
             let function = self.axis_derived[index].then(|| axis.clone()).flatten();
-            self.define(&mut out, &name, function.as_deref(), &model.derived[index]);
+            self.define(&mut out, &name, function.as_deref(), &model.derived[index], &derived.text);
         }
         if !file.mechanisms.is_empty() {
             out.push_str("// ---- Mechanisms ----\n\n");
@@ -164,28 +167,34 @@ impl<'a> Exporter<'a> {
             let what = format!("{} {}", mechanism.side.as_str(), mechanism.display_name());
             let detail = mechanism.mechanism.as_deref().map(|text| format!("{what}: {text}")).unwrap_or(what);
             let placeholder = mechanism.placeholder.then_some("placeholder: not yet quantified");
-            comments(&mut out, Some(&detail), mechanism.source.as_deref(), mechanism.note.as_deref().or(placeholder), &mechanism.text);
+            comments(&mut out, Some(&detail), mechanism.source.as_deref(), mechanism.note.as_deref().or(placeholder));
             let name = self.names.mechanisms[index].clone();
-            self.define(&mut out, &name, axis.as_deref(), &model.mechanisms[index]);
+            self.define(&mut out, &name, axis.as_deref(), &model.mechanisms[index], &mechanism.text);
         }
         self.net_and_table(&mut out);
         out
     }
 
-    /// `name = code`, or `name(axis) = code` with its draws defined first.
-    fn define(&mut self, out: &mut String, name: &str, axis: Option<&str>, expr: &hir::Expr) {
-        let Some(axis) = axis else {
-            let code = self.value(expr);
-            let _ = writeln!(out, "{name} = {}\n", code.text);
-            return;
-        };
-        self.hoist = Some(Vec::new());
+    /// `name = code`, or `name(axis) = code` with its draws defined first;
+    /// with the Crux expression `text` as a comment when the code differs.
+    fn define(&mut self, out: &mut String, name: &str, axis: Option<&str>, expr: &hir::Expr, text: &str) {
+        self.hoist = axis.map(|_| Vec::new());
         self.owner = name.to_string();
         let code = self.value(expr);
+        if code.text != text {
+            let _ = writeln!(out, "// crux: {}", text.replace('\n', " "));
+        }
         for (draw, text) in self.hoist.take().unwrap_or_default() {
             let _ = writeln!(out, "{draw} = {text}");
         }
-        let _ = writeln!(out, "{name}({axis}) = {}\n", code.text);
+        match axis {
+            Some(axis) => {
+                let _ = writeln!(out, "{name}({axis}) = {}\n", code.text);
+            }
+            None => {
+                let _ = writeln!(out, "{name} = {}\n", code.text);
+            }
+        }
     }
 
     fn net_and_table(&mut self, out: &mut String) {
@@ -247,13 +256,12 @@ impl<'a> Exporter<'a> {
     }
 }
 
-/// Comment lines for a value: its label, source and note, then its Crux expression.
-fn comments(out: &mut String, label: Option<&str>, source: Option<&str>, note: Option<&str>, text: &str) {
+/// Comment lines for a value: its label, note and source.
+fn comments(out: &mut String, label: Option<&str>, source: Option<&str>, note: Option<&str>) {
     for line in [label, note].into_iter().flatten() {
         let _ = writeln!(out, "// {}", line.replace('\n', " "));
     }
     if let Some(source) = source {
         let _ = writeln!(out, "// source: {}", source.replace('\n', " "));
     }
-    let _ = writeln!(out, "// crux: {}", text.replace('\n', " "));
 }

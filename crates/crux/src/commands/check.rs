@@ -1,4 +1,5 @@
-//! `crux check`: validate a model without running it.
+//! `crux check`: validate a model without running it, and list what it
+//! leaves to quantify (placeholders, cruxes without params).
 
 use crate::Outcome;
 use crate::input::{load_model, read_text};
@@ -12,7 +13,7 @@ pub fn check(sources: &mut Sources, path: &Path) -> Outcome {
     let engine = Engine::new(&model)?;
     let program = engine.program();
     let file = &model.file;
-    Ok(format!(
+    let mut report = format!(
         "{}: ok ({} params, {} derived, {} mechanisms, {} random draws, {} grid points)\n",
         path.display(),
         file.params.len(),
@@ -20,5 +21,13 @@ pub fn check(sources: &mut Sources, path: &Path) -> Outcome {
         file.mechanisms.len(),
         program.draw_count,
         program.grid.len()
-    ))
+    );
+    let left = crux_lang::quantify::to_quantify(file);
+    if !left.is_empty() {
+        report.push_str(&format!("left to quantify ({}):\n", left.len()));
+        for item in left {
+            report.push_str(&format!("  {item}\n"));
+        }
+    }
+    Ok(report)
 }
