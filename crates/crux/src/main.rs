@@ -26,12 +26,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a model and summarise net effect across its axis.
+    /// Run a model and answer its page (or summarise net across its axis).
     Run(RunArgs),
     /// Check a model for errors without running it.
     Check {
-        /// The model file (.toml).
-        model: PathBuf,
+        /// The model file (.toml); the built-in open-weights safety model if omitted.
+        model: Option<PathBuf>,
     },
     /// Turn a knowledge-base page into a model file that keeps everything it says.
     Import(commands::import::ImportArgs),
@@ -79,8 +79,8 @@ enum ProfilesAction {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// The model file (.toml).
-    model: PathBuf,
+    /// The model file (.toml); the built-in open-weights safety model if omitted.
+    model: Option<PathBuf>,
     /// Number of Monte Carlo samples.
     #[arg(long, short = 'n', default_value_t = 100_000)]
     samples: usize,
@@ -90,13 +90,15 @@ struct RunArgs {
     /// Replace a param's value: NAME=EXPR (repeatable).
     #[arg(long = "set", value_name = "NAME=EXPR")]
     overrides: Vec<Override>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format [default: md for a model with a page, else text].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// The model's page as Markdown, with the numbers filled in.
+    Md,
     Text,
     Json,
 }
@@ -106,7 +108,7 @@ fn main() -> ExitCode {
     let mut sources = Sources::new();
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
-        Command::Check { model } => commands::check::check(&mut sources, &model),
+        Command::Check { model } => commands::check::check(&mut sources, model.as_deref()),
         Command::Import(args) => commands::import::import(&mut sources, &args),
         Command::Render(args) => commands::render::render(&mut sources, &args),
         Command::Export(args) => commands::export::export(&mut sources, &args),

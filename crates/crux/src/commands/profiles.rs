@@ -2,7 +2,7 @@
 
 use crate::Outcome;
 use crate::input::{Failure, read_text};
-use crate::output::table;
+use crux_report::text::table;
 use crux_lang::{Diagnostic, Sources};
 use crux_store::{ModelSource, Store, StoreError, validate};
 use std::fmt::Write;
