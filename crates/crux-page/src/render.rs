@@ -1,10 +1,8 @@
-//! Rendering a model's page as Markdown: the frontmatter, then each section
-//! in the model's order (its heading, its body kept as written, then what it
-//! shows: the question, the evaluation table, a benefit or risk table, a crux
-//! with its table and notes, or the policy list).
-//!
-//! What a report adds (computed assessments, numbers after a section) comes
-//! in through [`Numbers`]; without it the page is rendered as it was written.
+//! Rendering a model's page as Markdown, as written, without numbers: the
+//! frontmatter, then each section in the model's order (its heading, its body
+//! kept as written, then what it shows: the question, the evaluation table, a
+//! benefit or risk table, a crux with its table and notes, or the policy
+//! list). The page with its numbers is the report's (`crux-report`).
 
 use crate::frontmatter::yaml_scalar;
 use crate::markdown::escape_pipes;
@@ -12,17 +10,8 @@ use crux_lang::model::{ModelFile, Side};
 use crux_lang::page::{Assessment, Crux, Item, Section, Show};
 use std::fmt::Write;
 
-/// Computed content a report adds to the page.
-pub trait Numbers {
-    /// The assessment shown for evaluation row `row` when it is computed.
-    fn assessment(&self, row: usize) -> Option<String>;
-    /// Markdown shown after section `section` (an index into the sections
-    /// rendered, which are the model's or the default order).
-    fn after_section(&self, section: &Section) -> Option<String>;
-}
-
-/// Renders the page of `model`, with `numbers` when given.
-pub fn render(model: &ModelFile, numbers: Option<&dyn Numbers>) -> String {
+/// Renders the page of `model` as written. A computed assessment shows its rule.
+pub fn render(model: &ModelFile) -> String {
     let mut out = String::new();
     frontmatter(&mut out, model);
     let defaults;
@@ -33,7 +22,7 @@ pub fn render(model: &ModelFile, numbers: Option<&dyn Numbers>) -> String {
         &model.page.sections
     };
     for section in sections {
-        render_section(&mut out, model, section, numbers);
+        render_section(&mut out, model, section);
     }
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
@@ -95,7 +84,7 @@ fn default_sections(model: &ModelFile) -> Vec<Section> {
     sections
 }
 
-fn render_section(out: &mut String, model: &ModelFile, section: &Section, numbers: Option<&dyn Numbers>) {
+fn render_section(out: &mut String, model: &ModelFile, section: &Section) {
     let page = &model.page;
     if let Some(heading) = &section.heading {
         let _ = writeln!(out, "{} {heading}\n", "#".repeat(usize::from(section.level.clamp(1, 6))));
@@ -117,13 +106,10 @@ fn render_section(out: &mut String, model: &ModelFile, section: &Section, number
             let rows: Vec<Vec<String>> = page
                 .evaluation
                 .iter()
-                .enumerate()
-                .map(|(index, row)| {
+                .map(|row| {
                     let assessment = match &row.assessment {
                         Assessment::Fixed(text) => text.clone(),
-                        Assessment::Verdict(verdict) => numbers
-                            .and_then(|numbers| numbers.assessment(index))
-                            .unwrap_or_else(|| format!("`{}`", verdict.text)),
+                        Assessment::Verdict(verdict) => format!("`{}`", verdict.text),
                     };
                     vec![row.dimension.clone(), assessment, row.notes.clone()]
                 })
@@ -151,9 +137,6 @@ fn render_section(out: &mut String, model: &ModelFile, section: &Section, number
             }
             out.push('\n');
         }
-    }
-    if let Some(extra) = numbers.and_then(|numbers| numbers.after_section(section)) {
-        let _ = writeln!(out, "{}\n", extra.trim_end());
     }
 }
 

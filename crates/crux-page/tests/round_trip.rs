@@ -24,7 +24,7 @@ fn round_trip(name: &str, bytes: &[u8]) -> (String, String, crux_page::Imported)
     let file = sources.add(format!("{name}.toml"), imported.model.as_str());
     let model = parse_model(&mut sources, file).unwrap_or_else(|errors| panic!("{name}: model rejected: {errors:?}\n{}", imported.model));
     let model = crux_lang::resolve::resolve(model).unwrap_or_else(|errors| panic!("{name}: {errors:?}"));
-    let rendered = render(&model.file, None);
+    let rendered = render(&model.file);
     let original = clean(bytes).expect("the page is text").text;
     (original, rendered, imported)
 }
