@@ -9,10 +9,23 @@ use std::fmt;
 /// One thing left to quantify.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToQuantify {
-    Param { name: String, text: String, span: Span },
-    Mechanism { id: String, name: Option<String>, text: String, span: Span },
+    Param {
+        name: String,
+        text: String,
+        span: Span,
+    },
+    Mechanism {
+        id: String,
+        name: Option<String>,
+        text: String,
+        span: Span,
+    },
     /// A crux with no params: its question is not yet in the numbers.
-    Crux { id: String, heading: String, span: Span },
+    Crux {
+        id: String,
+        heading: String,
+        span: Span,
+    },
 }
 
 impl fmt::Display for ToQuantify {
@@ -37,14 +50,13 @@ pub fn to_quantify(model: &ModelFile) -> Vec<ToQuantify> {
         text: param.text.clone(),
         span: param.span,
     });
-    let mechanisms = model.mechanisms.iter().filter(|mechanism| mechanism.placeholder).map(|mechanism| {
-        ToQuantify::Mechanism {
+    let mechanisms =
+        model.mechanisms.iter().filter(|mechanism| mechanism.placeholder).map(|mechanism| ToQuantify::Mechanism {
             id: mechanism.id.name.clone(),
             name: mechanism.name.clone(),
             text: mechanism.text.clone(),
             span: mechanism.span,
-        }
-    });
+        });
     let cruxes = model
         .page
         .cruxes
@@ -108,7 +120,8 @@ title = "Second"
 
     #[test]
     fn a_quantified_model_has_nothing_left() {
-        let model = model("[model]\ntitle = \"t\"\n[params]\na = \"1\"\n[mechanisms.m]\nside = \"risk\"\neffect = \"a\"\n");
+        let model =
+            model("[model]\ntitle = \"t\"\n[params]\na = \"1\"\n[mechanisms.m]\nside = \"risk\"\neffect = \"a\"\n");
         assert!(to_quantify(&model).is_empty());
     }
 }

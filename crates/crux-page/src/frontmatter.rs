@@ -200,7 +200,10 @@ pub fn yaml_scalar(value: &str) -> String {
         && !value.contains(" #")
         && !value.ends_with(':')
         && !value.starts_with(|ch: char| "-?:,[]{}#&*!|>'%@`\"".contains(ch))
-        && !matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "null" | "~" | "on" | "off")
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "null" | "~" | "on" | "off"
+        )
         && value.parse::<f64>().is_err();
     if plain {
         return value.to_string();
@@ -253,7 +256,10 @@ mod tests {
         let frontmatter = read(yaml, 0).unwrap();
         assert_eq!(frontmatter.title.as_deref(), Some("Open: Source"));
         assert_eq!(frontmatter.description.as_deref(), Some("Folded text.\n"));
-        assert_eq!(frontmatter.extra.as_deref(), Some("# kept comment\nsidebar:\n  order: 3\n  label: x\ntags: [a, b]"));
+        assert_eq!(
+            frontmatter.extra.as_deref(),
+            Some("# kept comment\nsidebar:\n  order: 3\n  label: x\ntags: [a, b]")
+        );
     }
 
     #[test]

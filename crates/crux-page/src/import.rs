@@ -69,8 +69,14 @@ pub struct SectionDraft {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShowDraft {
     Question,
-    Evaluation { columns: Vec<String> },
-    Mechanisms { side: Side, columns: Vec<String>, ids: Vec<String> },
+    Evaluation {
+        columns: Vec<String>,
+    },
+    Mechanisms {
+        side: Side,
+        columns: Vec<String>,
+        ids: Vec<String>,
+    },
     /// Index into `Draft::cruxes`.
     Crux(usize),
     Policies,
@@ -107,8 +113,10 @@ pub fn draft(frontmatter: Frontmatter, fallback_title: &str, body: &str, body_of
     let blocks = markdown::blocks(body);
     let mut start = 0;
     while start < blocks.len() {
-        let end =
-            blocks[start + 1..].iter().position(|block| matches!(block.kind, BlockKind::Heading { .. })).map_or(blocks.len(), |i| start + 1 + i);
+        let end = blocks[start + 1..]
+            .iter()
+            .position(|block| matches!(block.kind, BlockKind::Heading { .. }))
+            .map_or(blocks.len(), |i| start + 1 + i);
         importer.chunk(&blocks[start..end]);
         start = end;
     }
@@ -188,7 +196,9 @@ impl Importer<'_> {
                     let show = self.mechanisms(table);
                     self.close(&mut open, Some(show));
                 }
-                BlockKind::List { items: Some(items) } if heading.contains("polic") && self.draft.policies.is_empty() => {
+                BlockKind::List { items: Some(items) }
+                    if heading.contains("polic") && self.draft.policies.is_empty() =>
+                {
                     self.draft.policies = items.iter().map(|item| policy(item)).collect();
                     self.close(&mut open, Some(ShowDraft::Policies));
                 }
@@ -221,10 +231,16 @@ impl Importer<'_> {
     }
 
     fn is_evaluation(&self, table: &Table, heading: &str) -> bool {
-        let named = heading.contains("evaluation") || table.header.first().is_some_and(|first| first.eq_ignore_ascii_case("dimension"));
+        let named = heading.contains("evaluation")
+            || table.header.first().is_some_and(|first| first.eq_ignore_ascii_case("dimension"));
         // An assessment that starts with `verdict` would be read as a computed verdict.
         let literal = table.rows.iter().all(|row| !row[1].trim_start().starts_with("verdict"));
-        named && literal && table.regular && table.header.len() == 3 && self.draft.evaluation.is_empty() && !table.rows.is_empty()
+        named
+            && literal
+            && table.regular
+            && table.header.len() == 3
+            && self.draft.evaluation.is_empty()
+            && !table.rows.is_empty()
     }
 
     fn mechanisms(&mut self, table: &Table) -> ShowDraft {
@@ -247,8 +263,9 @@ impl Importer<'_> {
     /// body, the table gives the sides and rows, bold notes after it are the
     /// crux's notes. Returns the blocks after those, for the continuation.
     fn crux<'b>(&mut self, open: &mut Open, number: Option<u32>, title: String, blocks: &'b [Block]) -> &'b [Block] {
-        let table_at =
-            blocks.iter().position(|block| matches!(&block.kind, BlockKind::Table(table) if table.regular && !table.header.is_empty()));
+        let table_at = blocks.iter().position(
+            |block| matches!(&block.kind, BlockKind::Table(table) if table.regular && !table.header.is_empty()),
+        );
         let (before, table, after) = match table_at {
             Some(index) => (&blocks[..index], Some(&blocks[index]), &blocks[index + 1..]),
             None => {

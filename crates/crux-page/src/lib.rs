@@ -40,9 +40,8 @@ pub struct Imported {
 /// Errors (a binary, empty or huge file, a broken frontmatter) come back as
 /// diagnostics; problems that were repaired or kept as written are warnings.
 pub fn import(sources: &mut Sources, name: &str, bytes: &[u8]) -> Result<Imported, Diagnostics> {
-    let clean = text::clean(bytes).map_err(|problem| {
-        vec![Diagnostic::error(format!("`{name}`: {}", problem.message)).with_help(problem.help)]
-    })?;
+    let clean = text::clean(bytes)
+        .map_err(|problem| vec![Diagnostic::error(format!("`{name}`: {}", problem.message)).with_help(problem.help)])?;
     let file = sources.add(name, clean.text.as_str());
     let span = |offset: usize, length: usize| {
         let end = (offset + length).min(clean.text.len());
@@ -64,23 +63,28 @@ pub fn import(sources: &mut Sources, name: &str, bytes: &[u8]) -> Result<Importe
         vec![Diagnostic::error(error.message).at(span(error.offset, error.length)).with_help(error.help)]
     };
     let split = frontmatter::split(&clean.text).map_err(frontmatter_error)?;
-    let stem = std::path::Path::new(name).file_stem().map_or("page".to_string(), |stem| stem.to_string_lossy().to_string());
+    let stem =
+        std::path::Path::new(name).file_stem().map_or("page".to_string(), |stem| stem.to_string_lossy().to_string());
     let frontmatter = match &split.yaml {
         Some((yaml, base)) => frontmatter::read(yaml, *base).map_err(frontmatter_error)?,
         None => {
             warnings.push(
-                Diagnostic::warning(format!("the page has no frontmatter; its title is taken from the file name (`{stem}`)"))
-                    .at(span(0, 1))
-                    .with_help("start the page with `---`, `title: ...`, `description: ...`, `---`"),
+                Diagnostic::warning(format!(
+                    "the page has no frontmatter; its title is taken from the file name (`{stem}`)"
+                ))
+                .at(span(0, 1))
+                .with_help("start the page with `---`, `title: ...`, `description: ...`, `---`"),
             );
             frontmatter::Frontmatter::default()
         }
     };
     if let Some(offset) = split.glued {
         warnings.push(
-            Diagnostic::warning("the frontmatter's closing `---` is glued to the first line of text; they were separated")
-                .at(span(offset, 3))
-                .with_help("put the closing `---` on a line of its own"),
+            Diagnostic::warning(
+                "the frontmatter's closing `---` is glued to the first line of text; they were separated",
+            )
+            .at(span(offset, 3))
+            .with_help("put the closing `---` on a line of its own"),
         );
     }
     for field in &frontmatter.kept_as_yaml {

@@ -33,7 +33,9 @@ pub enum BlockKind {
         items: Option<Vec<String>>,
     },
     /// An HTML block; `component` when it is an MDX component (`<Callout>`).
-    Html { component: bool },
+    Html {
+        component: bool,
+    },
     /// Anything else: code, quotes, rules, footnotes...
     Other,
 }
@@ -89,7 +91,9 @@ pub fn blocks(text: &str) -> Vec<Block> {
             Event::Start(Tag::HtmlBlock) => {
                 let raw = text[range.clone()].trim_start();
                 let component = raw.strip_prefix('<').and_then(|rest| rest.strip_prefix('/').or(Some(rest)));
-                BlockKind::Html { component: component.is_some_and(|rest| rest.starts_with(|ch: char| ch.is_ascii_uppercase())) }
+                BlockKind::Html {
+                    component: component.is_some_and(|rest| rest.starts_with(|ch: char| ch.is_ascii_uppercase())),
+                }
             }
             _ => BlockKind::Other,
         };
@@ -178,7 +182,8 @@ fn table(text: &str, inner: &[(Event, Range<usize>)]) -> Table {
                 let end = block_end(inner, index);
                 let cell_inner = &inner[index + 1..end - 1];
                 let cell = unescape_pipes(inline_source(text, cell_inner).trim());
-                last_cell_end = cell_inner.iter().map(|(_, range)| range.end).max().unwrap_or(range.end).max(range.start);
+                last_cell_end =
+                    cell_inner.iter().map(|(_, range)| range.end).max().unwrap_or(range.end).max(range.start);
                 if in_head {
                     header.push(cell);
                 } else if let Some(row) = rows.last_mut() {
@@ -290,7 +295,9 @@ mod tests {
                 BlockKind::Paragraph {
                     lead: Some(Lead { label: "Key question".to_string(), text: "At what level?".to_string() })
                 },
-                BlockKind::Paragraph { lead: Some(Lead { label: "Tension".to_string(), text: "x and\ny".to_string() }) },
+                BlockKind::Paragraph {
+                    lead: Some(Lead { label: "Tension".to_string(), text: "x and\ny".to_string() })
+                },
                 BlockKind::Paragraph { lead: None },
             ]
         );
@@ -301,7 +308,10 @@ mod tests {
         let text = "| A | B |\n|:--|--:|\n| costs \\$5M | a \\| b |\n| `x` |\n";
         let BlockKind::Table(table) = &kinds(text)[0] else { panic!("not a table") };
         assert_eq!(table.header, vec!["A", "B"]);
-        assert_eq!(table.rows, vec![vec!["costs \\$5M".to_string(), "a | b".to_string()], vec!["`x`".to_string(), String::new()]]);
+        assert_eq!(
+            table.rows,
+            vec![vec!["costs \\$5M".to_string(), "a | b".to_string()], vec!["`x`".to_string(), String::new()]]
+        );
         assert!(table.regular);
     }
 
@@ -323,7 +333,8 @@ mod tests {
 
     #[test]
     fn mdx_components_and_imports() {
-        let text = "import { Callout } from '@/components'\n\n<Callout type=\"note\">\nhi\n</Callout>\n\n<div>x</div>\n";
+        let text =
+            "import { Callout } from '@/components'\n\n<Callout type=\"note\">\nhi\n</Callout>\n\n<div>x</div>\n";
         let blocks = blocks(text);
         assert!(is_mdx_statement(source(text, &blocks[0])));
         assert_eq!(blocks[1].kind, BlockKind::Html { component: true });

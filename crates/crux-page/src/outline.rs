@@ -8,7 +8,10 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Element {
-    Heading { level: u8, text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
     /// A table row (the header row too), its cells joined by ` | `.
     TableRow(String),
     ListItem(String),

@@ -66,8 +66,13 @@ fn default_sections(model: &ModelFile) -> Vec<Section> {
         sections.push(section(Some("Evaluation Summary"), Show::Evaluation { columns }));
     }
     for (side, heading, column) in [(Side::Benefit, "Benefits", "Benefit"), (Side::Risk, "Risks", "Risk")] {
-        let mechanisms: Vec<usize> =
-            model.mechanisms.iter().enumerate().filter(|(_, mechanism)| mechanism.side == side).map(|(index, _)| index).collect();
+        let mechanisms: Vec<usize> = model
+            .mechanisms
+            .iter()
+            .enumerate()
+            .filter(|(_, mechanism)| mechanism.side == side)
+            .map(|(index, _)| index)
+            .collect();
         if !mechanisms.is_empty() {
             let columns = vec![column.to_string(), "Mechanism".to_string()];
             sections.push(section(Some(heading), Show::Mechanisms { side, columns, mechanisms }));
@@ -165,7 +170,8 @@ fn indent_continuation(text: &str) -> String {
 /// A Markdown table (a cell's pipes escaped, its line breaks made spaces).
 pub fn table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     let cell = |text: &str| escape_pipes(&text.replace('\n', " "));
-    let line = |cells: &[String]| format!("| {} |", cells.iter().map(|text| cell(text)).collect::<Vec<_>>().join(" | "));
+    let line =
+        |cells: &[String]| format!("| {} |", cells.iter().map(|text| cell(text)).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(out, "{}", line(header));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len().max(1)));
     for row in rows {

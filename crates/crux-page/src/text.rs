@@ -161,12 +161,12 @@ fn mojibake_at(chars: &[(usize, char)]) -> Option<(char, usize)> {
     };
     let mut bytes = [0u8; 4];
     bytes[0] = lead;
-    for position in 1..length {
-        let byte = cp1252_byte(chars.get(position)?.1)?;
+    for (slot, (_, ch)) in bytes[1..length].iter_mut().zip(chars.get(1..length)?) {
+        let byte = cp1252_byte(*ch)?;
         if !(0x80..=0xbf).contains(&byte) {
             return None;
         }
-        bytes[position] = byte;
+        *slot = byte;
     }
     let decoded = std::str::from_utf8(&bytes[..length]).ok()?;
     let ch = decoded.chars().next()?;

@@ -22,7 +22,8 @@ fn round_trip(name: &str, bytes: &[u8]) -> (String, String, crux_page::Imported)
     let mut sources = Sources::new();
     let imported = import(&mut sources, name, bytes).unwrap_or_else(|errors| panic!("{name}: {errors:?}"));
     let file = sources.add(format!("{name}.toml"), imported.model.as_str());
-    let model = parse_model(&mut sources, file).unwrap_or_else(|errors| panic!("{name}: model rejected: {errors:?}\n{}", imported.model));
+    let model = parse_model(&mut sources, file)
+        .unwrap_or_else(|errors| panic!("{name}: model rejected: {errors:?}\n{}", imported.model));
     let model = crux_lang::resolve::resolve(model).unwrap_or_else(|errors| panic!("{name}: {errors:?}"));
     let rendered = render(&model.file);
     let original = clean(bytes).expect("the page is text").text;
@@ -71,7 +72,11 @@ fn the_shared_page_is_the_fixture_and_imports_fully() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pages/open-source.md");
     let bytes = match std::fs::read(&shared) {
         Ok(bytes) => {
-            assert_eq!(bytes, fixture("open-source.md"), "tests/fixtures/pages/open-source.md must be a byte-identical copy");
+            assert_eq!(
+                bytes,
+                fixture("open-source.md"),
+                "tests/fixtures/pages/open-source.md must be a byte-identical copy"
+            );
             bytes
         }
         Err(_) => {
@@ -84,15 +89,36 @@ fn the_shared_page_is_the_fixture_and_imports_fully() {
     assert_eq!(draft.title, "Open Source Safety");
     assert_eq!(draft.question.as_ref().map(|lead| lead.label.as_str()), Some("The question"));
     assert_eq!(draft.evaluation.len(), 4);
-    assert_eq!(draft.evaluation[1], ["If alignment hard".to_string(), "Unclear".to_string(), "Could go either way".to_string()]);
+    assert_eq!(
+        draft.evaluation[1],
+        ["If alignment hard".to_string(), "Unclear".to_string(), "Could go either way".to_string()]
+    );
     let names: Vec<&str> = draft.mechanisms.iter().map(|mechanism| mechanism.name.as_str()).collect();
     assert_eq!(
         names,
-        ["More safety research", "Decentralization", "Transparency", "Accountability", "Red-teaming", "Misuse", "Proliferation", "Undoing safety", "Irreversibility", "Race dynamics"]
+        [
+            "More safety research",
+            "Decentralization",
+            "Transparency",
+            "Accountability",
+            "Red-teaming",
+            "Misuse",
+            "Proliferation",
+            "Undoing safety",
+            "Irreversibility",
+            "Race dynamics"
+        ]
     );
     let cruxes: Vec<(Option<u32>, &str, usize, usize)> =
         draft.cruxes.iter().map(|crux| (crux.number, crux.title.as_str(), crux.rows.len(), crux.notes.len())).collect();
-    assert_eq!(cruxes, [(Some(1), "Net Effect on Safety?", 3, 0), (Some(2), "Capability Threshold", 2, 1), (Some(3), "Compute vs. Weights", 2, 0)]);
+    assert_eq!(
+        cruxes,
+        [
+            (Some(1), "Net Effect on Safety?", 3, 0),
+            (Some(2), "Capability Threshold", 2, 1),
+            (Some(3), "Compute vs. Weights", 2, 0)
+        ]
+    );
     assert_eq!(draft.cruxes[1].notes[0].label, "Key question");
     assert_eq!(draft.policies.len(), 4);
     // The one repair: the mojibake dash, reported with its place.
@@ -114,7 +140,11 @@ fn quirks_are_reported() {
     assert!(governance.iter().any(|message| message.contains("glued")), "{governance:?}");
     let interpretability = warnings("interpretability.md");
     assert!(interpretability.iter().any(|message| message.starts_with("repaired 5 mojibake")), "{interpretability:?}");
-    assert_eq!(interpretability.iter().filter(|message| message.starts_with("MDX statement")).count(), 1, "{interpretability:?}");
+    assert_eq!(
+        interpretability.iter().filter(|message| message.starts_with("MDX statement")).count(),
+        1,
+        "{interpretability:?}"
+    );
     assert!(interpretability.iter().any(|message| message.starts_with("MDX component")), "{interpretability:?}");
     let pause = warnings("pause-advocacy.md");
     assert!(pause.iter().any(|message| message.contains("more cells than its header")), "{pause:?}");
@@ -128,7 +158,12 @@ fn structures_of_the_written_pages() {
     let governance = import(&mut sources, "g.md", &fixture("compute-governance.md")).expect("imports").draft;
     assert_eq!(governance.title, "Compute Governance: Chips as a Lever");
     assert_eq!(governance.question.as_ref().map(|lead| lead.label.as_str()), Some("The approach"));
-    assert_eq!(governance.frontmatter.as_deref(), Some("sidebar:\n  order: 12\n  label: Compute governance\ntags: [governance, compute, export-controls]\nlastEdited: 2025-03-14"));
+    assert_eq!(
+        governance.frontmatter.as_deref(),
+        Some(
+            "sidebar:\n  order: 12\n  label: Compute governance\ntags: [governance, compute, export-controls]\nlastEdited: 2025-03-14"
+        )
+    );
     assert_eq!(governance.evaluation[2][2], "Costs innovation | may push work offshore");
     assert_eq!(governance.mechanisms[1].mechanism, "Large runs need \\$10M+ and months of planning");
     assert_eq!(governance.mechanisms[2].mechanism, "Few fabs | few chokepoints");
@@ -142,14 +177,18 @@ fn structures_of_the_written_pages() {
     let ids: Vec<&str> = thresholds.mechanisms.iter().map(|mechanism| mechanism.id.as_str()).collect();
     assert_eq!(ids, ["simplicity", "net_mechanism", "predictability", "misuse", "misuse_2"]);
     assert_eq!(thresholds.evaluation.len(), 1);
-    let cruxes: Vec<(Option<u32>, &str)> = thresholds.cruxes.iter().map(|crux| (crux.number, crux.id.as_str())).collect();
+    let cruxes: Vec<(Option<u32>, &str)> =
+        thresholds.cruxes.iter().map(|crux| (crux.number, crux.id.as_str())).collect();
     assert_eq!(cruxes, [(None, "where_should_the_line_be"), (Some(4), "will_it_be_updated")]);
 
     let pause = import(&mut sources, "p.md", &fixture("pause-advocacy.md")).expect("imports").draft;
     assert!(pause.evaluation.is_empty() && pause.mechanisms.is_empty());
     assert!(pause.cruxes[0].sides.is_empty());
     assert_eq!(pause.cruxes[0].notes.len(), 2);
-    assert_eq!(pause.policies.iter().filter_map(|item| item.label.as_deref()).collect::<Vec<_>>(), ["Governments", "Labs", "Funders"]);
+    assert_eq!(
+        pause.policies.iter().filter_map(|item| item.label.as_deref()).collect::<Vec<_>>(),
+        ["Governments", "Labs", "Funders"]
+    );
 }
 
 #[test]
@@ -171,7 +210,8 @@ fn bad_pages_are_clear_errors_or_warnings() {
     assert!(error(b"---\ntitle: [broken\n---\ntext\n").contains("not valid YAML"));
 
     let mut sources = Sources::new();
-    let imported = import(&mut sources, "notes/plain-page.md", b"## Only a heading\n\n- and a list\n").expect("imports");
+    let imported =
+        import(&mut sources, "notes/plain-page.md", b"## Only a heading\n\n- and a list\n").expect("imports");
     assert_eq!(imported.draft.title, "plain-page");
     assert!(imported.warnings[0].message.contains("no frontmatter"));
 }

@@ -28,7 +28,9 @@ pub(crate) enum Ty {
     Number,
     Bool,
     /// A distribution (a sample set unless `sample_set` is false).
-    Dist { sample_set: bool },
+    Dist {
+        sample_set: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -190,8 +192,12 @@ impl Exporter<'_> {
     fn note_call(&mut self, func: Func, random: bool) {
         match func {
             Func::Logistic => self.rewrite("logistic(x) (which Squiggle 0.10 lacks) is written 1 / (1 + exp(-x))"),
-            Func::Clamp => self.rewrite("clamp(x, low, high) (which Squiggle 0.10 lacks) is written min(max(x, low), high)"),
-            Func::Sqrt if random => self.rewrite("sqrt of a sample set is written x ^ 0.5 (Math.sqrt takes numbers only)"),
+            Func::Clamp => {
+                self.rewrite("clamp(x, low, high) (which Squiggle 0.10 lacks) is written min(max(x, low), high)")
+            }
+            Func::Sqrt if random => {
+                self.rewrite("sqrt of a sample set is written x ^ 0.5 (Math.sqrt takes numbers only)")
+            }
             _ => {}
         }
     }
@@ -313,7 +319,8 @@ impl Exporter<'_> {
             }
             DistKind::LogNormal { mu, sigma } => format!("lognormal({}, {})", arg(self, mu), arg(self, sigma)),
             DistKind::LogNormalInterval { low, high, p, written_as_to } => {
-                let positive_literals = [low, high].iter().all(|expr| matches!(expr.kind, ExprKind::Number(v) if v > 0.0));
+                let positive_literals =
+                    [low, high].iter().all(|expr| matches!(expr.kind, ExprKind::Number(v) if v > 0.0));
                 if *written_as_to && positive_literals {
                     return Code::new(format!("{} to {}", arg(self, low), arg(self, high)), sample_set, COMPARE);
                 }
@@ -432,7 +439,10 @@ fn arithmetic(op: BinaryOp) -> bool {
 
 /// Functions that Squiggle applies to sample sets sample by sample.
 fn direct(func: Func) -> bool {
-    matches!(func, Func::Exp | Func::Ln | Func::Log10 | Func::Sqrt | Func::Min | Func::Max | Func::Clamp | Func::Logistic)
+    matches!(
+        func,
+        Func::Exp | Func::Ln | Func::Log10 | Func::Sqrt | Func::Min | Func::Max | Func::Clamp | Func::Logistic
+    )
 }
 
 fn as_number(code: Code) -> Code {
@@ -487,7 +497,8 @@ fn binary(op: BinaryOp, lhs: &Code, rhs: &Code) -> Code {
 fn call(func: Func, args: &[Code], ty: Ty) -> Code {
     let ty = if args.iter().any(Code::is_random) { ty } else { Ty::Number };
     let random = matches!(ty, Ty::Dist { .. });
-    let text = |name: &str| format!("{name}({})", args.iter().map(|arg| arg.text.as_str()).collect::<Vec<_>>().join(", "));
+    let text =
+        |name: &str| format!("{name}({})", args.iter().map(|arg| arg.text.as_str()).collect::<Vec<_>>().join(", "));
     match func {
         Func::Exp => Code::atom(text("exp"), ty),
         Func::Ln => Code::atom(text("log"), ty),

@@ -38,7 +38,8 @@ pub fn export(model: &hir::Model) -> Export {
         )));
     }
     let page = &model.file.page;
-    if !page.evaluation.is_empty() || !page.policies.is_empty() || page.cruxes.iter().any(|crux| !crux.notes.is_empty()) {
+    if !page.evaluation.is_empty() || !page.policies.is_empty() || page.cruxes.iter().any(|crux| !crux.notes.is_empty())
+    {
         warnings.push(Diagnostic::warning(
             "the model's page (its evaluation verdicts and the answers to its policies and notes) is not exported: those are Crux analyses, which Squiggle has no counterpart for",
         ));

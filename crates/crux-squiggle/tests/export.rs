@@ -74,20 +74,22 @@ fn the_docs_show_the_export_of_ref_v1() {
     let start = docs.find("```squiggle\n").expect("a squiggle code block") + "```squiggle\n".len();
     let end = start + docs[start..].find("\n```").expect("the end of the block");
     let export = crux_squiggle::export(&load(&repo("bench/ref-v1.toml")));
-    assert_eq!(&docs[start..end], export.code.trim_end(), "regenerate the block with `crux export --squiggle bench/ref-v1.toml`");
+    assert_eq!(
+        &docs[start..end],
+        export.code.trim_end(),
+        "regenerate the block with `crux export --squiggle bench/ref-v1.toml`"
+    );
 }
 
-/// Runs exported code in Squiggle 0.10 and returns its rows, or `None` (with
-/// the reason printed) when Node.js or the Squiggle package is missing.
-fn run_in_squiggle(code: &str, samples: usize) -> Option<Vec<serde_json::Value>> {
+/// Runs exported code in Squiggle 0.10 and returns its rows, or why it
+/// cannot (Node.js or the Squiggle package is missing).
+fn run_in_squiggle(code: &str, samples: usize) -> Result<Vec<serde_json::Value>, &'static str> {
     let runner = repo("tests/squiggle");
     if Command::new("node").arg("--version").output().is_err() {
-        println!("skipped: Node.js is not installed, so Squiggle cannot run the exported code");
-        return None;
+        return Err("skipped: Node.js is not installed, so Squiggle cannot run the exported code");
     }
     if !runner.join("node_modules/@quri/squiggle-lang").is_dir() {
-        println!("skipped: @quri/squiggle-lang is not installed; run `npm ci --prefix tests/squiggle`");
-        return None;
+        return Err("skipped: @quri/squiggle-lang is not installed; run `npm ci --prefix tests/squiggle`");
     }
     let file = std::env::temp_dir().join(format!("crux-squiggle-{}-{samples}.squiggle", std::process::id()));
     std::fs::write(&file, code).expect("a temporary file");
@@ -98,8 +100,12 @@ fn run_in_squiggle(code: &str, samples: usize) -> Option<Vec<serde_json::Value>>
         .output()
         .expect("node runs");
     let _ = std::fs::remove_file(&file);
-    assert!(output.status.success(), "Squiggle rejected the code:\n{}\n{code}", String::from_utf8_lossy(&output.stderr));
-    Some(serde_json::from_slice(&output.stdout).expect("rows as JSON"))
+    assert!(
+        output.status.success(),
+        "Squiggle rejected the code:\n{}\n{code}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(serde_json::from_slice(&output.stdout).expect("rows as JSON"))
 }
 
 fn field(row: &serde_json::Value, name: &str) -> f64 {
@@ -110,7 +116,13 @@ fn field(row: &serde_json::Value, name: &str) -> f64 {
 fn squiggle_runs_every_feature_and_agrees_with_crux() {
     let model = features();
     let export = crux_squiggle::export(&model);
-    let Some(rows) = run_in_squiggle(&export.code, 10_000) else { return };
+    let rows = match run_in_squiggle(&export.code, 10_000) {
+        Ok(rows) => rows,
+        Err(reason) => {
+            println!("{reason}");
+            return;
+        }
+    };
     let crux = Engine::new(&model).expect("compiles").run(&RunOptions::new(200_000, 7)).expect("runs");
     assert_eq!(rows.len(), crux.points.len());
     for (row, (point, summary)) in rows.iter().zip(crux.points.iter().zip(&crux.net)) {
@@ -120,21 +132,36 @@ fn squiggle_runs_every_feature_and_agrees_with_crux() {
         let mean = field(row, "mean");
         assert!((mean - summary.mean).abs() < tolerance, "x = {point}: Squiggle {mean}, Crux {}", summary.mean);
         let positive = field(row, "p_positive");
-        assert!((positive - summary.p_positive).abs() < 0.02, "x = {point}: P(net > 0) {positive} vs {}", summary.p_positive);
+        assert!(
+            (positive - summary.p_positive).abs() < 0.02,
+            "x = {point}: P(net > 0) {positive} vs {}",
+            summary.p_positive
+        );
     }
 }
 
 #[test]
 fn squiggle_reproduces_the_reference_results_of_ref_v1() {
     let export = crux_squiggle::export(&load(&repo("bench/ref-v1.toml")));
-    let Some(rows) = run_in_squiggle(&export.code, 10_000) else { return };
+    let rows = match run_in_squiggle(&export.code, 10_000) {
+        Ok(rows) => rows,
+        Err(reason) => {
+            println!("{reason}");
+            return;
+        }
+    };
     // bench/README.md: numpy with 10^7 samples.
-    let reference: [(f64, f64, f64); 5] = [(23.0, 0.901, 0.943), (25.0, 2.86, 0.828), (26.0, 1.13, 0.716), (27.0, -5.57, 0.587), (29.0, -18.5, 0.447)];
+    let reference: [(f64, f64, f64); 5] =
+        [(23.0, 0.901, 0.943), (25.0, 2.86, 0.828), (26.0, 1.13, 0.716), (27.0, -5.57, 0.587), (29.0, -18.5, 0.447)];
     for (c, mean, positive) in reference {
         let row = rows.iter().find(|row| (field(row, "c") - c).abs() < 1e-9).expect("the grid point");
         // The sd of net reaches about 45 at c = 29: 5 standard errors at 10,000 samples is about 2.3.
         let tolerance = 0.05 * mean.abs() + 2.5;
         assert!((field(row, "mean") - mean).abs() < tolerance, "c = {c}: mean {} vs {mean}", field(row, "mean"));
-        assert!((field(row, "p_positive") - positive).abs() < 0.025, "c = {c}: P {} vs {positive}", field(row, "p_positive"));
+        assert!(
+            (field(row, "p_positive") - positive).abs() < 0.025,
+            "c = {c}: P {} vs {positive}",
+            field(row, "p_positive")
+        );
     }
 }

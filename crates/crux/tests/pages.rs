@@ -13,11 +13,7 @@ fn repo_path(relative: &str) -> PathBuf {
 }
 
 fn crux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crux"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the crux binary runs")
+    Command::new(env!("CARGO_BIN_EXE_crux")).args(args).env("NO_COLOR", "1").output().expect("the crux binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -32,14 +28,16 @@ fn scratch(name: &str) -> PathBuf {
     directory
 }
 
-/// The page in shared/, or its byte-identical fixture copy when shared/ is absent.
-fn shared_page() -> PathBuf {
+/// The page in shared/, or its byte-identical fixture copy (and why) when shared/ is absent.
+fn shared_page() -> (PathBuf, Option<&'static str>) {
     let shared = repo_path("../shared/pages/open-source.md");
     if shared.is_file() {
-        shared
+        (shared, None)
     } else {
-        println!("../shared is absent: using tests/fixtures/pages/open-source.md");
-        repo_path("tests/fixtures/pages/open-source.md")
+        (
+            repo_path("tests/fixtures/pages/open-source.md"),
+            Some("../shared is absent: using tests/fixtures/pages/open-source.md"),
+        )
     }
 }
 
@@ -47,7 +45,10 @@ fn shared_page() -> PathBuf {
 fn the_shared_page_imports_checks_and_renders_back() {
     let directory = scratch("shared");
     let model = directory.join("open-source.toml");
-    let page = shared_page();
+    let (page, note) = shared_page();
+    if let Some(note) = note {
+        println!("{note}");
+    }
     let output = crux(&["import", page.to_str().unwrap(), "-o", model.to_str().unwrap()]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
@@ -78,7 +79,14 @@ fn the_shared_page_imports_checks_and_renders_back() {
     assert!(differences.is_empty(), "{}\n---\n{rendered}", differences.join("\n"));
 
     // With numbers: the model still renders, placeholders and all.
-    let numbers = crux(&["render", model.to_str().unwrap(), "--samples", "2000", "-o", directory.join("page.md").to_str().unwrap()]);
+    let numbers = crux(&[
+        "render",
+        model.to_str().unwrap(),
+        "--samples",
+        "2000",
+        "-o",
+        directory.join("page.md").to_str().unwrap(),
+    ]);
     assert_eq!(numbers.status.code(), Some(0), "{}", text(&numbers.stderr));
     let page = std::fs::read_to_string(directory.join("page.md")).unwrap();
     assert!(page.contains("Answered by Crux") && page.contains("## Crux 2: Capability Threshold"), "{page}");
@@ -101,7 +109,10 @@ fn the_built_in_model_renders_with_its_numbers() {
     let output = crux(&["render", model.to_str().unwrap(), "--samples", "2000", "--seed", "3"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let page = text(&output.stdout);
-    assert!(page.contains("**Key question**: At what capability level does open source become net negative?"), "{page}");
+    assert!(
+        page.contains("**Key question**: At what capability level does open source become net negative?"),
+        "{page}"
+    );
     assert!(page.contains("P(net > 0)"), "the numbers are in: {page}");
     let plain = crux(&["render", "--no-numbers", model.to_str().unwrap()]);
     assert!(!text(&plain.stdout).contains("Answered by Crux"));
@@ -131,7 +142,13 @@ fn bad_pages_exit_with_code_2_and_leave_no_file() {
         assert!(stderr.contains(message), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         assert!(!model.exists(), "{name}: no model file is written");
-        assert!(std::fs::read_dir(&directory).unwrap().all(|entry| !entry.unwrap().file_name().to_string_lossy().ends_with(".partial")));
+        assert!(
+            std::fs::read_dir(&directory).unwrap().all(|entry| !entry
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".partial"))
+        );
     }
     let missing = crux(&["import", directory.join("missing.md").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));
