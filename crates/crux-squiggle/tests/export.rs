@@ -91,7 +91,10 @@ fn run_in_squiggle(code: &str, samples: usize) -> Result<Vec<serde_json::Value>,
     if !runner.join("node_modules/@quri/squiggle-lang").is_dir() {
         return Err("skipped: @quri/squiggle-lang is not installed; run `npm ci --prefix tests/squiggle`");
     }
-    let file = std::env::temp_dir().join(format!("crux-squiggle-{}-{samples}.squiggle", std::process::id()));
+    // Tests run in parallel: each run gets a file of its own.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = std::env::temp_dir().join(format!("crux-squiggle-{}-{run}.squiggle", std::process::id()));
     std::fs::write(&file, code).expect("a temporary file");
     let output = Command::new("node")
         .arg(runner.join("run.mjs"))
