@@ -39,6 +39,12 @@ enum Command {
     Voi(commands::voi::VoiArgs),
     /// Charts of the model as SVG and PNG files.
     Plot(commands::plot::PlotArgs),
+    /// Turn a knowledge-base page into a model file that keeps everything it says.
+    Import(commands::import::ImportArgs),
+    /// Render a model's page as Markdown, with its numbers.
+    Render(commands::render::RenderArgs),
+    /// Export a model to another language (Squiggle).
+    Export(commands::export::ExportArgs),
     /// Belief profiles: the presets (without an action), or the elicitation store.
     Profiles {
         #[command(subcommand)]
@@ -190,6 +196,9 @@ fn main() -> ExitCode {
                 format: view.format,
             },
         ),
+        Command::Import(args) => commands::import::import(&mut sources, &args),
+        Command::Render(args) => commands::render::render(&mut sources, &args),
+        Command::Export(args) => commands::export::export(&mut sources, &args),
         Command::Profiles { action: None } => commands::profiles::presets(),
         Command::Profiles { action: Some(action) } => match action {
             ProfilesAction::Add { files, model, db, respondent } => commands::profiles::model_source(&model)
