@@ -33,6 +33,8 @@ enum Command {
         /// The model file (.toml).
         model: PathBuf,
     },
+    /// Serve the model as an interactive web page, with a JSON API and a profile store.
+    Serve(commands::serve::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
         Command::Check { model } => commands::check::check(&mut sources, &model),
+        Command::Serve(args) => commands::serve::serve(&mut sources, &args),
     };
     match result {
         Ok(text) => {

@@ -1,84 +1,8 @@
-//! Output of `crux run`: the stable JSON document and the terminal table.
+//! Output of `crux run` for the terminal (the JSON document is `crux_output::RunDocument`).
 
 use crux_engine::RunOutput;
 use crux_engine::format::significant;
 use crux_lang::hir;
-use serde::Serialize;
-use serde_json::{Map, Value, json};
-
-/// The JSON document of `crux run --format json`. Field names are stable:
-/// other tools read them.
-#[derive(Serialize)]
-pub struct RunDocument {
-    pub model: ModelInfo,
-    pub samples: usize,
-    pub seed: u64,
-    pub axis: Option<AxisInfo>,
-    pub net: NetColumns,
-    pub mechanisms: Map<String, Value>,
-}
-
-#[derive(Serialize)]
-pub struct ModelInfo {
-    pub id: String,
-    pub title: String,
-}
-
-#[derive(Serialize)]
-pub struct AxisInfo {
-    pub name: String,
-    pub label: String,
-    pub values: Vec<f64>,
-}
-
-#[derive(Serialize, Default)]
-pub struct NetColumns {
-    pub mean: Vec<f64>,
-    pub sd: Vec<f64>,
-    pub p05: Vec<f64>,
-    pub p25: Vec<f64>,
-    pub p50: Vec<f64>,
-    pub p75: Vec<f64>,
-    pub p95: Vec<f64>,
-    pub p_positive: Vec<f64>,
-}
-
-impl RunDocument {
-    pub fn new(model: &hir::Model, output: &RunOutput, samples: usize, seed: u64) -> Self {
-        let header = &model.file.header;
-        let mut net = NetColumns::default();
-        for summary in &output.net {
-            net.mean.push(summary.mean);
-            net.sd.push(summary.sd);
-            net.p05.push(summary.p05);
-            net.p25.push(summary.p25);
-            net.p50.push(summary.p50);
-            net.p75.push(summary.p75);
-            net.p95.push(summary.p95);
-            net.p_positive.push(summary.p_positive);
-        }
-        let mechanisms = output
-            .mechanisms
-            .iter()
-            .map(|mechanism| {
-                let side = if mechanism.benefit { "benefit" } else { "risk" };
-                (mechanism.id.clone(), json!({ "side": side, "mean": mechanism.mean }))
-            })
-            .collect();
-        RunDocument {
-            model: ModelInfo { id: header.id.clone(), title: header.title.clone() },
-            samples,
-            seed,
-            axis: model.file.axis.as_ref().map(|axis| AxisInfo {
-                name: axis.name.name.clone(),
-                label: axis.label.clone(),
-                values: output.points.clone(),
-            }),
-            net,
-            mechanisms,
-        }
-    }
-}
 
 /// A plain-text table of a run for the terminal.
 pub fn run_table(model: &hir::Model, output: &RunOutput, samples: usize, seed: u64) -> String {

@@ -1,10 +1,11 @@
 //! `crux run`: run a model and print its summary.
 
 use crate::input::{load_model, read_text};
-use crate::output::{RunDocument, run_table};
+use crate::output::run_table;
 use crate::{Format, Outcome, RunArgs};
 use crux_engine::{Engine, RunOptions};
 use crux_lang::Sources;
+use crux_output::RunDocument;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -23,7 +24,7 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     Ok(match args.format {
         Format::Json => {
             let document = RunDocument::new(&model, &output, args.samples, args.seed);
-            serde_json::to_string(&document).expect("the run document serialises") + "\n"
+            document.to_json() + "\n"
         }
         Format::Text => run_table(&model, &output, args.samples, args.seed),
     })
