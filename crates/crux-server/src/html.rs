@@ -283,7 +283,7 @@ fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> Strin
         for mechanism in mechanisms {
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td>",
+                "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td>",
                 escape(mechanism.display_name()),
                 escape(mechanism.mechanism.as_deref().unwrap_or(""))
             );
@@ -296,7 +296,7 @@ fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> Strin
         }
         let _ = write!(
             out,
-            "</tbody></table><p class=\"rule\">Mean effect{} at each {} ; {}.</p>",
+            "</tbody></table><p class=\"rule\">Mean effect{} at each {} shown; {}.</p>",
             unit_suffix(unit),
             escape(axis_name),
             if side == Side::Benefit { "benefits make net larger" } else { "risks make net smaller" }

@@ -31,7 +31,7 @@ impl Scale {
 
 /// About `count` round tick values covering `low..=high`.
 fn ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
-    if !(high > low) || !low.is_finite() || !high.is_finite() {
+    if high <= low || !low.is_finite() || !high.is_finite() {
         return vec![low];
     }
     let raw = (high - low) / count.max(1) as f64;

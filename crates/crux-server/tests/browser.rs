@@ -117,7 +117,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1100,1900",
+                "--disable-dev-shm-usage", "--window-size=1100,2200",
                 format!("--user-data-dir={}", profile_dir.display()),
             ]
         }),
@@ -134,6 +134,16 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     let verdict_before = text(&client, "#verdict").await.expect("a verdict");
     let crossing_before = attribute(&client, "#net-chart", "data-crossing").await.expect("a chart");
     assert!(verdict_before.contains("Positive"), "{verdict_before}");
+
+    // The answered page as a newcomer sees it.
+    client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scrolls");
+    let screenshot = client.screenshot().await.expect("a screenshot");
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/web-page.png");
+    std::fs::write(&target, &screenshot).expect("the screenshot is written");
+    if std::env::var_os("CRUX_UPDATE_SCREENSHOT").is_some() {
+        std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/web-page.png"), &screenshot)
+            .expect("the screenshot is written to docs/");
+    }
 
     // A later misuse threshold: the verdict and the chart change in place.
     type_into(&client, "#p-misuse_threshold", "normal(28.5, 0.2)").await;
@@ -179,14 +189,6 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     })
     .await;
     assert_eq!(status, "updated");
-
-    let screenshot = client.screenshot().await.expect("a screenshot");
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/web-page.png");
-    std::fs::write(&target, &screenshot).expect("the screenshot is written");
-    if std::env::var_os("CRUX_UPDATE_SCREENSHOT").is_some() {
-        std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/web-page.png"), &screenshot)
-            .expect("the screenshot is written to docs/");
-    }
 
     // Save the beliefs as a profile and find it in the compare view.
     type_into(&client, "#save-profile input[name=name]", "Late <threshold>").await;
