@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use crux_lang::Sources;
 use crux_lang::profile::parse_profile;
-use crux_output::RunDocument;
+use crux_report::json::RunDocument;
 use crux_store::StoredProfile;
 use crux_worldview::{Beliefs, Member, linear_pool};
 use serde::de::DeserializeOwned;
@@ -108,7 +108,7 @@ pub struct RunRequest {
     path = "/api/run",
     request_body = RunRequest,
     responses(
-        (status = 200, description = "The run", body = RunDocument, content_type = "application/json"),
+        (status = 200, description = "The JSON of `crux run --format json`: model, samples, seed, axis, net and mechanisms; for a model with a page also now, context, evaluation, threshold and policies", body = Object, content_type = "application/json"),
         (status = 400, description = "Bad input: malformed JSON, an unknown param, an invalid expression, too many samples", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 422, description = "The computation ran past the time limit and was stopped", body = ErrorBody),
@@ -136,9 +136,7 @@ pub async fn run(
     }
     let worker = state.clone();
     let document = bounded(&state, move |budget| {
-        let (model, sources) = worker.model_with(&request.overrides)?;
-        let output = compute::run(&model, &sources, samples, seed, false, budget)?;
-        Ok(RunDocument::new(&model, &output, samples, seed))
+        Ok(compute::answer(&worker, &request.overrides, samples, seed, false, budget)?.json())
     })
     .await?;
     Ok(Json(document).into_response())
@@ -314,8 +312,9 @@ pub async fn save_profile(
     };
     let text =
         toml::to_string(&file).map_err(|error| ApiError::bad_request(format!("cannot write the profile: {error}")))?;
-    let validated = crux_store::validate(&state.model, "profile", &text)
-        .map_err(|invalid| located(&invalid.diagnostics, &invalid.sources))?;
+    let mut sources = Sources::new();
+    let validated = crux_store::validate(&mut sources, &state.model, "profile", &text)
+        .map_err(|diagnostics| located(&diagnostics, &sources))?;
     let worker = state.clone();
     let respondent = respondent.to_string();
     let info = tokio::task::spawn_blocking(move || {
@@ -652,8 +651,9 @@ pub struct PoolDocument {
     /// `linear`: each sample takes one member's whole belief set, members equally likely.
     pub method: String,
     pub members: Vec<ProfileOutlook>,
-    /// The pooled run, in the shape of `crux run --format json`.
-    pub pooled: RunDocument,
+    /// The pooled run, in the shape of `crux run --format json` for a model without a page.
+    #[schema(value_type = Object)]
+    pub pooled: serde_json::Value,
     pub outlook: Outlook,
     pub disagreement: Disagreement,
 }
@@ -706,7 +706,7 @@ pub async fn pool_profiles(
         let pooled_model =
             crux_lang::resolve::resolve(pooled_file).map_err(|diagnostics| located(&diagnostics, &sources))?;
         let output = compute::run(&pooled_model, &sources, samples, seed, true, budget)?;
-        let run = PageRun::new(&pooled_model, &output, samples, seed);
+        let run = PageRun::new(&compute::Answer::Run { model: pooled_model, output, samples, seed });
         let (_, cruxes) = disagreement(&worker, &views);
         let crossings: Vec<Option<f64>> = members.iter().map(|member| member.outlook.mean_crossing.at).collect();
         let ats: Vec<f64> = crossings.iter().flatten().copied().collect();
@@ -729,7 +729,7 @@ pub async fn pool_profiles(
         let document = PoolDocument {
             method: "linear".to_string(),
             members,
-            pooled: run.document.clone(),
+            pooled: serde_json::to_value(&run.document).expect("the run document serialises"),
             outlook: Outlook::of(&run.document),
             disagreement,
         };

@@ -15,7 +15,8 @@ use crate::summary::{self, Thresholds};
 use axum::http::StatusCode;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Sources, hir};
-use crux_output::RunDocument;
+use crux_report::json::{PageDocument, RunDocument};
+use crux_report::{Options, PageResults};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,18 +109,70 @@ pub fn run(
     engine.run(&options).map_err(|diagnostic| located(&[diagnostic], sources))
 }
 
-/// What the page shows of one run: the run document and the per-sample thresholds.
-#[derive(Debug, Clone)]
+/// A model answered: its page's results, or, for a model without a page, its run.
+#[derive(Debug)]
+pub enum Answer {
+    Page { model: hir::Model, results: Box<PageResults> },
+    Run { model: hir::Model, output: RunOutput, samples: usize, seed: u64 },
+}
+
+impl Answer {
+    /// The JSON of `crux run --format json` for this answer.
+    pub fn json(&self) -> serde_json::Value {
+        let value = match self {
+            Answer::Page { model, results } => serde_json::to_value(PageDocument::new(model, results)),
+            Answer::Run { model, output, samples, seed } => {
+                serde_json::to_value(RunDocument::new(model, output, *samples, *seed))
+            }
+        };
+        value.expect("the run documents serialise")
+    }
+}
+
+/// Runs the model with `overrides` the way `crux run` does: the page's
+/// analyses for a model with a page, a plain run otherwise.
+pub fn answer(
+    state: &AppState,
+    overrides: &std::collections::BTreeMap<String, String>,
+    samples: usize,
+    seed: u64,
+    keep_net: bool,
+    budget: &Budget,
+) -> Result<Answer, ApiError> {
+    let (model, sources) = state.model_with(overrides)?;
+    if model.file.page.is_empty() {
+        let output = run(&model, &sources, samples, seed, keep_net, budget)?;
+        return Ok(Answer::Run { model, output, samples, seed });
+    }
+    let check = |_: u64| budget.check();
+    let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+    let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, &sources))?;
+    Ok(Answer::Page { model, results: Box::new(results) })
+}
+
+/// What the page shows of one answer: the run, the per-sample thresholds
+/// (for a model without a page) and the page's report in Markdown.
+#[derive(Debug)]
 pub struct PageRun {
     pub document: RunDocument,
     pub thresholds: Option<Thresholds>,
+    pub markdown: Option<String>,
 }
 
 impl PageRun {
-    pub fn new(model: &hir::Model, output: &RunOutput, samples: usize, seed: u64) -> PageRun {
-        let document = RunDocument::new(model, output, samples, seed);
-        let thresholds = output.net_samples.as_ref().and_then(|net| summary::thresholds(net, &output.points));
-        PageRun { document, thresholds }
+    pub fn new(answer: &Answer) -> PageRun {
+        match answer {
+            Answer::Run { model, output, samples, seed } => PageRun {
+                document: RunDocument::new(model, output, *samples, *seed),
+                thresholds: output.net_samples.as_ref().and_then(|net| summary::thresholds(net, &output.points)),
+                markdown: None,
+            },
+            Answer::Page { model, results } => PageRun {
+                document: RunDocument::new(model, &results.run, results.samples, results.seed),
+                thresholds: None,
+                markdown: Some(crux_report::markdown::render(model, results)),
+            },
+        }
     }
 }
 
@@ -131,7 +184,5 @@ pub fn page_run(
     seed: u64,
     budget: &Budget,
 ) -> Result<PageRun, ApiError> {
-    let (model, sources) = state.model_with(overrides)?;
-    let output = run(&model, &sources, samples, seed, true, budget)?;
-    Ok(PageRun::new(&model, &output, samples, seed))
+    Ok(PageRun::new(&answer(state, overrides, samples, seed, true, budget)?))
 }

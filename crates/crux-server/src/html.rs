@@ -17,7 +17,7 @@ use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
 use crux_lang::model::{Declaration, Side};
 use crux_lang::parser::parse_expr;
-use crux_output::RunDocument;
+use crux_report::json::RunDocument;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -137,13 +137,46 @@ fn report(
         let _ = write!(body, "<p class=\"description\">{}</p>", escape(&header.description));
     }
     body.push_str("</header>\n");
-    let results = results(state, run, None);
-    let (summary, rest) = split_section(&results, "arguments");
-    let (arguments, key_question) = split_section(rest, "key-question");
-    body.push_str(summary);
-    body.push_str(arguments);
-    body.push_str(&editor(state, beliefs, errors));
-    body.push_str(key_question);
+    match &run.markdown {
+        Some(markdown) => {
+            // The page's own report, section by section, with each crux's beliefs after its section.
+            let (sections, charts) = page_sections(state, run, markdown, None);
+            body.push_str(&form_start(errors));
+            let mut placed: Vec<Option<String>> = Vec::new();
+            let charts_after = sections.iter().position(|(heading, _)| heading.contains("Evaluation")).unwrap_or(0);
+            for (index, (heading, html)) in sections.iter().enumerate() {
+                body.push_str(html);
+                if index == charts_after {
+                    body.push_str(&charts);
+                }
+                if let Some(crux) = state.base.page.cruxes.iter().find(|crux| heading_matches(heading, crux)) {
+                    body.push_str(&crux_editor(state, Some(&crux.id.name), beliefs, errors));
+                    placed.push(Some(crux.id.name.clone()));
+                }
+            }
+            for (crux, _) in groups(&state.base.params) {
+                if !placed.contains(&crux) {
+                    body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
+                }
+            }
+            body.push_str(FORM_END);
+        }
+        None => {
+            let results = results(state, run, None);
+            let (summary, rest) = split_section(&results, "arguments");
+            let (arguments, key_question) = split_section(rest, "key-question");
+            body.push_str(summary);
+            body.push_str(arguments);
+            body.push_str("<section id=\"cruxes\"><h2>Cruxes and your beliefs</h2><p>Each param is a belief, written in the model's expression syntax (<code>5 to 50</code> is a lognormal with 5% and 95% points 5 and 50). Change one and the report above recomputes.</p>");
+            body.push_str(&form_start(errors));
+            for (crux, _) in groups(&state.base.params) {
+                body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
+            }
+            body.push_str(FORM_END);
+            body.push_str("</section>\n");
+            body.push_str(key_question);
+        }
+    }
     body.push_str(&profiles_section(profiles));
     document(state, &title, &body)
 }
@@ -162,6 +195,10 @@ fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
 /// question (with the threshold histogram). `POST /api/run` with
 /// `Accept: text/html` returns exactly this, and the page swaps each section in.
 pub fn results(state: &AppState, run: &PageRun, elapsed: Option<Duration>) -> String {
+    if let Some(markdown) = &run.markdown {
+        let (sections, charts) = page_sections(state, run, markdown, elapsed);
+        return sections.into_iter().map(|(_, html)| html).collect::<String>() + &charts;
+    }
     let document = &run.document;
     let unit = state.base.header.unit.as_str();
     let axis = axis_values(document);
@@ -289,7 +326,8 @@ fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> Strin
             );
             if let Some(column) = document.mechanisms.get(&mechanism.id.name) {
                 for index in picks {
-                    let _ = write!(out, "<td>{}</td>", number(column.mean[*index]));
+                    let value = column["mean"][*index].as_f64().unwrap_or(f64::NAN);
+                    let _ = write!(out, "<td>{}</td>", number(value));
                 }
             }
             out.push_str("</tr>");
@@ -385,37 +423,107 @@ fn groups(params: &[Declaration]) -> Vec<(Option<String>, Vec<&Declaration>)> {
     groups
 }
 
-/// The belief editor: each crux with its params, as a form that works without script.
-fn editor(state: &AppState, beliefs: &BTreeMap<String, String>, errors: Option<&ApiError>) -> String {
-    let mut out = String::from(
-        "<section id=\"cruxes\"><h2>Cruxes and your beliefs</h2><p>Each param is a belief, written in the model's expression syntax (<code>5 to 50</code> is a lognormal with 5% and 95% points 5 and 50). Change one and the report above recomputes.</p><form id=\"beliefs\" method=\"get\" action=\"/\">",
-    );
+/// The start of the belief form (which works without script), with the
+/// problems that belong to no single param.
+fn form_start(errors: Option<&ApiError>) -> String {
     let general: Vec<String> = errors
         .map(|error| {
             error.details.iter().filter(|detail| detail.param.is_none()).map(|detail| escape(&detail.message)).collect()
         })
         .unwrap_or_default();
-    let _ = write!(
-        out,
-        "<p id=\"form-error\" class=\"error\"{}>{}</p>",
+    format!(
+        "<form id=\"beliefs\" method=\"get\" action=\"/\"><p id=\"form-error\" class=\"error\"{}>{}</p>",
         if general.is_empty() { " hidden" } else { "" },
         general.join("<br>")
-    );
-    for (crux, params) in groups(&state.base.params) {
-        let heading = crux.as_deref().map_or("Other params".to_string(), |crux| format!("Crux: {crux}"));
-        let _ = write!(
-            out,
-            "<fieldset class=\"crux\" data-crux=\"{}\"><legend>{}</legend>",
-            escape(crux.as_deref().unwrap_or("")),
-            escape(&heading)
-        );
-        for param in params {
-            out.push_str(&param_editor(state, param, beliefs, errors));
-        }
-        out.push_str("</fieldset>");
+    )
+}
+
+const FORM_END: &str = "<p class=\"actions\"><button type=\"submit\" id=\"recompute\">Recompute</button> <a href=\"/\" id=\"reset-all\">Reset all to the model's beliefs</a> <span id=\"status\" role=\"status\"></span></p></form>\n";
+
+/// The beliefs of one crux group (`None`: the params outside every group).
+fn crux_editor(
+    state: &AppState,
+    crux: Option<&str>,
+    beliefs: &BTreeMap<String, String>,
+    errors: Option<&ApiError>,
+) -> String {
+    let params: Vec<&Declaration> =
+        state.base.params.iter().filter(|param| param.crux.as_ref().map(|id| id.name.as_str()) == crux).collect();
+    if params.is_empty() {
+        return String::new();
     }
-    out.push_str("<p class=\"actions\"><button type=\"submit\" id=\"recompute\">Recompute</button> <a href=\"/\" id=\"reset-all\">Reset all to the model's beliefs</a> <span id=\"status\" role=\"status\"></span></p></form></section>\n");
+    let heading = match crux {
+        None => "Other params".to_string(),
+        Some(id) => match state.base.page.crux(id) {
+            Some(page_crux) => format!("Your beliefs on {}", page_crux.heading()),
+            None => format!("Crux: {id}"),
+        },
+    };
+    let mut out = format!(
+        "<fieldset class=\"crux\" data-crux=\"{}\"><legend>{}</legend>",
+        escape(crux.unwrap_or("")),
+        escape(&heading)
+    );
+    for param in params {
+        out.push_str(&param_editor(state, param, beliefs, errors));
+    }
+    out.push_str("</fieldset>");
     out
+}
+
+/// Whether a rendered section heading is the heading of `crux`.
+fn heading_matches(heading: &str, crux: &crux_lang::page::Crux) -> bool {
+    let heading = heading.trim();
+    match crux.number {
+        Some(number) => heading.starts_with(&format!("Crux {number}:")),
+        None => heading == escape(&crux.title),
+    }
+}
+
+/// The page's Markdown report as HTML sections (heading text, section HTML),
+/// split at its second-level headings, and the charts section. Raw HTML in
+/// the Markdown is shown as text.
+fn page_sections(
+    state: &AppState,
+    run: &PageRun,
+    markdown: &str,
+    elapsed: Option<Duration>,
+) -> (Vec<(String, String)>, String) {
+    use pulldown_cmark::{Event, Options, Parser, html};
+    let body = match markdown.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")) {
+        Some((_, body)) => body,
+        None => markdown,
+    };
+    let parser = Parser::new_ext(body, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
+        other => other,
+    });
+    let mut rendered = String::new();
+    html::push_html(&mut rendered, parser);
+    let mut sections = Vec::new();
+    let mut parts = rendered.split("<h2>");
+    let lead = parts.next().unwrap_or("");
+    if !lead.trim().is_empty() {
+        sections.push((String::new(), format!("<section id=\"part-0\" class=\"report\">{lead}</section>\n")));
+    }
+    for part in parts {
+        let heading = part.split("</h2>").next().unwrap_or("").to_string();
+        let id = format!("part-{}", sections.len());
+        sections.push((heading, format!("<section id=\"{id}\" class=\"report\"><h2>{part}</section>\n")));
+    }
+    let unit = state.base.header.unit.as_str();
+    let mut charts = String::from("<section id=\"charts\">");
+    let _ = write!(charts, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(&run.document));
+    if let Some(chart) = svg::net_chart(&run.document, unit) {
+        let _ = write!(
+            charts,
+            "<figure>{chart}<figcaption>Net effect{} across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative.</figcaption></figure>",
+            unit_suffix(unit)
+        );
+    }
+    charts.push_str(&run_info(&run.document, elapsed));
+    charts.push_str("</section>\n");
+    (sections, charts)
 }
 
 fn param_editor(

@@ -4,7 +4,7 @@
 
 use crux_engine::NetSamples;
 use crux_engine::quantile::quantiles;
-use crux_output::RunDocument;
+use crux_report::json::RunDocument;
 
 /// The labelling rule of a verdict on P(net > 0).
 pub const POSITIVE_AT_LEAST: f64 = 0.7;

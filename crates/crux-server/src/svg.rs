@@ -5,7 +5,7 @@
 use crate::html::escape;
 use crate::summary::{Crossing, Thresholds, axis_values, crossing};
 use crux_engine::format::significant;
-use crux_output::RunDocument;
+use crux_report::json::RunDocument;
 use std::fmt::Write;
 
 const WIDTH: f64 = 640.0;

@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode};
 use common::{app, app_with, fixture_model, get, limits, post, post_html, send};
 use crux_engine::{Engine, RunOptions};
 use crux_lang::Sources;
-use crux_output::RunDocument;
+use crux_report::json::RunDocument;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ async fn run_returns_the_document_of_crux_run() {
     let file = sources.add(model.name.clone(), model.text.as_str());
     let resolved = crux_lang::load(&mut sources, file).unwrap();
     let output = Engine::new(&resolved).unwrap().run(&RunOptions::new(3000, 7)).unwrap();
-    let expected: Value = serde_json::from_str(&RunDocument::new(&resolved, &output, 3000, 7).to_json()).unwrap();
+    let expected: Value = serde_json::to_value(RunDocument::new(&resolved, &output, 3000, 7)).unwrap();
     assert_eq!(reply.json(), expected);
     assert_eq!(expected["net"]["mean"].as_array().unwrap().len(), 61);
 }

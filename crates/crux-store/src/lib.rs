@@ -70,32 +70,23 @@ pub struct ValidatedProfile {
     pub model_hash: String,
 }
 
-/// Why a profile was refused: the diagnostics, with the sources to render them.
-#[derive(Debug)]
-pub struct InvalidProfile {
-    pub sources: Sources,
-    pub diagnostics: Diagnostics,
-}
-
 /// Checks that `profile_text` applies to `model` and that the result compiles.
+/// The texts are added to `sources`, against which the diagnostics of a refusal are rendered.
 pub fn validate(
+    sources: &mut Sources,
     model: &ModelSource,
     profile_name: &str,
     profile_text: &str,
-) -> Result<ValidatedProfile, InvalidProfile> {
-    let mut sources = Sources::new();
-    let result = (|| {
-        let model_file = sources.add(model.name.clone(), model.text.as_str());
-        let profile_file = sources.add(profile_name, profile_text);
-        let mut parsed = parse_model(&mut sources, model_file)?;
-        let profile = parse_profile(&mut sources, profile_file)?;
-        profile.apply(&mut parsed)?;
-        let model_id = parsed.header.id.clone();
-        let resolved = resolve(parsed)?;
-        Engine::new(&resolved)?;
-        Ok(ValidatedProfile { profile, text: profile_text.to_string(), model_id, model_hash: model.hash() })
-    })();
-    result.map_err(|diagnostics| InvalidProfile { sources, diagnostics })
+) -> Result<ValidatedProfile, Diagnostics> {
+    let model_file = sources.add(model.name.clone(), model.text.as_str());
+    let profile_file = sources.add(profile_name, profile_text);
+    let mut parsed = parse_model(sources, model_file)?;
+    let profile = parse_profile(sources, profile_file)?;
+    profile.apply(&mut parsed)?;
+    let model_id = parsed.header.id.clone();
+    let resolved = resolve(parsed)?;
+    Engine::new(&resolved)?;
+    Ok(ValidatedProfile { profile, text: profile_text.to_string(), model_id, model_hash: model.hash() })
 }
 
 /// One stored profile.

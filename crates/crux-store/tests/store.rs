@@ -1,7 +1,12 @@
 //! The store: validation before storing, round trips, migrations, export,
 //! and clear errors when the database cannot be written.
 
-use crux_store::{MIGRATIONS, ModelSource, Store, validate};
+use crux_lang::Sources;
+use crux_store::{MIGRATIONS, ModelSource, Store, ValidatedProfile};
+
+fn validate(model: &ModelSource, name: &str, text: &str) -> Result<ValidatedProfile, crux_lang::Diagnostics> {
+    crux_store::validate(&mut Sources::new(), model, name, text)
+}
 
 fn model() -> ModelSource {
     let text = "[model]\nid = \"tiny\"\n\n[params]\nrisk = \"1 to 10\"\nbenefit = \"normal(5, 1)\"\n\n\
@@ -41,10 +46,9 @@ fn invalid_profiles_are_refused_with_the_reason() {
     ];
     for (text, expected) in cases {
         let error = validate(&model(), "bad.toml", text).expect_err(text);
-        let messages: Vec<String> =
-            error.diagnostics.iter().map(|d| format!("{} {}", d.message, d.help.join(" "))).collect();
+        let messages: Vec<String> = error.iter().map(|d| format!("{} {}", d.message, d.help.join(" "))).collect();
         assert!(messages.join("\n").contains(expected), "{text}: {messages:?}");
-        assert!(error.diagnostics.iter().all(|d| d.span.is_some()), "{text}: every reason has a place");
+        assert!(error.iter().all(|d| d.span.is_some()), "{text}: every reason has a place");
     }
 }
 
@@ -107,4 +111,46 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&directory);
     std::fs::create_dir_all(&directory).unwrap();
     directory
+}
+
+mod properties {
+    use super::*;
+    use crux_engine::{Engine, RunOptions};
+    use crux_lang::model::parse_model;
+    use crux_lang::profile::parse_profile;
+    use crux_lang::resolve::resolve;
+    use proptest::prelude::*;
+
+    fn expression() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (0.001f64..100.0, 1.001f64..100.0).prop_map(|(low, ratio)| format!("{low} to {}", low * ratio)),
+            (-10f64..10.0, 0.01f64..5.0).prop_map(|(mean, sd)| format!("normal({mean}, {sd})")),
+            (0.1f64..10.0, 0.1f64..10.0).prop_map(|(a, b)| format!("beta({a}, {b})")),
+            (-10f64..10.0).prop_map(|x| format!("pointmass({x})")),
+            prop::sample::select(vec!["benefit * 2".to_string(), "max(benefit, 1)".to_string()]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A profile that validates always applies and runs.
+        #[test]
+        fn a_profile_that_validates_always_applies(risk in prop::option::of(expression()), name in "[A-Za-z ]{1,20}") {
+            let mut text = format!("[profile]\nname = \"{name}\"\n\n[params]\n");
+            if let Some(risk) = &risk {
+                text.push_str(&format!("risk = \"{risk}\"\n"));
+            }
+            let Ok(validated) = validate(&model(), "generated.toml", &text) else {
+                return Ok(());
+            };
+            let mut sources = Sources::new();
+            let model_file = sources.add("tiny.toml", model().text);
+            let profile_file = sources.add("generated.toml", validated.text.as_str());
+            let mut parsed = parse_model(&mut sources, model_file).unwrap();
+            parse_profile(&mut sources, profile_file).unwrap().apply(&mut parsed).unwrap();
+            let engine = Engine::new(&resolve(parsed).unwrap()).unwrap();
+            prop_assert!(engine.run(&RunOptions::new(500, 1)).is_ok());
+        }
+    }
 }

@@ -81,3 +81,39 @@ fn each_sample_takes_one_member_whole() {
     let output = pooled(&[(positive, 1.0), (negative, 1.0)]);
     assert_eq!(output.net[0].p_positive, 1.0);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn view() -> impl Strategy<Value = Beliefs> {
+        let expressions =
+            prop::sample::select(vec!["normal(1, 2)", "2 to 8", "beta(2, 5)", "pointmass(-3)", "uniform(-1, 4)"]);
+        (prop::option::of(expressions.clone()), prop::option::of(expressions)).prop_map(|(a, b)| {
+            let mut pairs = Vec::new();
+            if let Some(a) = a {
+                pairs.push(("a", a));
+            }
+            if let Some(b) = b {
+                pairs.push(("b", b));
+            }
+            beliefs(&pairs)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn pooling_is_independent_of_member_order(
+            members in prop::collection::vec((view(), 0.0f64..5.0), 1..5),
+            rotation in 0usize..5,
+        ) {
+            prop_assume!(members.iter().any(|(_, weight)| *weight > 0.0));
+            let mut rotated = members.clone();
+            rotated.rotate_left(rotation % members.len());
+            rotated.reverse();
+            prop_assert_eq!(pooled(&members).net, pooled(&rotated).net);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `crux serve`: the web app on a model (see the `crux-server` crate).
 
 use crate::Outcome;
-use crate::input::{Failure, load_model, read_text};
+use crate::input::{Failure, load_model, model_text};
 use crux_engine::Engine;
 use crux_lang::{Diagnostic, Sources};
 use crux_server::{Config, Limits};
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// The model file (.toml).
+    /// The model file (.toml); the built-in open-weights safety model if omitted.
     model: Option<PathBuf>,
     /// Address to listen on. The default serves this machine only; give
     /// 0.0.0.0:8080 to serve a network.
@@ -34,13 +34,8 @@ pub struct ServeArgs {
 }
 
 pub fn serve(sources: &mut Sources, args: &ServeArgs) -> Outcome {
-    let Some(path) = &args.model else {
-        return Err(Failure::input(vec![
-            Diagnostic::error("give the model file to serve").with_help("for example `crux serve bench/ref-v1.toml`"),
-        ]));
-    };
-    let name = path.display().to_string();
-    let text = read_text(path)?;
+    let model = model_text(args.model.as_deref())?;
+    let (name, text) = (model.name, model.text);
     // Problems in the model are reported exactly as `crux run` reports them.
     let model = load_model(sources, &name, &text, &[])?;
     Engine::new(&model)?;
