@@ -45,6 +45,8 @@ enum Command {
     Render(commands::render::RenderArgs),
     /// Export a model to another language (Squiggle).
     Export(commands::export::ExportArgs),
+    /// Serve the model as an interactive web page, with a JSON API and a profile store.
+    Serve(commands::serve::ServeArgs),
     /// Belief profiles: the presets (without an action), or the elicitation store.
     Profiles {
         #[command(subcommand)]
@@ -169,6 +171,7 @@ fn main() -> ExitCode {
     let mut sources = Sources::new();
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
+        Command::Serve(args) => commands::serve::serve(&mut sources, &args),
         Command::Check { model } => commands::check::check(&mut sources, model.as_deref()),
         Command::Compare { profiles, view } => commands::compare::compare(
             &mut sources,

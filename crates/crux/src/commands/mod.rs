@@ -8,6 +8,7 @@ pub mod plot;
 pub mod profiles;
 pub mod render;
 pub mod run;
+pub mod serve;
 pub mod sensitivity;
 mod target;
 pub mod voi;
