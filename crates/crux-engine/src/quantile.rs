@@ -5,11 +5,12 @@
 //! ranks, which are then selected exactly. Two linear passes instead of a sort,
 //! and the values may come in several slices (the blocks of a run).
 
-/// An order-preserving map from finite doubles to integers.
+/// An order-preserving map from finite doubles to integers (branch-free:
+/// negative values have all bits flipped, others only the sign bit).
 #[inline(always)]
 fn key(value: f64) -> u64 {
     let bits = value.to_bits();
-    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+    bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
 }
 
 const BUCKET_SHIFT: u32 = 48;

@@ -13,10 +13,10 @@
 //! fall outside its bracket (a chance of about 1e-9 per quantile), that grid
 //! point is run again with every value kept. Small runs, and runs that ask
 //! for every net value ([`RunOptions::keep_net`]), keep every value instead.
-//! The pilot size grows with the run (about `(10.8 n)^(2/3)` samples, which
-//! minimises the values kept), so that 10^7 samples at 61 points keep some
-//! 350 MB; runs that would keep more than [`MEMORY_BUDGET_BYTES`] are split
-//! into passes over parts of the grid.
+//! The pilot grows with the run (about `(10.8 n)^(2/3)` samples, which
+//! minimises the values kept), so that 10^6 samples at 61 points keep some
+//! 70 MB and 10^7 some 330 MB; runs that would keep more than
+//! [`MEMORY_BUDGET_BYTES`] are split into passes over parts of the grid.
 
 use crate::compile::{compile, compile_with};
 use crate::distributions::Shape;
@@ -251,8 +251,14 @@ fn quantile_brackets(pilot: &[&[f64]]) -> PointBrackets {
         let high = if probabilities[2 * k + 1] >= 1.0 { f64::INFINITY } else { values[2 * k + 1] };
         (low, high)
     });
-    let ties = |end: f64| pilot.iter().flat_map(|part| part.iter()).filter(|value| **value == end).count() > 1;
-    let count_ends = ends.iter().any(|&(low, high)| ties(low) || ties(high));
+    let mut equal = [0usize; 2 * QUANTILES];
+    for value in pilot.iter().flat_map(|part| part.iter()) {
+        for (count, (low, high)) in equal.chunks_mut(2).zip(&ends) {
+            count[0] += usize::from(value == low);
+            count[1] += usize::from(value == high);
+        }
+    }
+    let count_ends = equal.iter().any(|count| *count > 1);
     PointBrackets { ends, count_ends }
 }
 
@@ -361,7 +367,16 @@ fn bracketed_quantiles(
             }
         };
         let low_value = resolve(low_rank, &mut part)?;
-        let high_value = resolve(high_rank, &mut part)?;
+        // After selecting `low_rank`, the next order statistic is the least value to its right.
+        let high_value = if high_rank == low_rank {
+            low_value
+        } else if (interior..interior + part.len()).contains(&low_rank)
+            && (interior..interior + part.len()).contains(&high_rank)
+        {
+            part[low_rank - interior + 1..].iter().copied().min_by(f64::total_cmp).expect("a value to the right")
+        } else {
+            resolve(high_rank, &mut part)?
+        };
         let fraction = position - position.floor();
         out[k] = if fraction == 0.0 { low_value } else { low_value + fraction * (high_value - low_value) };
     }
