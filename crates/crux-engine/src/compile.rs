@@ -371,7 +371,8 @@ impl Compiler {
     fn negate(&mut self, form: Form, origin: &Origin) -> Form {
         let mut terms = Vec::with_capacity(form.0.len());
         for term in &form.0 {
-            let negated = FormTerm { coefficient: self.emit(Op::Neg, vec![term.coefficient], origin.clone()), ..term.clone() };
+            let negated =
+                FormTerm { coefficient: self.emit(Op::Neg, vec![term.coefficient], origin.clone()), ..term.clone() };
             match self.normalize(negated, origin) {
                 Some(term) => terms.push(term),
                 None => {
@@ -427,7 +428,8 @@ impl Compiler {
             Some(divisor) if !(a.as_constant().is_some() && b.as_constant().is_some()) => {
                 if let Some(value) = b.as_constant() {
                     if let [term] = a.0.as_slice()
-                        && let Some(coefficient) = self.combine(Op::Div, term.coefficient, Operand::Const(value), origin)
+                        && let Some(coefficient) =
+                            self.combine(Op::Div, term.coefficient, Operand::Const(value), origin)
                         && let Some(term) = self.normalize(FormTerm { coefficient, ..term.clone() }, origin)
                     {
                         return Form(vec![term]);
@@ -795,7 +797,9 @@ fn allocate_registers(program: &mut Program) {
         point_map.release_dead(position, &instr.args, instr.dst, false);
     }
     for operand in program.params.iter_mut().chain(program.mechanisms.iter_mut().flat_map(|m| {
-        m.terms.iter_mut().flat_map(|term| [&mut term.coefficient, &mut term.axis].into_iter().chain(term.factor.as_mut()))
+        m.terms
+            .iter_mut()
+            .flat_map(|term| [&mut term.coefficient, &mut term.axis].into_iter().chain(term.factor.as_mut()))
     })) {
         match operand {
             Operand::Sample(_) => sample_map.remap(operand, true),
@@ -995,8 +999,9 @@ effect = "3 * b"
 
     #[test]
     fn regrouped_programs_compute_what_the_expressions_say() {
-        let ref_v1 = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/ref-v1.toml"))
-            .expect("bench/ref-v1.toml is in the repository");
+        let ref_v1 =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/ref-v1.toml"))
+                .expect("bench/ref-v1.toml is in the repository");
         for text in [ALGEBRA, ref_v1.as_str()] {
             let model = model(text);
             let optimised = compile(&model).expect("compiles");

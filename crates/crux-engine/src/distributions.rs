@@ -460,7 +460,10 @@ mod tests {
             sample_into(&shape, &mut draws, &mut rng);
             let (mean, sd) = moments(&shape).expect("beta has moments");
             let sample_mean = draws.iter().sum::<f64>() / N as f64;
-            assert!((sample_mean - mean).abs() < 5.0 * sd / (N as f64).sqrt(), "beta({alpha}, {beta}) mean {sample_mean}");
+            assert!(
+                (sample_mean - mean).abs() < 5.0 * sd / (N as f64).sqrt(),
+                "beta({alpha}, {beta}) mean {sample_mean}"
+            );
             // The 0.1% critical value of the KS distance is about 1.95 / sqrt(n).
             let d = distance(&shape, &mut draws);
             assert!(d < 1.95 / (N as f64).sqrt(), "beta({alpha}, {beta}): KS distance {d}");

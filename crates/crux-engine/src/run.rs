@@ -743,7 +743,6 @@ impl Engine {
         Ok(stats)
     }
 
-
     /// The number of independent random draws per sample: the dimension of
     /// the uniform input space that [`Engine::net_from_uniforms`] takes.
     pub fn draw_count(&self) -> usize {
