@@ -428,3 +428,45 @@ pub fn moments(shape: &Shape) -> Option<(f64, f64)> {
         Shape::Categorical { .. } | Shape::Truncated { .. } => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// The Kolmogorov-Smirnov distance between `draws` and the CDF of `shape`.
+    fn distance(shape: &Shape, draws: &mut [f64]) -> f64 {
+        draws.sort_by(f64::total_cmp);
+        let n = draws.len() as f64;
+        draws
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let level = cdf(shape, *x);
+                (level - i as f64 / n).abs().max((level - (i + 1) as f64 / n).abs())
+            })
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn beta_draws_follow_the_beta_distribution_on_every_path() {
+        const N: usize = 100_000;
+        // beta = 1, alpha = 1, both >= 1 (gamma ratio), and small shapes (Cheng's algorithm).
+        let shapes = [(9.0, 1.0), (1.0, 3.0), (8.0, 2.0), (2.0, 5.0), (0.5, 0.5), (0.3, 4.0)];
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(17);
+        for (alpha, beta) in shapes {
+            let shape = Shape::Beta { alpha, beta, low: -1.0, scale: 3.0 };
+            let mut draws = vec![0.0; N];
+            sample_into(&shape, &mut draws, &mut rng);
+            let (mean, sd) = moments(&shape).expect("beta has moments");
+            let sample_mean = draws.iter().sum::<f64>() / N as f64;
+            assert!(
+                (sample_mean - mean).abs() < 5.0 * sd / (N as f64).sqrt(),
+                "beta({alpha}, {beta}) mean {sample_mean}"
+            );
+            // The 0.1% critical value of the KS distance is about 1.95 / sqrt(n).
+            let d = distance(&shape, &mut draws);
+            assert!(d < 1.95 / (N as f64).sqrt(), "beta({alpha}, {beta}): KS distance {d}");
+        }
+    }
+}
