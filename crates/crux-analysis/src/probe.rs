@@ -6,7 +6,9 @@
 //! params (a context value, a condition). A [`Probe`] asks for one such
 //! quantity; [`run_probes`] answers a list of them in one engine run, with
 //! the same random streams as [`Engine::run`] at the same seed, so that
-//! sample `i` of a probe is sample `i` of the grid run.
+//! sample `i` of a probe is sample `i` of the grid run (net at a grid value
+//! equals the grid run's up to rounding: the engine may group the sums of
+//! the rewritten model differently).
 //!
 //! How: the model is rewritten (on the public `hir` types) so that its axis
 //! counts probes, `0..K`. A derived value takes the capability of probe `k`
@@ -16,7 +18,8 @@
 //! mechanism keep their owner name and order, so their random streams (keyed
 //! by owner and ordinal) are unchanged.
 
-use crux_engine::{Engine, RunOptions};
+use crate::stats::Summary;
+use crux_engine::{Engine, PointSummary, RunOptions};
 use crux_lang::ast::{self, BinaryOp, UnaryOp};
 use crux_lang::hir::{self, ExprKind};
 use crux_lang::model::{Axis, Declaration, Mechanism, Side};
@@ -62,22 +65,41 @@ impl Probe {
     }
 }
 
-/// Evaluates every probe in every sample: returns `[probe][sample]`.
+/// The probes' values and their summaries.
+#[derive(Debug, Clone)]
+pub struct ProbeResults {
+    /// `[probe][sample]`.
+    pub values: Vec<Vec<f64>>,
+    /// The engine's summary of each probe (mean, quantiles, share positive).
+    pub summaries: Vec<PointSummary>,
+}
+
+impl ProbeResults {
+    /// The mean and 90% interval of probe `probe`.
+    pub fn summary(&self, probe: usize) -> Summary {
+        Summary::from_point(&self.summaries[probe], self.values[probe].len())
+    }
+}
+
+/// Evaluates every probe in every sample.
 pub fn run_probes(
     model: &hir::Model,
     probes: &[Probe],
     samples: usize,
     seed: u64,
-) -> Result<Vec<Vec<f64>>, Diagnostics> {
+) -> Result<ProbeResults, Diagnostics> {
     if probes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(ProbeResults { values: Vec::new(), summaries: Vec::new() });
     }
     let probed = probe_model(model, probes)?;
     let engine = Engine::new(&probed)?;
     let options = RunOptions { keep_net: true, ..RunOptions::new(samples, seed) };
     let output = engine.run(&options).map_err(|diagnostic| vec![diagnostic])?;
     let net = output.net_samples.ok_or_else(|| vec![Diagnostic::error("the probe run kept no samples")])?;
-    Ok((0..probes.len()).map(|probe| net.column(probe).concat()).collect())
+    Ok(ProbeResults {
+        values: (0..probes.len()).map(|probe| net.column(probe).concat()).collect(),
+        summaries: output.net,
+    })
 }
 
 /// The rewritten model whose axis counts the probes.
@@ -375,6 +397,11 @@ effect = "c ^ 2 + normal(0, 0.1)"
         (sources, model)
     }
 
+    /// Equal up to floating-point rounding.
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+    }
+
     fn expr(sources: &mut Sources, text: &str) -> ast::Expr {
         let file = sources.add("expr", text);
         parse_expr(text, file, 0).expect("parses")
@@ -388,9 +415,19 @@ effect = "c ^ 2 + normal(0, 0.1)"
         let grid = engine.run(&options).expect("runs").net_samples.expect("kept");
         let x = engine.grid()[3];
         let probes = [Probe::new(Capability::Value(x), Quantity::Net)];
-        let values = run_probes(&model, &probes, 3000, 7).expect("probes");
+        let results = run_probes(&model, &probes, 3000, 7).expect("probes");
         let expected = grid.column(3).concat();
-        assert_eq!(values[0], expected);
+        // The same draws and the same formulas; the engine may group sums
+        // differently in the rewritten model, so allow for rounding.
+        for (probe, grid) in results.values[0].iter().zip(&expected) {
+            assert!(close(*probe, *grid), "{probe} != {grid}");
+        }
+        let summary = results.summary(0);
+        let direct = Summary::of(&expected).expect("values");
+        for (a, b) in [(summary.p05, direct.p05), (summary.p50, direct.p50), (summary.p95, direct.p95)] {
+            assert!(close(a, b), "{a} != {b}");
+        }
+        assert!((summary.mean - direct.mean).abs() < 1e-9 * direct.mean.abs().max(1.0));
     }
 
     #[test]
@@ -407,7 +444,7 @@ effect = "c ^ 2 + normal(0, 0.1)"
             Probe::new(Capability::Expr(at), Quantity::Expr(expr(&mut sources, "slope"))),
             Probe::value(&expr(&mut sources, "not flag")),
         ];
-        let values = run_probes(&model, &probes, 2500, 11).expect("probes");
+        let values = run_probes(&model, &probes, 2500, 11).expect("probes").values;
         let engine = Engine::new(&model).expect("compiles");
         let params = engine.param_samples(2500, 11).expect("params");
         // The params are the run's params: same streams, same order.
@@ -421,8 +458,8 @@ effect = "c ^ 2 + normal(0, 0.1)"
             assert!((gain - (a + b * at)).abs() < 1e-12, "gain at sample {sample}");
             // The loss has its own noise, sd 0.1: it is at^2 within 6 sd.
             assert!((loss - at * at).abs() < 0.6, "loss at sample {sample}");
-            assert_eq!(values[0][sample], gain - loss);
-            assert_eq!(values[6][sample], b * at);
+            assert!(close(values[0][sample], gain - loss), "net at sample {sample}");
+            assert!(close(values[6][sample], b * at), "slope at sample {sample}");
             assert_eq!(values[7][sample], if flag != 0.0 { 0.0 } else { 1.0 });
         }
     }
@@ -442,8 +479,8 @@ effect = "c ^ 2 + normal(0, 0.1)"
             span,
         };
         let probes = [Probe::new(Capability::Value(1.0), Quantity::Mechanism(0))];
-        let before = run_probes(&model, &probes, 500, 2).expect("probes");
-        let after = run_probes(&shifted, &probes, 500, 2).expect("probes");
+        let before = run_probes(&model, &probes, 500, 2).expect("probes").values;
+        let after = run_probes(&shifted, &probes, 500, 2).expect("probes").values;
         for (b, a) in before[0].iter().zip(&after[0]) {
             assert!((a - b - 10.0).abs() < 1e-9);
         }

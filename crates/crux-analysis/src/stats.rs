@@ -1,6 +1,7 @@
 //! Small summaries of per-sample values shared by the analyses: the mean and
 //! the 5%, 50% and 95% quantiles (numpy's default interpolation).
 
+use crux_engine::PointSummary;
 use crux_engine::quantile::quantiles;
 
 /// Mean and 90% interval of a set of per-sample values.
@@ -24,6 +25,11 @@ impl Summary {
             unreachable!("three probabilities give three quantiles")
         };
         Some(Summary { mean: mean(values), p05, p50, p95, count: values.len() })
+    }
+
+    /// The summary the engine made of `count` values at one point.
+    pub fn from_point(point: &PointSummary, count: usize) -> Summary {
+        Summary { mean: point.mean, p05: point.p05, p50: point.p50, p95: point.p95, count }
     }
 }
 

@@ -478,7 +478,13 @@ impl Reader<'_> {
     ) -> Option<EvaluationRow> {
         let span = self.span(raw.span());
         let raw = raw.into_inner();
-        let assessment = if raw.assessment.get_ref().trim_start().starts_with("verdict") {
+        let computed = raw
+            .assessment
+            .get_ref()
+            .trim_start()
+            .strip_prefix("verdict")
+            .is_some_and(|rest| rest.trim_start().starts_with('('));
+        let assessment = if computed {
             Assessment::Verdict(self.verdict(&raw.assessment, params, context)?)
         } else {
             Assessment::Fixed(raw.assessment.into_inner())
@@ -500,7 +506,7 @@ impl Reader<'_> {
         };
         let mut cursor = Cursor { tokens: &tokens, position: 0 };
         let result = (|| -> Result<Verdict, Diagnostic> {
-            cursor.word("verdict", "an assessment that starts with `verdict` is computed")?;
+            cursor.word("verdict", "an assessment that starts with `verdict(` is computed")?;
             cursor.expect(TokenKind::LParen, "after `verdict`")?;
             cursor.word("P", "the verdict is on a probability `P(net > 0)`")?;
             cursor.expect(TokenKind::LParen, "after `P`")?;
@@ -1096,6 +1102,9 @@ assessment = "verdict(P(net >= -1.5) at 26.5 given not hard)"
 dimension = "Tractability"
 assessment = "High"
 notes = "Now"
+[[evaluation]]
+dimension = "Status"
+assessment = "verdicts differ"
 "#,
         )
         .expect("loads");
@@ -1108,6 +1117,7 @@ notes = "Now"
         assert!(second.holds(-1.5) && !second.holds(-1.6));
         assert!(matches!(&rows[2].assessment, Assessment::Fixed(text) if text == "High"));
         assert_eq!(rows[2].notes, "Now");
+        assert!(matches!(&rows[3].assessment, Assessment::Fixed(text) if text == "verdicts differ"));
     }
 
     #[test]

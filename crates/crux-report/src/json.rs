@@ -237,8 +237,11 @@ fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult)
             "thresholds": release.policy.grid.iter().copied().map(precise).collect::<Vec<_>>(),
             "value": release.policy.curve().into_iter().map(round).collect::<Vec<_>>(),
             "best": { "threshold": release.best.threshold.map(precise), "value": round(release.best.value) },
-            "compare": release.comparisons.iter().map(|(label, threshold, value, regret)| json!({
-                "label": label, "threshold": threshold, "value": round(*value), "regret": round(*regret),
+            "compare": release.comparisons.iter().map(|item| json!({
+                "label": item.label,
+                "threshold": item.threshold,
+                "value": round(item.value),
+                "regret": round(item.regret),
             })).collect::<Vec<_>>(),
             "no_threshold": { "value": round(release.no_threshold.0), "regret": round(release.no_threshold.1) },
             "horizon": precise_summary_json(&release.horizon),

@@ -454,9 +454,7 @@ fn release_lines(model: &hir::Model, release: &ReleaseAnswer) -> Vec<String> {
     let mut regrets: Vec<String> = release
         .comparisons
         .iter()
-        .map(|(label, threshold, _, regret)| {
-            format!("{label} ({axis} = {}): {}", capability(*threshold), effect(*regret))
-        })
+        .map(|item| format!("{} ({axis} = {}): {}", item.label, capability(item.threshold), effect(item.regret)))
         .collect();
     regrets.push(format!("no threshold: {}", effect(release.no_threshold.1)));
     lines.push(format!("Regret against the best rule, in bp per release: {}.", regrets.join("; ")));

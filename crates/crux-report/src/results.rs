@@ -147,12 +147,23 @@ pub enum AnswerResult {
 pub struct ReleaseAnswer {
     pub policy: ReleasePolicy,
     pub best: Best,
-    /// Each named threshold: label, T, expected value, regret.
-    pub comparisons: Vec<(String, f64, f64, f64)>,
+    /// Each named threshold of the page, with its value and regret.
+    pub comparisons: Vec<ComparisonResult>,
     /// Expected value and regret of no threshold (open everything).
     pub no_threshold: (f64, f64),
     /// Horizon in years over samples.
     pub horizon: Summary,
+}
+
+#[derive(Debug, Clone)]
+pub struct ComparisonResult {
+    pub label: String,
+    /// The threshold T of "open below T".
+    pub threshold: f64,
+    /// Expected net per release.
+    pub value: f64,
+    /// What it loses against the best threshold.
+    pub regret: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -244,26 +255,19 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         .map_err(|diagnostic| vec![diagnostic])?;
     let net = run.net_samples.take().ok_or_else(|| vec![Diagnostic::error("the run kept no samples")])?;
     let plan = ProbePlan::new(model);
-    let values = run_probes(model, &plan.probes, options.samples, options.seed)?;
+    let probes = run_probes(model, &plan.probes, options.samples, options.seed)?;
+    let values = &probes.values;
     let column = |name: &str| plan.context(name).map(|index| values[index].as_slice());
     let timeline = match (column("open_now"), column("year_now"), column("growth")) {
         (Some(open_now), Some(year_now), Some(growth)) => Some(Timeline { open_now, year_now, growth }),
         _ => None,
     };
-    let now = plan.net_now.map(|index| {
-        let net_now = &values[index];
-        Now {
-            net: Summary::of(net_now).expect("at least one sample"),
-            p_positive: net_now.iter().filter(|value| **value > 0.0).count() as f64 / net_now.len() as f64,
-            mechanisms: plan
-                .mechanisms_now
-                .iter()
-                .map(|probe| Summary::of(&values[*probe]).expect("at least one sample"))
-                .collect(),
-        }
+    let now = plan.net_now.map(|index| Now {
+        net: probes.summary(index),
+        p_positive: probes.summaries[index].p_positive,
+        mechanisms: plan.mechanisms_now.iter().map(|probe| probes.summary(*probe)).collect(),
     });
-    let context =
-        plan.context.iter().map(|(name, index)| (*name, Summary::of(&values[*index]).expect("samples"))).collect();
+    let context = plan.context.iter().map(|(name, index)| (*name, probes.summary(*index))).collect();
     let params = engine
         .param_samples(options.samples, options.seed)
         .map_err(|diagnostic| vec![diagnostic])?
@@ -299,7 +303,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         engine: &engine,
         run: &run,
         net: &net,
-        values: &values,
+        values,
         plan: &plan,
         threshold: threshold.as_ref(),
         timeline,
@@ -377,9 +381,11 @@ impl Computation<'_> {
                 let best = policy.best();
                 let comparisons = compare
                     .iter()
-                    .map(|item| {
-                        let threshold = Some(item.threshold);
-                        (item.label.clone(), item.threshold, policy.value(threshold), policy.regret(threshold))
+                    .map(|item| ComparisonResult {
+                        label: item.label.clone(),
+                        threshold: item.threshold,
+                        value: policy.value(Some(item.threshold)),
+                        regret: policy.regret(Some(item.threshold)),
                     })
                     .collect();
                 let no_threshold = (policy.value(None), policy.regret(None));
@@ -408,11 +414,8 @@ impl Computation<'_> {
                 let now_after = match &self.model.file.page.context.open_now {
                     Some(open_now) => {
                         let probe = Probe::new(Capability::Expr(open_now.expr.clone()), Quantity::Net);
-                        let values = run_probes(&shifted, &[probe], self.options.samples, self.options.seed)?;
-                        Summary::of(&values[0]).map(|summary| {
-                            let positives = values[0].iter().filter(|value| **value > 0.0).count();
-                            (summary.mean, positives as f64 / values[0].len() as f64)
-                        })
+                        let results = run_probes(&shifted, &[probe], self.options.samples, self.options.seed)?;
+                        Some((results.summaries[0].mean, results.summaries[0].p_positive))
                     }
                     None => None,
                 };
