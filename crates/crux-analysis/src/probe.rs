@@ -108,6 +108,13 @@ pub fn probe_model(model: &hir::Model, probes: &[Probe]) -> Result<hir::Model, D
         file.derived.push(declaration(&mechanism.id.name, mechanism.effect.clone(), mechanism.span));
     }
     let mut probed = resolve(file)?;
+    // The model's own expressions are taken as resolved, not re-resolved from
+    // the file, so that a model changed on the hir level (such as a shifted
+    // param) keeps its changes.
+    probed.params.clone_from(&model.params);
+    probed.param_order.clone_from(&model.param_order);
+    probed.derived[..model.derived.len()].clone_from_slice(&model.derived);
+    probed.derived[first_mechanism..first_mechanism + model.mechanisms.len()].clone_from_slice(&model.mechanisms);
     let capability = probed.derived.len();
     let axis_span = model.file.axis.as_ref().map_or_else(Span::default, |axis| axis.span);
     probed.file.derived.push(declaration("__probe_capability", number_ast(0.0, axis_span), axis_span));
@@ -417,6 +424,28 @@ effect = "c ^ 2 + normal(0, 0.1)"
             assert_eq!(values[0][sample], gain - loss);
             assert_eq!(values[6][sample], b * at);
             assert_eq!(values[7][sample], if flag != 0.0 { 0.0 } else { 1.0 });
+        }
+    }
+
+    #[test]
+    fn a_model_changed_after_resolution_keeps_its_changes() {
+        let (_, model) = load();
+        let mut shifted = model.clone();
+        let span = shifted.params[0].span;
+        let original = shifted.params[0].clone();
+        shifted.params[0] = hir::Expr {
+            kind: ExprKind::Binary(
+                BinaryOp::Add,
+                Box::new(original),
+                Box::new(hir::Expr { kind: ExprKind::Number(10.0), span }),
+            ),
+            span,
+        };
+        let probes = [Probe::new(Capability::Value(1.0), Quantity::Mechanism(0))];
+        let before = run_probes(&model, &probes, 500, 2).expect("probes");
+        let after = run_probes(&shifted, &probes, 500, 2).expect("probes");
+        for (b, a) in before[0].iter().zip(&after[0]) {
+            assert!((a - b - 10.0).abs() < 1e-9);
         }
     }
 

@@ -1,24 +1,48 @@
 //! Compiles a resolved model into a [`Program`]: constant folding, hoisting
 //! every value to the lowest [`Level`] it needs, validating constant
 //! distribution parameters, and allocating registers.
+//!
+//! Arithmetic is kept symbolic while it compiles: a value is a sum of terms
+//! `coefficient * axis * factors`, with the coefficient a constant or a
+//! sample-level value, the axis part an axis-level value, and the factors
+//! point-level values that could not be split further (a `logistic`, say).
+//! Products regroup their factors by level, so `severity * uplift * block`
+//! multiplies `severity * block` once per sample, not once per grid point;
+//! sums merge terms with the same axis part and factors by adding their
+//! coefficients (`a * r + b * r` becomes `(a + b) * r`, the addition done once
+//! per sample). A value is turned into instructions only when an operation
+//! that is not a sum or product needs it, and mechanisms stay sums of terms
+//! (see [`Term`]), so that a mechanism without point-level factors is totalled
+//! per block rather than per grid point. This reassociates floating-point
+//! arithmetic: results agree with the expression as written to within a few
+//! roundings, and are the same on every machine and thread count. Sums are
+//! never multiplied out, so no cancellation is introduced. Compiling without
+//! optimisation ([`compile_with`] with `false`) emits every operation as
+//! written, one register per value: that is what traces a non-finite value
+//! back to its expression.
 
 use crate::distributions::validate;
 use crate::ops::apply_scalar;
-use crate::program::{Draw, DrawDist, Instr, Level, MechanismOutput, Op, Operand, Origin, Program, SampleStep};
+use crate::program::{Draw, DrawDist, Instr, Level, MechanismOutput, Op, Operand, Origin, Program, SampleStep, Term};
 use crux_lang::ast::{BinaryOp, UnaryOp};
 use crux_lang::hir::{self, Dist, DistKind, ExprKind, Func};
 use crux_lang::model::Side;
 use crux_lang::{Diagnostic, Diagnostics, Span};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-/// Compiles `model`. `reuse_registers` lets values that are no longer needed
-/// share registers (always on, except when tracing a non-finite value).
+/// Compiles `model`, optimised.
 pub fn compile(model: &hir::Model) -> Result<Program, Diagnostics> {
     compile_with(model, true)
 }
 
-pub(crate) fn compile_with(model: &hir::Model, reuse_registers: bool) -> Result<Program, Diagnostics> {
+/// Compiles `model`. With `optimize`, arithmetic is regrouped by level (see
+/// the module doc), repeated instructions are computed once and values that
+/// are no longer needed share registers; without it every operation is
+/// emitted as written into its own register, for tracing values back to
+/// their expressions.
+pub(crate) fn compile_with(model: &hir::Model, optimize: bool) -> Result<Program, Diagnostics> {
     let mut compiler = Compiler {
+        optimize,
         axis_steps: Vec::new(),
         axis_slots: 1,
         sample_steps: Vec::new(),
@@ -26,36 +50,45 @@ pub(crate) fn compile_with(model: &hir::Model, reuse_registers: bool) -> Result<
         point_steps: Vec::new(),
         point_registers: 0,
         params: vec![Operand::Const(f64::NAN); model.params.len()],
-        derived: vec![Operand::Const(f64::NAN); model.derived.len()],
+        derived: vec![Form::constant(f64::NAN); model.derived.len()],
         owner: String::new(),
         draw_ordinal: 0,
         draw_count: 0,
         folding_error: None,
+        emitted: HashMap::new(),
+        products: HashMap::new(),
     };
     let mut diagnostics = Vec::new();
     for &index in &model.param_order {
         compiler.begin(&model.file.params[index].name.name);
+        let origin = compiler.origin(model.params[index].span);
         match compiler.expr(&model.params[index]) {
-            Ok(operand) => compiler.params[index] = operand,
+            Ok(form) => compiler.params[index] = compiler.materialize(form, &origin),
             Err(error) => diagnostics.push(error),
         }
     }
     for &index in &model.derived_order {
         compiler.begin(&model.file.derived[index].name.name);
+        let origin = compiler.origin(model.derived[index].span);
         match compiler.expr(&model.derived[index]) {
-            Ok(operand) => compiler.derived[index] = operand,
+            Ok(form) if optimize => compiler.derived[index] = form,
+            Ok(form) => {
+                let operand = compiler.materialize(form, &origin);
+                compiler.derived[index] = Form::of(operand);
+            }
             Err(error) => diagnostics.push(error),
         }
     }
-    let mut mechanisms = Vec::new();
+    let mut effects = Vec::new();
     for (declaration, effect) in model.file.mechanisms.iter().zip(&model.mechanisms) {
         compiler.begin(&declaration.id.name);
+        let origin = compiler.origin(effect.span);
         match compiler.expr(effect) {
-            Ok(value) => mechanisms.push(MechanismOutput {
-                id: declaration.id.name.clone(),
-                benefit: declaration.side == Side::Benefit,
-                value,
-            }),
+            Ok(form) if optimize => effects.push((declaration, form)),
+            Ok(form) => {
+                let operand = compiler.materialize(form, &origin);
+                effects.push((declaration, Form::of(operand)));
+            }
             Err(error) => diagnostics.push(error),
         }
     }
@@ -65,17 +98,36 @@ pub(crate) fn compile_with(model: &hir::Model, reuse_registers: bool) -> Result<
     }
     compiler.begin("net");
     let origin = compiler.origin(Span::default());
-    let mut net = None;
-    for mechanism in &mechanisms {
-        net = Some(match (net, mechanism.benefit) {
-            (None, true) => mechanism.value,
-            (None, false) => compiler.emit(Op::Neg, vec![mechanism.value], origin.clone()),
-            (Some(sum), benefit) => {
-                compiler.emit(if benefit { Op::Add } else { Op::Sub }, vec![sum, mechanism.value], origin.clone())
-            }
+    let mut net: Option<Form> = None;
+    for (declaration, form) in &effects {
+        let benefit = declaration.side == Side::Benefit;
+        net = Some(match net {
+            None if benefit => form.clone(),
+            None if optimize => compiler.negate(form.clone(), &origin),
+            None => compiler.apply(Op::Neg, vec![form.clone()], &origin),
+            Some(sum) => compiler.arithmetic(if benefit { Op::Add } else { Op::Sub }, sum, form.clone(), &origin),
         });
     }
-    let net = net.unwrap_or(Operand::Const(0.0));
+    let net = match net {
+        Some(form) => compiler.materialize(form, &origin),
+        None => Operand::Const(0.0),
+    };
+    let mechanisms = effects
+        .into_iter()
+        .map(|(declaration, form)| {
+            let origin = Origin { span: declaration.id.span, owner: declaration.id.name.clone() };
+            let terms = form
+                .0
+                .into_iter()
+                .map(|term| Term {
+                    coefficient: term.coefficient,
+                    axis: term.axis,
+                    factor: compiler.product(&term.factors, &origin),
+                })
+                .collect();
+            MechanismOutput { id: declaration.id.name.clone(), benefit: declaration.side == Side::Benefit, terms }
+        })
+        .collect();
     let grid = model.file.axis.as_ref().map_or_else(|| vec![0.0], |axis| axis.values());
     let mut program = Program {
         axis_steps: compiler.axis_steps,
@@ -85,19 +137,78 @@ pub(crate) fn compile_with(model: &hir::Model, reuse_registers: bool) -> Result<
         point_steps: compiler.point_steps,
         point_registers: compiler.point_registers,
         params: compiler.params,
-        derived: compiler.derived,
         mechanisms,
         net,
         grid,
         draw_count: compiler.draw_count,
     };
-    if reuse_registers {
+    if optimize {
         allocate_registers(&mut program);
     }
     Ok(program)
 }
 
+/// A value while it compiles: the sum of its terms.
+#[derive(Debug, Clone)]
+struct Form(Vec<FormTerm>);
+
+/// `coefficient * axis * product(factors)`.
+#[derive(Debug, Clone, PartialEq)]
+struct FormTerm {
+    /// A constant or a sample register.
+    coefficient: Operand,
+    /// `Const(1.0)` or an axis slot.
+    axis: Operand,
+    /// Point registers, sorted.
+    factors: Vec<u32>,
+}
+
+impl Form {
+    fn constant(value: f64) -> Form {
+        Form::of(Operand::Const(value))
+    }
+
+    fn of(operand: Operand) -> Form {
+        let one = Operand::Const(1.0);
+        Form(vec![match operand {
+            Operand::Const(_) | Operand::Sample(_) => FormTerm { coefficient: operand, axis: one, factors: Vec::new() },
+            Operand::Axis(_) => FormTerm { coefficient: one, axis: operand, factors: Vec::new() },
+            Operand::Point(register) => FormTerm { coefficient: one, axis: one, factors: vec![register] },
+        }])
+    }
+
+    /// The single term without point factors, if that is what this is.
+    fn scalar_term(&self) -> Option<&FormTerm> {
+        match self.0.as_slice() {
+            [term] if term.factors.is_empty() => Some(term),
+            _ => None,
+        }
+    }
+
+    fn as_constant(&self) -> Option<f64> {
+        match self.scalar_term() {
+            Some(FormTerm { coefficient: Operand::Const(value), axis, .. }) if is_one(*axis) => Some(*value),
+            _ => None,
+        }
+    }
+}
+
+fn is_one(operand: Operand) -> bool {
+    operand == Operand::Const(1.0)
+}
+
+/// A key identifying an operand exactly (constants by their bits).
+fn operand_key(operand: &Operand) -> (u8, u64) {
+    match operand {
+        Operand::Const(value) => (0, value.to_bits()),
+        Operand::Axis(slot) => (1, u64::from(*slot)),
+        Operand::Sample(register) => (2, u64::from(*register)),
+        Operand::Point(register) => (3, u64::from(*register)),
+    }
+}
+
 struct Compiler {
+    optimize: bool,
     axis_steps: Vec<Instr>,
     axis_slots: u32,
     sample_steps: Vec<SampleStep>,
@@ -105,12 +216,16 @@ struct Compiler {
     point_steps: Vec<Instr>,
     point_registers: u32,
     params: Vec<Operand>,
-    derived: Vec<Operand>,
+    derived: Vec<Form>,
     owner: String,
     draw_ordinal: u32,
     draw_count: usize,
     /// The first constant expression that folded to a non-finite value.
     folding_error: Option<Diagnostic>,
+    /// Instructions already emitted, by operation and arguments (when optimising).
+    emitted: HashMap<(Op, Vec<(u8, u64)>), Operand>,
+    /// Products of point factors already emitted.
+    products: HashMap<Vec<u32>, Operand>,
 }
 
 impl Compiler {
@@ -138,8 +253,12 @@ impl Compiler {
             }
             return Operand::Const(value);
         }
+        let key = self.optimize.then(|| (op, args.iter().map(operand_key).collect::<Vec<_>>()));
+        if let Some(existing) = key.as_ref().and_then(|key| self.emitted.get(key)) {
+            return *existing;
+        }
         let level = args.iter().fold(Level::Const, |level, arg| level.join(arg.level()));
-        match level {
+        let result = match level {
             Level::Const | Level::Axis => {
                 let dst = self.axis_slots;
                 self.axis_slots += 1;
@@ -158,23 +277,215 @@ impl Compiler {
                 self.point_steps.push(Instr { op, dst, args, origin });
                 Operand::Point(dst)
             }
+        };
+        if let Some(key) = key {
+            self.emitted.insert(key, result);
+        }
+        result
+    }
+
+    /// `op(a, b)` on two operands that are constants or of one level, folding
+    /// constants only when the result is finite: `None` means "do not regroup".
+    fn combine(&mut self, op: Op, a: Operand, b: Operand, origin: &Origin) -> Option<Operand> {
+        if let (Operand::Const(x), Operand::Const(y)) = (a, b) {
+            let value = apply_scalar(op, &[x, y]);
+            return value.is_finite().then_some(Operand::Const(value));
+        }
+        if op == Op::Mul && is_one(a) {
+            return Some(b);
+        }
+        if matches!(op, Op::Mul | Op::Div) && is_one(b) {
+            return Some(a);
+        }
+        Some(self.emit(op, vec![a, b], origin.clone()))
+    }
+
+    /// The product of point registers (memoised, so that equal products are computed once).
+    fn product(&mut self, factors: &[u32], origin: &Origin) -> Option<Operand> {
+        let (&first, _) = factors.split_first()?;
+        let mut value = Operand::Point(first);
+        for end in 2..=factors.len() {
+            value = match self.products.get(&factors[..end]) {
+                Some(existing) => *existing,
+                None => {
+                    let next = self.emit(Op::Mul, vec![value, Operand::Point(factors[end - 1])], origin.clone());
+                    self.products.insert(factors[..end].to_vec(), next);
+                    next
+                }
+            };
+        }
+        Some(value)
+    }
+
+    /// Turns a form into instructions.
+    fn materialize(&mut self, form: Form, origin: &Origin) -> Operand {
+        let mut total = None;
+        for term in form.0 {
+            let scale = if is_one(term.axis) {
+                term.coefficient
+            } else if is_one(term.coefficient) {
+                term.axis
+            } else {
+                self.emit(Op::Mul, vec![term.coefficient, term.axis], origin.clone())
+            };
+            let value = match self.product(&term.factors, origin) {
+                None => scale,
+                Some(product) if is_one(scale) => product,
+                Some(product) => self.emit(Op::Mul, vec![scale, product], origin.clone()),
+            };
+            total = Some(match total {
+                None => value,
+                Some(sum) => self.emit(Op::Add, vec![sum, value], origin.clone()),
+            });
+        }
+        total.unwrap_or(Operand::Const(0.0))
+    }
+
+    /// A term with constants moved into the coefficient, or into the axis
+    /// part when there is one and the coefficient is otherwise constant.
+    fn normalize(&mut self, mut term: FormTerm, origin: &Origin) -> Option<FormTerm> {
+        if let Operand::Const(scale) = term.axis
+            && scale != 1.0
+        {
+            term.coefficient = self.combine(Op::Mul, term.coefficient, term.axis, origin)?;
+            term.axis = Operand::Const(1.0);
+        }
+        if let (Operand::Const(_), Operand::Axis(_)) = (term.coefficient, term.axis)
+            && !is_one(term.coefficient)
+        {
+            term.axis = self.emit(Op::Mul, vec![term.coefficient, term.axis], origin.clone());
+            term.coefficient = Operand::Const(1.0);
+        }
+        Some(term)
+    }
+
+    /// `form` as a single term, materialising a sum.
+    fn single(&mut self, form: Form, origin: &Origin) -> FormTerm {
+        if form.0.len() == 1 {
+            return form.0.into_iter().next().expect("one term");
+        }
+        let operand = self.materialize(form, origin);
+        Form::of(operand).0.remove(0)
+    }
+
+    fn negate(&mut self, form: Form, origin: &Origin) -> Form {
+        let mut terms = Vec::with_capacity(form.0.len());
+        for term in &form.0 {
+            let negated = FormTerm { coefficient: self.emit(Op::Neg, vec![term.coefficient], origin.clone()), ..term.clone() };
+            match self.normalize(negated, origin) {
+                Some(term) => terms.push(term),
+                None => {
+                    let operand = self.materialize(form, origin);
+                    return Form::of(self.emit(Op::Neg, vec![operand], origin.clone()));
+                }
+            }
+        }
+        Form(terms)
+    }
+
+    fn add(&mut self, a: Form, b: Form, origin: &Origin) -> Form {
+        if a.as_constant().is_some() && b.as_constant().is_some() {
+            return self.plain(Op::Add, a, b, origin);
+        }
+        let mut terms = a.0.clone();
+        for term in &b.0 {
+            match terms.iter().position(|other| other.axis == term.axis && other.factors == term.factors) {
+                Some(index) => match self.combine(Op::Add, terms[index].coefficient, term.coefficient, origin) {
+                    Some(sum) => terms[index].coefficient = sum,
+                    None => return self.plain(Op::Add, a, b, origin),
+                },
+                None => terms.push(term.clone()),
+            }
+        }
+        Form(terms)
+    }
+
+    fn multiply(&mut self, a: Form, b: Form, origin: &Origin) -> Form {
+        if a.as_constant().is_some() && b.as_constant().is_some() {
+            return self.plain(Op::Mul, a, b, origin);
+        }
+        let (x, y) = (self.single(a, origin), self.single(b, origin));
+        let regrouped = (|| {
+            let coefficient = self.combine(Op::Mul, x.coefficient, y.coefficient, origin)?;
+            let axis = self.combine(Op::Mul, x.axis, y.axis, origin)?;
+            let mut factors = [x.factors.as_slice(), y.factors.as_slice()].concat();
+            factors.sort_unstable();
+            self.normalize(FormTerm { coefficient, axis, factors }, origin)
+        })();
+        match regrouped {
+            Some(term) => Form(vec![term]),
+            None => self.plain(Op::Mul, Form(vec![x]), Form(vec![y]), origin),
         }
     }
 
-    fn expr(&mut self, expr: &hir::Expr) -> Result<Operand, Diagnostic> {
+    /// `a / b`. A divisor without point-level factors becomes a reciprocal
+    /// (computed once per sample or per grid point) when the quotient is
+    /// needed per grid point anyway; a constant divisor divides the coefficient.
+    fn divide_forms(&mut self, a: Form, b: Form, origin: &Origin) -> Form {
+        let without_factors = |form: &Form| form.0.iter().all(|term| term.factors.is_empty());
+        match b.scalar_term().cloned() {
+            Some(divisor) if !(a.as_constant().is_some() && b.as_constant().is_some()) => {
+                if let Some(value) = b.as_constant() {
+                    if let [term] = a.0.as_slice()
+                        && let Some(coefficient) = self.combine(Op::Div, term.coefficient, Operand::Const(value), origin)
+                        && let Some(term) = self.normalize(FormTerm { coefficient, ..term.clone() }, origin)
+                    {
+                        return Form(vec![term]);
+                    }
+                    let lhs = self.materialize(a, origin);
+                    return Form::of(self.divide(lhs, Operand::Const(value), origin.clone()));
+                }
+                let a_level = a.0.iter().fold(Level::Const, |level, term| {
+                    let term_level = if term.factors.is_empty() {
+                        term.coefficient.level().join(term.axis.level())
+                    } else {
+                        Level::Point
+                    };
+                    level.join(term_level)
+                });
+                let b_level = divisor.coefficient.level().join(divisor.axis.level());
+                if without_factors(&a) && a_level.join(b_level) != Level::Point {
+                    return self.plain(Op::Div, a, b, origin);
+                }
+                let one = Operand::Const(1.0);
+                let reciprocal = (|| {
+                    let coefficient = self.combine(Op::Div, one, divisor.coefficient, origin)?;
+                    let axis = self.combine(Op::Div, one, divisor.axis, origin)?;
+                    self.normalize(FormTerm { coefficient, axis, factors: Vec::new() }, origin)
+                })();
+                match reciprocal {
+                    Some(reciprocal) => self.multiply(a, Form(vec![reciprocal]), origin),
+                    None => self.plain(Op::Div, a, b, origin),
+                }
+            }
+            _ => self.plain(Op::Div, a, b, origin),
+        }
+    }
+
+    /// `op(a, b)` emitted as written (with the reciprocal hoisting of [`Compiler::divide`]).
+    fn plain(&mut self, op: Op, a: Form, b: Form, origin: &Origin) -> Form {
+        let lhs = self.materialize(a, origin);
+        let rhs = self.materialize(b, origin);
+        Form::of(match op {
+            Op::Div => self.divide(lhs, rhs, origin.clone()),
+            _ => self.emit(op, vec![lhs, rhs], origin.clone()),
+        })
+    }
+
+    fn expr(&mut self, expr: &hir::Expr) -> Result<Form, Diagnostic> {
         let origin = self.origin(expr.span);
         Ok(match &expr.kind {
-            ExprKind::Number(value) => Operand::Const(*value),
-            ExprKind::Param(index) => self.params[*index],
-            ExprKind::Derived(index) => self.derived[*index],
-            ExprKind::Axis => Operand::Axis(0),
+            ExprKind::Number(value) => Form::constant(*value),
+            ExprKind::Param(index) => Form::of(self.params[*index]),
+            ExprKind::Derived(index) => self.derived[*index].clone(),
+            ExprKind::Axis => Form::of(Operand::Axis(0)),
             ExprKind::Unary(op, operand) => {
                 let operand = self.expr(operand)?;
-                let op = match op {
-                    UnaryOp::Neg => Op::Neg,
-                    UnaryOp::Not => Op::Not,
-                };
-                self.emit(op, vec![operand], origin)
+                match op {
+                    UnaryOp::Neg if self.optimize => self.negate(operand, &origin),
+                    UnaryOp::Neg => self.apply(Op::Neg, vec![operand], &origin),
+                    UnaryOp::Not => self.apply(Op::Not, vec![operand], &origin),
+                }
             }
             ExprKind::Binary(op, lhs, rhs) => {
                 let lhs = self.expr(lhs)?;
@@ -183,9 +494,9 @@ impl Compiler {
                     BinaryOp::Add => Op::Add,
                     BinaryOp::Sub => Op::Sub,
                     BinaryOp::Mul => Op::Mul,
-                    BinaryOp::Div => return Ok(self.divide(lhs, rhs, origin)),
-                    BinaryOp::Pow if rhs == Operand::Const(2.0) => {
-                        return Ok(self.emit(Op::Mul, vec![lhs, lhs], origin));
+                    BinaryOp::Div => Op::Div,
+                    BinaryOp::Pow if rhs.as_constant() == Some(2.0) => {
+                        return Ok(self.arithmetic(Op::Mul, lhs.clone(), lhs, &origin));
                     }
                     BinaryOp::Pow => Op::Pow,
                     BinaryOp::Lt => Op::Lt,
@@ -198,16 +509,16 @@ impl Compiler {
                     BinaryOp::Or => Op::Or,
                     BinaryOp::To => unreachable!("`to` resolves to a distribution"),
                 };
-                self.emit(op, vec![lhs, rhs], origin)
+                self.arithmetic(op, lhs, rhs, &origin)
             }
             ExprKind::If(condition, then_branch, else_branch) => {
                 let condition = self.expr(condition)?;
-                if let Operand::Const(value) = condition {
+                if let Some(value) = condition.as_constant() {
                     return self.expr(if crate::math::truth(value) { then_branch } else { else_branch });
                 }
                 let then_value = self.expr(then_branch)?;
                 let else_value = self.expr(else_branch)?;
-                self.emit(Op::Select, vec![condition, then_value, else_value], origin)
+                self.apply(Op::Select, vec![condition, then_value, else_value], &origin)
             }
             ExprKind::Call(func, args) => {
                 let args = args.iter().map(|arg| self.expr(arg)).collect::<Result<Vec<_>, _>>()?;
@@ -227,17 +538,41 @@ impl Compiler {
                     Func::Clamp => Op::Clamp,
                     Func::Min | Func::Max => {
                         let op = if *func == Func::Min { Op::Min } else { Op::Max };
-                        let mut value = args[0];
-                        for arg in &args[1..] {
-                            value = self.emit(op, vec![value, *arg], origin.clone());
+                        let mut args = args.into_iter();
+                        let mut value = args.next().expect("min and max take at least one argument");
+                        for arg in args {
+                            value = self.apply(op, vec![value, arg], &origin);
                         }
                         return Ok(value);
                     }
                 };
-                self.emit(op, args, origin)
+                self.apply(op, args, &origin)
             }
             ExprKind::Dist(dist) => self.dist(dist)?,
         })
+    }
+
+    /// A binary operation, regrouped when it is a sum or product and optimising.
+    fn arithmetic(&mut self, op: Op, lhs: Form, rhs: Form, origin: &Origin) -> Form {
+        if !self.optimize {
+            return self.plain(op, lhs, rhs, origin);
+        }
+        match op {
+            Op::Add => self.add(lhs, rhs, origin),
+            Op::Sub => {
+                let negative = self.negate(rhs, origin);
+                self.add(lhs, negative, origin)
+            }
+            Op::Mul => self.multiply(lhs, rhs, origin),
+            Op::Div => self.divide_forms(lhs, rhs, origin),
+            _ => self.plain(op, lhs, rhs, origin),
+        }
+    }
+
+    /// Any other operation: its arguments materialised.
+    fn apply(&mut self, op: Op, args: Vec<Form>, origin: &Origin) -> Form {
+        let args = args.into_iter().map(|arg| self.materialize(arg, origin)).collect();
+        Form::of(self.emit(op, args, origin.clone()))
     }
 
     /// `lhs / rhs`. A divisor that is constant along the axis but whose
@@ -267,7 +602,8 @@ impl Compiler {
 
     /// Compiles a distribution parameter, which must not vary along the axis.
     fn dist_arg(&mut self, expr: &hir::Expr, dist: &Dist) -> Result<Operand, Diagnostic> {
-        let operand = self.expr(expr)?;
+        let form = self.expr(expr)?;
+        let operand = self.materialize(form, &self.origin(expr.span));
         if matches!(operand.level(), Level::Axis | Level::Point) {
             return Err(Diagnostic::error(format!(
                 "the parameters of `{}` cannot depend on the axis variable",
@@ -283,7 +619,7 @@ impl Compiler {
         Ok(operand)
     }
 
-    fn dist(&mut self, dist: &Dist) -> Result<Operand, Diagnostic> {
+    fn dist(&mut self, dist: &Dist) -> Result<Form, Diagnostic> {
         match &dist.kind {
             DistKind::PointMass { value } => return self.expr(value),
             DistKind::Mixture { components, weights } => {
@@ -293,17 +629,18 @@ impl Compiler {
                 let index = self.draw(DrawDist::Categorical { weights }, dist.span)?;
                 args.push(index);
                 for component in components {
-                    args.push(self.expr(component)?);
+                    let form = self.expr(component)?;
+                    args.push(self.materialize(form, &self.origin(component.span)));
                 }
                 if args.len() == 2 {
-                    return Ok(args[1]);
+                    return Ok(Form::of(args[1]));
                 }
-                return Ok(self.emit(Op::Pick, args, self.origin(dist.span)));
+                return Ok(Form::of(self.emit(Op::Pick, args, self.origin(dist.span))));
             }
             _ => {}
         }
         let draw = self.draw_dist(dist)?;
-        self.draw(draw, dist.span)
+        self.draw(draw, dist.span).map(Form::of)
     }
 
     fn draw_dist(&mut self, dist: &Dist) -> Result<DrawDist, Diagnostic> {
@@ -419,13 +756,15 @@ fn allocate_registers(program: &mut Program) {
             note(operand, position, &mut sample_last, &mut point_last);
         }
     }
-    let pinned = program
+    let term_operands = |term: &Term| [Some(term.coefficient), Some(term.axis), term.factor].into_iter().flatten();
+    let pinned: Vec<Operand> = program
         .params
         .iter()
-        .chain(&program.derived)
-        .chain(program.mechanisms.iter().map(|m| &m.value))
-        .chain([&program.net]);
-    for operand in pinned {
+        .copied()
+        .chain(program.mechanisms.iter().flat_map(|m| m.terms.iter().flat_map(term_operands)))
+        .chain([program.net])
+        .collect();
+    for operand in &pinned {
         note(operand, FOREVER, &mut sample_last, &mut point_last);
     }
 
@@ -455,12 +794,9 @@ fn allocate_registers(program: &mut Program) {
         instr.dst = point_map.define(instr.dst);
         point_map.release_dead(position, &instr.args, instr.dst, false);
     }
-    for operand in program
-        .params
-        .iter_mut()
-        .chain(program.derived.iter_mut())
-        .chain(program.mechanisms.iter_mut().map(|m| &mut m.value))
-    {
+    for operand in program.params.iter_mut().chain(program.mechanisms.iter_mut().flat_map(|m| {
+        m.terms.iter_mut().flat_map(|term| [&mut term.coefficient, &mut term.axis].into_iter().chain(term.factor.as_mut()))
+    })) {
         match operand {
             Operand::Sample(_) => sample_map.remap(operand, true),
             Operand::Point(_) => point_map.remap(operand, false),

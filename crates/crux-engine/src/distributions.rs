@@ -297,7 +297,9 @@ pub fn open_uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Fills `out` with independent draws from `shape`.
+/// Fills `out` with independent draws from `shape`. Inlined, so that the
+/// arithmetic on the draws uses the vector width of the caller.
+#[inline(always)]
 pub fn sample_into(shape: &Shape, out: &mut [f64], rng: &mut Xoshiro256PlusPlus) {
     match shape {
         Shape::Normal { mean, sd } => {
@@ -319,14 +321,7 @@ pub fn sample_into(shape: &Shape, out: &mut [f64], rng: &mut Xoshiro256PlusPlus)
                 *value = low + (high - low) * open_uniform(rng);
             }
         }
-        Shape::Beta { alpha, beta, low, scale } => match rand_distr::Beta::new(*alpha, *beta) {
-            Ok(distribution) => {
-                for value in out.iter_mut() {
-                    *value = low + scale * distribution.sample(rng);
-                }
-            }
-            Err(_) => out.fill(f64::NAN),
-        },
+        Shape::Beta { alpha, beta, low, scale } => sample_beta(*alpha, *beta, *low, *scale, out, rng),
         Shape::Bernoulli { p } => {
             for value in out.iter_mut() {
                 *value = math::from_bool(open_uniform(rng) < *p);
@@ -335,6 +330,68 @@ pub fn sample_into(shape: &Shape, out: &mut [f64], rng: &mut Xoshiro256PlusPlus)
         Shape::Triangular { .. } | Shape::Categorical { .. } | Shape::Truncated { .. } => {
             for value in out.iter_mut() {
                 *value = quantile(shape, open_uniform(rng));
+            }
+        }
+    }
+}
+
+/// Fills `out` with `low + scale * Beta(alpha, beta)` draws: `U^(1/alpha)`
+/// when `beta` is 1 (and its mirror when `alpha` is 1), the ratio of two
+/// gamma draws when both shapes are at least 1, and otherwise (small shapes,
+/// where gamma draws can underflow) Cheng's algorithm from `rand_distr`.
+fn sample_beta(alpha: f64, beta: f64, low: f64, scale: f64, out: &mut [f64], rng: &mut Xoshiro256PlusPlus) {
+    if beta == 1.0 {
+        for value in out.iter_mut() {
+            *value = low + scale * math::exp(open_uniform(rng).ln() / alpha);
+        }
+    } else if alpha == 1.0 {
+        for value in out.iter_mut() {
+            *value = low + scale * -(open_uniform(rng).ln() / beta).exp_m1();
+        }
+    } else if alpha >= 1.0 && beta >= 1.0 {
+        let (first, second) = (GammaShape::new(alpha), GammaShape::new(beta));
+        for value in out.iter_mut() {
+            let x = first.sample(rng);
+            let y = second.sample(rng);
+            *value = low + scale * (x / (x + y));
+        }
+    } else {
+        match rand_distr::Beta::new(alpha, beta) {
+            Ok(distribution) => {
+                for value in out.iter_mut() {
+                    *value = low + scale * distribution.sample(rng);
+                }
+            }
+            Err(_) => out.fill(f64::NAN),
+        }
+    }
+}
+
+/// Gamma(shape, 1) for shape >= 1 by Marsaglia and Tsang's method.
+struct GammaShape {
+    d: f64,
+    c: f64,
+}
+
+impl GammaShape {
+    fn new(shape: f64) -> Self {
+        let d = shape - 1.0 / 3.0;
+        GammaShape { d, c: 1.0 / (9.0 * d).sqrt() }
+    }
+
+    #[inline]
+    fn sample(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
+        loop {
+            let x: f64 = StandardNormal.sample(rng);
+            let v = 1.0 + self.c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = open_uniform(rng);
+            let square = x * x;
+            if u < 1.0 - 0.0331 * square * square || u.ln() < 0.5 * square + self.d * (1.0 - v + v.ln()) {
+                return self.d * v;
             }
         }
     }

@@ -29,8 +29,6 @@ pub struct Workspace {
     pub sample: Vec<Vec<f64>>,
     pub point: Vec<Vec<f64>>,
     scratch: Vec<f64>,
-    /// Buffers for the values kept inside each quantile bracket.
-    pub bracket_buffers: [Vec<f64>; 5],
 }
 
 impl Workspace {
@@ -39,7 +37,6 @@ impl Workspace {
             sample: vec![vec![0.0; BLOCK]; program.sample_registers as usize],
             point: vec![vec![0.0; BLOCK]; program.point_registers as usize],
             scratch: vec![0.0; 8],
-            bracket_buffers: std::array::from_fn(|_| Vec::with_capacity(BLOCK)),
         }
     }
 }

@@ -207,12 +207,29 @@ pub enum SampleStep {
     Compute(Instr),
 }
 
-/// A mechanism's compiled effect.
+/// One term of a mechanism's effect: `coefficient * axis * factor`.
+///
+/// Keeping effects as sums of such terms lets the engine total a mechanism
+/// over a block without evaluating it at every grid point when it has no
+/// point-level factor: the sum is then `axis * sum(coefficient)`, with the
+/// coefficient's sum taken once per block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Term {
+    /// A constant or a sample register.
+    pub coefficient: Operand,
+    /// A constant or an axis slot.
+    pub axis: Operand,
+    /// A point register, when the term varies with both sample and grid point
+    /// in a way that does not factor into the two above.
+    pub factor: Option<Operand>,
+}
+
+/// A mechanism's compiled effect: the sum of its terms.
 #[derive(Debug, Clone)]
 pub struct MechanismOutput {
     pub id: String,
     pub benefit: bool,
-    pub value: Operand,
+    pub terms: Vec<Term>,
 }
 
 /// A compiled model, ready to run.
@@ -227,10 +244,8 @@ pub struct Program {
     /// Computations per block and grid point.
     pub point_steps: Vec<Instr>,
     pub point_registers: u32,
-    /// Each param's value, indexed like the model's params.
+    /// Each param's value (a constant or a sample register), indexed like the model's params.
     pub params: Vec<Operand>,
-    /// Each derived value, indexed like the model's derived values.
-    pub derived: Vec<Operand>,
     pub mechanisms: Vec<MechanismOutput>,
     /// `sum(benefits) - sum(risks)`.
     pub net: Operand,

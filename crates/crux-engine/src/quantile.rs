@@ -28,17 +28,19 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
             counts[(key(value) >> BUCKET_SHIFT) as usize] += 1;
         }
     }
-    // For each rank: its bucket and its rank inside the bucket.
-    let mut wanted: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
-    for &rank in ranks {
-        let rank = rank.min(total - 1);
-        let mut before = 0usize;
-        let mut bucket = 0;
+    // For each rank: its bucket and its rank inside the bucket, in one walk
+    // over the buckets (ranks visited in increasing order).
+    let mut order: Vec<usize> = (0..ranks.len()).collect();
+    order.sort_unstable_by_key(|index| ranks[*index]);
+    let mut wanted: Vec<(usize, usize)> = vec![(0, 0); ranks.len()];
+    let (mut before, mut bucket) = (0usize, 0usize);
+    for index in order {
+        let rank = ranks[index].min(total - 1);
         while before + counts[bucket] as usize <= rank {
             before += counts[bucket] as usize;
             bucket += 1;
         }
-        wanted.push((bucket, rank - before));
+        wanted[index] = (bucket, rank - before);
     }
     let mut slot_of = vec![u8::MAX; BUCKETS];
     let mut buckets: Vec<Vec<f64>> = Vec::new();
@@ -56,10 +58,45 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
             }
         }
     }
-    for bucket in &mut buckets {
-        bucket.sort_unstable_by(f64::total_cmp);
+    let mut inner_ranks: Vec<Vec<usize>> = vec![Vec::new(); buckets.len()];
+    for &(bucket, inner) in &wanted {
+        inner_ranks[slot_of[bucket] as usize].push(inner);
     }
-    wanted.iter().map(|&(bucket, inner)| buckets[slot_of[bucket] as usize][inner]).collect()
+    let selected: Vec<Vec<(usize, f64)>> =
+        buckets.iter_mut().zip(&inner_ranks).map(|(values, ranks)| select_ranks(values, ranks)).collect();
+    wanted
+        .iter()
+        .map(|&(bucket, inner)| {
+            let found = &selected[slot_of[bucket] as usize];
+            found.iter().find(|(rank, _)| *rank == inner).expect("every wanted rank is selected").1
+        })
+        .collect()
+}
+
+/// The values of the given ranks (0-based, in `f64::total_cmp` order) of
+/// `values`, which it reorders: `(rank, value)` pairs in increasing rank.
+/// Selection around the middle wanted rank, then on each side, takes
+/// O(n log k) for k ranks, and no sort.
+pub fn select_ranks(values: &mut [f64], ranks: &[usize]) -> Vec<(usize, f64)> {
+    let mut sorted = ranks.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::with_capacity(sorted.len());
+    select_into(values, 0, &sorted, &mut out);
+    out
+}
+
+fn select_into(values: &mut [f64], offset: usize, ranks: &[usize], out: &mut Vec<(usize, f64)>) {
+    if ranks.is_empty() {
+        return;
+    }
+    let middle = ranks.len() / 2;
+    let rank = ranks[middle];
+    let (left, value, right) = values.select_nth_unstable_by(rank - offset, f64::total_cmp);
+    let value = *value;
+    select_into(left, offset, &ranks[..middle], out);
+    out.push((rank, value));
+    select_into(right, rank + 1, &ranks[middle + 1..], out);
 }
 
 /// Quantiles at probabilities `probabilities`, interpolated linearly between

@@ -1,26 +1,51 @@
-//! The Monte Carlo driver: runs blocks of samples in parallel, keeps every
-//! net value for exact quantiles, and combines per-block partial statistics
-//! in block order, so that a seed gives identical results on any number of
-//! threads.
+//! The Monte Carlo driver: runs blocks of samples in parallel and combines
+//! per-block partial statistics in block order, so that a seed gives
+//! identical results on any number of threads.
+//!
+//! Quantiles are exact sample quantiles (linear interpolation between order
+//! statistics, numpy's default), found without keeping every net value. A
+//! pilot over the first blocks (their net values kept) brackets each quantile
+//! at each grid point with the pilot's quantiles six binomial standard errors
+//! either side. Every later block then counts, per bracket, the values below
+//! it and keeps only the values inside any bracket (about a tenth of them);
+//! the pilot's kept values are counted the same way. The wanted order
+//! statistics are then selected exactly among the kept values. Should one
+//! fall outside its bracket (a chance of about 1e-9 per quantile), that grid
+//! point is run again with every value kept. Small runs, and runs that ask
+//! for every net value ([`RunOptions::keep_net`]), keep every value instead.
+//! The pilot size grows with the run (about `(10.8 n)^(2/3)` samples, which
+//! minimises the values kept), so that 10^7 samples at 61 points keep some
+//! 350 MB; runs that would keep more than [`MEMORY_BUDGET_BYTES`] are split
+//! into passes over parts of the grid.
 
 use crate::compile::{compile, compile_with};
 use crate::distributions::Shape;
 use crate::exec::{
-    BLOCK, Randomness, Workspace, axis_slots, constant_shapes, lane_value, run_point_program, run_sample_program,
+    BLOCK, Randomness, Workspace, argument, axis_slots, constant_shapes, lane_value, run_point_program,
+    run_sample_program,
 };
 use crate::format::short;
 use crate::ops::Arg;
-use crate::program::{Op, Operand, Origin, Program, SampleStep};
+use crate::program::{Op, Operand, Origin, Program, SampleStep, Term};
 use crate::quantile::quantiles;
 use crux_lang::{Diagnostic, Diagnostics, hir};
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// The most samples a single run accepts.
 pub const MAX_SAMPLES: usize = 100_000_000;
-/// Memory for stored net values per pass; larger runs are split over the grid.
-const NET_BUDGET_BYTES: usize = 512 << 20;
+/// Memory for the net values a run keeps; larger runs are split over the grid.
+pub const MEMORY_BUDGET_BYTES: usize = 512 << 20;
 /// The probabilities of the reported quantiles.
 pub const QUANTILE_PROBABILITIES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+const QUANTILES: usize = QUANTILE_PROBABILITIES.len();
+/// The fewest blocks in a pilot.
+const PILOT_MIN_BLOCKS: usize = 32;
+/// Half-width of a bracket, in binomial standard errors of the pilot quantile.
+const BRACKET_STANDARD_ERRORS: f64 = 6.0;
+
+/// `(low, high)` around one quantile at one grid point.
+type Bracket = (f64, f64);
 
 /// A compiled model with everything a run needs.
 #[derive(Debug, Clone)]
@@ -127,69 +152,174 @@ pub struct RunOutput {
     pub net_samples: Option<NetSamples>,
 }
 
-/// Partial statistics of one block: per point `[count, mean, m2, positives, mechanism sums...]`.
+/// Partial statistics of one block.
 struct BlockStats {
+    /// Per point: `[count, mean, m2, positives, mechanism sums...]`.
     values: Vec<f64>,
     /// The first point whose net was not finite in this block.
     non_finite: Option<usize>,
-    /// Per point and quantile: how many values fell below the bracket.
+    /// Per point and bracket: how many values fell below the bracket.
     below: Vec<u32>,
-    /// The values inside the brackets, per point and quantile in turn...
+    /// The values inside any bracket, per point in turn...
     inside: Vec<f64>,
     /// ...ending at these offsets.
     inside_ends: Vec<u32>,
 }
 
-/// Samples in the pilot run that brackets the quantiles.
-const PILOT_BLOCKS: usize = 32;
+/// A worker's buffers, reused from block to block.
+struct BlockWorkspace {
+    registers: Workspace,
+    /// Net at one point, when it is not a register of its own.
+    net: Vec<f64>,
+    /// The values of one point kept by the brackets, and which they are.
+    kept: Vec<f64>,
+    flags: Vec<u64>,
+    /// Per mechanism term without a point factor: the block's sum of its coefficient.
+    term_sums: Vec<f64>,
+}
+
+impl BlockWorkspace {
+    fn new(program: &Program) -> Self {
+        BlockWorkspace {
+            registers: Workspace::new(program),
+            net: vec![0.0; BLOCK],
+            kept: vec![0.0; BLOCK],
+            flags: vec![0; BLOCK],
+            term_sums: Vec::new(),
+        }
+    }
+}
+
+/// Where a block's net values go besides its statistics.
+#[derive(Clone, Copy)]
+enum Keep<'a> {
+    /// Nowhere.
+    Nothing,
+    /// The values inside these brackets (per point, per quantile).
+    Brackets(&'a [[Bracket; QUANTILES]]),
+}
+
+/// Blocks in the pilot of a run of `samples`: about `(10.8 n)^(2/3)` samples,
+/// which minimises the pilot's values plus the values inside the brackets
+/// (a fraction of about `21.6 / sqrt(pilot)` of the rest).
+fn pilot_blocks(samples: usize) -> usize {
+    let ideal = (10.8 * samples as f64).powf(2.0 / 3.0) / BLOCK as f64;
+    (ideal.ceil() as usize).max(PILOT_MIN_BLOCKS)
+}
+
+/// Whether a run keeps every value rather than brackets.
+fn keeps_everything(samples: usize, keep_net: bool) -> bool {
+    keep_net || samples.div_ceil(BLOCK) <= 2 * pilot_blocks(samples)
+}
+
+/// An estimate (with room to spare) of the bytes a run keeps per grid point.
+fn kept_bytes_per_point(samples: usize) -> usize {
+    let blocks = samples.div_ceil(BLOCK);
+    if keeps_everything(samples, false) {
+        return blocks * BLOCK * 8;
+    }
+    let pilot = (pilot_blocks(samples) * BLOCK) as f64;
+    let inside = 1.5 * 21.6 * samples as f64 / pilot.sqrt();
+    ((pilot + inside) * 8.0) as usize
+}
 
 /// Brackets `(low, high)` around each reported quantile, from a pilot sample:
-/// wide enough (six binomial standard errors) that the exact quantile of the
-/// full run falls inside almost surely; a miss is detected and handled.
-fn quantile_brackets(pilot: &[&[f64]]) -> Vec<(f64, f64)> {
+/// wide enough that the exact quantile of the full run falls inside almost
+/// surely; a miss is detected and handled.
+fn quantile_brackets(pilot: &[&[f64]]) -> [Bracket; QUANTILES] {
     let count: usize = pilot.iter().map(|part| part.len()).sum();
-    let mut probabilities = Vec::with_capacity(2 * QUANTILE_PROBABILITIES.len());
+    let mut probabilities = Vec::with_capacity(2 * QUANTILES);
     for p in QUANTILE_PROBABILITIES {
-        let margin = 6.0 * (p * (1.0 - p) / count as f64).sqrt() + 2.0 / count as f64;
+        let margin = BRACKET_STANDARD_ERRORS * (p * (1.0 - p) / count as f64).sqrt() + 2.0 / count as f64;
         probabilities.push(p - margin);
         probabilities.push(p + margin);
     }
     let clamped: Vec<f64> = probabilities.iter().map(|p| p.clamp(0.0, 1.0)).collect();
     let values = quantiles(pilot, &clamped);
-    probabilities
-        .chunks(2)
-        .zip(values.chunks(2))
-        .map(|(p, v)| {
-            let low = if p[0] <= 0.0 { f64::NEG_INFINITY } else { v[0] };
-            let high = if p[1] >= 1.0 { f64::INFINITY } else { v[1] };
-            (low, high)
-        })
-        .collect()
+    std::array::from_fn(|k| {
+        let low = if probabilities[2 * k] <= 0.0 { f64::NEG_INFINITY } else { values[2 * k] };
+        let high = if probabilities[2 * k + 1] >= 1.0 { f64::INFINITY } else { values[2 * k + 1] };
+        (low, high)
+    })
+}
+
+/// Counts, per bracket, the values below it, and appends the values inside
+/// any bracket to `inside`, with `flags` and `scratch` as room for one
+/// block's values. The first pass is branch-free and has only integer
+/// reductions, so that it runs as vector compares; the second packs the kept
+/// values without branches.
+#[inline(always)]
+fn scan_brackets(
+    values: &[f64],
+    brackets: &[Bracket; QUANTILES],
+    below: &mut [u32],
+    inside: &mut Vec<f64>,
+    flags: &mut [u64],
+    scratch: &mut [f64],
+) {
+    let low: [f64; QUANTILES] = std::array::from_fn(|k| brackets[k].0);
+    let high: [f64; QUANTILES] = std::array::from_fn(|k| brackets[k].1);
+    let mut under = [0u64; QUANTILES];
+    for (value, flag) in values.iter().zip(flags.iter_mut()) {
+        let mut hit = 0u64;
+        for k in 0..QUANTILES {
+            let is_below = *value < low[k];
+            under[k] += u64::from(is_below);
+            hit |= u64::from(!is_below & (*value <= high[k]));
+        }
+        *flag = hit;
+    }
+    let mut kept = 0;
+    for (value, flag) in values.iter().zip(flags.iter()) {
+        scratch[kept] = *value;
+        kept += *flag as usize;
+    }
+    for (count, under) in below.iter_mut().zip(under) {
+        *count = under as u32;
+    }
+    inside.extend_from_slice(&scratch[..kept]);
 }
 
 /// Exact quantiles at one point from the bracket counts and values of every
 /// block, or `None` if a wanted order statistic fell outside its bracket.
-fn bracketed_quantiles(stats: &[BlockStats], point: usize, samples: usize, probabilities: &[f64]) -> Option<Vec<f64>> {
-    let mut out = Vec::with_capacity(probabilities.len());
-    for (k, p) in probabilities.iter().enumerate() {
-        let index = point * probabilities.len() + k;
-        let below: usize = stats.iter().map(|block| block.below[index] as usize).sum();
-        let mut inside = Vec::new();
-        for block in stats {
-            let start = if index == 0 { 0 } else { block.inside_ends[index - 1] as usize };
-            inside.extend_from_slice(&block.inside[start..block.inside_ends[index] as usize]);
-        }
-        let position = p * (samples - 1) as f64;
-        let low_rank = position.floor() as usize;
+///
+/// The kept values of all brackets are selected from together: the rank of
+/// a wanted order statistic among them is its overall rank less the values
+/// below its bracket that were not kept.
+fn bracketed_quantiles(
+    stats: &[BlockStats],
+    point: usize,
+    samples: usize,
+    brackets: &[Bracket; QUANTILES],
+) -> Option<[f64; QUANTILES]> {
+    let mut inside = Vec::new();
+    for block in stats {
+        let start = if point == 0 { 0 } else { block.inside_ends[point - 1] as usize };
+        inside.extend_from_slice(&block.inside[start..block.inside_ends[point] as usize]);
+    }
+    let mut positions = [0.0; QUANTILES];
+    let mut ranks = Vec::with_capacity(2 * QUANTILES);
+    for (k, p) in QUANTILE_PROBABILITIES.iter().enumerate() {
+        let (low, high) = brackets[k];
+        let below: usize = stats.iter().map(|block| block.below[point * QUANTILES + k] as usize).sum();
+        let kept_below = inside.iter().filter(|v| **v < low).count();
+        let kept_through = inside.iter().filter(|v| **v <= high).count();
+        positions[k] = p * (samples - 1) as f64;
+        let low_rank = positions[k].floor() as usize;
         let high_rank = (low_rank + 1).min(samples - 1);
-        if low_rank < below || high_rank >= below + inside.len() {
+        if low_rank < below || high_rank >= below + (kept_through - kept_below) {
             return None;
         }
-        let values = crate::quantile::order_statistics(&[&inside], &[low_rank - below, high_rank - below]);
-        let fraction = position - position.floor();
-        out.push(if fraction == 0.0 { values[0] } else { values[0] + fraction * (values[1] - values[0]) });
+        ranks.push(low_rank - below + kept_below);
+        ranks.push(high_rank - below + kept_below);
     }
-    Some(out)
+    let selected = crate::quantile::select_ranks(&mut inside, &ranks);
+    let value = |rank: usize| selected.iter().find(|(r, _)| *r == rank).expect("every wanted rank is selected").1;
+    Some(std::array::from_fn(|k| {
+        let (low_value, high_value) = (value(ranks[2 * k]), value(ranks[2 * k + 1]));
+        let fraction = positions[k] - positions[k].floor();
+        if fraction == 0.0 { low_value } else { low_value + fraction * (high_value - low_value) }
+    }))
 }
 
 impl Engine {
@@ -225,20 +355,20 @@ impl Engine {
         if let Some(bad) = points.iter().find(|index| **index >= self.program.grid.len()) {
             return Err(Diagnostic::error(format!("grid point {bad} is outside the axis")));
         }
-        let bytes_per_point = options.samples.div_ceil(BLOCK) * BLOCK * 8;
         let per_pass = if options.keep_net {
-            if bytes_per_point.saturating_mul(points.len()) > 4 * NET_BUDGET_BYTES {
+            let bytes_per_point = options.samples.div_ceil(BLOCK) * BLOCK * 8;
+            if bytes_per_point.saturating_mul(points.len()) > 4 * MEMORY_BUDGET_BYTES {
                 return Err(Diagnostic::error(format!(
                     "keeping {} samples at {} points needs more than {} MiB",
                     options.samples,
                     points.len(),
-                    (4 * NET_BUDGET_BYTES) >> 20
+                    (4 * MEMORY_BUDGET_BYTES) >> 20
                 ))
                 .with_help("use fewer samples"));
             }
             points.len().max(1)
         } else {
-            (NET_BUDGET_BYTES / bytes_per_point).clamp(1, points.len().max(1))
+            (MEMORY_BUDGET_BYTES / kept_bytes_per_point(options.samples)).clamp(1, points.len().max(1))
         };
         let mut net = Vec::with_capacity(points.len());
         let mut mechanism_means = vec![Vec::with_capacity(points.len()); self.program.mechanisms.len()];
@@ -274,106 +404,122 @@ impl Engine {
     ) -> Result<(Vec<PointSummary>, Vec<Vec<f64>>, Option<NetSamples>), Diagnostic> {
         let samples = options.samples;
         let blocks = samples.div_ceil(BLOCK);
-        if options.keep_net || blocks <= PILOT_BLOCKS || std::env::var_os("CRUX_STORE").is_some() {
-            let (stats, data) = self.run_blocks(options, points, blocks, None, true)?;
-            let mut summaries = self.summarise(&stats, points.len());
-            let net_samples = NetSamples { samples, points: points.len(), data: data.unwrap_or_default() };
-            let quantile_rows: Vec<Vec<f64>> = (0..points.len())
+        if keeps_everything(samples, options.keep_net) {
+            let (stats, data) = self.run_kept(options, points, blocks)?;
+            let (mut summaries, means) = self.summarise(&stats, points.len());
+            let net_samples = NetSamples { samples, points: points.len(), data };
+            let rows: Vec<Vec<f64>> = (0..points.len())
                 .into_par_iter()
                 .map(|point| quantiles(&net_samples.column(point), &QUANTILE_PROBABILITIES))
                 .collect();
-            for (summary, row) in summaries.0.iter_mut().zip(quantile_rows) {
+            for (summary, row) in summaries.iter_mut().zip(rows) {
                 summary.set_quantiles(&row);
             }
-            return Ok((summaries.0, summaries.1, options.keep_net.then_some(net_samples)));
+            return Ok((summaries, means, options.keep_net.then_some(net_samples)));
         }
-        // A pilot run over the first blocks brackets each quantile; the full run
-        // then keeps only the values inside the brackets and counts those below.
-        let pilot_options = RunOptions { samples: PILOT_BLOCKS * BLOCK, progress: None, ..*options };
-        let (_, pilot) = self.run_blocks(&pilot_options, points, PILOT_BLOCKS, None, false)?;
-        let pilot = NetSamples { samples: PILOT_BLOCKS * BLOCK, points: points.len(), data: pilot.unwrap_or_default() };
-        let brackets: Vec<(f64, f64)> =
-            (0..points.len()).flat_map(|point| quantile_brackets(&pilot.column(point))).collect();
-        let (stats, _) = self.run_blocks(options, points, blocks, Some(&brackets), true)?;
+        // The pilot: the first blocks, every value kept.
+        let pilot_blocks = pilot_blocks(samples);
+        let pilot_options = RunOptions { samples: pilot_blocks * BLOCK, ..*options };
+        let (mut stats, pilot_data) = self.run_kept(&pilot_options, points, pilot_blocks)?;
+        let pilot = NetSamples { samples: pilot_blocks * BLOCK, points: points.len(), data: pilot_data };
+        let brackets: Vec<[Bracket; QUANTILES]> =
+            (0..points.len()).into_par_iter().map(|point| quantile_brackets(&pilot.column(point))).collect();
+        // The pilot's values, counted against the brackets like the others.
+        stats.par_iter_mut().enumerate().for_each_init(
+            || (vec![0; BLOCK], vec![0.0; BLOCK]),
+            |(flags, scratch), (block, block_stats)| {
+                let start = block * points.len() * BLOCK;
+                for (slot, bracket) in brackets.iter().enumerate() {
+                    let column = &pilot.data[start + slot * BLOCK..start + (slot + 1) * BLOCK];
+                    let below = &mut block_stats.below[slot * QUANTILES..(slot + 1) * QUANTILES];
+                    scan_brackets(column, bracket, below, &mut block_stats.inside, flags, scratch);
+                    block_stats.inside_ends.push(block_stats.inside.len() as u32);
+                }
+            },
+        );
+        drop(pilot);
+        let rest = self.run_blocks(options, points, pilot_blocks..blocks, Keep::Brackets(&brackets), None)?;
+        stats.extend(rest);
         let (mut summaries, means) = self.summarise(&stats, points.len());
-        let rows: Vec<Option<Vec<f64>>> = (0..points.len())
+        let rows: Vec<Option<[f64; QUANTILES]>> = (0..points.len())
             .into_par_iter()
-            .map(|point| bracketed_quantiles(&stats, point, samples, &QUANTILE_PROBABILITIES))
+            .map(|point| bracketed_quantiles(&stats, point, samples, &brackets[point]))
             .collect();
+        drop(stats);
         for ((summary, row), &point) in summaries.iter_mut().zip(rows).zip(points) {
             match row {
                 Some(row) => summary.set_quantiles(&row),
                 None => {
-                    // A quantile fell outside its bracket (very unlikely): store this point's values.
+                    // A quantile fell outside its bracket (very unlikely): keep every value of this point.
                     let exact = RunOptions { keep_net: true, progress: None, ..*options };
                     let (fallback, _, _) = self.run_points(&exact, &[point])?;
-                    summary.set_quantiles(&[
-                        fallback[0].p05,
-                        fallback[0].p25,
-                        fallback[0].p50,
-                        fallback[0].p75,
-                        fallback[0].p95,
-                    ]);
+                    let f = fallback[0];
+                    summary.set_quantiles(&[f.p05, f.p25, f.p50, f.p75, f.p95]);
                 }
             }
         }
         Ok((summaries, means, None))
     }
 
-    /// Evaluates blocks `0..blocks` at `points`. Returns per-block statistics
-    /// and, when `brackets` is `None`, every net value (block-major).
-    fn run_blocks(
+    /// Runs blocks `0..blocks`, keeping every net value (block-major: each
+    /// block's values for each point in turn).
+    fn run_kept(
         &self,
         options: &RunOptions,
         points: &[usize],
         blocks: usize,
-        brackets: Option<&[(f64, f64)]>,
-        report: bool,
-    ) -> Result<(Vec<BlockStats>, Option<Vec<f64>>), Diagnostic> {
+    ) -> Result<(Vec<BlockStats>, Vec<f64>), Diagnostic> {
+        let mut data = crate::memory::large_zeroed(blocks * points.len() * BLOCK);
+        let stats = self.run_blocks(options, points, 0..blocks, Keep::Nothing, Some(&mut data))?;
+        Ok((stats, data))
+    }
+
+    /// Evaluates the blocks in `range` at `points`, in parallel. With `out`,
+    /// each block's net values go to its region of `out` (`points x BLOCK`).
+    fn run_blocks(
+        &self,
+        options: &RunOptions,
+        points: &[usize],
+        range: Range<usize>,
+        keep: Keep,
+        out: Option<&mut [f64]>,
+    ) -> Result<Vec<BlockStats>, Diagnostic> {
         let samples = options.samples;
-        let run_block = |workspace: &mut Workspace, block: usize, out: &mut [f64]| {
+        let run_block = |workspace: &mut BlockWorkspace, block: usize, out: Option<&mut [f64]>| {
             let lanes = BLOCK.min(samples - block * BLOCK);
             let randomness = Randomness::Seeded { seed: options.seed, block: block as u64 };
-            let stats = self.evaluate_block(workspace, randomness, lanes, points, out, brackets);
-            if let (true, Some(progress)) = (report, options.progress) {
+            let stats = self.evaluate_block(workspace, randomness, lanes, points, keep, out);
+            if let Some(progress) = options.progress {
                 progress((lanes * points.len()) as u64);
             }
             stats
         };
-        let (results, data): (Vec<Result<BlockStats, Diagnostic>>, Option<Vec<f64>>) = match brackets {
-            None => {
-                let mut data = crate::memory::large_zeroed(blocks * points.len() * BLOCK);
-                let results = data
-                    .par_chunks_mut(points.len() * BLOCK)
-                    .enumerate()
-                    .map_init(
-                        || Workspace::new(&self.program),
-                        |workspace, (block, out)| run_block(workspace, block, out),
-                    )
-                    .collect();
-                (results, Some(data))
-            }
-            Some(_) => {
-                let results = (0..blocks)
-                    .into_par_iter()
-                    .map_init(
-                        || (Workspace::new(&self.program), vec![0.0; BLOCK]),
-                        |(workspace, scratch), block| run_block(workspace, block, scratch),
-                    )
-                    .collect();
-                (results, None)
-            }
+        let results: Vec<Result<BlockStats, Diagnostic>> = match out {
+            Some(out) => out
+                .par_chunks_mut(points.len().max(1) * BLOCK)
+                .zip(range.clone().into_par_iter())
+                .map_init(
+                    || BlockWorkspace::new(&self.program),
+                    |workspace, (out, block)| run_block(workspace, block, Some(out)),
+                )
+                .collect(),
+            None => range
+                .clone()
+                .into_par_iter()
+                .map_init(|| BlockWorkspace::new(&self.program), |workspace, block| run_block(workspace, block, None))
+                .collect(),
         };
-        let mut stats = Vec::with_capacity(blocks);
+        let mut stats = Vec::with_capacity(range.len());
         for result in results {
             stats.push(result?);
         }
         if let Some((block, point)) =
             stats.iter().enumerate().find_map(|(block, s)| s.non_finite.map(|point| (block, point)))
         {
+            let block = range.start + block;
             return Err(self.diagnose_non_finite(options.seed, block, samples, self.program.grid[points[point]]));
         }
-        Ok((stats, data))
+        Ok(stats)
     }
 
     /// Combines per-block statistics, in block order, into summaries (without
@@ -409,19 +555,19 @@ impl Engine {
 
     fn evaluate_block(
         &self,
-        workspace: &mut Workspace,
+        workspace: &mut BlockWorkspace,
         randomness: Randomness,
         lanes: usize,
         points: &[usize],
-        out: &mut [f64],
-        brackets: Option<&[(f64, f64)]>,
+        keep: Keep,
+        out: Option<&mut [f64]>,
     ) -> Result<BlockStats, Diagnostic> {
         #[cfg(target_arch = "x86_64")]
         if self.wide {
             // SAFETY: `wide` is true only when the CPU has AVX2 and FMA.
-            return unsafe { self.evaluate_block_wide(workspace, randomness, lanes, points, out, brackets) };
+            return unsafe { self.evaluate_block_wide(workspace, randomness, lanes, points, keep, out) };
         }
-        self.evaluate_block_body(workspace, randomness, lanes, points, out, brackets)
+        self.evaluate_block_body(workspace, randomness, lanes, points, keep, out)
     }
 
     /// The same code compiled for AVX2: identical results, wider vectors.
@@ -430,83 +576,88 @@ impl Engine {
     #[target_feature(enable = "avx2,fma")]
     unsafe fn evaluate_block_wide(
         &self,
-        workspace: &mut Workspace,
+        workspace: &mut BlockWorkspace,
         randomness: Randomness,
         lanes: usize,
         points: &[usize],
-        out: &mut [f64],
-        brackets: Option<&[(f64, f64)]>,
+        keep: Keep,
+        out: Option<&mut [f64]>,
     ) -> Result<BlockStats, Diagnostic> {
-        self.evaluate_block_body(workspace, randomness, lanes, points, out, brackets)
+        self.evaluate_block_body(workspace, randomness, lanes, points, keep, out)
     }
 
-    /// Evaluates one block at every point. Net values go to `out` (the block's
-    /// region of the stored values, `points x BLOCK`), or, with `brackets`, to
-    /// `out` as a one-point scratch column that is reduced to bracket counts.
+    /// Evaluates one block at every point: its statistics, and its net values
+    /// into `out` or counted against brackets, as asked.
     #[inline(always)]
     fn evaluate_block_body(
         &self,
-        workspace: &mut Workspace,
+        workspace: &mut BlockWorkspace,
         randomness: Randomness,
         lanes: usize,
         points: &[usize],
-        out: &mut [f64],
-        brackets: Option<&[(f64, f64)]>,
+        keep: Keep,
+        mut out: Option<&mut [f64]>,
     ) -> Result<BlockStats, Diagnostic> {
         let program = &self.program;
-        run_sample_program(program, &self.shapes, workspace, lanes, randomness)?;
+        let BlockWorkspace { registers, net: net_scratch, kept, flags, term_sums } = workspace;
+        run_sample_program(program, &self.shapes, registers, lanes, randomness)?;
         let stride = self.stride();
+        let bracketed = matches!(keep, Keep::Brackets(_));
         let mut stats = BlockStats {
             values: vec![0.0; points.len() * stride],
             non_finite: None,
-            below: Vec::new(),
+            below: vec![0; points.len() * QUANTILES],
             inside: Vec::new(),
-            inside_ends: Vec::new(),
+            inside_ends: Vec::with_capacity(if bracketed { points.len() } else { 0 }),
         };
+        // Mechanism terms without a point factor: their block sums, once.
+        term_sums.clear();
+        for term in program.mechanisms.iter().flat_map(|mechanism| &mechanism.terms) {
+            if term.factor.is_none() {
+                term_sums.push(operand_sum(term.coefficient, registers, &[], lanes));
+            }
+        }
         for (slot, &point) in points.iter().enumerate() {
             let axis = &self.axis_table[point];
-            run_point_program(program, workspace, lanes, axis);
-            let net_out = match brackets {
-                Some(_) => &mut out[..lanes],
-                None => &mut out[slot * BLOCK..slot * BLOCK + lanes],
+            run_point_program(program, registers, lanes, axis);
+            let net = match argument(program.net, &registers.sample, &registers.point, axis, lanes) {
+                Arg::Column(values) => values,
+                Arg::Scalar(value) => {
+                    net_scratch[..lanes].fill(value);
+                    &net_scratch[..lanes]
+                }
             };
-            copy_operand(program.net, workspace, axis, net_out);
-            let sum: f64 = pairwise_sum(net_out);
+            if let Some(out) = out.as_deref_mut() {
+                out[slot * BLOCK..slot * BLOCK + lanes].copy_from_slice(net);
+            }
+            let sum = pairwise_sum(net);
             let mean = sum / lanes as f64;
-            let (m2, positives) = spread_and_positives(net_out, mean);
+            let (m2, positives) = spread_and_positives(net, mean);
             if !sum.is_finite() && stats.non_finite.is_none() {
                 stats.non_finite = Some(slot);
             }
             let row = &mut stats.values[slot * stride..(slot + 1) * stride];
             row[..4].copy_from_slice(&[lanes as f64, mean, m2, positives as f64]);
-            for (sum, mechanism) in row[4..].iter_mut().zip(&program.mechanisms) {
-                *sum = operand_sum(mechanism.value, workspace, axis, lanes);
+            let mut sums = term_sums.iter();
+            for (total, mechanism) in row[4..].iter_mut().zip(&program.mechanisms) {
+                *total = 0.0;
+                for term in &mechanism.terms {
+                    let sum = match term.factor {
+                        None => *sums.next().expect("one sum per term without a factor"),
+                        Some(factor) => term_sum(term, factor, registers, axis, lanes),
+                    };
+                    *total += scalar(term.axis, axis) * sum;
+                }
             }
-            if let Some(brackets) = brackets {
-                const K: usize = QUANTILE_PROBABILITIES.len();
-                let point_brackets = &brackets[slot * K..(slot + 1) * K];
-                let mut kept: [Vec<f64>; K] = std::array::from_fn(|k| {
-                    stats.below.push(net_out.iter().map(|value| u32::from(*value < point_brackets[k].0)).sum());
-                    std::mem::take(&mut workspace.bracket_buffers[k])
-                });
-                // Brackets are narrow, so each branch is rarely taken and well predicted.
-                for &value in net_out.iter() {
-                    for (k, &(low, high)) in point_brackets.iter().enumerate() {
-                        if value >= low && value <= high {
-                            kept[k].push(value);
-                        }
-                    }
-                }
-                for (k, values) in kept.iter_mut().enumerate() {
-                    stats.inside.extend_from_slice(values);
-                    stats.inside_ends.push(stats.inside.len() as u32);
-                    values.clear();
-                    workspace.bracket_buffers[k] = std::mem::take(values);
-                }
+            if let Keep::Brackets(brackets) = keep {
+                let below = &mut stats.below[slot * QUANTILES..(slot + 1) * QUANTILES];
+                scan_brackets(net, &brackets[slot], below, &mut stats.inside, flags, kept);
+                stats.inside_ends.push(stats.inside.len() as u32);
             }
         }
         Ok(stats)
     }
+
 
     /// The number of independent random draws per sample: the dimension of
     /// the uniform input space that [`Engine::net_from_uniforms`] takes.
@@ -690,7 +841,7 @@ fn wide_vectors_available() -> bool {
 
 #[inline(always)]
 fn copy_operand(operand: Operand, workspace: &Workspace, axis: &[f64], out: &mut [f64]) {
-    match crate::exec::argument(operand, &workspace.sample, &workspace.point, axis, out.len()) {
+    match argument(operand, &workspace.sample, &workspace.point, axis, out.len()) {
         Arg::Column(values) => out.copy_from_slice(values),
         Arg::Scalar(value) => out.fill(value),
     }
@@ -698,10 +849,53 @@ fn copy_operand(operand: Operand, workspace: &Workspace, axis: &[f64], out: &mut
 
 #[inline(always)]
 fn operand_sum(operand: Operand, workspace: &Workspace, axis: &[f64], lanes: usize) -> f64 {
-    match crate::exec::argument(operand, &workspace.sample, &workspace.point, axis, lanes) {
+    match argument(operand, &workspace.sample, &workspace.point, axis, lanes) {
         Arg::Column(values) => pairwise_sum(values),
         Arg::Scalar(value) => value * lanes as f64,
     }
+}
+
+/// The block sum of a mechanism term's `coefficient * factor`.
+#[inline(always)]
+fn term_sum(term: &Term, factor: Operand, workspace: &Workspace, axis: &[f64], lanes: usize) -> f64 {
+    let coefficient = argument(term.coefficient, &workspace.sample, &workspace.point, axis, lanes);
+    match (coefficient, argument(factor, &workspace.sample, &workspace.point, axis, lanes)) {
+        (Arg::Column(coefficient), Arg::Column(factor)) => dot(coefficient, factor),
+        (Arg::Scalar(coefficient), Arg::Column(values)) | (Arg::Column(values), Arg::Scalar(coefficient)) => {
+            coefficient * pairwise_sum(values)
+        }
+        (Arg::Scalar(coefficient), Arg::Scalar(factor)) => coefficient * factor * lanes as f64,
+    }
+}
+
+/// The value of a constant or axis-level operand.
+#[inline(always)]
+fn scalar(operand: Operand, axis: &[f64]) -> f64 {
+    match operand {
+        Operand::Const(value) => value,
+        Operand::Axis(slot) => axis[slot as usize],
+        Operand::Sample(_) | Operand::Point(_) => f64::NAN,
+    }
+}
+
+/// `sum(a[i] * b[i])` with eight running partial sums (vectorisable and deterministic).
+#[inline(always)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut partial = [0.0; 8];
+    let a_chunks = a.chunks_exact(8);
+    let b_chunks = b.chunks_exact(8);
+    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..8 {
+            partial[lane] += x[lane] * y[lane];
+        }
+    }
+    let mut total = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+        + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        total += x * y;
+    }
+    total
 }
 
 /// The sum of squared deviations from `mean`, and the count of positive

@@ -61,12 +61,21 @@ pub fn param_value(value: f64, width: f64) -> String {
     significant(value, needed.clamp(3, 6) as usize)
 }
 
-/// A number for JSON: four significant figures (exact values stay exact).
+/// An effect, probability or share for JSON: four significant figures.
 pub fn json_number(value: f64) -> f64 {
+    json_significant(value, 4)
+}
+
+/// A capability, year or context value for JSON: six significant figures.
+pub fn json_precise(value: f64) -> f64 {
+    json_significant(value, 6)
+}
+
+fn json_significant(value: f64, digits: usize) -> f64 {
     if !value.is_finite() {
         return value;
     }
-    significant(value, 4).parse().unwrap_or(value)
+    significant(value, digits).parse().unwrap_or(value)
 }
 
 #[cfg(test)]
@@ -88,6 +97,8 @@ mod tests {
         assert_eq!(year(2028.04), "2028");
         assert_eq!(year(2028.26), "2028.3");
         assert_eq!(json_number(0.123456789), 0.1235);
+        assert_eq!(json_precise(2026.94), 2026.94);
+        assert_eq!(json_precise(27.3500001), 27.35);
         assert_eq!(param_value(2026.9, 0.0), "2026.9");
         assert_eq!(param_value(26.31, 1.0), "26.3");
         assert_eq!(param_value(0.0364, 0.14), "0.0364");

@@ -5,10 +5,11 @@
 //! and net's summary at each grid point, and each mechanism's mean.
 //! [`PageDocument`] adds what a model's page asks: values at the open
 //! frontier now (`now`), `context`, the `evaluation` rows, the `threshold`
-//! and the answer to each of the `policies`. Analysis numbers are rounded to
-//! four significant figures.
+//! and the answer to each of the `policies`. Effects, probabilities and
+//! shares are rounded to four significant figures; capabilities, years and
+//! context values to six.
 
-use crate::format::json_number as round;
+use crate::format::{json_number as round, json_precise as precise};
 use crate::results::{AnswerResult, PageResults};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::Threshold;
@@ -123,7 +124,8 @@ impl PageDocument {
             }
             None => Value::Null,
         };
-        let context = results.context.iter().map(|(name, summary)| (name.to_string(), summary_json(summary))).collect();
+        let context =
+            results.context.iter().map(|(name, summary)| (name.to_string(), precise_summary_json(summary))).collect();
         let evaluation = page
             .evaluation
             .iter()
@@ -170,6 +172,7 @@ impl PageDocument {
     }
 }
 
+/// The mean and quantiles of an effect.
 fn summary_json(summary: &Summary) -> Value {
     json!({
         "mean": round(summary.mean),
@@ -179,9 +182,22 @@ fn summary_json(summary: &Summary) -> Value {
     })
 }
 
+/// The mean and quantiles of a context value.
+fn precise_summary_json(summary: &Summary) -> Value {
+    json!({
+        "mean": precise(summary.mean),
+        "p05": precise(summary.p05),
+        "p50": precise(summary.p50),
+        "p95": precise(summary.p95),
+    })
+}
+
+/// Quantiles of a capability or a year.
 fn quantiles_json(summary: Option<&Summary>) -> Value {
     match summary {
-        Some(summary) => json!({ "p05": round(summary.p05), "p50": round(summary.p50), "p95": round(summary.p95) }),
+        Some(summary) => {
+            json!({ "p05": precise(summary.p05), "p50": precise(summary.p50), "p95": precise(summary.p95) })
+        }
         None => json!({ "p05": null, "p50": null, "p95": null }),
     }
 }
@@ -201,8 +217,8 @@ pub fn threshold_json(threshold: &Threshold) -> Value {
         None => Value::Null,
     };
     json!({
-        "mean_crossing": threshold.mean_crossing_value(),
-        "median_crossing": threshold.median_crossing_value(),
+        "mean_crossing": threshold.mean_crossing_value().map(precise),
+        "median_crossing": threshold.median_crossing_value().map(precise),
         "mean_crossing_year": threshold.mean_crossing_year.as_ref().map(|summary| quantiles_json(Some(summary))),
         "sample": sample_json,
         "year": quantiles_json(sample.year.as_ref()),
@@ -218,22 +234,22 @@ fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult)
             value
         }
         AnswerResult::ReleaseThreshold(release) => json!({
-            "thresholds": release.policy.grid,
+            "thresholds": release.policy.grid.iter().copied().map(precise).collect::<Vec<_>>(),
             "value": release.policy.curve().into_iter().map(round).collect::<Vec<_>>(),
-            "best": { "threshold": release.best.threshold, "value": round(release.best.value) },
+            "best": { "threshold": release.best.threshold.map(precise), "value": round(release.best.value) },
             "compare": release.comparisons.iter().map(|(label, threshold, value, regret)| json!({
                 "label": label, "threshold": threshold, "value": round(*value), "regret": round(*regret),
             })).collect::<Vec<_>>(),
             "no_threshold": { "value": round(release.no_threshold.0), "regret": round(release.no_threshold.1) },
-            "horizon": summary_json(&release.horizon),
+            "horizon": precise_summary_json(&release.horizon),
             "beyond_grid_share": round(release.policy.beyond_grid_share),
         }),
         AnswerResult::ComputeGovernance(shift) => {
             let point = |point: &crate::results::ShiftPoint| {
                 json!({
-                    "mean_crossing": point.threshold.mean_crossing_value(),
-                    "median_crossing": point.threshold.median_crossing_value(),
-                    "sample_p50": point.threshold.sample.capability.map(|summary| round(summary.p50)),
+                    "mean_crossing": point.threshold.mean_crossing_value().map(precise),
+                    "median_crossing": point.threshold.median_crossing_value().map(precise),
+                    "sample_p50": point.threshold.sample.capability.map(|summary| precise(summary.p50)),
                     "never_share": round(point.threshold.sample.never_share),
                     "p_positive_now": point.p_positive_now.map(round),
                     "mean_now": point.mean_now.map(round),
@@ -257,7 +273,9 @@ fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult)
             };
             json!({
                 "now": list(now),
-                "at_mean_crossing": at_crossing.as_ref().map(|(x, items)| json!({ "at": x, "mechanisms": list(items) })),
+                "at_mean_crossing": at_crossing
+                    .as_ref()
+                    .map(|(x, items)| json!({ "at": precise(*x), "mechanisms": list(items) })),
                 "crux_shares": crux_share(results, None),
             })
         }

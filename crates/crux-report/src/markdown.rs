@@ -368,6 +368,8 @@ pub fn answer_lines(model: &hir::Model, results: &PageResults, answer: &AnswerRe
 /// The capability threshold, as list items.
 pub fn threshold_lines(model: &hir::Model, threshold: &Threshold) -> Vec<String> {
     let axis = axis_name(model);
+    let flop_axis = is_flop_axis(model);
+    let in_flop = |x: f64| if flop_axis { format!(" ({})", flop(x)) } else { String::new() };
     let end = threshold.grid.last().copied().unwrap_or(f64::NAN);
     let reached = |summary: Option<&crux_analysis::stats::Summary>| match summary {
         Some(summary) => format!(
@@ -380,9 +382,7 @@ pub fn threshold_lines(model: &hir::Model, threshold: &Threshold) -> Vec<String>
     };
     let crossing = |index: Option<usize>| match index {
         Some(0) => format!("from the start of the grid ({axis} = {} or below)", capability(threshold.grid[0])),
-        Some(index) => {
-            format!("from {axis} = {} ({})", capability(threshold.grid[index]), flop(threshold.grid[index]))
-        }
+        Some(index) => format!("from {axis} = {}{}", capability(threshold.grid[index]), in_flop(threshold.grid[index])),
         None => format!("nowhere up to {axis} = {}", capability(end)),
     };
     let mut lines = vec![
@@ -398,15 +398,21 @@ pub fn threshold_lines(model: &hir::Model, threshold: &Threshold) -> Vec<String>
         Some(capability_summary) => {
             let crossing_share = 1.0 - sample.never_share;
             let mut line = format!(
-                "Per sample, net stays negative from {axis} = {} (median; 90% interval {} to {}), that is {} ({} to {}){}",
+                "Per sample, net stays negative from {axis} = {} (median; 90% interval {} to {})",
                 capability(capability_summary.p50),
                 capability(capability_summary.p05),
                 capability(capability_summary.p95),
-                flop(capability_summary.p50),
-                flop(capability_summary.p05).trim_end_matches(" FLOP"),
-                flop(capability_summary.p95),
-                reached(sample.year.as_ref()),
             );
+            if flop_axis {
+                let _ = write!(
+                    line,
+                    ", that is {} ({} to {})",
+                    flop(capability_summary.p50),
+                    flop(capability_summary.p05).trim_end_matches(" FLOP"),
+                    flop(capability_summary.p95)
+                );
+            }
+            line.push_str(&reached(sample.year.as_ref()));
             let _ = write!(line, "; this is over the {} of samples that cross", share(crossing_share));
             line.push('.');
             lines.push(line);
@@ -435,9 +441,9 @@ fn release_lines(model: &hir::Model, release: &ReleaseAnswer) -> Vec<String> {
             "**Model**: over the frontier releases of the next {years} years, the best rule keeps every one of them closed (any threshold below the open frontier now)."
         ),
         Some(threshold) => format!(
-            "**Model**: over the frontier releases of the next {years} years, the best rule is \"open below {axis} = {}\" ({}), with an expected net of {} bp per release.",
+            "**Model**: over the frontier releases of the next {years} years, the best rule is \"open below {axis} = {}\"{}, with an expected net of {} bp per release.",
             capability(threshold),
-            flop(threshold),
+            if is_flop_axis(model) { format!(" ({})", flop(threshold)) } else { String::new() },
             signed(release.best.value)
         ),
         None => format!(
@@ -592,9 +598,13 @@ fn render_details(out: &mut String, model: &hir::Model, results: &PageResults, s
     }
     if results.run.points.len() > 1 {
         let axis = axis_name(model);
-        let _ = writeln!(out, "### Net by capability\n");
-        let headings: Vec<String> =
-            [axis.as_str(), "FLOP", "E[net]", "90% interval", "P(net > 0)"].iter().map(|h| h.to_string()).collect();
+        let flop_axis = is_flop_axis(model);
+        let _ = writeln!(out, "### Net by {}\n", if flop_axis { "capability" } else { "axis value" });
+        let mut headings = vec![axis.clone()];
+        if flop_axis {
+            headings.push("FLOP".to_string());
+        }
+        headings.extend(["E[net]", "90% interval", "P(net > 0)"].iter().map(|h| h.to_string()));
         let rows: Vec<Vec<String>> = results
             .run
             .points
@@ -602,18 +612,27 @@ fn render_details(out: &mut String, model: &hir::Model, results: &PageResults, s
             .zip(&results.run.net)
             .filter(|(x, _)| ((*x * 2.0).round() - *x * 2.0).abs() < 1e-9)
             .map(|(x, summary)| {
-                vec![
-                    capability(*x),
-                    flop(*x).trim_end_matches(" FLOP").to_string(),
+                let mut row = vec![capability(*x)];
+                if flop_axis {
+                    row.push(flop(*x).trim_end_matches(" FLOP").to_string());
+                }
+                row.extend([
                     signed(summary.mean),
                     format!("{} to {}", effect(summary.p05), effect(summary.p95)),
                     probability(summary.p_positive),
-                ]
+                ]);
+                row
             })
             .collect();
         push_table(out, &headings, &rows);
         out.push('\n');
     }
+}
+
+/// Whether the axis is in log10 FLOP (its label says so), so that axis
+/// values can also be given in FLOP.
+fn is_flop_axis(model: &hir::Model) -> bool {
+    model.file.axis.as_ref().is_some_and(|axis| axis.label.contains("FLOP"))
 }
 
 fn axis_name(model: &hir::Model) -> String {

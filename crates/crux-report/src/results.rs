@@ -134,7 +134,7 @@ pub enum AnswerResult {
         p_positive: f64,
     },
     ReleaseThreshold(ReleaseAnswer),
-    ComputeGovernance(ShiftAnswer),
+    ComputeGovernance(Box<ShiftAnswer>),
     /// Mechanisms ordered by the size of their mean effect now and at the
     /// mean crossing (indices into the model's mechanisms, with the mean).
     CareerChoices {
@@ -416,7 +416,7 @@ impl Computation<'_> {
                     }
                     None => None,
                 };
-                AnswerResult::ComputeGovernance(ShiftAnswer {
+                AnswerResult::ComputeGovernance(Box::new(ShiftAnswer {
                     param: param.name.clone(),
                     crux: self.model.file.params[index].crux.as_ref().map(|crux| crux.name.clone()),
                     shift: *shift,
@@ -430,7 +430,7 @@ impl Computation<'_> {
                         p_positive_now: now_after.map(|(_, p_positive)| p_positive),
                         mean_now: now_after.map(|(mean, _)| mean),
                     },
-                })
+                }))
             }
             Answer::CareerChoices => {
                 let ranked = |means: Vec<(usize, f64)>| {

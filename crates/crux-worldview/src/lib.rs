@@ -5,7 +5,11 @@
 //! beliefs between views (the double crux); [`pool`] combines many views.
 
 pub mod beliefs;
+pub mod compare;
+pub mod group;
 pub mod pool;
+pub mod presets;
+pub mod report;
 
 pub use beliefs::Beliefs;
 pub use pool::{Member, geometric_pool, linear_pool};

@@ -39,10 +39,34 @@ enum Command {
     Render(commands::render::RenderArgs),
     /// Export a model to another language (Squiggle).
     Export(commands::export::ExportArgs),
-    /// Belief profiles in the elicitation store.
+    /// Belief profiles: the presets (without an action), or the elicitation store.
     Profiles {
         #[command(subcommand)]
-        action: ProfilesAction,
+        action: Option<ProfilesAction>,
+    },
+    /// Compare views side by side and find the double crux of each pair.
+    Compare {
+        /// Profile files or preset names (see `crux profiles`), two or more.
+        #[arg(required = true)]
+        profiles: Vec<PathBuf>,
+        #[command(flatten)]
+        view: ViewArgs,
+    },
+    /// Pool a group's views into one, with where the group disagrees.
+    Pool {
+        /// Profile files or preset names.
+        profiles: Vec<PathBuf>,
+        /// Also pool every profile stored for the model in this store.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// One weight per profile (files first, then stored ones), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        weights: Option<Vec<f64>>,
+        /// Linear: a mixture of the members' beliefs; geometric: pooled odds of each verdict.
+        #[arg(long, value_enum, default_value_t = PoolMethod::Linear)]
+        method: PoolMethod,
+        #[command(flatten)]
+        view: ViewArgs,
     },
 }
 
@@ -77,6 +101,34 @@ enum ProfilesAction {
     },
 }
 
+/// Options shared by the commands that compute several views.
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// The model file; the built-in open-weights safety model if omitted.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Monte Carlo samples per view (the same seed for every view).
+    #[arg(long, short = 'n', default_value_t = 20_000)]
+    samples: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, value_enum, default_value_t = ViewFormat::Md)]
+    format: ViewFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ViewFormat {
+    Md,
+    Json,
+    Text,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PoolMethod {
+    Linear,
+    Geometric,
+}
+
 #[derive(clap::Args)]
 struct RunArgs {
     /// The model file (.toml); the built-in open-weights safety model if omitted.
@@ -87,9 +139,12 @@ struct RunArgs {
     /// Random seed: the same seed gives the same output on any machine and thread count.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Replace a param's value: NAME=EXPR (repeatable).
+    /// Replace a param's value: NAME=EXPR (repeatable; applied after --profile).
     #[arg(long = "set", value_name = "NAME=EXPR")]
     overrides: Vec<Override>,
+    /// Apply a profile: a file, or a preset name (see `crux profiles`).
+    #[arg(long)]
+    profile: Option<PathBuf>,
     /// Output format [default: md for a model with a page, else text].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -112,7 +167,34 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::import(&mut sources, &args),
         Command::Render(args) => commands::render::render(&mut sources, &args),
         Command::Export(args) => commands::export::export(&mut sources, &args),
-        Command::Profiles { action } => match action {
+        Command::Compare { profiles, view } => commands::compare::compare(
+            &mut sources,
+            &commands::compare::CompareArgs {
+                profiles: &profiles,
+                model: view.model.as_deref(),
+                samples: view.samples,
+                seed: view.seed,
+                format: view.format,
+            },
+        ),
+        Command::Pool { profiles, db, weights, method, view } => commands::compare::pool(
+            &mut sources,
+            &commands::compare::PoolArgs {
+                profiles: &profiles,
+                db: db.as_deref(),
+                weights: weights.as_deref(),
+                method: match method {
+                    PoolMethod::Linear => crux_worldview::group::Method::Linear,
+                    PoolMethod::Geometric => crux_worldview::group::Method::Geometric,
+                },
+                model: view.model.as_deref(),
+                samples: view.samples,
+                seed: view.seed,
+                format: view.format,
+            },
+        ),
+        Command::Profiles { action: None } => commands::profiles::presets(),
+        Command::Profiles { action: Some(action) } => match action {
             ProfilesAction::Add { files, model, db, respondent } => commands::profiles::model_source(&model)
                 .and_then(|model| commands::profiles::add(&mut sources, &model, &files, &db, respondent.as_deref())),
             ProfilesAction::List { db } => commands::profiles::list(&db),

@@ -2,8 +2,8 @@
 
 use crate::Outcome;
 use crate::input::{Failure, read_text};
-use crux_report::text::table;
 use crux_lang::{Diagnostic, Sources};
+use crux_report::text::table;
 use crux_store::{ModelSource, Store, StoreError, validate};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -81,5 +81,23 @@ pub fn export(db: &Path, directory: &Path) -> Outcome {
         let _ = writeln!(out, "{}", path.display());
     }
     let _ = writeln!(out, "exported {} profile{}", written.len(), if written.len() == 1 { "" } else { "s" });
+    Ok(out)
+}
+
+/// Lists the preset profiles of the built-in model, with their notes.
+pub fn presets() -> Outcome {
+    let mut out = String::from("Preset profiles of the built-in model (use a name wherever a profile file goes):\n");
+    for (name, text) in crux_worldview::presets::PRESETS {
+        let mut sources = Sources::new();
+        let file = sources.add(*name, *text);
+        let profile = crux_lang::profile::parse_profile(&mut sources, file)
+            .map_err(|_| Failure::input(vec![Diagnostic::error(format!("the preset {name} does not parse"))]))?;
+        let _ = writeln!(out, "\n{name}: {}", profile.name);
+        let changed: Vec<&str> = profile.param_names().collect();
+        let _ = writeln!(out, "  sets: {}", changed.join(", "));
+        for line in profile.notes.trim().lines() {
+            let _ = writeln!(out, "  {}", line.trim());
+        }
+    }
     Ok(out)
 }

@@ -1,18 +1,18 @@
 //! `crux run`: run a model (the built-in one without a path) and print its
 //! page with the answers, or, for a model without a page, its summary.
 
-use crate::input::{Failure, load_model, read_text};
+use crate::input::{Failure, model_text, parse_model_with, profile_text};
 use crate::{Format, Outcome, RunArgs, output};
 use crux_engine::{Engine, RunOptions};
+use crux_lang::resolve::resolve;
 use crux_lang::{Sources, hir};
-use crux_report::builtin::{OPEN_SOURCE_SAFETY, OPEN_SOURCE_SAFETY_NAME};
 use crux_report::{Options, compute};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
-    let model = load(sources, args.model.as_deref(), &args)?;
+    let model = load(sources, args.model.as_deref(), args)?;
     let has_page = !model.file.page.is_empty();
     let format = args.format.unwrap_or(if has_page { Format::Md } else { Format::Text });
     let wanted = format != Format::Json;
@@ -35,12 +35,11 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     Ok(output::run(&model, &result?, args.samples, args.seed, format))
 }
 
-/// Loads the model at `path`, or the built-in model, with the overrides.
+/// Loads the model at `path` (or the built-in model) with the profile and overrides.
 fn load(sources: &mut Sources, path: Option<&Path>, args: &RunArgs) -> Result<hir::Model, Failure> {
-    match path {
-        Some(path) => load_model(sources, &path.display().to_string(), &read_text(path)?, &args.overrides),
-        None => load_model(sources, OPEN_SOURCE_SAFETY_NAME, OPEN_SOURCE_SAFETY, &args.overrides),
-    }
+    let model = model_text(path)?;
+    let profile = args.profile.as_deref().map(profile_text).transpose()?;
+    Ok(resolve(parse_model_with(sources, &model, profile.as_ref(), &args.overrides)?)?)
 }
 
 /// A progress bar on stderr, shown only when stderr is a terminal.
