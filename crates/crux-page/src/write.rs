@@ -20,12 +20,9 @@ fn array(values: &[String]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// An inline table `{ label = "...", text = "..." }`.
-fn note(label: Option<&str>, text: &str) -> String {
-    match label {
-        Some(label) => format!("{{ label = {}, text = {} }}", string(label), string(text)),
-        None => format!("{{ text = {} }}", string(text)),
-    }
+/// A crux note as an inline table `{ label = "...", text = "..." }`.
+fn note(lead: &Lead) -> String {
+    format!("{{ label = {}, text = {} }}", string(&lead.label), string(&lead.text))
 }
 
 /// The model file of a draft. `source` names the page in the header comment.
@@ -84,7 +81,7 @@ pub fn model_file(draft: &Draft, source: &str) -> String {
         if !crux.notes.is_empty() {
             out.push_str("notes = [\n");
             for lead in &crux.notes {
-                let _ = writeln!(out, "    {},", note(Some(&lead.label), &lead.text));
+                let _ = writeln!(out, "    {},", note(lead));
             }
             out.push_str("]\n");
         }

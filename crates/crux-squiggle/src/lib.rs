@@ -97,8 +97,13 @@ impl<'a> Exporter<'a> {
     fn header(&self) -> String {
         let file = &self.model.file;
         let mut out = String::new();
-        let title = if file.header.title.is_empty() { String::new() } else { format!(": {}", file.header.title) };
-        let _ = writeln!(out, "// Crux model `{}`{title}", file.header.id);
+        let name = match (file.header.id.as_str(), file.header.title.as_str()) {
+            ("", "") => String::new(),
+            ("", title) => format!(": {title}"),
+            (id, "") => format!(" `{id}`"),
+            (id, title) => format!(" `{id}`: {title}"),
+        };
+        let _ = writeln!(out, "// Crux model{name}");
         out.push_str("// Written by `crux export --squiggle` for Squiggle 0.10.\n");
         if !file.header.unit.is_empty() {
             let _ = writeln!(out, "// Effects are in {}; net = benefits - risks.", file.header.unit);
