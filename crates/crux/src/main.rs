@@ -35,6 +35,12 @@ enum Command {
     },
     /// Serve the model as an interactive web page, with a JSON API and a profile store.
     Serve(commands::serve::ServeArgs),
+    /// Sobol indices of net per param and per crux: which inputs carry its uncertainty.
+    Sensitivity(commands::sensitivity::SensitivityArgs),
+    /// The value of information: what learning everything, or one crux, is worth before deciding.
+    Voi(commands::voi::VoiArgs),
+    /// Charts of the model as SVG and PNG files.
+    Plot(commands::plot::PlotArgs),
     /// Belief profiles: the presets (without an action), or the elicitation store.
     Profiles {
         #[command(subcommand)]
@@ -194,6 +200,9 @@ fn main() -> ExitCode {
             ProfilesAction::List { db } => commands::profiles::list(&db),
             ProfilesAction::Export { directory, db } => commands::profiles::export(&db, &directory),
         },
+        Command::Sensitivity(args) => commands::sensitivity::sensitivity(&mut sources, &args),
+        Command::Voi(args) => commands::voi::voi(&mut sources, &args),
+        Command::Plot(args) => commands::plot::plot(&mut sources, &args),
     };
     match result {
         Ok(text) => {
