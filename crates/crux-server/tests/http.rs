@@ -14,6 +14,13 @@ use crux_report::json::RunDocument;
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// The model as `crux run` reads it.
+fn resolved(model: &crux_store::ModelSource) -> crux_lang::hir::Model {
+    let mut sources = Sources::new();
+    let file = sources.add(model.name.clone(), model.text.as_str());
+    crux_lang::load(&mut sources, file).expect("the model loads")
+}
+
 /// Asserts two JSON values are equal, naming the first place they differ.
 fn assert_same(actual: &Value, expected: &Value, path: &str) {
     match (actual, expected) {
@@ -39,10 +46,7 @@ async fn run_returns_the_document_of_crux_run() {
     let reply = post(&app, "/api/run", json!({"samples": 3000, "seed": 7}).to_string()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // The same document, built by the same code, as `crux run --format json`.
-    let model = fixture_model();
-    let mut sources = Sources::new();
-    let file = sources.add(model.name.clone(), model.text.as_str());
-    let resolved = crux_lang::load(&mut sources, file).unwrap();
+    let resolved = resolved(&fixture_model());
     let output = Engine::new(&resolved).unwrap().run(&RunOptions::new(3000, 7)).unwrap();
     // Compared as text read back, as a client reads either.
     let text = serde_json::to_string(&RunDocument::new(&resolved, &output, 3000, 7)).unwrap();
@@ -489,10 +493,7 @@ async fn the_builtin_model_is_answered_as_its_page() {
     let reply = post(&app, "/api/run", json!({"samples": 2000, "seed": 5}).to_string()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // The JSON of `crux run --format json` for a model with a page.
-    let model = builtin_model();
-    let mut sources = Sources::new();
-    let file = sources.add(model.name.clone(), model.text.as_str());
-    let resolved = crux_lang::load(&mut sources, file).unwrap();
+    let resolved = resolved(&builtin_model());
     let results = crux_report::compute(&resolved, &crux_report::Options::new(2000, 5)).unwrap();
     let text = serde_json::to_string(&crux_report::json::PageDocument::new(&resolved, &results)).unwrap();
     let expected: Value = serde_json::from_str(&text).unwrap();
