@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{fixture_model, limits};
+use common::{builtin_model, limits};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::net::{SocketAddr, TcpListener};
@@ -92,7 +92,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
         );
         return;
     };
-    let config = crux_server::Config { model: fixture_model(), db: None, limits: limits() };
+    let config = crux_server::Config { model: builtin_model(), db: None, limits: limits() };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(crux_server::serve(
@@ -146,7 +146,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     }
 
     // A later misuse threshold: the verdict and the chart change in place.
-    type_into(&client, "#p-misuse_threshold", "normal(28.5, 0.2)").await;
+    type_into(&client, "#p-c_misuse", "normal({p5: 27.5, p95: 29})").await;
     let crossing_after = wait_for("the chart to update", async || {
         let now = attribute(&client, "#net-chart", "data-crossing").await?;
         (now != crossing_before).then_some(now)
@@ -156,30 +156,36 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     assert_ne!(verdict_after, verdict_before);
     let (before, after): (f64, f64) = (crossing_before.parse().unwrap(), crossing_after.parse().unwrap());
     assert!(after > before, "E[net] turns negative later: {before} -> {after}");
-    assert!(client.current_url().await.unwrap().as_str().contains("set.misuse_threshold="));
+    assert!(client.current_url().await.unwrap().as_str().contains("set.c_misuse="));
 
     // The interval inputs edit `a to b` params.
-    let low = client.find(Locator::Css(".param[data-param=\"severity\"] input.p5")).await.unwrap();
+    let low = client.find(Locator::Css(".param[data-param=\"misuse_harm\"] input.p5")).await.unwrap();
     assert_eq!(low.prop("value").await.unwrap().as_deref(), Some("5"));
     low.clear().await.unwrap();
-    low.send_keys("1").await.unwrap();
+    low.send_keys("2").await.unwrap();
     wait_for("the interval to be written as an expression", async || {
-        let value = client.find(Locator::Css("#p-severity")).await.ok()?.prop("value").await.ok()??;
-        (value == "1 to 60").then_some(())
+        let value = client.find(Locator::Css("#p-misuse_harm")).await.ok()?.prop("value").await.ok()??;
+        (value == "2 to 150").then_some(())
     })
     .await;
 
     // An invalid belief: the message shows next to its field.
-    type_into(&client, "#p-research", "2 to").await;
+    type_into(&client, "#p-research_speedup", "0.05 to").await;
     let message = wait_for("the field's error", async || {
-        let message = text(&client, ".param[data-param=\"research\"] .field-error").await?;
+        let message = text(&client, ".param[data-param=\"research_speedup\"] .field-error").await?;
         (!message.is_empty()).then_some(message)
     })
     .await;
     assert!(message.contains("line 1, col"), "{message}");
-    client.find(Locator::Css(".param[data-param=\"research\"] button.reset")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css(".param[data-param=\"research_speedup\"] button.reset"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for("the error to clear", async || {
-        let hidden = attribute(&client, ".param[data-param=\"research\"] .field-error", "hidden").await;
+        let hidden = attribute(&client, ".param[data-param=\"research_speedup\"] .field-error", "hidden").await;
         hidden.is_some().then_some(())
     })
     .await;
@@ -208,7 +214,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     let table = wait_for("the compare view", async || text(&client, "#comparison").await).await;
     assert!(table.contains("Late <threshold>"), "{table}");
     let differences = text(&client, "#differences").await.expect("the differing beliefs");
-    assert!(differences.contains("normal(28.5, 0.2)"), "{differences}");
+    assert!(differences.contains("normal({p5: 27.5, p95: 29})"), "{differences}");
 
     client.close().await.expect("the browser closes");
     drop(driver);

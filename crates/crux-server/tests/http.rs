@@ -7,12 +7,38 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{app, app_with, fixture_model, get, limits, post, post_html, send};
+use common::{app, app_of, app_with, builtin_model, fixture_model, get, limits, post, post_html, send};
 use crux_engine::{Engine, RunOptions};
 use crux_lang::Sources;
 use crux_report::json::RunDocument;
 use serde_json::{Value, json};
 use std::time::Duration;
+
+/// The model as `crux run` reads it.
+fn resolved(model: &crux_store::ModelSource) -> crux_lang::hir::Model {
+    let mut sources = Sources::new();
+    let file = sources.add(model.name.clone(), model.text.as_str());
+    crux_lang::load(&mut sources, file).expect("the model loads")
+}
+
+/// Asserts two JSON values are equal, naming the first place they differ.
+fn assert_same(actual: &Value, expected: &Value, path: &str) {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(b)) => {
+            assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "keys at {path}");
+            for (key, value) in a {
+                assert_same(value, &b[key], &format!("{path}.{key}"));
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "length at {path}");
+            for (index, (x, y)) in a.iter().zip(b).enumerate() {
+                assert_same(x, y, &format!("{path}[{index}]"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "at {path}"),
+    }
+}
 
 #[tokio::test]
 async fn run_returns_the_document_of_crux_run() {
@@ -20,13 +46,12 @@ async fn run_returns_the_document_of_crux_run() {
     let reply = post(&app, "/api/run", json!({"samples": 3000, "seed": 7}).to_string()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // The same document, built by the same code, as `crux run --format json`.
-    let model = fixture_model();
-    let mut sources = Sources::new();
-    let file = sources.add(model.name.clone(), model.text.as_str());
-    let resolved = crux_lang::load(&mut sources, file).unwrap();
+    let resolved = resolved(&fixture_model());
     let output = Engine::new(&resolved).unwrap().run(&RunOptions::new(3000, 7)).unwrap();
-    let expected: Value = serde_json::to_value(RunDocument::new(&resolved, &output, 3000, 7)).unwrap();
-    assert_eq!(reply.json(), expected);
+    // Compared as text read back, as a client reads either.
+    let text = serde_json::to_string(&RunDocument::new(&resolved, &output, 3000, 7)).unwrap();
+    let expected: Value = serde_json::from_str(&text).unwrap();
+    assert_same(&reply.json(), &expected, "");
     assert_eq!(expected["net"]["mean"].as_array().unwrap().len(), 61);
 }
 
@@ -203,8 +228,8 @@ async fn the_page_is_a_complete_report_without_script() {
         "Arguments for",
         "Academics can study real models",
         "Arguments against",
-        "Crux: capability",
-        "Crux: misuse",
+        "Your beliefs on Capability threshold",
+        "Your beliefs on Misuse",
         "Key question",
         "id=\"net-chart\"",
         "id=\"threshold-chart\"",
@@ -460,4 +485,45 @@ async fn a_live_server_answers_bad_requests_and_keeps_serving() {
     assert_eq!(status, 200, "still serving");
     let _ = stop_tx.send(());
     server.await.unwrap().expect("the server stops cleanly");
+}
+
+#[tokio::test]
+async fn the_builtin_model_is_answered_as_its_page() {
+    let app = app_of(builtin_model(), limits());
+    let reply = post(&app, "/api/run", json!({"samples": 2000, "seed": 5}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The JSON of `crux run --format json` for a model with a page.
+    let resolved = resolved(&builtin_model());
+    let results = crux_report::compute(&resolved, &crux_report::Options::new(2000, 5)).unwrap();
+    let text = serde_json::to_string(&crux_report::json::PageDocument::new(&resolved, &results)).unwrap();
+    let expected: Value = serde_json::from_str(&text).unwrap();
+    assert_same(&reply.json(), &expected, "");
+    for field in ["evaluation", "threshold", "policies", "now"] {
+        assert!(!expected[field].is_null(), "{field}");
+    }
+    let page = get(&app, "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    let order = [
+        "Evaluation Summary",
+        "id=\"net-chart\"",
+        "Arguments for",
+        "Arguments Against",
+        "Crux 1:",
+        "Your beliefs on Crux 1:",
+        "Crux 2:",
+        "name=\"set.c_misuse\"",
+        "Policy Implications",
+        "id=\"profiles\"",
+    ];
+    let mut from = 0;
+    for part in order {
+        let at = body[from..].find(part).unwrap_or_else(|| panic!("the page shows {part} after the parts before it"));
+        from += at + part.len();
+    }
+    let fragment =
+        post_html(&app, "/api/run", json!({"overrides": {"c_misuse": "normal({p5: 27, p95: 29})"}}).to_string()).await;
+    assert_eq!(fragment.status, StatusCode::OK, "{}", fragment.body);
+    assert!(fragment.body.contains("Policy Implications") && fragment.body.contains("id=\"charts\""));
+    assert!(!fragment.body.contains("<form"), "the fragment holds results only");
 }

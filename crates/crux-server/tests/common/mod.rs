@@ -19,6 +19,14 @@ pub fn fixture_model() -> ModelSource {
     ModelSource { name: "cruxes.toml".to_string(), text: std::fs::read_to_string(path).expect("fixture") }
 }
 
+/// The built-in open-weights safety model, the one `crux serve` serves without a path.
+pub fn builtin_model() -> ModelSource {
+    ModelSource {
+        name: crux_report::builtin::OPEN_SOURCE_SAFETY_NAME.to_string(),
+        text: crux_report::builtin::OPEN_SOURCE_SAFETY.to_string(),
+    }
+}
+
 pub fn limits() -> Limits {
     Limits {
         max_samples: 200_000,
@@ -35,7 +43,11 @@ pub fn limits() -> Limits {
 }
 
 pub fn app_with(limits: Limits) -> Router {
-    let state = AppState::new(Config { model: fixture_model(), db: None, limits }).expect("the fixture model loads");
+    app_of(fixture_model(), limits)
+}
+
+pub fn app_of(model: ModelSource, limits: Limits) -> Router {
+    let state = AppState::new(Config { model, db: None, limits }).expect("the model loads");
     router(Arc::new(state))
 }
 

@@ -10,6 +10,7 @@ pub mod render;
 pub mod run;
 pub mod serve;
 pub mod sensitivity;
+pub mod serve;
 mod target;
 pub mod voi;
 
