@@ -50,6 +50,7 @@ LUA
 # Warm up (the first requests allocate the engine's buffers), then measure.
 wrk -t1 -c"$connections" -d3s -s "$work/post.lua" "http://${addr}/api/run" >/dev/null
 rss_before=$(rss)
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 : >"$work/rss.txt"
 ( while kill -0 "$server" 2>/dev/null; do rss >>"$work/rss.txt"; sleep 2; done ) &
 sampler=$!
@@ -75,7 +76,8 @@ cat >"$section" <<MD
 
 \`bench/load.sh\`: wrk (1 thread, ${connections} connections) against \`POST /api/run\` of
 \`crux serve ${model}\` at ${samples} samples (${grid} grid points) for ${seconds} s, from loopback,
-on ${cores} cores shared by the server and wrk; run $(date -u +%Y-%m-%d).
+on ${cores} cores shared by the server and wrk; run $(date -u +%Y-%m-%d), with a load average of
+${load_before} when it started (other work on the machine competes for the same cores).
 
 | measure | value |
 |---|---|
