@@ -8,7 +8,6 @@ pub mod plot;
 pub mod profiles;
 pub mod render;
 pub mod run;
-pub mod serve;
 pub mod sensitivity;
 pub mod serve;
 mod target;
