@@ -86,7 +86,6 @@ fn bad_flags_exit_2_with_a_clear_message() {
     fails_with(&crux(&["sensitivity", &fixture("ishigami.toml"), "--at", "1"]), "has no axis");
     fails_with(&crux(&["sensitivity", &model, "--samples", "1"]), "at least 2 samples");
     fails_with(&crux(&["sensitivity", &model, "--samples", "lots"]), "invalid value");
-    fails_with(&crux(&["sensitivity"]), "no model given");
     fails_with(&crux(&["voi", &model, "--at", "0", "--across"]), "cannot be used with");
     fails_with(&crux(&["voi", &model, "--samples", "10"]), "too few");
     fails_with(&crux(&["voi", "missing.toml"]), "no such file");
