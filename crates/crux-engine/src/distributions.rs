@@ -286,7 +286,11 @@ pub fn quantile(shape: &Shape, u: f64) -> f64 {
             cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1) as f64
         }
         Shape::Truncated { inner, low, high, cdf_low, cdf_high } => {
-            quantile(inner, cdf_low + u * (cdf_high - cdf_low)).clamp(*low, *high)
+            // Far in a tail the probability can round to 0 or 1, where a
+            // quantile is infinite or NaN: keep it inside (0, 1) and the range.
+            let p = (cdf_low + u * (cdf_high - cdf_low)).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+            let value = quantile(inner, p);
+            if value.is_nan() { if p > 0.5 { *high } else { *low } } else { value.clamp(*low, *high) }
         }
     }
 }
