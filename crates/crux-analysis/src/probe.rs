@@ -187,6 +187,7 @@ pub fn probe_model(model: &hir::Model, probes: &[Probe]) -> Result<hir::Model, D
         mechanism: None,
         note: None,
         source: None,
+        placeholder: false,
         span: axis_span,
     }];
     let axis_name = model
@@ -215,6 +216,7 @@ fn declaration(name: &str, expr: ast::Expr, span: Span) -> Declaration {
         crux: None,
         source: None,
         note: None,
+        placeholder: false,
         span,
     }
 }

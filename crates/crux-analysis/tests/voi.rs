@@ -63,7 +63,7 @@ fn a_group_that_determines_net_is_worth_the_evpi() {
     let file = sources.add(
         "one-crux.toml",
         "[model]\nid = \"one\"\ntitle = \"one\"\nunit = \"bp\"\n[params]\n\
-         x = { value = \"normal(1, 3)\", crux = \"all\" }\nw = { value = \"bernoulli(0.3)\", crux = \"all\" }\n\
+         x = { value = \"normal(1, 3)\", crux = \"all\" }\nw = { value = \"bernoulli(0.3)\", crux = \"all\" }\n[cruxes.all]\ntitle = \"All\"\n\
          [mechanisms.m]\nside = \"benefit\"\neffect = \"x - 4 * w\"\n",
     );
     let model = crux_lang::load(&mut sources, file).unwrap();

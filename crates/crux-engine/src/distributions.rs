@@ -286,7 +286,11 @@ pub fn quantile(shape: &Shape, u: f64) -> f64 {
             cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1) as f64
         }
         Shape::Truncated { inner, low, high, cdf_low, cdf_high } => {
-            quantile(inner, cdf_low + u * (cdf_high - cdf_low)).clamp(*low, *high)
+            // Far in a tail the probability can round to 0 or 1, where a
+            // quantile is infinite or NaN: keep it inside (0, 1) and the range.
+            let p = (cdf_low + u * (cdf_high - cdf_low)).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+            let value = quantile(inner, p);
+            if value.is_nan() { if p > 0.5 { *high } else { *low } } else { value.clamp(*low, *high) }
         }
     }
 }
@@ -427,4 +431,46 @@ pub fn moments(shape: &Shape) -> Option<(f64, f64)> {
         Shape::Bernoulli { p } => (*p, (p * (1.0 - p)).sqrt()),
         Shape::Categorical { .. } | Shape::Truncated { .. } => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// The Kolmogorov-Smirnov distance between `draws` and the CDF of `shape`.
+    fn distance(shape: &Shape, draws: &mut [f64]) -> f64 {
+        draws.sort_by(f64::total_cmp);
+        let n = draws.len() as f64;
+        draws
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let level = cdf(shape, *x);
+                (level - i as f64 / n).abs().max((level - (i + 1) as f64 / n).abs())
+            })
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn beta_draws_follow_the_beta_distribution_on_every_path() {
+        const N: usize = 100_000;
+        // beta = 1, alpha = 1, both >= 1 (gamma ratio), and small shapes (Cheng's algorithm).
+        let shapes = [(9.0, 1.0), (1.0, 3.0), (8.0, 2.0), (2.0, 5.0), (0.5, 0.5), (0.3, 4.0)];
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(17);
+        for (alpha, beta) in shapes {
+            let shape = Shape::Beta { alpha, beta, low: -1.0, scale: 3.0 };
+            let mut draws = vec![0.0; N];
+            sample_into(&shape, &mut draws, &mut rng);
+            let (mean, sd) = moments(&shape).expect("beta has moments");
+            let sample_mean = draws.iter().sum::<f64>() / N as f64;
+            assert!(
+                (sample_mean - mean).abs() < 5.0 * sd / (N as f64).sqrt(),
+                "beta({alpha}, {beta}) mean {sample_mean}"
+            );
+            // The 0.1% critical value of the KS distance is about 1.95 / sqrt(n).
+            let d = distance(&shape, &mut draws);
+            assert!(d < 1.95 / (N as f64).sqrt(), "beta({alpha}, {beta}): KS distance {d}");
+        }
+    }
 }

@@ -5,11 +5,12 @@
 //! ranks, which are then selected exactly. Two linear passes instead of a sort,
 //! and the values may come in several slices (the blocks of a run).
 
-/// An order-preserving map from finite doubles to integers.
+/// An order-preserving map from finite doubles to integers (branch-free:
+/// negative values have all bits flipped, others only the sign bit).
 #[inline(always)]
 fn key(value: f64) -> u64 {
     let bits = value.to_bits();
-    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+    bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
 }
 
 const BUCKET_SHIFT: u32 = 48;
@@ -147,6 +148,31 @@ mod tests {
         for (p, value) in probabilities.iter().zip(got) {
             assert_eq!(value, reference(&values, *p), "p = {p}");
         }
+    }
+
+    #[test]
+    fn order_statistics_take_ranks_in_any_order_and_match_sorting() {
+        let mut state: u64 = 7;
+        let values: Vec<f64> = (0..50_000)
+            .map(|_| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let unit = (state >> 11) as f64 / (1u64 << 53) as f64;
+                (unit * 12.0 - 6.0).exp() * if state & 1 == 0 { 1.0 } else { -1.0 }
+            })
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let ranks = [49_999, 0, 25_000, 24_999, 12, 40_000, 12, 2_500];
+        let (left, right) = values.split_at(17_000);
+        let got = order_statistics(&[left, right], &ranks);
+        let expected: Vec<f64> = ranks.iter().map(|rank| sorted[*rank]).collect();
+        assert_eq!(got, expected);
+        let mut copy = values.clone();
+        let selected = select_ranks(&mut copy, &ranks);
+        let mut unique: Vec<usize> = ranks.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(selected, unique.iter().map(|rank| (*rank, sorted[*rank])).collect::<Vec<_>>());
     }
 
     #[test]

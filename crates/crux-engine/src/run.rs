@@ -13,10 +13,10 @@
 //! fall outside its bracket (a chance of about 1e-9 per quantile), that grid
 //! point is run again with every value kept. Small runs, and runs that ask
 //! for every net value ([`RunOptions::keep_net`]), keep every value instead.
-//! The pilot size grows with the run (about `(10.8 n)^(2/3)` samples, which
-//! minimises the values kept), so that 10^7 samples at 61 points keep some
-//! 350 MB; runs that would keep more than [`MEMORY_BUDGET_BYTES`] are split
-//! into passes over parts of the grid.
+//! The pilot grows with the run (about `(10.8 n)^(2/3)` samples, which
+//! minimises the values kept), so that 10^6 samples at 61 points keep some
+//! 70 MB and 10^7 some 330 MB; runs that would keep more than
+//! [`MEMORY_BUDGET_BYTES`] are split into passes over parts of the grid.
 
 use crate::compile::{compile, compile_with};
 use crate::distributions::Shape;
@@ -46,6 +46,15 @@ const BRACKET_STANDARD_ERRORS: f64 = 6.0;
 
 /// `(low, high)` around one quantile at one grid point.
 type Bracket = (f64, f64);
+
+/// The brackets of one grid point. When the pilot shows ties at a bracket's
+/// end (net exactly 0 in many samples, say), values equal to the ends are
+/// counted rather than kept, so that ties cannot fill memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PointBrackets {
+    ends: [Bracket; QUANTILES],
+    count_ends: bool,
+}
 
 /// A compiled model with everything a run needs.
 #[derive(Debug, Clone)]
@@ -158,8 +167,9 @@ struct BlockStats {
     values: Vec<f64>,
     /// The first point whose net was not finite in this block.
     non_finite: Option<usize>,
-    /// Per point and bracket: how many values fell below the bracket.
-    below: Vec<u32>,
+    /// Per point and bracket: how many values fell below the bracket, and
+    /// (for brackets that count their ends) how many equal its low and its high end.
+    counts: Vec<[u32; 3]>,
     /// The values inside any bracket, per point in turn...
     inside: Vec<f64>,
     /// ...ending at these offsets.
@@ -195,8 +205,8 @@ impl BlockWorkspace {
 enum Keep<'a> {
     /// Nowhere.
     Nothing,
-    /// The values inside these brackets (per point, per quantile).
-    Brackets(&'a [[Bracket; QUANTILES]]),
+    /// The values inside these brackets (per point).
+    Brackets(&'a [PointBrackets]),
 }
 
 /// Blocks in the pilot of a run of `samples`: about `(10.8 n)^(2/3)` samples,
@@ -226,7 +236,7 @@ fn kept_bytes_per_point(samples: usize) -> usize {
 /// Brackets `(low, high)` around each reported quantile, from a pilot sample:
 /// wide enough that the exact quantile of the full run falls inside almost
 /// surely; a miss is detected and handled.
-fn quantile_brackets(pilot: &[&[f64]]) -> [Bracket; QUANTILES] {
+fn quantile_brackets(pilot: &[&[f64]]) -> PointBrackets {
     let count: usize = pilot.iter().map(|part| part.len()).sum();
     let mut probabilities = Vec::with_capacity(2 * QUANTILES);
     for p in QUANTILE_PROBABILITIES {
@@ -236,23 +246,33 @@ fn quantile_brackets(pilot: &[&[f64]]) -> [Bracket; QUANTILES] {
     }
     let clamped: Vec<f64> = probabilities.iter().map(|p| p.clamp(0.0, 1.0)).collect();
     let values = quantiles(pilot, &clamped);
-    std::array::from_fn(|k| {
+    let ends: [Bracket; QUANTILES] = std::array::from_fn(|k| {
         let low = if probabilities[2 * k] <= 0.0 { f64::NEG_INFINITY } else { values[2 * k] };
         let high = if probabilities[2 * k + 1] >= 1.0 { f64::INFINITY } else { values[2 * k + 1] };
         (low, high)
-    })
+    });
+    let mut equal = [0usize; 2 * QUANTILES];
+    for value in pilot.iter().flat_map(|part| part.iter()) {
+        for (count, (low, high)) in equal.chunks_mut(2).zip(&ends) {
+            count[0] += usize::from(value == low);
+            count[1] += usize::from(value == high);
+        }
+    }
+    let count_ends = equal.iter().any(|count| *count > 1);
+    PointBrackets { ends, count_ends }
 }
 
-/// Counts, per bracket, the values below it, and appends the values inside
-/// any bracket to `inside`, with `flags` and `scratch` as room for one
-/// block's values. The first pass is branch-free and has only integer
+/// Counts, per bracket, the values below it (and, with `COUNT_ENDS`, those
+/// equal to its ends), and appends the values inside any bracket (strictly,
+/// with `COUNT_ENDS`) to `inside`, with `flags` and `scratch` as room for one
+/// block's values. The first pass is branch-free with only integer
 /// reductions, so that it runs as vector compares; the second packs the kept
 /// values without branches.
 #[inline(always)]
-fn scan_brackets(
+fn scan_brackets<const COUNT_ENDS: bool>(
     values: &[f64],
     brackets: &[Bracket; QUANTILES],
-    below: &mut [u32],
+    counts: &mut [[u32; 3]],
     inside: &mut Vec<f64>,
     flags: &mut [u64],
     scratch: &mut [f64],
@@ -260,12 +280,21 @@ fn scan_brackets(
     let low: [f64; QUANTILES] = std::array::from_fn(|k| brackets[k].0);
     let high: [f64; QUANTILES] = std::array::from_fn(|k| brackets[k].1);
     let mut under = [0u64; QUANTILES];
+    let mut at_low = [0u64; QUANTILES];
+    let mut at_high = [0u64; QUANTILES];
     for (value, flag) in values.iter().zip(flags.iter_mut()) {
         let mut hit = 0u64;
         for k in 0..QUANTILES {
             let is_below = *value < low[k];
             under[k] += u64::from(is_below);
-            hit |= u64::from(!is_below & (*value <= high[k]));
+            if COUNT_ENDS {
+                let is_low = *value == low[k];
+                at_low[k] += u64::from(is_low);
+                at_high[k] += u64::from(!is_low & (*value == high[k]));
+                hit |= u64::from(!is_below & !is_low & (*value < high[k]));
+            } else {
+                hit |= u64::from(!is_below & (*value <= high[k]));
+            }
         }
         *flag = hit;
     }
@@ -274,52 +303,108 @@ fn scan_brackets(
         scratch[kept] = *value;
         kept += *flag as usize;
     }
-    for (count, under) in below.iter_mut().zip(under) {
-        *count = under as u32;
+    for k in 0..QUANTILES {
+        counts[k] = [under[k] as u32, at_low[k] as u32, at_high[k] as u32];
     }
     inside.extend_from_slice(&scratch[..kept]);
 }
 
-/// Exact quantiles at one point from the bracket counts and values of every
-/// block, or `None` if a wanted order statistic fell outside its bracket.
-///
-/// The kept values of all brackets are selected from together: the rank of
-/// a wanted order statistic among them is its overall rank less the values
-/// below its bracket that were not kept.
+/// Scans one point's values against its brackets.
+#[inline(always)]
+fn scan_point(
+    values: &[f64],
+    brackets: &PointBrackets,
+    counts: &mut [[u32; 3]],
+    inside: &mut Vec<f64>,
+    flags: &mut [u64],
+    scratch: &mut [f64],
+) {
+    if brackets.count_ends {
+        scan_brackets::<true>(values, &brackets.ends, counts, inside, flags, scratch);
+    } else {
+        scan_brackets::<false>(values, &brackets.ends, counts, inside, flags, scratch);
+    }
+}
+
+/// Exact quantiles at one point from the bracket counts and kept values of
+/// every block, or `None` if a wanted order statistic fell outside its bracket.
 fn bracketed_quantiles(
     stats: &[BlockStats],
     point: usize,
     samples: usize,
-    brackets: &[Bracket; QUANTILES],
+    brackets: &PointBrackets,
 ) -> Option<[f64; QUANTILES]> {
     let mut inside = Vec::new();
     for block in stats {
         let start = if point == 0 { 0 } else { block.inside_ends[point - 1] as usize };
         inside.extend_from_slice(&block.inside[start..block.inside_ends[point] as usize]);
     }
-    let mut positions = [0.0; QUANTILES];
-    let mut ranks = Vec::with_capacity(2 * QUANTILES);
+    let parts = split_by_bracket(&inside, brackets);
+    let mut out = [0.0; QUANTILES];
     for (k, p) in QUANTILE_PROBABILITIES.iter().enumerate() {
-        let (low, high) = brackets[k];
-        let below: usize = stats.iter().map(|block| block.below[point * QUANTILES + k] as usize).sum();
-        let kept_below = inside.iter().filter(|v| **v < low).count();
-        let kept_through = inside.iter().filter(|v| **v <= high).count();
-        positions[k] = p * (samples - 1) as f64;
-        let low_rank = positions[k].floor() as usize;
+        let (low, high) = brackets.ends[k];
+        let [below, at_low, at_high] = stats.iter().fold([0usize; 3], |sum, block| {
+            let counts = block.counts[point * QUANTILES + k];
+            [sum[0] + counts[0] as usize, sum[1] + counts[1] as usize, sum[2] + counts[2] as usize]
+        });
+        let mut part = parts[k].clone();
+        let position = p * (samples - 1) as f64;
+        let low_rank = position.floor() as usize;
         let high_rank = (low_rank + 1).min(samples - 1);
-        if low_rank < below || high_rank >= below + (kept_through - kept_below) {
-            return None;
-        }
-        ranks.push(low_rank - below + kept_below);
-        ranks.push(high_rank - below + kept_below);
+        // Ranks below..below+at_low hold `low`, then the kept values, then `high`.
+        let interior = below + at_low;
+        let resolve = |rank: usize, part: &mut [f64]| -> Option<f64> {
+            if rank < below {
+                None
+            } else if rank < interior {
+                Some(low)
+            } else if rank < interior + part.len() {
+                Some(*part.select_nth_unstable_by(rank - interior, f64::total_cmp).1)
+            } else if rank < interior + part.len() + at_high {
+                Some(high)
+            } else {
+                None
+            }
+        };
+        let low_value = resolve(low_rank, &mut part)?;
+        // After selecting `low_rank`, the next order statistic is the least value to its right.
+        let high_value = if high_rank == low_rank {
+            low_value
+        } else if (interior..interior + part.len()).contains(&low_rank)
+            && (interior..interior + part.len()).contains(&high_rank)
+        {
+            part[low_rank - interior + 1..].iter().copied().min_by(f64::total_cmp).expect("a value to the right")
+        } else {
+            resolve(high_rank, &mut part)?
+        };
+        let fraction = position - position.floor();
+        out[k] = if fraction == 0.0 { low_value } else { low_value + fraction * (high_value - low_value) };
     }
-    let selected = crate::quantile::select_ranks(&mut inside, &ranks);
-    let value = |rank: usize| selected.iter().find(|(r, _)| *r == rank).expect("every wanted rank is selected").1;
-    Some(std::array::from_fn(|k| {
-        let (low_value, high_value) = (value(ranks[2 * k]), value(ranks[2 * k + 1]));
-        let fraction = positions[k] - positions[k].floor();
-        if fraction == 0.0 { low_value } else { low_value + fraction * (high_value - low_value) }
-    }))
+    Some(out)
+}
+
+/// The kept values inside each bracket (strictly inside, when ends are counted).
+fn split_by_bracket(inside: &[f64], brackets: &PointBrackets) -> [Vec<f64>; QUANTILES] {
+    let within = |value: f64, (low, high): Bracket| {
+        if brackets.count_ends { value > low && value < high } else { value >= low && value <= high }
+    };
+    let ends = &brackets.ends;
+    let disjoint = ends.windows(2).all(|pair| pair[0].1 < pair[1].0);
+    let mut parts: [Vec<f64>; QUANTILES] = std::array::from_fn(|_| Vec::with_capacity(inside.len() / QUANTILES));
+    if disjoint {
+        // Each kept value lies in exactly one bracket: the last whose low end it reaches.
+        for &value in inside {
+            let k = ends.iter().filter(|(low, _)| value >= *low).count().saturating_sub(1);
+            if within(value, ends[k]) {
+                parts[k].push(value);
+            }
+        }
+    } else {
+        for (k, part) in parts.iter_mut().enumerate() {
+            part.extend(inside.iter().copied().filter(|value| within(*value, ends[k])));
+        }
+    }
+    parts
 }
 
 impl Engine {
@@ -422,7 +507,7 @@ impl Engine {
         let pilot_options = RunOptions { samples: pilot_blocks * BLOCK, ..*options };
         let (mut stats, pilot_data) = self.run_kept(&pilot_options, points, pilot_blocks)?;
         let pilot = NetSamples { samples: pilot_blocks * BLOCK, points: points.len(), data: pilot_data };
-        let brackets: Vec<[Bracket; QUANTILES]> =
+        let brackets: Vec<PointBrackets> =
             (0..points.len()).into_par_iter().map(|point| quantile_brackets(&pilot.column(point))).collect();
         // The pilot's values, counted against the brackets like the others.
         stats.par_iter_mut().enumerate().for_each_init(
@@ -431,8 +516,8 @@ impl Engine {
                 let start = block * points.len() * BLOCK;
                 for (slot, bracket) in brackets.iter().enumerate() {
                     let column = &pilot.data[start + slot * BLOCK..start + (slot + 1) * BLOCK];
-                    let below = &mut block_stats.below[slot * QUANTILES..(slot + 1) * QUANTILES];
-                    scan_brackets(column, bracket, below, &mut block_stats.inside, flags, scratch);
+                    let counts = &mut block_stats.counts[slot * QUANTILES..(slot + 1) * QUANTILES];
+                    scan_point(column, bracket, counts, &mut block_stats.inside, flags, scratch);
                     block_stats.inside_ends.push(block_stats.inside.len() as u32);
                 }
             },
@@ -606,7 +691,7 @@ impl Engine {
         let mut stats = BlockStats {
             values: vec![0.0; points.len() * stride],
             non_finite: None,
-            below: vec![0; points.len() * QUANTILES],
+            counts: vec![[0; 3]; points.len() * QUANTILES],
             inside: Vec::new(),
             inside_ends: Vec::with_capacity(if bracketed { points.len() } else { 0 }),
         };
@@ -650,14 +735,13 @@ impl Engine {
                 }
             }
             if let Keep::Brackets(brackets) = keep {
-                let below = &mut stats.below[slot * QUANTILES..(slot + 1) * QUANTILES];
-                scan_brackets(net, &brackets[slot], below, &mut stats.inside, flags, kept);
+                let counts = &mut stats.counts[slot * QUANTILES..(slot + 1) * QUANTILES];
+                scan_point(net, &brackets[slot], counts, &mut stats.inside, flags, kept);
                 stats.inside_ends.push(stats.inside.len() as u32);
             }
         }
         Ok(stats)
     }
-
 
     /// The number of independent random draws per sample: the dimension of
     /// the uniform input space that [`Engine::net_from_uniforms`] takes.
@@ -988,5 +1072,144 @@ fn trace_non_finite(
             Some(index) => operand = instr.args[index],
             None => return Some((origin.clone(), inputs, value)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(text: &str) -> Engine {
+        let mut sources = crux_lang::Sources::new();
+        let file = sources.add("test.toml", text);
+        let model = crux_lang::load(&mut sources, file).expect("test model loads");
+        Engine::new(&model).expect("test model compiles")
+    }
+
+    fn ref_v1() -> Engine {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/ref-v1.toml");
+        engine(&std::fs::read_to_string(path).expect("bench/ref-v1.toml is in the repository"))
+    }
+
+    #[test]
+    fn bracketed_quantiles_equal_those_of_every_value_kept() {
+        let engine = ref_v1();
+        for (samples, seed) in [(100_000, 3), (140_001, 4)] {
+            assert!(!keeps_everything(samples, false), "{samples} samples should use brackets");
+            let streamed = engine.run(&RunOptions::new(samples, seed)).unwrap();
+            let kept = engine.run(&RunOptions { keep_net: true, ..RunOptions::new(samples, seed) }).unwrap();
+            assert_eq!(streamed.net, kept.net, "{samples} samples");
+            assert_eq!(streamed.mechanisms, kept.mechanisms);
+            let net_samples = kept.net_samples.expect("kept");
+            for point in [0, 30, 60] {
+                let mut values: Vec<f64> = net_samples.column(point).concat();
+                values.sort_by(f64::total_cmp);
+                let position = 0.25 * (samples - 1) as f64;
+                let low = position.floor() as usize;
+                let expected = values[low] + (position - low as f64) * (values[low + 1] - values[low]);
+                assert_eq!(streamed.net[point].p25, expected, "p25 at point {point}");
+            }
+        }
+    }
+
+    #[test]
+    fn results_are_identical_on_one_two_and_four_threads() {
+        let engine = ref_v1();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| engine.run(&RunOptions::new(150_000, 11)).unwrap())
+        };
+        let one = run(1);
+        for threads in [2, 4] {
+            let other = run(threads);
+            assert_eq!(one.points, other.points);
+            assert_eq!(one.net, other.net, "{threads} threads");
+            assert_eq!(one.mechanisms, other.mechanisms, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_model_with_ties_at_a_quantile_still_gets_exact_quantiles() {
+        // Net is exactly 0 in about 60% of samples: the brackets of p05..p50 collapse to 0.
+        let text = "[model]\nid = \"ties\"\n\n[axis]\nname = \"c\"\nfrom = 0\nto = 1\nstep = 0.5\n\n[params]\ngate = \"bernoulli(0.4)\"\nsize = \"1 to 10\"\n\n[mechanisms.gated]\nside = \"benefit\"\neffect = \"gate * size * (1 + c)\"\n";
+        let engine = engine(text);
+        let streamed = engine.run(&RunOptions::new(120_000, 5)).unwrap();
+        let kept = engine.run(&RunOptions { keep_net: true, ..RunOptions::new(120_000, 5) }).unwrap();
+        assert_eq!(streamed.net, kept.net);
+        assert_eq!(streamed.net[0].p50, 0.0);
+        assert!(streamed.net[0].p95 > 1.0);
+    }
+
+    fn scanned(values: &[f64], brackets: &PointBrackets) -> BlockStats {
+        let mut stats = BlockStats {
+            values: Vec::new(),
+            non_finite: None,
+            counts: vec![[0; 3]; QUANTILES],
+            inside: Vec::new(),
+            inside_ends: Vec::new(),
+        };
+        let (mut flags, mut scratch) = (vec![0; values.len()], vec![0.0; values.len()]);
+        scan_point(values, brackets, &mut stats.counts, &mut stats.inside, &mut flags, &mut scratch);
+        stats.inside_ends.push(stats.inside.len() as u32);
+        stats
+    }
+
+    #[test]
+    fn a_quantile_outside_its_bracket_is_reported_as_a_miss() {
+        let values: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1000) as f64).collect();
+        let ends = [(40.0, 60.0), (240.0, 260.0), (490.0, 510.0), (740.0, 760.0), (940.0, 960.0)];
+        for count_ends in [false, true] {
+            let good = PointBrackets { ends, count_ends };
+            let stats = [scanned(&values[..500], &good), scanned(&values[500..], &good)];
+            let found = bracketed_quantiles(&stats, 0, 1000, &good).expect("inside");
+            assert_eq!(found, [49.95, 249.75, 499.5, 749.25, 949.05]);
+            let mut bad = good;
+            bad.ends[2] = (501.0, 510.0);
+            let stats = [scanned(&values[..500], &bad), scanned(&values[500..], &bad)];
+            assert_eq!(bracketed_quantiles(&stats, 0, 1000, &bad), None);
+        }
+    }
+
+    #[test]
+    fn brackets_that_overlap_or_sit_on_ties_give_exact_quantiles() {
+        // 600 zeros, then 400 distinct positive values.
+        let values: Vec<f64> = (0..1000).map(|i| if i % 5 < 3 { 0.0 } else { i as f64 }).collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let exact: [f64; QUANTILES] = std::array::from_fn(|k| {
+            let position = QUANTILE_PROBABILITIES[k] * 999.0;
+            let low = position.floor() as usize;
+            sorted[low] + (position - low as f64) * (sorted[low + 1] - sorted[low])
+        });
+        let ends = [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 600.0), (500.0, 999.0)];
+        for count_ends in [false, true] {
+            let brackets = PointBrackets { ends, count_ends };
+            let stats = [scanned(&values[..300], &brackets), scanned(&values[300..], &brackets)];
+            assert_eq!(bracketed_quantiles(&stats, 0, 1000, &brackets), Some(exact), "count_ends {count_ends}");
+            let kept: usize = stats.iter().map(|block| block.inside.len()).sum();
+            if count_ends {
+                assert!(kept < 400, "ties are counted, not kept ({kept} kept)");
+            }
+        }
+    }
+
+    #[test]
+    fn scanning_counts_and_keeps_like_a_plain_loop() {
+        let values: Vec<f64> = (0..1021).map(|i| (i as f64 * 0.37).sin() * 10.0).collect();
+        let ends = [(-9.0, -8.0), (-3.0, -1.0), (-0.5, 0.5), (0.4, 2.0), (9.5, f64::INFINITY)];
+        let stats = scanned(&values, &PointBrackets { ends, count_ends: false });
+        for (k, (low, _)) in ends.iter().enumerate() {
+            assert_eq!(stats.counts[k][0] as usize, values.iter().filter(|v| *v < low).count());
+        }
+        let expected: Vec<f64> =
+            values.iter().copied().filter(|v| ends.iter().any(|(low, high)| v >= low && v <= high)).collect();
+        assert_eq!(stats.inside, expected);
+    }
+
+    #[test]
+    fn pilot_sizes_and_memory_estimates_stay_within_the_budget_at_ten_million_samples() {
+        assert_eq!(pilot_blocks(100_000), PILOT_MIN_BLOCKS);
+        assert!(pilot_blocks(10_000_000) > PILOT_MIN_BLOCKS);
+        assert!(61 * kept_bytes_per_point(10_000_000) < MEMORY_BUDGET_BYTES, "ref-v1 runs in one pass");
     }
 }

@@ -16,6 +16,7 @@ pub mod page;
 pub mod parser;
 pub mod print;
 pub mod profile;
+pub mod quantify;
 pub mod resolve;
 pub mod span;
 

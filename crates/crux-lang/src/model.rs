@@ -93,6 +93,8 @@ pub struct Declaration {
     pub source: Option<String>,
     /// Free-text explanation.
     pub note: Option<String>,
+    /// `placeholder = true`: the value stands in until someone quantifies it.
+    pub placeholder: bool,
     /// The span of the whole entry.
     pub span: Span,
 }
@@ -125,6 +127,9 @@ pub struct Mechanism {
     pub mechanism: Option<String>,
     pub note: Option<String>,
     pub source: Option<String>,
+    /// `placeholder = true`: the effect stands in until someone quantifies it
+    /// (as in a model imported from a page).
+    pub placeholder: bool,
     pub span: Span,
 }
 
@@ -345,9 +350,9 @@ impl Reader<'_> {
             let entry_span = self.span(key.span().start..value.span().end);
             let value_span = value.span();
             let entry = value.into_inner();
-            let (expr_text, label, crux, source, note) = match entry {
-                RawEntry::Short(text) => (Spanned::new(value_span, text), None, None, None, None),
-                RawEntry::Table { value, label, crux, source, note } => {
+            let (expr_text, label, crux, source, note, placeholder) = match entry {
+                RawEntry::Short(text) => (Spanned::new(value_span, text), None, None, None, None, false),
+                RawEntry::Table { value, label, crux, source, note, placeholder } => {
                     let Some(value) = value else {
                         self.diagnostics.push(
                             Diagnostic::error(format!("{what} `{}` has no `value`", name.name))
@@ -357,7 +362,7 @@ impl Reader<'_> {
                         continue;
                     };
                     let crux = crux.map(|crux| self.ident(&crux, "crux"));
-                    (value, label, crux, source, note)
+                    (value, label, crux, source, note, placeholder.unwrap_or(false))
                 }
             };
             let Some(expr) = self.expr(&expr_text) else { continue };
@@ -369,6 +374,7 @@ impl Reader<'_> {
                 crux,
                 source,
                 note,
+                placeholder,
                 span: entry_span,
             });
         }
@@ -400,6 +406,7 @@ impl Reader<'_> {
             mechanism: raw.mechanism,
             note: raw.note,
             source: raw.source,
+            placeholder: raw.placeholder.unwrap_or(false),
             span,
         })
     }
@@ -484,6 +491,7 @@ struct RawMechanism {
     mechanism: Option<String>,
     note: Option<String>,
     source: Option<String>,
+    placeholder: Option<bool>,
 }
 
 /// A param entry: `name = "expr"` or `name = { value = "expr", ... }`.
@@ -495,6 +503,7 @@ enum RawEntry {
         crux: Option<Spanned<String>>,
         source: Option<String>,
         note: Option<String>,
+        placeholder: Option<bool>,
     },
 }
 
@@ -517,6 +526,7 @@ impl<'de> Deserialize<'de> for RawEntry {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntry, A::Error> {
                 let (mut value, mut label, mut crux, mut source, mut note) = (None, None, None, None, None);
+                let mut placeholder = None;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "value" => value = Some(map.next_value()?),
@@ -524,12 +534,16 @@ impl<'de> Deserialize<'de> for RawEntry {
                         "crux" => crux = Some(map.next_value()?),
                         "source" => source = Some(map.next_value()?),
                         "note" => note = Some(map.next_value()?),
+                        "placeholder" => placeholder = Some(map.next_value()?),
                         other => {
-                            return Err(de::Error::unknown_field(other, &["value", "label", "crux", "source", "note"]));
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["value", "label", "crux", "source", "note", "placeholder"],
+                            ));
                         }
                     }
                 }
-                Ok(RawEntry::Table { value, label, crux, source, note })
+                Ok(RawEntry::Table { value, label, crux, source, note, placeholder })
             }
         }
         deserializer.deserialize_any(EntryVisitor)

@@ -72,6 +72,7 @@ pub(crate) fn add_param(
         crux: None,
         source: Some("the pool's weights".to_string()),
         note: None,
+        placeholder: false,
         span,
     });
     Ok(())

@@ -37,16 +37,21 @@ impl From<Vec<Diagnostic>> for Failure {
 
 /// Reads a text file, refusing what is not UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let bytes = read_bytes(path)?;
+    String::from_utf8(bytes)
+        .map_err(|_| Failure::input(vec![Diagnostic::error(format!("`{}` is not UTF-8 text", path.display()))]))
+}
+
+/// Reads a file's bytes, with a clear message when it cannot be read.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|error| {
         let reason = match error.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => error.to_string(),
         };
         Failure::input(vec![Diagnostic::error(format!("cannot read `{}`: {reason}", path.display()))])
-    })?;
-    String::from_utf8(bytes)
-        .map_err(|_| Failure::input(vec![Diagnostic::error(format!("`{}` is not UTF-8 text", path.display()))]))
+    })
 }
 
 /// A `--set name=EXPR` override.

@@ -39,6 +39,14 @@ enum Command {
     Voi(commands::voi::VoiArgs),
     /// Charts of the model as SVG and PNG files.
     Plot(commands::plot::PlotArgs),
+    /// Turn a knowledge-base page into a model file that keeps everything it says.
+    Import(commands::import::ImportArgs),
+    /// Render a model's page as Markdown, with its numbers.
+    Render(commands::render::RenderArgs),
+    /// Export a model to another language (Squiggle).
+    Export(commands::export::ExportArgs),
+    /// Serve the model as an interactive web page, with a JSON API and a profile store.
+    Serve(commands::serve::ServeArgs),
     /// Belief profiles: the presets (without an action), or the elicitation store.
     Profiles {
         #[command(subcommand)]
@@ -163,6 +171,7 @@ fn main() -> ExitCode {
     let mut sources = Sources::new();
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
+        Command::Serve(args) => commands::serve::serve(&mut sources, &args),
         Command::Check { model } => commands::check::check(&mut sources, model.as_deref()),
         Command::Compare { profiles, view } => commands::compare::compare(
             &mut sources,
@@ -190,6 +199,9 @@ fn main() -> ExitCode {
                 format: view.format,
             },
         ),
+        Command::Import(args) => commands::import::import(&mut sources, &args),
+        Command::Render(args) => commands::render::render(&mut sources, &args),
+        Command::Export(args) => commands::export::export(&mut sources, &args),
         Command::Profiles { action: None } => commands::profiles::presets(),
         Command::Profiles { action: Some(action) } => match action {
             ProfilesAction::Add { files, model, db, respondent } => commands::profiles::model_source(&model)

@@ -1,4 +1,6 @@
-//! `crux check`: validate a model (the built-in one without a path) without running it.
+//! `crux check`: validate a model (the built-in one without a path) without
+//! running it, and list what it leaves to quantify (placeholders, cruxes
+//! without params).
 
 use crate::Outcome;
 use crate::input::{load_model, read_text};
@@ -28,12 +30,20 @@ pub fn check(sources: &mut Sources, path: Option<&Path>) -> Outcome {
             page.sections.len()
         )
     };
-    Ok(format!(
+    let mut report = format!(
         "{name}: ok ({} params, {} derived, {} mechanisms, {} random draws, {} grid points{page_parts})\n",
         file.params.len(),
         file.derived.len(),
         file.mechanisms.len(),
         program.draw_count,
         program.grid.len()
-    ))
+    );
+    let left = crux_lang::quantify::to_quantify(file);
+    if !left.is_empty() {
+        report.push_str(&format!("left to quantify ({}):\n", left.len()));
+        for item in left {
+            report.push_str(&format!("  {item}\n"));
+        }
+    }
+    Ok(report)
 }

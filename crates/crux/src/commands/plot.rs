@@ -17,9 +17,9 @@ use crux_plot::{
 };
 use std::path::PathBuf;
 
-/// Rows of the Saltelli design for the sensitivity chart.
+/// Most rows of the Saltelli design for the sensitivity chart.
 const SENSITIVITY_SAMPLES: usize = 1 << 14;
-/// Model runs per crux for the value-of-information chart.
+/// Most model runs per crux for the value-of-information chart.
 const VOI_SAMPLES: usize = 1 << 16;
 /// Params shown in the sensitivity chart, largest total index first.
 const TORNADO_PARAMS: usize = 15;
@@ -37,7 +37,9 @@ pub struct PlotArgs {
     /// (the nearest grid point; default: the middle of the axis).
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub at: Option<f64>,
-    /// Monte Carlo samples for the bands, thresholds and mechanisms.
+    /// Monte Carlo samples for the bands, thresholds and mechanisms; the
+    /// sensitivity chart uses up to 2^14 rows and the value-of-information
+    /// chart up to 2^16 runs per crux, fewer when this is smaller.
     #[arg(long, short = 'n', default_value_t = 100_000)]
     pub samples: usize,
     /// Random seed.
@@ -83,9 +85,11 @@ fn charts(model: &hir::Model, engine: &Engine, point: usize, args: &PlotArgs) ->
     charts.push(("mechanisms".to_string(), mechanism_chart(model, &run, point, &at, &unit)));
     let inputs = Inputs::of(engine);
     if inputs.dimension > 0 {
-        charts.push(("sensitivity".to_string(), sensitivity_chart(engine, &inputs, point, &at, args.seed)?));
+        let rows = (args.samples / 4).clamp(256, SENSITIVITY_SAMPLES).next_power_of_two().min(SENSITIVITY_SAMPLES);
+        charts.push(("sensitivity".to_string(), sensitivity_chart(engine, &inputs, point, &at, rows, args.seed)?));
         if let Some(axis) = &model.file.axis {
-            charts.push(("voi".to_string(), voi_chart(engine, &inputs, &axis_label(axis), &unit, args.seed)?));
+            let runs = args.samples.min(VOI_SAMPLES);
+            charts.push(("voi".to_string(), voi_chart(engine, &inputs, &axis_label(axis), &unit, runs, args.seed)?));
         }
     }
     Ok(charts)
@@ -112,7 +116,7 @@ fn net_chart(model: &hir::Model, run: &RunOutput, axis_label: &str, unit: &str) 
         _ => Vec::new(),
     };
     let note = match zero_crossing(&run.points, &mean) {
-        Crossing::Never => " (E[net] stays positive)",
+        Crossing::Never => " (E[net] is not negative at the end)",
         Crossing::Everywhere => " (E[net] is negative everywhere)",
         Crossing::At(_) => "",
     };
@@ -194,8 +198,15 @@ fn mechanism_chart(model: &hir::Model, run: &RunOutput, point: usize, at: &str, 
     })
 }
 
-fn sensitivity_chart(engine: &Engine, inputs: &Inputs, point: usize, at: &str, seed: u64) -> Result<Chart, Failure> {
-    let result = sobol_indices(engine, inputs, &SobolOptions::new(SENSITIVITY_SAMPLES, seed, point))?;
+fn sensitivity_chart(
+    engine: &Engine,
+    inputs: &Inputs,
+    point: usize,
+    at: &str,
+    rows: usize,
+    seed: u64,
+) -> Result<Chart, Failure> {
+    let result = sobol_indices(engine, inputs, &SobolOptions::new(rows, seed, point))?;
     let row = |label: String, indices: &crux_analysis::sobol::Indices| TornadoRow {
         label,
         first: indices.first,
@@ -227,10 +238,17 @@ fn sensitivity_chart(engine: &Engine, inputs: &Inputs, point: usize, at: &str, s
     }))
 }
 
-fn voi_chart(engine: &Engine, inputs: &Inputs, axis_label: &str, unit: &str, seed: u64) -> Result<Chart, Failure> {
+fn voi_chart(
+    engine: &Engine,
+    inputs: &Inputs,
+    axis_label: &str,
+    unit: &str,
+    runs: usize,
+    seed: u64,
+) -> Result<Chart, Failure> {
     let by_crux = inputs.factors.iter().any(|factor| factor.crux.is_some());
     let points: Vec<usize> = (0..engine.grid().len()).collect();
-    let values = value_of_information(engine, inputs, &VoiOptions::new(VOI_SAMPLES, seed, points))?;
+    let values = value_of_information(engine, inputs, &VoiOptions::new(runs, seed, points))?;
     let grid = engine.grid();
     let mut series = vec![Series {
         name: "EVPI: learn everything".to_string(),
