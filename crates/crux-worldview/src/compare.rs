@@ -9,8 +9,9 @@
 //! identical to the original gives exactly the original's results.
 
 use crate::beliefs::Beliefs;
-use crux_analysis::verdict::{Label, label};
+use crux_analysis::verdict::label;
 use crux_lang::model::ModelFile;
+use crux_lang::page::Crux;
 use crux_lang::resolve::resolve;
 use crux_lang::{Diagnostics, Sources};
 use crux_report::results::{AnswerResult, PageResults};
@@ -168,20 +169,17 @@ pub struct DoubleCrux {
     pub summary: String,
 }
 
+/// How a crux is named in comparisons: "Crux 2 (Capability Threshold)", or its title.
+pub fn crux_title(crux: &Crux) -> String {
+    match crux.number {
+        Some(number) => format!("Crux {number} ({})", crux.title),
+        None => crux.title.clone(),
+    }
+}
+
 /// The crux groups of the model in file order, with display titles.
 fn crux_titles(model: &ModelFile) -> Vec<(String, String)> {
-    model
-        .page
-        .cruxes
-        .iter()
-        .map(|crux| {
-            let title = match crux.number {
-                Some(number) => format!("Crux {number} ({})", crux.title),
-                None => crux.title.clone(),
-            };
-            (crux.id.name.clone(), title)
-        })
-        .collect()
+    model.page.cruxes.iter().map(|crux| (crux.id.name.clone(), crux_title(crux))).collect()
 }
 
 /// Whether two views hold different beliefs about any param of `group`.
@@ -226,7 +224,7 @@ pub fn double_crux(
         }
     }
     // Rank cruxes: verdict flips first, then how far the threshold moves.
-    let mut best: Option<(usize, f64, &str)> = None;
+    let mut best: Option<(usize, f64, String)> = None;
     for (crux, _) in crux_titles(model) {
         let of_crux: Vec<&Swap> = swaps.iter().filter(|swap| swap.crux == crux).collect();
         if of_crux.is_empty() {
@@ -234,17 +232,16 @@ pub fn double_crux(
         }
         let flips = of_crux.iter().filter(|swap| swap.flips()).count();
         let shift: f64 = of_crux.iter().map(|swap| swap.threshold_shift(grid_width)).sum();
-        let better = match best {
+        let better = match &best {
             None => true,
-            Some((best_flips, best_shift, _)) => flips > best_flips || (flips == best_flips && shift > best_shift),
+            Some((best_flips, best_shift, _)) => flips > *best_flips || (flips == *best_flips && shift > *best_shift),
         };
         if better {
-            let name = swaps.iter().find(|swap| swap.crux == crux).map_or("", |swap| swap.crux.as_str());
-            best = Some((flips, shift, name));
+            best = Some((flips, shift, crux));
         }
     }
-    let main_crux = best.filter(|(flips, shift, _)| *flips > 0 || *shift > 0.0).map(|(_, _, crux)| crux.to_string());
-    let summary = summarise(&a.label, &b.label, main_crux.as_deref(), &swaps);
+    let main_crux = best.filter(|(flips, shift, _)| *flips > 0 || *shift > 0.0).map(|(_, _, crux)| crux);
+    let summary = summarise(&a.label, &b.label, main_crux.as_deref(), &swaps, grid_width);
     Ok(DoubleCrux { a: a.label.clone(), b: b.label.clone(), swaps, main_crux, summary })
 }
 
@@ -252,7 +249,7 @@ fn threshold_text(value: Option<f64>) -> String {
     value.map_or_else(|| "none on the grid".to_string(), |value| format!("1e{value:.1} FLOP"))
 }
 
-fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap]) -> String {
+fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap], grid_width: f64) -> String {
     let Some(main_crux) = main_crux else {
         return if swaps.is_empty() {
             format!("{a} and {b} hold the same beliefs on every crux.")
@@ -266,8 +263,8 @@ fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap]) -> Strin
     let lead = of_crux
         .iter()
         .max_by(|x, y| {
-            (x.flips(), x.threshold_shift(6.0))
-                .partial_cmp(&(y.flips(), y.threshold_shift(6.0)))
+            (x.flips(), x.threshold_shift(grid_width))
+                .partial_cmp(&(y.flips(), y.threshold_shift(grid_width)))
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
         .expect("a crux with swaps");
@@ -294,10 +291,4 @@ fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap]) -> Strin
         (None, None) => sentence.push_str(" answers barely move."),
     }
     sentence
-}
-
-/// The verdict label of a probability, as text.
-pub fn verdict_of(probability: f64) -> &'static str {
-    let verdict: Label = label(probability);
-    verdict.as_str()
 }

@@ -171,10 +171,7 @@ fn describe(members: &[Position], crux_flips: &[(String, usize)], model: &ModelF
     }
     let pairs = members.len() * members.len().saturating_sub(1);
     if let Some((crux, flips)) = crux_flips.iter().max_by_key(|(_, flips)| *flips).filter(|(_, flips)| *flips > 0) {
-        let title = model.page.crux(crux).map_or(crux.clone(), |c| match c.number {
-            Some(number) => format!("Crux {number} ({})", c.title),
-            None => c.title.clone(),
-        });
+        let title = model.page.crux(crux).map_or_else(|| crux.clone(), crate::compare::crux_title);
         lines.push(format!(
             "The group disagrees most on {title}: taking another member's view of it flips a member's verdict in {flips} of {pairs} cases."
         ));
