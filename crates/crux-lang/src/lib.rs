@@ -3,16 +3,20 @@
 //! This crate owns everything about *reading* a model: source files and
 //! spans ([`span`]), diagnostics ([`diagnostic`]), the expression syntax
 //! ([`lexer`], [`parser`], [`ast`], [`print`]), the TOML model format
-//! ([`model`]) and name resolution into a checked, ordered model ([`resolve`],
-//! [`hir`]). It knows nothing of sampling or evaluation: that is the engine's.
+//! ([`model`], with the page it answers in [`page`]) and name resolution
+//! into a checked, ordered model ([`resolve`], [`hir`]). It knows nothing of
+//! sampling or evaluation: that is the engine's.
 
 pub mod ast;
 pub mod diagnostic;
 pub mod hir;
 pub mod lexer;
 pub mod model;
+pub mod page;
 pub mod parser;
 pub mod print;
+pub mod profile;
+pub mod quantify;
 pub mod resolve;
 pub mod span;
 

@@ -1,12 +1,14 @@
 //! Model files: the TOML format, read into declarations with spans.
 //!
 //! A model file has `[model]`, an optional `[axis]`, `[params]`, `[derived]`
-//! and `[mechanisms.<id>]`. Every expression string is parsed here, with spans
-//! that point into the file, so that later stages can report errors at the
-//! exact place. See `docs/model-format.md` for the format.
+//! and `[mechanisms.<id>]`, and optionally the page it answers (read by
+//! [`crate::page`]). Every expression string is parsed here, with spans that
+//! point into the file, so that later stages can report errors at the exact
+//! place. See `docs/model-format.md` for the format.
 
 use crate::ast::{Expr, Ident};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::page::{Page, RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
 use crate::parser::parse_expr;
 use crate::span::{FileId, Sources, Span};
 use indexmap::IndexMap;
@@ -27,6 +29,9 @@ pub struct ModelFile {
     pub params: Vec<Declaration>,
     pub derived: Vec<Declaration>,
     pub mechanisms: Vec<Mechanism>,
+    /// The page the model answers: question, evaluation, cruxes, policies,
+    /// context and section order (empty for a model without a page).
+    pub page: Page,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -88,6 +93,8 @@ pub struct Declaration {
     pub source: Option<String>,
     /// Free-text explanation.
     pub note: Option<String>,
+    /// `placeholder = true`: the value stands in until someone quantifies it.
+    pub placeholder: bool,
     /// The span of the whole entry.
     pub span: Span,
 }
@@ -120,6 +127,9 @@ pub struct Mechanism {
     pub mechanism: Option<String>,
     pub note: Option<String>,
     pub source: Option<String>,
+    /// `placeholder = true`: the effect stands in until someone quantifies it
+    /// (as in a model imported from a page).
+    pub placeholder: bool,
     pub span: Span,
 }
 
@@ -183,6 +193,7 @@ pub fn toml_error(error: toml::de::Error, file: FileId) -> Diagnostic {
     {
         let candidates: Vec<&str> = expected
             .split(", ")
+            .flat_map(|part| part.split(" or "))
             .map(|c| c.trim_matches(|ch| ch == '`' || ch == ' ').trim_start_matches("one of `"))
             .collect();
         if let Some(help) = did_you_mean(unknown, candidates.iter().copied()) {
@@ -213,20 +224,20 @@ pub fn string_base(file_text: &str, span: std::ops::Range<usize>, value: &str) -
     None
 }
 
-struct Reader<'a> {
-    sources: &'a mut Sources,
-    file: FileId,
-    text: &'a str,
-    diagnostics: Diagnostics,
+pub(crate) struct Reader<'a> {
+    pub(crate) sources: &'a mut Sources,
+    pub(crate) file: FileId,
+    pub(crate) text: &'a str,
+    pub(crate) diagnostics: Diagnostics,
 }
 
 impl Reader<'_> {
-    fn span(&self, range: std::ops::Range<usize>) -> Span {
+    pub(crate) fn span(&self, range: std::ops::Range<usize>) -> Span {
         Span::new(self.file, range.start, range.end)
     }
 
     /// Parses an expression held in a TOML string, mapping spans into the file.
-    fn expr(&mut self, value: &Spanned<String>) -> Option<Expr> {
+    pub(crate) fn expr(&mut self, value: &Spanned<String>) -> Option<Expr> {
         let range = value.span();
         let result = match string_base(self.text, range.clone(), value.get_ref()) {
             Some(base) => parse_expr(value.get_ref(), self.file, base),
@@ -246,7 +257,7 @@ impl Reader<'_> {
         }
     }
 
-    fn ident(&mut self, key: &Spanned<String>, what: &str) -> Ident {
+    pub(crate) fn ident(&mut self, key: &Spanned<String>, what: &str) -> Ident {
         let name = key.get_ref().clone();
         let span = self.span(key.span());
         if !is_identifier(&name) {
@@ -272,9 +283,20 @@ impl Reader<'_> {
         let axis = raw.axis.map(|axis| self.axis(axis));
         let params = self.declarations(raw.params, "param");
         let derived = self.declarations(raw.derived, "derived value");
-        let mechanisms = raw.mechanisms.into_iter().filter_map(|(key, value)| self.mechanism(key, value)).collect();
+        let mechanisms: Vec<Mechanism> =
+            raw.mechanisms.into_iter().filter_map(|(key, value)| self.mechanism(key, value)).collect();
         self.check_unique(&params, &derived, axis.as_ref());
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms }
+        let parts = RawPageParts {
+            page: raw.page,
+            question: raw.question,
+            evaluation: raw.evaluation,
+            cruxes: raw.cruxes,
+            policies: raw.policies,
+            context: raw.context,
+            sections: raw.sections,
+        };
+        let page = self.page(parts, &params, &mechanisms);
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -328,9 +350,9 @@ impl Reader<'_> {
             let entry_span = self.span(key.span().start..value.span().end);
             let value_span = value.span();
             let entry = value.into_inner();
-            let (expr_text, label, crux, source, note) = match entry {
-                RawEntry::Short(text) => (Spanned::new(value_span, text), None, None, None, None),
-                RawEntry::Table { value, label, crux, source, note } => {
+            let (expr_text, label, crux, source, note, placeholder) = match entry {
+                RawEntry::Short(text) => (Spanned::new(value_span, text), None, None, None, None, false),
+                RawEntry::Table { value, label, crux, source, note, placeholder } => {
                     let Some(value) = value else {
                         self.diagnostics.push(
                             Diagnostic::error(format!("{what} `{}` has no `value`", name.name))
@@ -340,7 +362,7 @@ impl Reader<'_> {
                         continue;
                     };
                     let crux = crux.map(|crux| self.ident(&crux, "crux"));
-                    (value, label, crux, source, note)
+                    (value, label, crux, source, note, placeholder.unwrap_or(false))
                 }
             };
             let Some(expr) = self.expr(&expr_text) else { continue };
@@ -352,6 +374,7 @@ impl Reader<'_> {
                 crux,
                 source,
                 note,
+                placeholder,
                 span: entry_span,
             });
         }
@@ -383,6 +406,7 @@ impl Reader<'_> {
             mechanism: raw.mechanism,
             note: raw.note,
             source: raw.source,
+            placeholder: raw.placeholder.unwrap_or(false),
             span,
         })
     }
@@ -426,6 +450,17 @@ struct RawModelFile {
     derived: IndexMap<Spanned<String>, Spanned<RawEntry>>,
     #[serde(default)]
     mechanisms: IndexMap<Spanned<String>, Spanned<RawMechanism>>,
+    page: Option<RawPage>,
+    question: Option<Spanned<RawQuestion>>,
+    #[serde(default)]
+    evaluation: Vec<Spanned<RawEvaluation>>,
+    #[serde(default)]
+    cruxes: IndexMap<Spanned<String>, Spanned<RawCrux>>,
+    #[serde(default)]
+    policies: Vec<Spanned<RawItem>>,
+    context: Option<RawContext>,
+    #[serde(default)]
+    sections: Vec<Spanned<RawSection>>,
 }
 
 #[derive(Deserialize)]
@@ -456,6 +491,7 @@ struct RawMechanism {
     mechanism: Option<String>,
     note: Option<String>,
     source: Option<String>,
+    placeholder: Option<bool>,
 }
 
 /// A param entry: `name = "expr"` or `name = { value = "expr", ... }`.
@@ -467,6 +503,7 @@ enum RawEntry {
         crux: Option<Spanned<String>>,
         source: Option<String>,
         note: Option<String>,
+        placeholder: Option<bool>,
     },
 }
 
@@ -489,6 +526,7 @@ impl<'de> Deserialize<'de> for RawEntry {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntry, A::Error> {
                 let (mut value, mut label, mut crux, mut source, mut note) = (None, None, None, None, None);
+                let mut placeholder = None;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "value" => value = Some(map.next_value()?),
@@ -496,12 +534,16 @@ impl<'de> Deserialize<'de> for RawEntry {
                         "crux" => crux = Some(map.next_value()?),
                         "source" => source = Some(map.next_value()?),
                         "note" => note = Some(map.next_value()?),
+                        "placeholder" => placeholder = Some(map.next_value()?),
                         other => {
-                            return Err(de::Error::unknown_field(other, &["value", "label", "crux", "source", "note"]));
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["value", "label", "crux", "source", "note", "placeholder"],
+                            ));
                         }
                     }
                 }
-                Ok(RawEntry::Table { value, label, crux, source, note })
+                Ok(RawEntry::Table { value, label, crux, source, note, placeholder })
             }
         }
         deserializer.deserialize_any(EntryVisitor)

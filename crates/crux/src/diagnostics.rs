@@ -34,3 +34,13 @@ pub fn render(sources: &Sources, diagnostic: &Diagnostic, color: bool) -> String
     }
     out
 }
+
+/// Writes warnings to stderr (for commands that succeed with warnings).
+pub fn write_warnings(sources: &Sources, warnings: &[Diagnostic]) {
+    use std::io::{IsTerminal, Write};
+    let color = std::io::stderr().is_terminal();
+    let mut stderr = std::io::stderr().lock();
+    for warning in warnings {
+        let _ = stderr.write_all(render(sources, warning, color).as_bytes());
+    }
+}

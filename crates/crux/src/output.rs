@@ -1,165 +1,30 @@
-//! Output of `crux run`: the stable JSON document and the terminal table.
+//! Output of `crux run`: picks the renderer for the format. The documents
+//! and views themselves live in `crux-report`.
 
+use crate::Format;
 use crux_engine::RunOutput;
-use crux_engine::format::significant;
 use crux_lang::hir;
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use crux_report::PageResults;
+use crux_report::json::{PageDocument, RunDocument};
+use crux_report::{markdown, text};
 
-/// The JSON document of `crux run --format json`. Field names are stable:
-/// other tools read them.
-#[derive(Serialize)]
-pub struct RunDocument {
-    pub model: ModelInfo,
-    pub samples: usize,
-    pub seed: u64,
-    pub axis: Option<AxisInfo>,
-    pub net: NetColumns,
-    pub mechanisms: Map<String, Value>,
-}
-
-#[derive(Serialize)]
-pub struct ModelInfo {
-    pub id: String,
-    pub title: String,
-}
-
-#[derive(Serialize)]
-pub struct AxisInfo {
-    pub name: String,
-    pub label: String,
-    pub values: Vec<f64>,
-}
-
-#[derive(Serialize, Default)]
-pub struct NetColumns {
-    pub mean: Vec<f64>,
-    pub sd: Vec<f64>,
-    pub p05: Vec<f64>,
-    pub p25: Vec<f64>,
-    pub p50: Vec<f64>,
-    pub p75: Vec<f64>,
-    pub p95: Vec<f64>,
-    pub p_positive: Vec<f64>,
-}
-
-impl RunDocument {
-    pub fn new(model: &hir::Model, output: &RunOutput, samples: usize, seed: u64) -> Self {
-        let header = &model.file.header;
-        let mut net = NetColumns::default();
-        for summary in &output.net {
-            net.mean.push(summary.mean);
-            net.sd.push(summary.sd);
-            net.p05.push(summary.p05);
-            net.p25.push(summary.p25);
-            net.p50.push(summary.p50);
-            net.p75.push(summary.p75);
-            net.p95.push(summary.p95);
-            net.p_positive.push(summary.p_positive);
-        }
-        let mechanisms = output
-            .mechanisms
-            .iter()
-            .map(|mechanism| {
-                let side = if mechanism.benefit { "benefit" } else { "risk" };
-                (mechanism.id.clone(), json!({ "side": side, "mean": mechanism.mean }))
-            })
-            .collect();
-        RunDocument {
-            model: ModelInfo { id: header.id.clone(), title: header.title.clone() },
-            samples,
-            seed,
-            axis: model.file.axis.as_ref().map(|axis| AxisInfo {
-                name: axis.name.name.clone(),
-                label: axis.label.clone(),
-                values: output.points.clone(),
-            }),
-            net,
-            mechanisms,
-        }
+/// A model's page with its answers, in `format`.
+pub fn page(model: &hir::Model, results: &PageResults, format: Format) -> String {
+    match format {
+        Format::Md => markdown::render(model, results) + "\n",
+        Format::Json => json(&PageDocument::new(model, results)),
+        Format::Text => text::page(model, results),
     }
 }
 
-/// A plain-text table of a run for the terminal.
-pub fn run_table(model: &hir::Model, output: &RunOutput, samples: usize, seed: u64) -> String {
-    let header = &model.file.header;
-    let unit = if header.unit.is_empty() { String::new() } else { format!(" ({})", header.unit) };
-    let mut out = format!(
-        "{}{}\n{samples} samples, seed {seed}\n\n",
-        if header.title.is_empty() { &header.id } else { &header.title },
-        ""
-    );
-    let axis_name = model.file.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
-    let columns = [axis_name.as_str(), "mean", "sd", "p05", "p25", "p50", "p75", "p95", "P(net>0)"];
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for (x, summary) in output.points.iter().zip(&output.net) {
-        rows.push(vec![
-            significant(*x, 6),
-            significant(summary.mean, 3),
-            significant(summary.sd, 3),
-            significant(summary.p05, 3),
-            significant(summary.p25, 3),
-            significant(summary.p50, 3),
-            significant(summary.p75, 3),
-            significant(summary.p95, 3),
-            format!("{:.3}", summary.p_positive),
-        ]);
+/// A plain run (a model without a page), in `format` (text or JSON).
+pub fn run(model: &hir::Model, output: &RunOutput, samples: usize, seed: u64, format: Format) -> String {
+    match format {
+        Format::Json => json(&RunDocument::new(model, output, samples, seed)),
+        Format::Md | Format::Text => text::run_table(model, output, samples, seed),
     }
-    out.push_str(&format!("net{unit}\n"));
-    out.push_str(&table(&columns, &rows));
-    if !output.mechanisms.is_empty() {
-        out.push_str(&format!("\nmean effect by mechanism{unit}\n"));
-        let picks = spread_indices(output.points.len(), 7);
-        let mut columns: Vec<String> = vec!["mechanism".to_string(), "side".to_string()];
-        columns.extend(picks.iter().map(|index| format!("{axis_name}={}", significant(output.points[*index], 6))));
-        let rows: Vec<Vec<String>> = output
-            .mechanisms
-            .iter()
-            .map(|mechanism| {
-                let mut row =
-                    vec![mechanism.id.clone(), if mechanism.benefit { "benefit" } else { "risk" }.to_string()];
-                row.extend(picks.iter().map(|index| significant(mechanism.mean[*index], 3)));
-                row
-            })
-            .collect();
-        let column_refs: Vec<&str> = columns.iter().map(String::as_str).collect();
-        out.push_str(&table(&column_refs, &rows));
-    }
-    out
 }
 
-/// Up to `count` indices spread evenly over `0..len`, ends included.
-fn spread_indices(len: usize, count: usize) -> Vec<usize> {
-    if len <= count {
-        return (0..len).collect();
-    }
-    let mut picks: Vec<usize> = (0..count).map(|i| (i * (len - 1) + (count - 1) / 2) / (count - 1)).collect();
-    picks.dedup();
-    picks
-}
-
-/// A right-aligned text table (first column left-aligned).
-pub fn table(columns: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (index, (cell, width)) in cells.iter().zip(&widths).enumerate() {
-            if index == 0 {
-                text.push_str(&format!("{cell:<width$}"));
-            } else {
-                text.push_str(&format!("  {cell:>width$}"));
-            }
-        }
-        text.trim_end().to_string() + "\n"
-    };
-    let mut out = line(columns.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
+fn json(document: &impl serde::Serialize) -> String {
+    serde_json::to_string(document).expect("the documents serialise") + "\n"
 }

@@ -1,32 +1,45 @@
-//! `crux run`: run a model and print its summary.
+//! `crux run`: run a model (the built-in one without a path) and print its
+//! page with the answers, or, for a model without a page, its summary.
 
-use crate::input::{load_model, read_text};
-use crate::output::{RunDocument, run_table};
-use crate::{Format, Outcome, RunArgs};
+use crate::input::{Failure, model_text, parse_model_with, profile_text};
+use crate::{Format, Outcome, RunArgs, output};
 use crux_engine::{Engine, RunOptions};
-use crux_lang::Sources;
+use crux_lang::resolve::resolve;
+use crux_lang::{Sources, hir};
+use crux_report::{Options, compute};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::path::Path;
 
 pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
-    let text = read_text(&args.model)?;
-    let model = load_model(sources, &args.model.display().to_string(), &text, &args.overrides)?;
+    let model = load(sources, args.model.as_deref(), args)?;
+    let has_page = !model.file.page.is_empty();
+    let format = args.format.unwrap_or(if has_page { Format::Md } else { Format::Text });
+    let wanted = format != Format::Json;
+    if has_page || format == Format::Md {
+        let bar = progress_bar(Options::total_work(&model, args.samples), wanted);
+        let tick = |done: u64| bar.inc(done);
+        let options = Options { progress: Some(&tick), ..Options::new(args.samples, args.seed) };
+        let results = compute(&model, &options);
+        bar.finish_and_clear();
+        return Ok(output::page(&model, &results.map_err(Failure::input)?, format));
+    }
     let engine = Engine::new(&model)?;
     let total = (args.samples as u64).saturating_mul(engine.grid().len() as u64);
-    let bar = progress_bar(total, args.format != Format::Json);
+    let bar = progress_bar(total, wanted);
     let tick = |done: u64| bar.inc(done);
     let mut options = RunOptions::new(args.samples, args.seed);
     options.progress = Some(&tick);
-    let output = engine.run(&options);
+    let result = engine.run(&options);
     bar.finish_and_clear();
-    let output = output?;
-    Ok(match args.format {
-        Format::Json => {
-            let document = RunDocument::new(&model, &output, args.samples, args.seed);
-            serde_json::to_string(&document).expect("the run document serialises") + "\n"
-        }
-        Format::Text => run_table(&model, &output, args.samples, args.seed),
-    })
+    Ok(output::run(&model, &result?, args.samples, args.seed, format))
+}
+
+/// Loads the model at `path` (or the built-in model) with the profile and overrides.
+fn load(sources: &mut Sources, path: Option<&Path>, args: &RunArgs) -> Result<hir::Model, Failure> {
+    let model = model_text(path)?;
+    let profile = args.profile.as_deref().map(profile_text).transpose()?;
+    Ok(resolve(parse_model_with(sources, &model, profile.as_ref(), &args.overrides)?)?)
 }
 
 /// A progress bar on stderr, shown only when stderr is a terminal.

@@ -1,0 +1,96 @@
+//! Verdicts: the probability of an event on net, optionally among the
+//! samples that meet a condition, labelled with the rule of the evaluation
+//! summary: Positive when the probability is at least 0.7, Negative when it
+//! is at most 0.3, otherwise Unclear.
+
+/// The smallest probability labelled Positive.
+pub const POSITIVE_AT: f64 = 0.7;
+/// The largest probability labelled Negative.
+pub const NEGATIVE_AT: f64 = 0.3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    Positive,
+    Unclear,
+    Negative,
+}
+
+impl Label {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Positive => "Positive",
+            Label::Unclear => "Unclear",
+            Label::Negative => "Negative",
+        }
+    }
+}
+
+/// The label of a probability.
+pub fn label(probability: f64) -> Label {
+    if probability >= POSITIVE_AT {
+        Label::Positive
+    } else if probability <= NEGATIVE_AT {
+        Label::Negative
+    } else {
+        Label::Unclear
+    }
+}
+
+/// A computed verdict.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    /// The share of counted samples in which the event holds.
+    pub probability: f64,
+    pub label: Label,
+    /// How many samples met the condition (all of them without one).
+    pub samples: usize,
+}
+
+/// The verdict on `event` over per-sample `values`, counting only the samples
+/// whose `condition` value is true (non-zero), when a condition is given.
+/// `None` when no sample meets the condition.
+pub fn verdict(values: &[f64], event: impl Fn(f64) -> bool, condition: Option<&[f64]>) -> Option<Verdict> {
+    let (mut counted, mut held) = (0usize, 0usize);
+    for (index, value) in values.iter().enumerate() {
+        if let Some(condition) = condition
+            && !crux_engine::math::truth(condition[index])
+        {
+            continue;
+        }
+        counted += 1;
+        held += usize::from(event(*value));
+    }
+    if counted == 0 {
+        return None;
+    }
+    let probability = held as f64 / counted as f64;
+    Some(Verdict { probability, label: label(probability), samples: counted })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_follow_the_rule_at_its_edges() {
+        assert_eq!(label(0.7), Label::Positive);
+        assert_eq!(label(0.6999), Label::Unclear);
+        assert_eq!(label(0.3001), Label::Unclear);
+        assert_eq!(label(0.3), Label::Negative);
+        assert_eq!(label(0.0), Label::Negative);
+    }
+
+    #[test]
+    fn conditions_select_samples() {
+        let values = [1.0, -1.0, 2.0, -3.0, 4.0];
+        let hard = [1.0, 1.0, 0.0, 1.0, 0.0];
+        let easy: Vec<f64> = hard.iter().map(|h| 1.0 - h).collect();
+        let all = verdict(&values, |net| net > 0.0, None).expect("samples");
+        assert_eq!((all.probability, all.samples), (0.6, 5));
+        let given_hard = verdict(&values, |net| net > 0.0, Some(&hard)).expect("samples");
+        assert_eq!((given_hard.probability, given_hard.label, given_hard.samples), (1.0 / 3.0, Label::Unclear, 3));
+        let given_easy = verdict(&values, |net| net > 0.0, Some(&easy)).expect("samples");
+        assert_eq!((given_easy.probability, given_easy.label), (1.0, Label::Positive));
+        assert!(verdict(&values, |net| net > 0.0, Some(&[0.0; 5])).is_none());
+    }
+}

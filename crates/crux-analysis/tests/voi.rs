@@ -1,0 +1,130 @@
+//! The value of information against closed forms.
+
+// The tests print each estimate beside its analytic value (shown with --nocapture).
+#![allow(clippy::print_stdout)]
+
+mod common;
+
+use crux_analysis::inputs::Inputs;
+use crux_analysis::voi::{VoiOptions, value_of_information};
+use statrs::distribution::{Continuous, ContinuousCDF, Normal};
+
+/// E[max(X, 0)] - max(mu, 0) for X ~ normal(mu, sigma).
+fn closed_form(mu: f64, sigma: f64) -> f64 {
+    let standard = Normal::new(0.0, 1.0).unwrap();
+    sigma * standard.pdf(mu / sigma) + mu * standard.cdf(mu / sigma) - mu.max(0.0)
+}
+
+#[test]
+fn evpi_and_evppi_match_the_closed_forms_for_a_normal_net() {
+    // net = mu + x + y, x ~ normal(0, 3) (crux "signal"), y ~ normal(0, 4)
+    // ("noise"), z irrelevant ("idle"); the axis is mu = -10..10.
+    let engine = common::engine("normal-net.toml");
+    let inputs = Inputs::of(&engine);
+    let groups: Vec<&str> = inputs.groups.iter().map(|group| group.name.as_str()).collect();
+    assert_eq!(groups, ["signal", "noise", "idle"]);
+    let points: Vec<usize> = (0..engine.grid().len()).collect();
+    let values = value_of_information(&engine, &inputs, &VoiOptions::new(1 << 17, 5, points)).unwrap();
+    for value in &values {
+        let mu = engine.grid()[value.point];
+        let evpi = closed_form(mu, 5.0);
+        let signal = closed_form(mu, 3.0);
+        let noise = closed_form(mu, 4.0);
+        println!(
+            "mu = {mu:>5}: EVPI {:.4} ({evpi:.4}), EVPPI signal {:.4} ± {:.4} ({signal:.4}), noise {:.4} ± {:.4} ({noise:.4}), idle {:.4} ± {:.4}",
+            value.evpi.value,
+            value.evppi[0].value,
+            value.evppi[0].standard_error,
+            value.evppi[1].value,
+            value.evppi[1].standard_error,
+            value.evppi[2].value,
+            value.evppi[2].standard_error
+        );
+        assert!((value.expected_net - mu).abs() < 0.01, "E[net] {} at mu = {mu}", value.expected_net);
+        assert!(
+            (value.evpi.value - evpi).abs() < 0.005 + 0.01 * evpi,
+            "EVPI {} vs {evpi} at mu = {mu}",
+            value.evpi.value
+        );
+        for (estimate, exact) in value.evppi.iter().zip([signal, noise, 0.0]) {
+            let tolerance = 4.0 * estimate.standard_error + 0.01;
+            assert!((estimate.value - exact).abs() < tolerance, "EVPPI {estimate:?} vs {exact} at mu = {mu}");
+        }
+        // Nothing is learned from the idle param.
+        assert!(value.evppi[2].value < 0.02, "idle EVPPI {:?}", value.evppi[2]);
+    }
+}
+
+#[test]
+fn a_group_that_determines_net_is_worth_the_evpi() {
+    // Only x varies when the noise and idle params are fixed: a model where
+    // one crux holds every draw has EVPPI = EVPI.
+    let mut sources = crux_lang::Sources::new();
+    let file = sources.add(
+        "one-crux.toml",
+        "[model]\nid = \"one\"\ntitle = \"one\"\nunit = \"bp\"\n[params]\n\
+         x = { value = \"normal(1, 3)\", crux = \"all\" }\nw = { value = \"bernoulli(0.3)\", crux = \"all\" }\n\
+         [mechanisms.m]\nside = \"benefit\"\neffect = \"x - 4 * w\"\n",
+    );
+    let model = crux_lang::load(&mut sources, file).unwrap();
+    let engine = crux_engine::Engine::new(&model).unwrap();
+    let inputs = Inputs::of(&engine);
+    assert_eq!(inputs.groups.len(), 1);
+    let values = value_of_information(&engine, &inputs, &VoiOptions::new(100_000, 1, vec![0])).unwrap();
+    let value = &values[0];
+    println!("EVPI {:?}, EVPPI {:?}", value.evpi, value.evppi[0]);
+    assert!(value.evpi.value > 0.5);
+    assert!((value.evppi[0].value - value.evpi.value).abs() < 0.01 * value.evpi.value);
+}
+
+#[test]
+fn the_shortfall_is_conservative_and_as_documented() {
+    // At mu = 0 the signal's EVPPI with K inner rows is the value of deciding
+    // on x + noise of variance 4^2 / (K - 1) (the other rows' mean), which for
+    // x ~ normal(0, 3^2) is 3^2 phi(0) / sqrt(3^2 + 4^2 / (K - 1)): below the
+    // closed form 3 phi(0) by p(0) 4^2 / (2 (K - 1)) to first order, as the
+    // module documents.
+    let engine = common::engine("normal-net.toml");
+    let inputs = Inputs::of(&engine);
+    let mu_zero = 10;
+    let exact = closed_form(0.0, 3.0);
+    let phi_zero = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
+    let mut previous = 0.0;
+    for inner in [4, 8, 64] {
+        let mut options = VoiOptions::new(1 << 18, 2, vec![mu_zero]);
+        options.inner = inner;
+        let got = value_of_information(&engine, &inputs, &options).unwrap()[0].evppi[0];
+        let predicted = 9.0 * phi_zero / (9.0 + 16.0 / (inner - 1) as f64).sqrt();
+        let first_order = exact - phi_zero / 3.0 * 16.0 / (2.0 * (inner - 1) as f64);
+        if inner == 64 {
+            assert!((predicted - first_order).abs() < 0.05 * (exact - predicted), "first order holds for large K");
+        }
+        println!("K = {inner}: EVPPI {got:?}, predicted {predicted:.4}, closed form {exact:.4}");
+        assert!((got.value - predicted).abs() < 4.0 * got.standard_error + 0.01, "{got:?} vs {predicted}");
+        assert!(got.value < exact + 3.0 * got.standard_error);
+        assert!(got.value > previous, "more inner rows, less shortfall");
+        previous = got.value;
+    }
+}
+
+#[test]
+fn a_seed_gives_the_same_values_on_any_thread_count() {
+    let engine = common::engine("bench/ref-v1.toml");
+    let inputs = Inputs::of(&engine);
+    let options = VoiOptions::new(1 << 13, 4, vec![20, 40]);
+    let many = value_of_information(&engine, &inputs, &options).unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| value_of_information(&engine, &inputs, &options).unwrap());
+    assert_eq!(many, one);
+}
+
+#[test]
+fn too_few_samples_is_an_error() {
+    let engine = common::engine("normal-net.toml");
+    let inputs = Inputs::of(&engine);
+    let error = value_of_information(&engine, &inputs, &VoiOptions::new(100, 1, vec![0])).unwrap_err();
+    assert!(error.message.contains("too few"), "{}", error.message);
+}

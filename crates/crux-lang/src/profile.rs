@@ -1,0 +1,138 @@
+//! Profiles: one person's beliefs about a model's params, in a small TOML
+//! file of its own, applied on top of the model.
+//!
+//! ```toml
+//! [profile]
+//! name = "Security first"
+//! author = "A. Analyst"
+//! date = "2026-11-28"
+//! model = "open-source-safety"   # optional: the model id it was written for
+//! notes = """Why these beliefs."""
+//!
+//! [params]
+//! c_misuse = "normal({p5: 25.5, p95: 27})"
+//! ```
+
+use crate::ast::Ident;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{ModelFile, string_base, toml_error};
+use crate::parser::parse_expr;
+use crate::span::{FileId, Sources, Span};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A parsed profile: who holds these beliefs, and which params they change.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub file: FileId,
+    pub name: String,
+    pub author: String,
+    pub date: String,
+    pub notes: String,
+    /// The id of the model the profile was written for, if it says.
+    pub model: Option<Spanned<String>>,
+    pub overrides: Vec<ParamOverride>,
+}
+
+/// One param set by a profile.
+#[derive(Debug, Clone)]
+pub struct ParamOverride {
+    pub name: Ident,
+    /// The expression as written.
+    pub text: String,
+    /// Where the expression text starts: its file and byte offset.
+    pub file: FileId,
+    pub base: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    profile: RawHeader,
+    #[serde(default)]
+    params: IndexMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    notes: String,
+    model: Option<Spanned<String>>,
+}
+
+/// Parses the profile file `file` of `sources`. Each expression is parsed
+/// (so syntax errors are reported here); names are checked by [`Profile::apply`].
+pub fn parse_profile(sources: &mut Sources, file: FileId) -> Result<Profile, Diagnostics> {
+    let text = sources.get(file).text.clone();
+    let raw: RawProfile = toml::from_str(&text).map_err(|error| vec![toml_error(error, file)])?;
+    let mut diagnostics = Vec::new();
+    let mut overrides = Vec::new();
+    for (key, value) in raw.params {
+        let name = Ident { name: key.get_ref().clone(), span: Span::new(file, key.span().start, key.span().end) };
+        let (expr_file, base) = match string_base(&text, value.span(), value.get_ref()) {
+            Some(base) => (file, base),
+            None => {
+                let location = sources.location(Span::new(file, value.span().start, value.span().end));
+                (sources.add(format!("{location} (string value)"), value.get_ref().as_str()), 0)
+            }
+        };
+        if let Err(error) = parse_expr(value.get_ref(), expr_file, base) {
+            diagnostics.push(error);
+            continue;
+        }
+        overrides.push(ParamOverride { name, text: value.into_inner(), file: expr_file, base });
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    let header = raw.profile;
+    Ok(Profile {
+        file,
+        name: header.name,
+        author: header.author,
+        date: header.date,
+        notes: header.notes,
+        model: header.model,
+        overrides,
+    })
+}
+
+impl Profile {
+    /// Replaces the model's params by this profile's. Unknown params are
+    /// errors (with the closest name suggested), as is a profile written for
+    /// another model.
+    pub fn apply(&self, model: &mut ModelFile) -> Result<(), Diagnostics> {
+        let mut diagnostics = Vec::new();
+        if let Some(id) = &self.model
+            && !model.header.id.is_empty()
+            && id.get_ref() != &model.header.id
+        {
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "this profile is for the model `{}`, not `{}`",
+                    id.get_ref(),
+                    model.header.id
+                ))
+                .at(Span::new(self.file, id.span().start, id.span().end)),
+            );
+        }
+        for item in &self.overrides {
+            if let Err(error) = model.set_param(&item.name.name, item.name.span, &item.text, item.file, item.base) {
+                diagnostics.push(error);
+            }
+        }
+        if diagnostics.is_empty() { Ok(()) } else { Err(diagnostics) }
+    }
+
+    /// The names of the params this profile sets.
+    pub fn param_names(&self) -> impl Iterator<Item = &str> {
+        self.overrides.iter().map(|item| item.name.name.as_str())
+    }
+}

@@ -1,0 +1,168 @@
+//! Charts of Crux results, drawn with plotters as SVG and PNG files.
+//!
+//! This crate only draws: it takes plain chart descriptions ([`Chart`]:
+//! numbers, labels and units) and writes them. Computing what goes in them is
+//! the engine's and the analyses' job; choosing which charts to make is the
+//! command line's. PNG text is rendered with DejaVu Sans, bundled in the
+//! binary, so charts look the same on a machine without system fonts; SVG
+//! text names the generic `sans-serif` family, which every viewer has.
+
+mod draw;
+
+use std::path::{Path, PathBuf};
+
+/// One chart to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    Bands(Bands),
+    Histogram(Histogram),
+    Tornado(Tornado),
+    Contributions(Contributions),
+    Lines(Lines),
+}
+
+/// A quantity across an axis: its mean, a 50% band and a 90% band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bands {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub median: Vec<f64>,
+    /// Quantiles 5%, 25%, 75%, 95% at each x.
+    pub p05: Vec<f64>,
+    pub p25: Vec<f64>,
+    pub p75: Vec<f64>,
+    pub p95: Vec<f64>,
+    /// Vertical marks, such as the threshold where the mean crosses zero.
+    pub marks: Vec<Mark>,
+}
+
+/// A labelled vertical line at `x`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub x: f64,
+    pub label: String,
+}
+
+/// Shares of samples in bins of an axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// `(low, high, share in percent)` per bin.
+    pub bins: Vec<(f64, f64, f64)>,
+    /// A line of text under the title, such as the share that never crosses.
+    pub note: Option<String>,
+    pub marks: Vec<Mark>,
+}
+
+/// Sensitivity indices as horizontal bars: total order (light, with its 95%
+/// interval) and first order (dark) for each row, in sections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tornado {
+    pub title: String,
+    pub x_label: String,
+    pub sections: Vec<TornadoSection>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoSection {
+    pub heading: String,
+    pub rows: Vec<TornadoRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoRow {
+    pub label: String,
+    pub first: f64,
+    pub total: f64,
+    /// Half-width of the total index's 95% interval.
+    pub total_conf: f64,
+}
+
+/// Signed contributions to a total, as horizontal bars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contributions {
+    pub title: String,
+    pub x_label: String,
+    pub rows: Vec<Contribution>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    pub label: String,
+    /// Signed: benefits positive, risks negative.
+    pub value: f64,
+    pub kind: ContributionKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContributionKind {
+    Benefit,
+    Risk,
+    Total,
+}
+
+/// Named series of points sharing an axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lines {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    pub marks: Vec<Mark>,
+    /// Draw a horizontal line at y = 0.
+    pub zero_line: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Why a chart could not be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for PlotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write `{}`: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for PlotError {}
+
+impl Chart {
+    /// Width and height in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        match self {
+            Chart::Tornado(tornado) => {
+                let rows: usize = tornado.sections.iter().map(|section| section.rows.len() + 1).sum();
+                (960, (150 + 26 * rows as u32).max(360))
+            }
+            Chart::Contributions(contributions) => (960, (150 + 34 * contributions.rows.len() as u32).max(360)),
+            _ => (960, 560),
+        }
+    }
+
+    /// Writes `stem.svg` and `stem.png` in `directory`; returns their paths.
+    pub fn write(&self, directory: &Path, stem: &str) -> Result<Vec<PathBuf>, PlotError> {
+        let svg = directory.join(format!("{stem}.svg"));
+        let png = directory.join(format!("{stem}.png"));
+        draw::svg(self, &svg).map_err(|message| PlotError { path: svg.clone(), message })?;
+        draw::png(self, &png).map_err(|message| PlotError { path: png.clone(), message })?;
+        Ok(vec![svg, png])
+    }
+
+    /// The chart as SVG text.
+    pub fn to_svg(&self) -> Result<String, String> {
+        draw::svg_string(self)
+    }
+}

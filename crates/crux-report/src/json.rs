@@ -1,0 +1,308 @@
+//! The JSON documents of `crux run --format json`. Field names are stable:
+//! other tools read them.
+//!
+//! [`RunDocument`] describes a run: the model, the samples and seed, the axis
+//! and net's summary at each grid point, and each mechanism's mean.
+//! [`PageDocument`] adds what a model's page asks: values at the open
+//! frontier now (`now`), `context`, the `evaluation` rows, the `threshold`
+//! and the answer to each of the `policies`. Effects, probabilities and
+//! shares are rounded to four significant figures; capabilities, years and
+//! context values to six.
+
+use crate::format::{json_number as round, json_precise as precise};
+use crate::results::{AnswerResult, PageResults};
+use crux_analysis::stats::Summary;
+use crux_analysis::threshold::Threshold;
+use crux_engine::RunOutput;
+use crux_lang::hir;
+use crux_lang::page::Assessment;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// The JSON document of a run.
+#[derive(Debug, Serialize)]
+pub struct RunDocument {
+    pub model: ModelInfo,
+    pub samples: usize,
+    pub seed: u64,
+    pub axis: Option<AxisInfo>,
+    pub net: NetColumns,
+    pub mechanisms: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelInfo {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AxisInfo {
+    pub name: String,
+    pub label: String,
+    pub values: Vec<f64>,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct NetColumns {
+    pub mean: Vec<f64>,
+    pub sd: Vec<f64>,
+    pub p05: Vec<f64>,
+    pub p25: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p75: Vec<f64>,
+    pub p95: Vec<f64>,
+    pub p_positive: Vec<f64>,
+}
+
+impl RunDocument {
+    pub fn new(model: &hir::Model, output: &RunOutput, samples: usize, seed: u64) -> Self {
+        let header = &model.file.header;
+        let mut net = NetColumns::default();
+        for summary in &output.net {
+            net.mean.push(summary.mean);
+            net.sd.push(summary.sd);
+            net.p05.push(summary.p05);
+            net.p25.push(summary.p25);
+            net.p50.push(summary.p50);
+            net.p75.push(summary.p75);
+            net.p95.push(summary.p95);
+            net.p_positive.push(summary.p_positive);
+        }
+        let mechanisms = output
+            .mechanisms
+            .iter()
+            .map(|mechanism| {
+                let side = if mechanism.benefit { "benefit" } else { "risk" };
+                (mechanism.id.clone(), json!({ "side": side, "mean": mechanism.mean }))
+            })
+            .collect();
+        RunDocument {
+            model: ModelInfo { id: header.id.clone(), title: header.title.clone() },
+            samples,
+            seed,
+            axis: model.file.axis.as_ref().map(|axis| AxisInfo {
+                name: axis.name.name.clone(),
+                label: axis.label.clone(),
+                values: output.points.clone(),
+            }),
+            net,
+            mechanisms,
+        }
+    }
+}
+
+/// The JSON document of a model with a page: the run, then the page's answers.
+#[derive(Debug, Serialize)]
+pub struct PageDocument {
+    #[serde(flatten)]
+    pub run: RunDocument,
+    pub now: Value,
+    pub context: Map<String, Value>,
+    pub evaluation: Vec<Value>,
+    pub threshold: Value,
+    pub policies: Vec<Value>,
+}
+
+impl PageDocument {
+    pub fn new(model: &hir::Model, results: &PageResults) -> Self {
+        let page = &model.file.page;
+        let now = match &results.now {
+            Some(now) => {
+                let mechanisms: Map<String, Value> = model
+                    .file
+                    .mechanisms
+                    .iter()
+                    .zip(&now.mechanisms)
+                    .map(|(mechanism, summary)| (mechanism.id.name.clone(), summary_json(summary)))
+                    .collect();
+                json!({
+                    "net": summary_json(&now.net),
+                    "p_positive": round(now.p_positive),
+                    "mechanisms": mechanisms,
+                })
+            }
+            None => Value::Null,
+        };
+        let context =
+            results.context.iter().map(|(name, summary)| (name.to_string(), precise_summary_json(summary))).collect();
+        let evaluation = page
+            .evaluation
+            .iter()
+            .zip(&results.evaluation)
+            .map(|(row, computed)| {
+                let (assessment, rule) = match (&row.assessment, computed) {
+                    (Assessment::Verdict(rule), Some(verdict)) => {
+                        (verdict.label.as_str().to_string(), Some(rule.text.clone()))
+                    }
+                    (Assessment::Verdict(rule), None) => (rule.text.clone(), Some(rule.text.clone())),
+                    (Assessment::Fixed(text), _) => (text.clone(), None),
+                };
+                json!({
+                    "dimension": row.dimension,
+                    "assessment": assessment,
+                    "notes": row.notes,
+                    "computed": rule,
+                    "p_positive": computed.map(|verdict| round(verdict.probability)),
+                    "samples": computed.map(|verdict| verdict.samples),
+                })
+            })
+            .collect();
+        let threshold = results.threshold.as_ref().map_or(Value::Null, threshold_json);
+        let policies = page
+            .policies
+            .iter()
+            .zip(&results.policies)
+            .map(|(item, answer)| {
+                json!({
+                    "text": item.text,
+                    "answer": item.answer.as_ref().map(|answer| answer.name()),
+                    "result": answer.as_ref().map_or(Value::Null, |answer| answer_json(model, results, answer)),
+                })
+            })
+            .collect();
+        PageDocument {
+            run: RunDocument::new(model, &results.run, results.samples, results.seed),
+            now,
+            context,
+            evaluation,
+            threshold,
+            policies,
+        }
+    }
+}
+
+/// The mean and quantiles of an effect.
+fn summary_json(summary: &Summary) -> Value {
+    json!({
+        "mean": round(summary.mean),
+        "p05": round(summary.p05),
+        "p50": round(summary.p50),
+        "p95": round(summary.p95),
+    })
+}
+
+/// The mean and quantiles of a context value.
+fn precise_summary_json(summary: &Summary) -> Value {
+    json!({
+        "mean": precise(summary.mean),
+        "p05": precise(summary.p05),
+        "p50": precise(summary.p50),
+        "p95": precise(summary.p95),
+    })
+}
+
+/// Quantiles of a capability or a year.
+fn quantiles_json(summary: Option<&Summary>) -> Value {
+    match summary {
+        Some(summary) => {
+            json!({ "p05": precise(summary.p05), "p50": precise(summary.p50), "p95": precise(summary.p95) })
+        }
+        None => json!({ "p05": null, "p50": null, "p95": null }),
+    }
+}
+
+/// The threshold under its stable names.
+pub fn threshold_json(threshold: &Threshold) -> Value {
+    let sample = &threshold.sample;
+    let mut sample_json = quantiles_json(sample.capability.as_ref());
+    sample_json["never_share"] = json!(round(sample.never_share));
+    sample_json["from_start_share"] = json!(round(sample.from_start_share));
+    sample_json["flop"] = match &sample.capability {
+        Some(summary) => json!({
+            "p05": round(10f64.powf(summary.p05)),
+            "p50": round(10f64.powf(summary.p50)),
+            "p95": round(10f64.powf(summary.p95)),
+        }),
+        None => Value::Null,
+    };
+    json!({
+        "mean_crossing": threshold.mean_crossing_value().map(precise),
+        "median_crossing": threshold.median_crossing_value().map(precise),
+        "mean_crossing_year": threshold.mean_crossing_year.as_ref().map(|summary| quantiles_json(Some(summary))),
+        "sample": sample_json,
+        "year": quantiles_json(sample.year.as_ref()),
+    })
+}
+
+fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult) -> Value {
+    match answer {
+        AnswerResult::Threshold => results.threshold.as_ref().map_or(Value::Null, threshold_json),
+        AnswerResult::SupportRelease { net, p_positive } => {
+            let mut value = summary_json(net);
+            value["p_positive"] = json!(round(*p_positive));
+            value
+        }
+        AnswerResult::ReleaseThreshold(release) => json!({
+            "thresholds": release.policy.grid.iter().copied().map(precise).collect::<Vec<_>>(),
+            "value": release.policy.curve().into_iter().map(round).collect::<Vec<_>>(),
+            "best": { "threshold": release.best.threshold.map(precise), "value": round(release.best.value) },
+            "compare": release.comparisons.iter().map(|item| json!({
+                "label": item.label,
+                "threshold": item.threshold,
+                "value": round(item.value),
+                "regret": round(item.regret),
+            })).collect::<Vec<_>>(),
+            "no_threshold": { "value": round(release.no_threshold.0), "regret": round(release.no_threshold.1) },
+            "horizon": precise_summary_json(&release.horizon),
+            "beyond_grid_share": round(release.policy.beyond_grid_share),
+        }),
+        AnswerResult::ComputeGovernance(shift) => {
+            let point = |point: &crate::results::ShiftPoint| {
+                json!({
+                    "mean_crossing": point.threshold.mean_crossing_value().map(precise),
+                    "median_crossing": point.threshold.median_crossing_value().map(precise),
+                    "sample_p50": point.threshold.sample.capability.map(|summary| precise(summary.p50)),
+                    "never_share": round(point.threshold.sample.never_share),
+                    "p_positive_now": point.p_positive_now.map(round),
+                    "mean_now": point.mean_now.map(round),
+                })
+            };
+            json!({
+                "param": shift.param,
+                "crux": shift.crux,
+                "shift": shift.shift,
+                "before": point(&shift.before),
+                "after": point(&shift.after),
+                "crux_share": crux_share(results, shift.crux.as_deref()),
+            })
+        }
+        AnswerResult::CareerChoices { now, at_crossing } => {
+            let list = |items: &[(usize, f64)]| {
+                items
+                    .iter()
+                    .map(|(index, mean)| json!({ "mechanism": model.file.mechanisms[*index].id.name, "net_mean": round(*mean) }))
+                    .collect::<Vec<_>>()
+            };
+            json!({
+                "now": list(now),
+                "at_mean_crossing": at_crossing
+                    .as_ref()
+                    .map(|(x, items)| json!({ "at": precise(*x), "mechanisms": list(items) })),
+                "crux_shares": crux_share(results, None),
+            })
+        }
+    }
+}
+
+/// The sensitivity per crux, `null` until the sensitivity analysis fills it.
+fn crux_share(results: &PageResults, crux: Option<&str>) -> Value {
+    match &results.sensitivity {
+        Some(sensitivity) => Value::Array(
+            sensitivity
+                .cruxes
+                .iter()
+                .filter(|item| crux.is_none_or(|id| item.crux == id))
+                .map(|item| {
+                    json!({
+                        "crux": item.crux,
+                        "first_order": round(item.first_order),
+                        "total": round(item.total),
+                        "value_of_information": item.value_of_information.map(round),
+                    })
+                })
+                .collect(),
+        ),
+        None => Value::Null,
+    }
+}

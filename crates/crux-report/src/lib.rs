@@ -1,0 +1,17 @@
+//! Crux reports: a model's page answered with its numbers.
+//!
+//! [`results::compute`] runs the model and every analysis its page asks for
+//! (the evaluation verdicts, the effects at the open frontier now, the
+//! capability threshold, the answer to each policy implication). The results
+//! render as the page in Markdown ([`markdown`]), as JSON with stable field
+//! names ([`json`]), or for the terminal ([`text`]). [`builtin`] holds the
+//! built-in open-weights safety model. This crate prints nothing itself.
+
+pub mod builtin;
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod results;
+pub mod text;
+
+pub use results::{Options, PageResults, compute};

@@ -1,0 +1,676 @@
+//! The page as Markdown, in the page's order and with its headings, the
+//! numbers filled in: computed verdicts, effects at the open frontier now,
+//! each crux's parameters, the capability threshold and the answer to each
+//! policy implication. Sections beyond the page (parameter groups the page
+//! does not show, net along the axis) follow under "Model details".
+
+use crate::format::{capability, effect, flop, interval, param_value, probability, share, signed, value, year};
+use crate::results::{AnswerResult, PageResults, ReleaseAnswer, ShiftAnswer};
+use crux_analysis::threshold::Threshold;
+use crux_lang::hir;
+use crux_lang::model::Side;
+use crux_lang::page::{Assessment, At, Crux, EVALUATION_COLUMNS, Item, Section, Show};
+use crux_lang::print::print_expr;
+use std::fmt::Write;
+
+/// Renders the page with its results.
+pub fn render(model: &hir::Model, results: &PageResults) -> String {
+    let mut out = String::new();
+    let file = &model.file;
+    out.push_str("---\n");
+    if !file.header.title.is_empty() {
+        let _ = writeln!(out, "title: {}", yaml_scalar(&file.header.title));
+    }
+    if !file.header.description.is_empty() {
+        let _ = writeln!(out, "description: {}", yaml_scalar(&file.header.description));
+    }
+    if let Some(extra) = &file.page.frontmatter {
+        out.push_str(extra.trim_end_matches('\n'));
+        out.push('\n');
+    }
+    out.push_str("---\n\n");
+    let _ = writeln!(out, "> {}\n", about(model, results));
+    let sections = if file.page.sections.is_empty() { default_sections(model) } else { file.page.sections.clone() };
+    let shown: Vec<usize> = sections
+        .iter()
+        .filter_map(|section| match section.show {
+            Some(Show::Crux(index)) => Some(index),
+            _ => None,
+        })
+        .collect();
+    for section in &sections {
+        render_section(&mut out, model, results, section);
+    }
+    render_details(&mut out, model, results, &shown);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The sections of a model without `[[sections]]`: question, evaluation,
+/// benefits, risks, each crux with a table, policies.
+pub fn default_sections(model: &hir::Model) -> Vec<Section> {
+    let page = &model.file.page;
+    let section = |heading: Option<&str>, show: Show| Section {
+        heading: heading.map(str::to_string),
+        level: 2,
+        body: None,
+        show: Some(show),
+        span: Default::default(),
+    };
+    let mut sections = Vec::new();
+    if page.question.is_some() {
+        sections.push(section(None, Show::Question));
+    }
+    if !page.evaluation.is_empty() {
+        let columns = EVALUATION_COLUMNS.iter().map(|column| column.to_string()).collect();
+        sections.push(section(Some("Evaluation Summary"), Show::Evaluation { columns }));
+    }
+    for (side, heading, column) in [(Side::Benefit, "Benefits", "Benefit"), (Side::Risk, "Risks", "Risk")] {
+        let mechanisms: Vec<usize> =
+            (0..model.file.mechanisms.len()).filter(|index| model.file.mechanisms[*index].side == side).collect();
+        if !mechanisms.is_empty() {
+            let columns = vec![column.to_string(), "Mechanism".to_string()];
+            sections.push(section(Some(heading), Show::Mechanisms { side, columns, mechanisms }));
+        }
+    }
+    for (index, crux) in page.cruxes.iter().enumerate() {
+        if !crux.sides.is_empty() {
+            sections.push(section(Some(&crux.heading()), Show::Crux(index)));
+        }
+    }
+    if !page.policies.is_empty() {
+        sections.push(section(Some("Policy Implications"), Show::Policies));
+    }
+    sections
+}
+
+/// One line on what was computed and how to read it.
+fn about(model: &hir::Model, results: &PageResults) -> String {
+    let file = &model.file;
+    let mut text = format!(
+        "Answered by Crux with the model `{}` ({} samples, seed {}).",
+        file.header.id, results.samples, results.seed
+    );
+    if file.header.unit.is_empty() {
+        text.push_str(" Net = benefits − risks: positive when the benefits outweigh.");
+    } else {
+        let _ = write!(
+            text,
+            " Effects are in {}; net = benefits − risks: positive when the benefits outweigh.",
+            unit_name(&file.header.unit)
+        );
+    }
+    let context = |name: &str| results.context.iter().find(|(field, _)| *field == name).map(|(_, summary)| summary);
+    if let Some(open_now) = context("open_now") {
+        let _ = write!(
+            text,
+            " \"Now\" is the open frontier now, 10^{} FLOP (90% interval 10^{} to 10^{})",
+            capability(open_now.p50),
+            capability(open_now.p05),
+            capability(open_now.p95)
+        );
+        if let Some(year_now) = context("year_now") {
+            let _ = write!(text, ", in {}", year(year_now.p50));
+        }
+        text.push('.');
+    }
+    text
+}
+
+fn unit_name(unit: &str) -> String {
+    if unit == "bp" { "bp (basis points of the probability of catastrophe)".to_string() } else { unit.to_string() }
+}
+
+fn render_section(out: &mut String, model: &hir::Model, results: &PageResults, section: &Section) {
+    if let Some(heading) = &section.heading {
+        let _ = writeln!(out, "{} {heading}\n", "#".repeat(section.level as usize));
+    }
+    if let Some(body) = &section.body {
+        out.push_str(body.trim_end_matches('\n'));
+        out.push_str(if matches!(section.show, Some(Show::Policies)) { "\n" } else { "\n\n" });
+    }
+    match &section.show {
+        None => {}
+        Some(Show::Question) => {
+            if let Some(question) = &model.file.page.question {
+                let _ = writeln!(out, "**{}**: {}\n", question.label, question.text);
+            }
+        }
+        Some(Show::Evaluation { columns }) => render_evaluation(out, model, results, columns),
+        Some(Show::Mechanisms { side, columns, mechanisms }) => {
+            render_mechanisms(out, model, results, *side, columns, mechanisms);
+        }
+        Some(Show::Crux(index)) => render_crux(out, model, results, *index),
+        Some(Show::Policies) => render_policies(out, model, results),
+    }
+}
+
+fn render_evaluation(out: &mut String, model: &hir::Model, results: &PageResults, columns: &[String]) {
+    let mut rows = Vec::new();
+    for (row, computed) in model.file.page.evaluation.iter().zip(&results.evaluation) {
+        let (assessment, notes) = match (&row.assessment, computed) {
+            (Assessment::Verdict(rule), Some(verdict)) => {
+                let event = format!("P(net {} {})", rule.op.symbol(), value(rule.value));
+                let place = match rule.at {
+                    At::Now => "at the open frontier now".to_string(),
+                    At::Value(x) => format!("at {} = {}", axis_name(model), capability(x)),
+                };
+                let given =
+                    rule.given.as_ref().map(|given| format!(", given {}", print_expr(given))).unwrap_or_default();
+                let computed = format!("{event} = {} {place}{given}", probability(verdict.probability));
+                let notes = if row.notes.is_empty() { computed } else { format!("{}; {computed}", row.notes) };
+                (verdict.label.as_str().to_string(), notes)
+            }
+            (Assessment::Fixed(text), _) | (Assessment::Verdict(crux_lang::page::Verdict { text, .. }), None) => {
+                (text.clone(), row.notes.clone())
+            }
+        };
+        rows.push(vec![row.dimension.clone(), assessment, notes]);
+    }
+    push_table(out, columns, &rows);
+    out.push('\n');
+}
+
+fn render_mechanisms(
+    out: &mut String,
+    model: &hir::Model,
+    results: &PageResults,
+    side: Side,
+    columns: &[String],
+    mechanisms: &[usize],
+) {
+    let mut headings = columns.to_vec();
+    if results.now.is_some() {
+        headings.push("Effect now (bp), mean".to_string());
+        headings.push("90% interval".to_string());
+    }
+    let rows: Vec<Vec<String>> = mechanisms
+        .iter()
+        .map(|index| {
+            let mechanism = &model.file.mechanisms[*index];
+            let mut row = vec![mechanism.display_name().to_string(), mechanism.mechanism.clone().unwrap_or_default()];
+            if let Some(now) = &results.now {
+                let summary = &now.mechanisms[*index];
+                row.push(effect(summary.mean));
+                row.push(interval(summary));
+            }
+            row
+        })
+        .collect();
+    push_table(out, &headings, &rows);
+    if results.now.is_some() {
+        let what = if side == Side::Benefit { "how much each benefit lowers" } else { "how much each risk raises" };
+        let _ = writeln!(
+            out,
+            "\n_Effect of a release at the open frontier now: {what} the probability of catastrophe, in {}; mean and 90% interval over the samples._\n",
+            if model.file.header.unit.is_empty() { "the model's unit" } else { &model.file.header.unit }
+        );
+    } else {
+        out.push('\n');
+    }
+}
+
+fn render_crux(out: &mut String, model: &hir::Model, results: &PageResults, index: usize) {
+    let crux = &model.file.page.cruxes[index];
+    if let Some(description) = &crux.description {
+        let _ = writeln!(out, "{description}\n");
+    }
+    if !crux.sides.is_empty() {
+        push_table(out, &crux.sides, &crux.rows);
+        out.push('\n');
+    }
+    for (note, answer) in crux.notes.iter().zip(&results.crux_notes[index]) {
+        render_note(out, model, results, note, answer.as_ref());
+    }
+    render_params(out, model, results, crux, "What the model says");
+}
+
+fn render_note(
+    out: &mut String,
+    model: &hir::Model,
+    results: &PageResults,
+    note: &Item,
+    answer: Option<&AnswerResult>,
+) {
+    match &note.label {
+        Some(label) => {
+            let _ = writeln!(out, "**{label}**: {}\n", note.text);
+        }
+        None => {
+            let _ = writeln!(out, "{}\n", note.text);
+        }
+    }
+    if let Some(answer) = answer {
+        for line in answer_lines(model, results, answer) {
+            let _ = writeln!(out, "- {line}");
+        }
+        out.push('\n');
+    }
+}
+
+/// The table of a crux's params.
+fn render_params(out: &mut String, model: &hir::Model, results: &PageResults, crux: &Crux, lead: &str) {
+    let params: Vec<usize> = (0..model.file.params.len())
+        .filter(|index| model.file.params[*index].crux.as_ref().is_some_and(|id| id.name == crux.id.name))
+        .collect();
+    if params.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "**{lead}**: the parameters of this crux, over {} samples.\n", results.samples);
+    let headings: Vec<String> =
+        ["Param", "What it is", "Median", "90% interval", "Source"].iter().map(|h| h.to_string()).collect();
+    let rows: Vec<Vec<String>> = params
+        .iter()
+        .map(|index| {
+            let param = &model.file.params[*index];
+            let range = &results.params[*index];
+            let (median, spread) = match range.share_true {
+                Some(share_true) => (format!("{} true", share(share_true)), "0 or 1".to_string()),
+                None if range.summary.p05 == range.summary.p95 => {
+                    (param_value(range.summary.p50, 0.0), "fixed".to_string())
+                }
+                None => {
+                    let width = range.summary.p95 - range.summary.p05;
+                    let shown = |x: f64| param_value(x, width);
+                    (shown(range.summary.p50), format!("{} to {}", shown(range.summary.p05), shown(range.summary.p95)))
+                }
+            };
+            vec![
+                format!("`{}`", param.name.name),
+                param.label.clone().unwrap_or_default(),
+                median,
+                spread,
+                param.source.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    push_table(out, &headings, &rows);
+    out.push('\n');
+}
+
+fn render_policies(out: &mut String, model: &hir::Model, results: &PageResults) {
+    for (item, answer) in model.file.page.policies.iter().zip(&results.policies) {
+        match &item.label {
+            Some(label) => {
+                let _ = writeln!(out, "- **{label}**: {}", item.text);
+            }
+            None => {
+                let _ = writeln!(out, "- {}", item.text);
+            }
+        }
+        if let Some(answer) = answer {
+            for line in answer_lines(model, results, answer) {
+                let _ = writeln!(out, "  - {line}");
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// The answer of an analysis, as list items (Markdown).
+pub fn answer_lines(model: &hir::Model, results: &PageResults, answer: &AnswerResult) -> Vec<String> {
+    match answer {
+        AnswerResult::Threshold => results.threshold.as_ref().map(|t| threshold_lines(model, t)).unwrap_or_default(),
+        AnswerResult::SupportRelease { net, p_positive } => {
+            let stance = if *p_positive >= 0.5 && net.mean > 0.0 {
+                "on balance, supporting it is safer"
+            } else if *p_positive < 0.5 && net.mean < 0.0 {
+                "on balance, supporting it is less safe"
+            } else {
+                "the expectation and the odds disagree"
+            };
+            vec![format!(
+                "**Model**: a release at the open frontier now has E[net] = {} bp (90% interval {}) and P(net > 0) = {}: {stance}.",
+                signed(net.mean),
+                interval(net),
+                probability(*p_positive)
+            )]
+        }
+        AnswerResult::ReleaseThreshold(release) => release_lines(model, release),
+        AnswerResult::ComputeGovernance(shift) => shift_lines(model, results, shift),
+        AnswerResult::CareerChoices { now, at_crossing } => {
+            let name = |index: &usize| model.file.mechanisms[*index].display_name().to_string();
+            let list = |items: &[(usize, f64)]| {
+                items
+                    .iter()
+                    .take(3)
+                    .map(|(index, mean)| format!("{} ({})", name(index), signed(*mean)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut lines = Vec::new();
+            if !now.is_empty() {
+                lines.push(format!(
+                    "**Model**: at the open frontier now the largest effects on net are {} bp",
+                    list(now)
+                ));
+            }
+            if let Some((x, items)) = at_crossing {
+                lines.push(format!(
+                    "where E[net] turns negative ({} = {}): {} bp",
+                    axis_name(model),
+                    capability(*x),
+                    list(items)
+                ));
+            }
+            if !lines.is_empty() {
+                let joined = lines.join("; ") + ".";
+                lines = vec![joined];
+            }
+            lines.push(crux_share_line(results, None));
+            lines
+        }
+    }
+}
+
+/// The capability threshold, as list items.
+pub fn threshold_lines(model: &hir::Model, threshold: &Threshold) -> Vec<String> {
+    let axis = axis_name(model);
+    let flop_axis = is_flop_axis(model);
+    let in_flop = |x: f64| if flop_axis { format!(" ({})", flop(x)) } else { String::new() };
+    let end = threshold.grid.last().copied().unwrap_or(f64::NAN);
+    let reached = |summary: Option<&crux_analysis::stats::Summary>| match summary {
+        Some(summary) => format!(
+            ", which the open frontier reaches in {} (90% interval {} to {})",
+            year(summary.p50),
+            year(summary.p05),
+            year(summary.p95)
+        ),
+        None => String::new(),
+    };
+    let crossing = |index: Option<usize>| match index {
+        Some(0) => format!("from the start of the grid ({axis} = {} or below)", capability(threshold.grid[0])),
+        Some(index) => format!("from {axis} = {}{}", capability(threshold.grid[index]), in_flop(threshold.grid[index])),
+        None => format!("nowhere up to {axis} = {}", capability(end)),
+    };
+    let mut lines = vec![
+        format!(
+            "**Answer**: E[net] is negative {}{}.",
+            crossing(threshold.mean_crossing),
+            reached(threshold.mean_crossing_year.as_ref())
+        ),
+        format!("P(net > 0) is below 0.5 {}.", crossing(threshold.median_crossing)),
+    ];
+    let sample = &threshold.sample;
+    match &sample.capability {
+        Some(capability_summary) => {
+            let crossing_share = 1.0 - sample.never_share;
+            let mut line = format!(
+                "Per sample, net stays negative from {axis} = {} (median; 90% interval {} to {})",
+                capability(capability_summary.p50),
+                capability(capability_summary.p05),
+                capability(capability_summary.p95),
+            );
+            if flop_axis {
+                let _ = write!(
+                    line,
+                    ", that is {} ({} to {})",
+                    flop(capability_summary.p50),
+                    flop(capability_summary.p05).trim_end_matches(" FLOP"),
+                    flop(capability_summary.p95)
+                );
+            }
+            line.push_str(&reached(sample.year.as_ref()));
+            let _ = write!(line, "; this is over the {} of samples that cross", share(crossing_share));
+            line.push('.');
+            lines.push(line);
+        }
+        None => lines.push("No sample's net stays negative within the grid.".to_string()),
+    }
+    let mut apart = format!(
+        "In {} of samples net is still positive at {axis} = {} (\"never\" within the grid)",
+        share(sample.never_share),
+        capability(end)
+    );
+    if sample.from_start_share > 0.0 {
+        let _ = write!(apart, "; in {} it is negative over the whole grid", share(sample.from_start_share));
+    }
+    apart.push('.');
+    lines.push(apart);
+    lines
+}
+
+fn release_lines(model: &hir::Model, release: &ReleaseAnswer) -> Vec<String> {
+    let axis = axis_name(model);
+    let horizon = &release.horizon;
+    let years = format!("{} to {}", year(horizon.p05), year(horizon.p95));
+    let mut lines = vec![match release.best.threshold {
+        Some(_) if release.best.value == 0.0 => format!(
+            "**Model**: over the frontier releases of the next {years} years, the best rule keeps every one of them closed (any threshold below the open frontier now)."
+        ),
+        Some(threshold) => format!(
+            "**Model**: over the frontier releases of the next {years} years, the best rule is \"open below {axis} = {}\"{}, with an expected net of {} bp per release.",
+            capability(threshold),
+            if is_flop_axis(model) { format!(" ({})", flop(threshold)) } else { String::new() },
+            signed(release.best.value)
+        ),
+        None => format!(
+            "**Model**: over the frontier releases of the next {years} years, the best rule is no threshold (open every release), with an expected net of {} bp per release.",
+            signed(release.best.value)
+        ),
+    }];
+    let mut regrets: Vec<String> = release
+        .comparisons
+        .iter()
+        .map(|item| format!("{} ({axis} = {}): {}", item.label, capability(item.threshold), effect(item.regret)))
+        .collect();
+    regrets.push(format!("no threshold: {}", effect(release.no_threshold.1)));
+    lines.push(format!("Regret against the best rule, in bp per release: {}.", regrets.join("; ")));
+    let curve = release.policy.curve();
+    let picks: Vec<String> = release
+        .policy
+        .grid
+        .iter()
+        .zip(&curve)
+        .filter(|(x, _)| ((*x * 2.0).round() - *x * 2.0).abs() < 1e-9 && ((*x).round() - *x).abs() < 1e-9)
+        .map(|(x, value)| format!("{}: {}", capability(*x), signed(*value)))
+        .collect();
+    lines.push(format!(
+        "Expected net per release of \"open below T\", by T: {}; none: {}.",
+        picks.join(", "),
+        signed(release.no_threshold.0)
+    ));
+    if release.policy.beyond_grid_share > 0.0 {
+        lines.push(format!(
+            "{} of these releases lie beyond {axis} = {} and count as releases at the grid's end.",
+            share(release.policy.beyond_grid_share),
+            capability(*release.policy.grid.last().unwrap_or(&f64::NAN))
+        ));
+    }
+    lines
+}
+
+fn shift_lines(model: &hir::Model, results: &PageResults, shift: &ShiftAnswer) -> Vec<String> {
+    let axis = axis_name(model);
+    let label = model
+        .file
+        .param(&shift.param)
+        .and_then(|param| param.label.clone())
+        .map(|label| format!(", {label},"))
+        .unwrap_or_default();
+    let position = |threshold: &Threshold, which: &str| -> String {
+        let index = match which {
+            "mean" => threshold.mean_crossing,
+            _ => threshold.median_crossing,
+        };
+        index.map_or_else(|| "never".to_string(), |index| capability(threshold.grid[index]))
+    };
+    let median = |threshold: &Threshold| {
+        threshold.sample.capability.map_or_else(|| "never".to_string(), |summary| capability(summary.p50))
+    };
+    let (before, after) = (&shift.before.threshold, &shift.after.threshold);
+    let mut line = format!(
+        "**Model**: if `{}`{label} rises by {}, the point where E[net] turns negative moves from {axis} = {} to {}, the median per-sample threshold from {} to {}, and the share of samples that never cross from {} to {}",
+        shift.param,
+        value(shift.shift),
+        position(before, "mean"),
+        position(after, "mean"),
+        median(before),
+        median(after),
+        share(before.sample.never_share),
+        share(after.sample.never_share),
+    );
+    if let (Some(p_before), Some(p_after), Some(mean_before), Some(mean_after)) =
+        (shift.before.p_positive_now, shift.after.p_positive_now, shift.before.mean_now, shift.after.mean_now)
+    {
+        let _ = write!(
+            line,
+            "; at the open frontier now, E[net] goes from {} to {} bp (a change of {}) and P(net > 0) from {} to {}",
+            signed(mean_before),
+            signed(mean_after),
+            signed(mean_after - mean_before),
+            probability(p_before),
+            probability(p_after)
+        );
+    }
+    line.push('.');
+    vec![line, crux_share_line(results, shift.crux.as_deref())]
+}
+
+/// The share of uncertainty a crux carries (all cruxes when `crux` is
+/// `None`), or a marked gap when the sensitivity analysis has not run.
+fn crux_share_line(results: &PageResults, crux: Option<&str>) -> String {
+    match &results.sensitivity {
+        Some(sensitivity) => {
+            let mut cruxes: Vec<_> =
+                sensitivity.cruxes.iter().filter(|item| crux.is_none_or(|id| item.crux == id)).collect();
+            cruxes.sort_by(|a, b| b.total.total_cmp(&a.total));
+            let parts: Vec<String> = cruxes
+                .iter()
+                .map(|item| {
+                    let mut text = format!(
+                        "`{}` {} (with interactions {})",
+                        item.crux,
+                        share(item.first_order),
+                        share(item.total)
+                    );
+                    if let Some(value) = item.value_of_information {
+                        let _ = write!(text, ", worth {} bp to resolve", effect(value));
+                    }
+                    text
+                })
+                .collect();
+            format!("Share of the uncertainty in {} carried by {}.", sensitivity.target, parts.join("; "))
+        }
+        None => {
+            let which = crux.map_or_else(|| "each crux".to_string(), |id| format!("crux `{id}`"));
+            format!(
+                "_Not computed in this report: the share of the decision's uncertainty that {which} carries comes from the sensitivity and value-of-information analyses._"
+            )
+        }
+    }
+}
+
+/// Parameter groups the page does not show, and net along the axis.
+fn render_details(out: &mut String, model: &hir::Model, results: &PageResults, shown: &[usize]) {
+    out.push_str("## Model details\n\n");
+    let _ = writeln!(
+        out,
+        "Everything above comes from `crux run` with {} samples and seed {}; change any parameter with `--set NAME=EXPR` and run it again.\n",
+        results.samples, results.seed
+    );
+    for (index, crux) in model.file.page.cruxes.iter().enumerate() {
+        if shown.contains(&index) {
+            continue;
+        }
+        let _ = writeln!(out, "### {}\n", crux.heading());
+        if let Some(description) = &crux.description {
+            let _ = writeln!(out, "{description}\n");
+        }
+        render_params(out, model, results, crux, "Parameters");
+    }
+    let ungrouped: Vec<usize> =
+        (0..model.file.params.len()).filter(|index| model.file.params[*index].crux.is_none()).collect();
+    if !ungrouped.is_empty() && !model.file.page.cruxes.is_empty() {
+        let _ = writeln!(
+            out,
+            "Parameters without a crux: {}.\n",
+            ungrouped
+                .iter()
+                .map(|index| format!("`{}`", model.file.params[*index].name.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if results.run.points.len() > 1 {
+        let axis = axis_name(model);
+        let flop_axis = is_flop_axis(model);
+        let _ = writeln!(out, "### Net by {}\n", if flop_axis { "capability" } else { "axis value" });
+        let mut headings = vec![axis.clone()];
+        if flop_axis {
+            headings.push("FLOP".to_string());
+        }
+        headings.extend(["E[net]", "90% interval", "P(net > 0)"].iter().map(|h| h.to_string()));
+        let rows: Vec<Vec<String>> = results
+            .run
+            .points
+            .iter()
+            .zip(&results.run.net)
+            .filter(|(x, _)| ((*x * 2.0).round() - *x * 2.0).abs() < 1e-9)
+            .map(|(x, summary)| {
+                let mut row = vec![capability(*x)];
+                if flop_axis {
+                    row.push(flop(*x).trim_end_matches(" FLOP").to_string());
+                }
+                row.extend([
+                    signed(summary.mean),
+                    format!("{} to {}", effect(summary.p05), effect(summary.p95)),
+                    probability(summary.p_positive),
+                ]);
+                row
+            })
+            .collect();
+        push_table(out, &headings, &rows);
+        out.push('\n');
+    }
+}
+
+/// Whether the axis is in log10 FLOP (its label says so), so that axis
+/// values can also be given in FLOP.
+fn is_flop_axis(model: &hir::Model) -> bool {
+    model.file.axis.as_ref().is_some_and(|axis| axis.label.contains("FLOP"))
+}
+
+fn axis_name(model: &hir::Model) -> String {
+    model.file.axis.as_ref().map_or_else(|| "x".to_string(), |axis| axis.name.name.clone())
+}
+
+/// A Markdown table.
+fn push_table(out: &mut String, headings: &[String], rows: &[Vec<String>]) {
+    let line = |cells: &[String]| {
+        format!("| {} |\n", cells.iter().map(|cell| escape_cell(cell)).collect::<Vec<_>>().join(" | "))
+    };
+    out.push_str(&line(headings));
+    out.push_str(&format!("|{}\n", "---|".repeat(headings.len())));
+    for row in rows {
+        out.push_str(&line(row));
+    }
+}
+
+fn escape_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A YAML scalar: plain when that is unambiguous, otherwise double-quoted.
+fn yaml_scalar(text: &str) -> String {
+    let plain = !text.is_empty()
+        && !text.contains(": ")
+        && !text.contains(" #")
+        && !text.starts_with(|ch: char| "-?:,[]{}#&*!|>'\"%@`".contains(ch) || ch.is_whitespace())
+        && !text.ends_with(char::is_whitespace);
+    if plain { text.to_string() } else { format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_scalars_are_quoted_when_needed() {
+        assert_eq!(yaml_scalar("Open Source Safety"), "Open Source Safety");
+        assert_eq!(yaml_scalar("The role: of AI"), "\"The role: of AI\"");
+        assert_eq!(yaml_scalar("\"quoted\""), "\"\\\"quoted\\\"\"");
+    }
+}

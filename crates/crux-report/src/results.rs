@@ -1,0 +1,465 @@
+//! Computes everything a model's page asks: the grid run, the values at the
+//! open frontier now, the evaluation verdicts, the capability threshold and
+//! the answer to each policy implication. Rendering is elsewhere
+//! ([`crate::markdown`], [`crate::json`], [`crate::text`]).
+//!
+//! Every analysis uses the same samples and seed, so that sample `i` is the
+//! same draw of the params throughout (common random numbers): the shifted
+//! run of the compute-governance answer differs from the main run only by
+//! the shift.
+
+use crux_analysis::policy::{Best, ReleasePaths, ReleasePolicy, shift_param};
+use crux_analysis::probe::{Capability, Probe, Quantity, run_probes};
+use crux_analysis::stats::Summary;
+use crux_analysis::threshold::{Threshold, Timeline};
+use crux_analysis::verdict::{Verdict, verdict};
+use crux_engine::{Engine, NetSamples, RunOptions, RunOutput};
+use crux_lang::model::Side;
+use crux_lang::page::{Answer, Assessment, At};
+use crux_lang::{Diagnostic, Diagnostics, hir};
+
+/// How to compute.
+#[derive(Clone, Copy)]
+pub struct Options<'a> {
+    pub samples: usize,
+    pub seed: u64,
+    /// Called with the number of sample-points finished, from any thread.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl std::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options").field("samples", &self.samples).field("seed", &self.seed).finish()
+    }
+}
+
+impl Options<'_> {
+    pub fn new(samples: usize, seed: u64) -> Self {
+        Options { samples, seed, progress: None }
+    }
+
+    /// The sample-points the computation reports through `progress`: two
+    /// grid runs when the page asks how a param shift moves the threshold.
+    pub fn total_work(model: &hir::Model, samples: usize) -> u64 {
+        let points = model.file.axis.as_ref().map_or(1, |axis| axis.len()) as u64;
+        let shifts = model
+            .file
+            .page
+            .policies
+            .iter()
+            .chain(model.file.page.cruxes.iter().flat_map(|crux| &crux.notes))
+            .filter(|item| matches!(item.answer, Some(Answer::ComputeGovernance { .. })))
+            .count() as u64;
+        samples as u64 * points * (1 + shifts)
+    }
+}
+
+/// Everything computed for a model's page.
+#[derive(Debug, Clone)]
+pub struct PageResults {
+    pub samples: usize,
+    pub seed: u64,
+    /// The grid run (summaries; per-sample values are not kept).
+    pub run: RunOutput,
+    /// Net and each mechanism at the open frontier now.
+    pub now: Option<Now>,
+    /// Each context value, summarised over samples, with its field name.
+    pub context: Vec<(&'static str, Summary)>,
+    /// Each param, summarised over samples (indexed like the model's params).
+    pub params: Vec<ParamRange>,
+    /// One per evaluation row: the computed verdict, `None` for fixed text.
+    pub evaluation: Vec<Option<Verdict>>,
+    /// The capability threshold (when the model has an axis).
+    pub threshold: Option<Threshold>,
+    /// One per policy: the computed answer.
+    pub policies: Vec<Option<AnswerResult>>,
+    /// One per crux, one per note: the computed answer.
+    pub crux_notes: Vec<Vec<Option<AnswerResult>>>,
+    /// Variance-based sensitivity and value of information per crux, when
+    /// an analysis has filled them (see [`Sensitivity`]).
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// Values at the open frontier now.
+#[derive(Debug, Clone)]
+pub struct Now {
+    pub net: Summary,
+    pub p_positive: f64,
+    /// Each mechanism's effect (positive: its size as a benefit or a risk),
+    /// indexed like the model's mechanisms.
+    pub mechanisms: Vec<Summary>,
+}
+
+/// A param's spread over the samples.
+#[derive(Debug, Clone)]
+pub struct ParamRange {
+    pub summary: Summary,
+    /// For a param that is 0 or 1 in every sample: the share of ones.
+    pub share_true: Option<f64>,
+}
+
+/// The hook for the sensitivity and value-of-information analyses: the
+/// share of the decision's uncertainty each crux carries, and what resolving
+/// it would be worth. This crate does not compute them; a front end that
+/// runs those analyses fills `PageResults::sensitivity`, and the renderers
+/// then show them in the compute-governance and career-choices answers.
+#[derive(Debug, Clone, Default)]
+pub struct Sensitivity {
+    /// What the shares explain, such as "net at the open frontier now".
+    pub target: String,
+    pub cruxes: Vec<CruxSensitivity>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CruxSensitivity {
+    /// The crux id.
+    pub crux: String,
+    /// Share of the variance of the target explained by this crux alone.
+    pub first_order: f64,
+    /// Share including interactions with other cruxes.
+    pub total: f64,
+    /// Expected value of resolving this crux before deciding, in the model's
+    /// unit, when computed.
+    pub value_of_information: Option<f64>,
+}
+
+/// The computed answer to a policy or a note.
+#[derive(Debug, Clone)]
+pub enum AnswerResult {
+    /// The threshold (rendered from `PageResults::threshold`).
+    Threshold,
+    /// E[net] and P(net > 0) of a release at the open frontier now.
+    SupportRelease {
+        net: Summary,
+        p_positive: f64,
+    },
+    ReleaseThreshold(ReleaseAnswer),
+    ComputeGovernance(Box<ShiftAnswer>),
+    /// Mechanisms ordered by the size of their mean effect now and at the
+    /// mean crossing (indices into the model's mechanisms, with the mean).
+    CareerChoices {
+        now: Vec<(usize, f64)>,
+        at_crossing: Option<(f64, Vec<(usize, f64)>)>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ReleaseAnswer {
+    pub policy: ReleasePolicy,
+    pub best: Best,
+    /// Each named threshold of the page, with its value and regret.
+    pub comparisons: Vec<ComparisonResult>,
+    /// Expected value and regret of no threshold (open everything).
+    pub no_threshold: (f64, f64),
+    /// Horizon in years over samples.
+    pub horizon: Summary,
+}
+
+#[derive(Debug, Clone)]
+pub struct ComparisonResult {
+    pub label: String,
+    /// The threshold T of "open below T".
+    pub threshold: f64,
+    /// Expected net per release.
+    pub value: f64,
+    /// What it loses against the best threshold.
+    pub regret: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShiftAnswer {
+    pub param: String,
+    /// The param's crux, if any.
+    pub crux: Option<String>,
+    pub shift: f64,
+    pub before: ShiftPoint,
+    pub after: ShiftPoint,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShiftPoint {
+    pub threshold: Threshold,
+    /// P(net > 0) at the open frontier now.
+    pub p_positive_now: Option<f64>,
+    /// E[net] at the open frontier now.
+    pub mean_now: Option<f64>,
+}
+
+/// Probes of one computation, by role.
+struct ProbePlan {
+    probes: Vec<Probe>,
+    net_now: Option<usize>,
+    mechanisms_now: Vec<usize>,
+    context: Vec<(&'static str, usize)>,
+    /// Per evaluation row: (net probe, condition probe).
+    evaluation: Vec<Option<(usize, Option<usize>)>>,
+}
+
+impl ProbePlan {
+    fn new(model: &hir::Model) -> ProbePlan {
+        let page = &model.file.page;
+        let mut plan = ProbePlan {
+            probes: Vec::new(),
+            net_now: None,
+            mechanisms_now: Vec::new(),
+            context: Vec::new(),
+            evaluation: Vec::new(),
+        };
+        if let Some(open_now) = &page.context.open_now {
+            let at = || Capability::Expr(open_now.expr.clone());
+            plan.net_now = Some(plan.push(Probe::new(at(), Quantity::Net)));
+            for index in 0..model.file.mechanisms.len() {
+                let probe = plan.push(Probe::new(at(), Quantity::Mechanism(index)));
+                plan.mechanisms_now.push(probe);
+            }
+        }
+        for (name, value) in page.context.values() {
+            let probe = plan.push(Probe::value(&value.expr));
+            plan.context.push((name, probe));
+        }
+        for row in &page.evaluation {
+            let Assessment::Verdict(verdict) = &row.assessment else {
+                plan.evaluation.push(None);
+                continue;
+            };
+            let net = match verdict.at {
+                At::Now => plan.net_now.expect("`at now` is checked to have an open frontier"),
+                At::Value(x) => plan.push(Probe::new(Capability::Value(x), Quantity::Net)),
+            };
+            let condition = verdict.given.as_ref().map(|given| plan.push(Probe::value(given)));
+            plan.evaluation.push(Some((net, condition)));
+        }
+        plan
+    }
+
+    fn push(&mut self, probe: Probe) -> usize {
+        self.probes.push(probe);
+        self.probes.len() - 1
+    }
+
+    fn context(&self, name: &str) -> Option<usize> {
+        self.context.iter().find(|(field, _)| *field == name).map(|(_, index)| *index)
+    }
+}
+
+/// Runs the model and every analysis its page asks for.
+pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Diagnostics> {
+    let engine = Engine::new(model)?;
+    let page = &model.file.page;
+    let mut run = engine
+        .run(&RunOptions {
+            keep_net: true,
+            progress: options.progress,
+            ..RunOptions::new(options.samples, options.seed)
+        })
+        .map_err(|diagnostic| vec![diagnostic])?;
+    let net = run.net_samples.take().ok_or_else(|| vec![Diagnostic::error("the run kept no samples")])?;
+    let plan = ProbePlan::new(model);
+    let probes = run_probes(model, &plan.probes, options.samples, options.seed)?;
+    let values = &probes.values;
+    let column = |name: &str| plan.context(name).map(|index| values[index].as_slice());
+    let timeline = match (column("open_now"), column("year_now"), column("growth")) {
+        (Some(open_now), Some(year_now), Some(growth)) => Some(Timeline { open_now, year_now, growth }),
+        _ => None,
+    };
+    let now = plan.net_now.map(|index| Now {
+        net: probes.summary(index),
+        p_positive: probes.summaries[index].p_positive,
+        mechanisms: plan.mechanisms_now.iter().map(|probe| probes.summary(*probe)).collect(),
+    });
+    let context = plan.context.iter().map(|(name, index)| (*name, probes.summary(*index))).collect();
+    let params = engine
+        .param_samples(options.samples, options.seed)
+        .map_err(|diagnostic| vec![diagnostic])?
+        .iter()
+        .map(|column| ParamRange {
+            summary: Summary::of(column).expect("at least one sample"),
+            share_true: column
+                .iter()
+                .all(|value| *value == 0.0 || *value == 1.0)
+                .then(|| column.iter().sum::<f64>() / column.len() as f64),
+        })
+        .collect();
+    let mut evaluation = Vec::with_capacity(page.evaluation.len());
+    for (row, probes) in page.evaluation.iter().zip(&plan.evaluation) {
+        let (Assessment::Verdict(rule), Some((net_probe, condition))) = (&row.assessment, probes) else {
+            evaluation.push(None);
+            continue;
+        };
+        let condition = condition.map(|index| values[index].as_slice());
+        let result = verdict(&values[*net_probe], |value| rule.holds(value), condition).ok_or_else(|| {
+            vec![
+                Diagnostic::error(format!("no sample meets the condition of `{}`", rule.text))
+                    .at(rule.span)
+                    .with_help("the verdict needs samples where the condition is true; check the condition's params"),
+            ]
+        })?;
+        evaluation.push(Some(result));
+    }
+    let has_grid = engine.grid().len() > 1;
+    let threshold = has_grid.then(|| Threshold::new(engine.grid(), &run.net, &net, timeline.as_ref()));
+    let computation = Computation {
+        model,
+        engine: &engine,
+        run: &run,
+        net: &net,
+        values,
+        plan: &plan,
+        threshold: threshold.as_ref(),
+        timeline,
+        now: now.as_ref(),
+        options,
+    };
+    let policies = page
+        .policies
+        .iter()
+        .map(|item| item.answer.as_ref().map(|answer| computation.answer(answer)).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    let crux_notes = page
+        .cruxes
+        .iter()
+        .map(|crux| {
+            crux.notes
+                .iter()
+                .map(|item| item.answer.as_ref().map(|answer| computation.answer(answer)).transpose())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PageResults {
+        samples: options.samples,
+        seed: options.seed,
+        run,
+        now,
+        context,
+        params,
+        evaluation,
+        threshold,
+        policies,
+        crux_notes,
+        sensitivity: None,
+    })
+}
+
+/// What the answers draw on.
+struct Computation<'a> {
+    model: &'a hir::Model,
+    engine: &'a Engine,
+    run: &'a RunOutput,
+    net: &'a NetSamples,
+    values: &'a [Vec<f64>],
+    plan: &'a ProbePlan,
+    threshold: Option<&'a Threshold>,
+    timeline: Option<Timeline<'a>>,
+    now: Option<&'a Now>,
+    options: &'a Options<'a>,
+}
+
+impl Computation<'_> {
+    fn column(&self, name: &str) -> Option<&[f64]> {
+        self.plan.context(name).map(|index| self.values[index].as_slice())
+    }
+
+    fn answer(&self, answer: &Answer) -> Result<AnswerResult, Diagnostics> {
+        let missing = |what: &str| vec![Diagnostic::error(format!("the answer `{}` needs {what}", answer.name()))];
+        Ok(match answer {
+            Answer::Threshold => {
+                self.threshold.ok_or_else(|| missing("an axis with more than one point"))?;
+                AnswerResult::Threshold
+            }
+            Answer::SupportRelease => {
+                let now = self.now.ok_or_else(|| missing("`open_now` in [context]"))?;
+                AnswerResult::SupportRelease { net: now.net, p_positive: now.p_positive }
+            }
+            Answer::ReleaseThreshold { compare } => {
+                let (Some(open_now), Some(growth), Some(horizon)) =
+                    (self.column("open_now"), self.column("growth"), self.column("horizon"))
+                else {
+                    return Err(missing("`open_now`, `growth` and `horizon` in [context]"));
+                };
+                let paths = ReleasePaths { open_now, growth, horizon };
+                let policy = ReleasePolicy::new(self.engine.grid(), self.net, &paths);
+                let best = policy.best();
+                let comparisons = compare
+                    .iter()
+                    .map(|item| ComparisonResult {
+                        label: item.label.clone(),
+                        threshold: item.threshold,
+                        value: policy.value(Some(item.threshold)),
+                        regret: policy.regret(Some(item.threshold)),
+                    })
+                    .collect();
+                let no_threshold = (policy.value(None), policy.regret(None));
+                AnswerResult::ReleaseThreshold(ReleaseAnswer {
+                    policy,
+                    best,
+                    comparisons,
+                    no_threshold,
+                    horizon: Summary::of(horizon).expect("samples"),
+                })
+            }
+            Answer::ComputeGovernance { param, shift } => {
+                let threshold = self.threshold.ok_or_else(|| missing("an axis with more than one point"))?;
+                let index = self.model.param_index(&param.name).ok_or_else(|| missing("a param that exists"))?;
+                let shifted = shift_param(self.model, index, *shift);
+                let engine = Engine::new(&shifted)?;
+                let options = RunOptions {
+                    keep_net: true,
+                    progress: self.options.progress,
+                    ..RunOptions::new(self.options.samples, self.options.seed)
+                };
+                let mut run = engine.run(&options).map_err(|diagnostic| vec![diagnostic])?;
+                let net = run.net_samples.take().ok_or_else(|| missing("kept samples"))?;
+                let after = Threshold::new(engine.grid(), &run.net, &net, self.timeline.as_ref());
+                drop(net);
+                let now_after = match &self.model.file.page.context.open_now {
+                    Some(open_now) => {
+                        let probe = Probe::new(Capability::Expr(open_now.expr.clone()), Quantity::Net);
+                        let results = run_probes(&shifted, &[probe], self.options.samples, self.options.seed)?;
+                        Some((results.summaries[0].mean, results.summaries[0].p_positive))
+                    }
+                    None => None,
+                };
+                AnswerResult::ComputeGovernance(Box::new(ShiftAnswer {
+                    param: param.name.clone(),
+                    crux: self.model.file.params[index].crux.as_ref().map(|crux| crux.name.clone()),
+                    shift: *shift,
+                    before: ShiftPoint {
+                        threshold: threshold.clone(),
+                        p_positive_now: self.now.map(|now| now.p_positive),
+                        mean_now: self.now.map(|now| now.net.mean),
+                    },
+                    after: ShiftPoint {
+                        threshold: after,
+                        p_positive_now: now_after.map(|(_, p_positive)| p_positive),
+                        mean_now: now_after.map(|(mean, _)| mean),
+                    },
+                }))
+            }
+            Answer::CareerChoices => {
+                let ranked = |means: Vec<(usize, f64)>| {
+                    let mut means = means;
+                    means.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+                    means
+                };
+                let signed = |index: usize, mean: f64| {
+                    if self.model.file.mechanisms[index].side == Side::Benefit { mean } else { -mean }
+                };
+                let now = self
+                    .now
+                    .map(|now| ranked(now.mechanisms.iter().enumerate().map(|(i, s)| (i, signed(i, s.mean))).collect()))
+                    .unwrap_or_default();
+                let at_crossing = self.threshold.and_then(|threshold| threshold.mean_crossing).map(|point| {
+                    let means = self
+                        .run
+                        .mechanisms
+                        .iter()
+                        .enumerate()
+                        .map(|(index, mechanism)| (index, signed(index, mechanism.mean[point])))
+                        .collect();
+                    (self.run.points[point], ranked(means))
+                });
+                AnswerResult::CareerChoices { now, at_crossing }
+            }
+        })
+    }
+}

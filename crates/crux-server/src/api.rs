@@ -1,0 +1,775 @@
+//! The JSON API: running the model with a client's beliefs, the profile
+//! store, comparing profiles and pooling them, and the OpenAPI document
+//! generated from these handlers (`GET /api/openapi.json`).
+//!
+//! Request bodies are read by [`JsonBody`], which answers malformed JSON,
+//! unknown fields and oversized bodies with the API's error shape.
+
+use crate::compute::{self, PageRun, bounded, page_run};
+use crate::error::{ApiError, ErrorBody};
+use crate::html;
+use crate::state::{AppState, located};
+use crate::summary::{Crossing, Verdict, crossing, verdict_stretches};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use crux_lang::Sources;
+use crux_lang::profile::parse_profile;
+use crux_report::json::RunDocument;
+use crux_store::StoredProfile;
+use crux_worldview::{Beliefs, Member, linear_pool};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+use utoipa::{OpenApi, ToSchema};
+
+/// The API's routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/run", post(run))
+        .route("/api/model", get(model))
+        .route("/api/profiles", get(list_profiles).post(save_profile))
+        .route("/api/compare", get(compare))
+        .route("/api/pool", get(pool))
+        .route("/api/openapi.json", get(openapi))
+}
+
+/// The OpenAPI document of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Crux",
+        description = "Run a Crux model with your own beliefs, store belief profiles, compare and pool them."
+    ),
+    paths(run, model, list_profiles, save_profile, compare, pool, openapi)
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+/// A JSON request body, read within the body limit; problems become API errors.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            let status = rejection.status();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::with_status(status, "the request body is larger than this server accepts")
+            } else {
+                ApiError::with_status(status, format!("cannot read the request body: {}", rejection.body_text()))
+            }
+        })?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|error| json_error(&error))
+    }
+}
+
+fn json_error(error: &serde_json::Error) -> ApiError {
+    let text = error.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(index) => text[..index].to_string(),
+        None => text,
+    };
+    let mut api_error = ApiError::bad_request(format!("invalid JSON request: {message}"));
+    if error.line() > 0 {
+        api_error.details[0].line = Some(error.line());
+        api_error.details[0].col = Some(error.column());
+    }
+    api_error
+}
+
+/// A run: the beliefs that differ from the model's, and how many samples.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// Param name to expression, in the model's expression syntax (`"5 to 50"`).
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+    /// Monte Carlo samples (default: the server's, at most its limit).
+    pub samples: Option<u64>,
+    /// Random seed: the same seed gives the same numbers.
+    pub seed: Option<u64>,
+}
+
+/// Runs the model with the given beliefs.
+///
+/// Returns the same JSON document as `crux run --format json`. With
+/// `Accept: text/html`, returns instead the results part of the page (what the
+/// page swaps in when a belief changes).
+#[utoipa::path(
+    post,
+    path = "/api/run",
+    request_body = RunRequest,
+    responses(
+        (status = 200, description = "The JSON of `crux run --format json`: model, samples, seed, axis, net and mechanisms; for a model with a page also now, context, evaluation, threshold and policies", body = Object, content_type = "application/json"),
+        (status = 400, description = "Bad input: malformed JSON, an unknown param, an invalid expression, too many samples", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "The computation ran past the time limit and was stopped", body = ErrorBody),
+        (status = 503, description = "Every computation slot is busy; retry after the `Retry-After` seconds", body = ErrorBody),
+    )
+)]
+pub async fn run(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<RunRequest>,
+) -> Result<Response, ApiError> {
+    let samples = state.samples(request.samples)?;
+    let seed = request.seed.unwrap_or(1);
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        let samples = samples.min(state.limits.max_page_samples);
+        let started = Instant::now();
+        let worker = state.clone();
+        let run = bounded(&state, move |budget| page_run(&worker, &request.overrides, samples, seed, budget)).await?;
+        let fragment = html::results(&state, &run, Some(started.elapsed()));
+        return Ok(Html(fragment).into_response());
+    }
+    let worker = state.clone();
+    let document = bounded(&state, move |budget| {
+        Ok(compute::answer(&worker, &request.overrides, samples, seed, false, budget)?.json())
+    })
+    .await?;
+    Ok(Json(document).into_response())
+}
+
+/// One param of the model, as a client may set it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParamInfo {
+    pub name: String,
+    /// The model's expression.
+    pub default: String,
+    pub label: Option<String>,
+    /// The crux group the param belongs to.
+    pub crux: Option<String>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The model: its id, title and the params a client can set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelDocument {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub unit: String,
+    /// SHA-256 of the model text: which exact model the numbers come from.
+    pub hash: String,
+    pub params: Vec<ParamInfo>,
+}
+
+/// The model and its params.
+#[utoipa::path(get, path = "/api/model", responses((status = 200, description = "The model", body = ModelDocument)))]
+pub async fn model(State(state): State<Arc<AppState>>) -> Json<ModelDocument> {
+    let header = &state.base.header;
+    Json(ModelDocument {
+        id: header.id.clone(),
+        title: header.title.clone(),
+        description: header.description.clone(),
+        unit: header.unit.clone(),
+        hash: state.model.hash(),
+        params: state
+            .base
+            .params
+            .iter()
+            .map(|param| ParamInfo {
+                name: param.name.name.clone(),
+                default: param.text.clone(),
+                label: param.label.clone(),
+                crux: param.crux.as_ref().map(|crux| crux.name.clone()),
+                source: param.source.clone(),
+                note: param.note.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// A profile to store: a name for the view, who holds it, why, and the beliefs.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveProfile {
+    pub name: String,
+    #[serde(default)]
+    pub respondent: String,
+    #[serde(default)]
+    pub notes: String,
+    /// Param name to expression: the beliefs that differ from the model's.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+}
+
+/// A stored profile.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProfileInfo {
+    pub id: i64,
+    pub name: String,
+    pub respondent: String,
+    pub created_at: String,
+    pub notes: String,
+    pub overrides: BTreeMap<String, String>,
+    /// Whether it was checked against exactly this model text (same hash).
+    pub current: bool,
+}
+
+fn profile_info(state: &AppState, stored: &StoredProfile) -> ProfileInfo {
+    let mut sources = Sources::new();
+    let file = sources.add(format!("profile {}", stored.id), stored.profile_toml.as_str());
+    let (notes, overrides) = match parse_profile(&mut sources, file) {
+        Ok(profile) => (profile.notes.clone(), Beliefs::from_profile(&profile).overrides),
+        Err(_) => (String::new(), BTreeMap::new()),
+    };
+    ProfileInfo {
+        id: stored.id,
+        name: stored.name.clone(),
+        respondent: stored.respondent.clone(),
+        created_at: stored.created_at.clone(),
+        notes,
+        overrides,
+        current: stored.model_hash == state.model.hash(),
+    }
+}
+
+/// Every stored profile of this model, oldest first.
+pub async fn stored_profiles(state: &Arc<AppState>) -> Result<Vec<ProfileInfo>, ApiError> {
+    let worker = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
+        let stored = store
+            .list(Some(&worker.base.header.id))
+            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?;
+        Ok(stored.iter().map(|profile| profile_info(&worker, profile)).collect())
+    })
+    .await
+    .map_err(|_| ApiError::internal("cannot read the store"))?
+}
+
+/// The stored profiles of this model.
+#[utoipa::path(get, path = "/api/profiles", responses((status = 200, description = "Stored profiles, oldest first", body = Vec<ProfileInfo>)))]
+pub async fn list_profiles(State(state): State<Arc<AppState>>) -> Result<Json<Vec<ProfileInfo>>, ApiError> {
+    stored_profiles(&state).await.map(Json)
+}
+
+#[derive(Serialize)]
+struct ProfileFile<'a> {
+    profile: ProfileHeader<'a>,
+    params: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct ProfileHeader<'a> {
+    name: &'a str,
+    author: &'a str,
+    model: &'a str,
+    notes: &'a str,
+}
+
+/// Stores the given beliefs as a named profile, after checking them against the model.
+#[utoipa::path(
+    post,
+    path = "/api/profiles",
+    request_body = SaveProfile,
+    responses(
+        (status = 201, description = "Stored", body = ProfileInfo),
+        (status = 400, description = "Bad input: a missing name, too long a text, an unknown param or an invalid expression", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+    )
+)]
+pub async fn save_profile(
+    State(state): State<Arc<AppState>>,
+    JsonBody(request): JsonBody<SaveProfile>,
+) -> Result<(StatusCode, Json<ProfileInfo>), ApiError> {
+    let name = request.name.trim();
+    if name.is_empty() {
+        return Err(ApiError::bad_request("a profile needs a name"));
+    }
+    let limit = state.limits.max_text_chars;
+    for (field, text) in
+        [("name", name), ("respondent", request.respondent.as_str()), ("notes", request.notes.as_str())]
+    {
+        if text.chars().count() > limit {
+            return Err(ApiError::bad_request(format!("the {field} is longer than {limit} characters")));
+        }
+        if text.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r') {
+            return Err(ApiError::bad_request(format!("the {field} contains control characters")));
+        }
+    }
+    let beliefs = state.beliefs(&request.overrides);
+    // Locate problems in the expressions the client wrote before storing anything.
+    state.model_with(&beliefs.overrides)?;
+    let respondent = if request.respondent.trim().is_empty() { "anonymous" } else { request.respondent.trim() };
+    let file = ProfileFile {
+        profile: ProfileHeader { name, author: respondent, model: &state.base.header.id, notes: request.notes.trim() },
+        params: &beliefs.overrides,
+    };
+    let text =
+        toml::to_string(&file).map_err(|error| ApiError::bad_request(format!("cannot write the profile: {error}")))?;
+    let mut sources = Sources::new();
+    let validated = crux_store::validate(&mut sources, &state.model, "profile", &text)
+        .map_err(|diagnostics| located(&diagnostics, &sources))?;
+    let worker = state.clone();
+    let respondent = respondent.to_string();
+    let info = tokio::task::spawn_blocking(move || {
+        let mut store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
+        let id = store
+            .add(&respondent, &validated)
+            .map_err(|error| ApiError::internal(format!("cannot write to the store: {error}")))?;
+        let stored = store
+            .get(id)
+            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?
+            .ok_or_else(|| ApiError::internal("the stored profile is missing"))?;
+        Ok::<_, ApiError>(profile_info(&worker, &stored))
+    })
+    .await
+    .map_err(|_| ApiError::internal("cannot write to the store"))??;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// Where on the axis something happens: `at` a value, `below` (from the start) or `never`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CrossingInfo {
+    /// `at`, `below` or `never`.
+    pub kind: String,
+    pub at: Option<f64>,
+}
+
+impl From<Crossing> for CrossingInfo {
+    fn from(crossing: Crossing) -> Self {
+        match crossing {
+            Crossing::At(value) => CrossingInfo { kind: "at".to_string(), at: Some(value) },
+            Crossing::Below => CrossingInfo { kind: "below".to_string(), at: None },
+            Crossing::Never => CrossingInfo { kind: "never".to_string(), at: None },
+        }
+    }
+}
+
+/// A stretch of the axis with one verdict on P(net > 0) (Positive >= 0.7, Negative <= 0.3, else Unclear).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StretchInfo {
+    pub from: f64,
+    pub to: f64,
+    pub verdict: String,
+}
+
+/// What one view concludes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Outlook {
+    /// Where E[net] turns negative.
+    pub mean_crossing: CrossingInfo,
+    /// Where P(net > 0) falls below 0.5.
+    pub even_odds_crossing: CrossingInfo,
+    /// The axis cut into stretches of equal verdict.
+    pub verdicts: Vec<StretchInfo>,
+    /// P(net > 0) at each grid point.
+    pub p_positive: Vec<f64>,
+    /// E[net] at each grid point.
+    pub mean: Vec<f64>,
+}
+
+impl Outlook {
+    pub fn of(document: &RunDocument) -> Outlook {
+        let axis = crate::summary::axis_values(document);
+        Outlook {
+            mean_crossing: crossing(&axis, &document.net.mean, 0.0).into(),
+            even_odds_crossing: crossing(&axis, &document.net.p_positive, 0.5).into(),
+            verdicts: verdict_stretches(document)
+                .into_iter()
+                .map(|stretch| StretchInfo {
+                    from: stretch.from,
+                    to: stretch.to,
+                    verdict: stretch.verdict.as_str().to_string(),
+                })
+                .collect(),
+            p_positive: document.net.p_positive.clone(),
+            mean: document.net.mean.clone(),
+        }
+    }
+}
+
+/// A stored profile with what it concludes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProfileOutlook {
+    pub profile: ProfileInfo,
+    pub outlook: Outlook,
+}
+
+/// One param on which the compared views differ.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParamDifference {
+    pub param: String,
+    pub crux: Option<String>,
+    /// The model's own expression.
+    pub default: String,
+    /// Each view's expression, in the order of the profiles.
+    pub expressions: Vec<String>,
+}
+
+/// One crux's share of the disagreement among views.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CruxDisagreement {
+    /// The crux group (`(no crux)` for params outside every group).
+    pub crux: String,
+    pub params: Vec<String>,
+    /// How many different belief sets the views hold on this crux.
+    pub distinct_views: usize,
+    /// How many views differ from the model's defaults on it.
+    pub views_off_default: usize,
+}
+
+/// Profiles side by side, run with common random numbers (one seed).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CompareDocument {
+    pub samples: usize,
+    pub seed: u64,
+    /// The axis grid.
+    pub axis: Vec<f64>,
+    pub profiles: Vec<ProfileOutlook>,
+    pub differences: Vec<ParamDifference>,
+    pub cruxes: Vec<CruxDisagreement>,
+}
+
+/// The stored profiles named by `ids` (`None`: every stored profile of the model).
+pub async fn select_profiles(state: &Arc<AppState>, ids: Option<Vec<i64>>) -> Result<Vec<ProfileInfo>, ApiError> {
+    let stored = stored_profiles(state).await?;
+    let selected: Vec<ProfileInfo> = match ids {
+        None => stored,
+        Some(ids) => {
+            let mut selected = Vec::new();
+            for id in ids {
+                match stored.iter().find(|profile| profile.id == id) {
+                    Some(profile) => selected.push(profile.clone()),
+                    None => {
+                        return Err(ApiError::with_status(StatusCode::NOT_FOUND, format!("no stored profile {id}")));
+                    }
+                }
+            }
+            selected
+        }
+    };
+    if selected.len() > state.limits.max_profiles {
+        return Err(ApiError::bad_request(format!(
+            "{} profiles is more than this server compares or pools at once ({})",
+            selected.len(),
+            state.limits.max_profiles
+        )));
+    }
+    Ok(selected)
+}
+
+/// Query parameters of the compare and pool endpoints.
+#[derive(Debug, Default)]
+pub struct SelectionQuery {
+    pub ids: Option<Vec<i64>>,
+    pub samples: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+impl SelectionQuery {
+    pub fn parse(query: Option<&str>) -> Result<SelectionQuery, ApiError> {
+        let mut selection = SelectionQuery::default();
+        for (key, value) in form_pairs(query.unwrap_or("")) {
+            let number = |what: &str| {
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| ApiError::bad_request(format!("`{what}` must be a whole number, not `{value}`")))
+            };
+            match key.as_str() {
+                "ids" => {
+                    let mut ids = Vec::new();
+                    for part in value.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+                        ids.push(part.parse::<i64>().map_err(|_| {
+                            ApiError::bad_request(format!(
+                                "`ids` is a comma-separated list of profile ids, not `{value}`"
+                            ))
+                        })?);
+                    }
+                    selection.ids.get_or_insert_with(Vec::new).extend(ids);
+                }
+                "id" => {
+                    let id = value
+                        .trim()
+                        .parse::<i64>()
+                        .map_err(|_| ApiError::bad_request(format!("`id` must be a profile id, not `{value}`")))?;
+                    selection.ids.get_or_insert_with(Vec::new).push(id);
+                }
+                "samples" => selection.samples = Some(number("samples")?),
+                "seed" => selection.seed = Some(number("seed")?),
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "unknown query parameter `{other}`; this takes `ids`, `samples` and `seed`"
+                    )));
+                }
+            }
+        }
+        Ok(selection)
+    }
+}
+
+/// Decoded `key=value` pairs of a query string.
+pub fn form_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let hex = |byte: u8| (byte as char).to_digit(16).map(|digit| digit as u8);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'+' => out.push(b' '),
+            b'%' if index + 2 < bytes.len() => match (hex(bytes[index + 1]), hex(bytes[index + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high * 16 + low);
+                    index += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            byte => out.push(byte),
+        }
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The params some view sets away from the model, and the per-crux disagreement of several belief sets.
+pub fn disagreement(state: &AppState, views: &[Beliefs]) -> (Vec<ParamDifference>, Vec<CruxDisagreement>) {
+    let mut differences = Vec::new();
+    for param in &state.base.params {
+        let expressions: Vec<String> = views.iter().map(|view| view.text(param).to_string()).collect();
+        if expressions.iter().any(|text| text != &param.text) {
+            differences.push(ParamDifference {
+                param: param.name.name.clone(),
+                crux: param.crux.as_ref().map(|crux| crux.name.clone()),
+                default: param.text.clone(),
+                expressions,
+            });
+        }
+    }
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for param in &state.base.params {
+        let group = param.crux.as_ref().map_or("(no crux)".to_string(), |crux| crux.name.clone());
+        match groups.iter_mut().find(|(name, _)| *name == group) {
+            Some((_, params)) => params.push(param.name.name.clone()),
+            None => groups.push((group, vec![param.name.name.clone()])),
+        }
+    }
+    let mut cruxes: Vec<CruxDisagreement> = groups
+        .into_iter()
+        .map(|(crux, params)| {
+            let held: Vec<Vec<&str>> = views
+                .iter()
+                .map(|view| params.iter().map(|name| view.overrides.get(name).map_or("", String::as_str)).collect())
+                .collect();
+            let mut distinct = held.clone();
+            distinct.sort();
+            distinct.dedup();
+            let off_default = held.iter().filter(|beliefs| beliefs.iter().any(|text| !text.is_empty())).count();
+            CruxDisagreement { crux, params, distinct_views: distinct.len(), views_off_default: off_default }
+        })
+        .collect();
+    cruxes.sort_by(|a, b| b.distinct_views.cmp(&a.distinct_views).then(b.views_off_default.cmp(&a.views_off_default)));
+    (differences, cruxes)
+}
+
+/// Runs each selected profile with one seed.
+pub async fn compare_profiles(state: &Arc<AppState>, selection: SelectionQuery) -> Result<CompareDocument, ApiError> {
+    let samples = state.samples(selection.samples)?.min(state.limits.max_page_samples);
+    let seed = selection.seed.unwrap_or(1);
+    let profiles = select_profiles(state, selection.ids).await?;
+    let worker = state.clone();
+    bounded(state, move |budget| {
+        let views: Vec<Beliefs> =
+            profiles.iter().map(|profile| Beliefs { overrides: profile.overrides.clone() }).collect();
+        let mut outlooks = Vec::new();
+        let mut axis = Vec::new();
+        for (profile, view) in profiles.iter().zip(&views) {
+            let (model, sources) = worker.model_with(&view.overrides).map_err(|error| stale(profile, error))?;
+            let output = compute::run(&model, &sources, samples, seed, false, budget)?;
+            let document = RunDocument::new(&model, &output, samples, seed);
+            axis = crate::summary::axis_values(&document);
+            outlooks.push(ProfileOutlook { profile: profile.clone(), outlook: Outlook::of(&document) });
+        }
+        let (differences, cruxes) = disagreement(&worker, &views);
+        Ok(CompareDocument { samples, seed, axis, profiles: outlooks, differences, cruxes })
+    })
+    .await
+}
+
+/// A stored profile that no longer applies to the model.
+fn stale(profile: &ProfileInfo, error: ApiError) -> ApiError {
+    ApiError::with_status(
+        StatusCode::CONFLICT,
+        format!("profile {} (\"{}\") no longer applies to this model: {}", profile.id, profile.name, error.message()),
+    )
+}
+
+/// Stored profiles side by side: each one's conclusions, the params they differ on, and the cruxes those belong to.
+#[utoipa::path(
+    get,
+    path = "/api/compare",
+    params(
+        ("ids" = Option<String>, Query, description = "Comma-separated profile ids (default: every stored profile)"),
+        ("samples" = Option<u64>, Query, description = "Monte Carlo samples per profile"),
+        ("seed" = Option<u64>, Query, description = "Random seed, shared by every profile"),
+    ),
+    responses(
+        (status = 200, description = "The comparison", body = CompareDocument),
+        (status = 400, description = "Bad query", body = ErrorBody),
+        (status = 404, description = "No such profile", body = ErrorBody),
+        (status = 409, description = "A stored profile no longer applies to the model", body = ErrorBody),
+        (status = 503, description = "Busy", body = ErrorBody),
+    )
+)]
+pub async fn compare(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<CompareDocument>, ApiError> {
+    let selection = SelectionQuery::parse(query.as_deref())?;
+    compare_profiles(&state, selection).await.map(Json)
+}
+
+/// A group's pooled view.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PoolDocument {
+    /// `linear`: each sample takes one member's whole belief set, members equally likely.
+    pub method: String,
+    pub members: Vec<ProfileOutlook>,
+    /// The pooled run, in the shape of `crux run --format json` for a model without a page.
+    #[schema(value_type = Object)]
+    pub pooled: serde_json::Value,
+    pub outlook: Outlook,
+    pub disagreement: Disagreement,
+}
+
+/// How far the members are apart.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Disagreement {
+    /// Lowest and highest member value of where E[net] turns negative (members with a crossing on the axis).
+    pub mean_crossing_range: Option<[f64; 2]>,
+    /// Members whose E[net] never turns negative on the axis, and those negative from its start.
+    pub never_negative: usize,
+    pub negative_from_start: usize,
+    /// For each grid point, the lowest and highest member P(net > 0).
+    pub p_positive_low: Vec<f64>,
+    pub p_positive_high: Vec<f64>,
+    /// The crux the members' beliefs differ on most (most distinct belief sets).
+    pub most_disputed: Option<String>,
+    pub cruxes: Vec<CruxDisagreement>,
+}
+
+/// Pools the selected stored profiles (linear pool, equal weights).
+pub async fn pool_profiles(
+    state: &Arc<AppState>,
+    selection: SelectionQuery,
+) -> Result<(PoolDocument, PageRun), ApiError> {
+    let samples = state.samples(selection.samples)?.min(state.limits.max_page_samples);
+    let seed = selection.seed.unwrap_or(1);
+    let profiles = select_profiles(state, selection.ids).await?;
+    if profiles.is_empty() {
+        return Err(ApiError::with_status(StatusCode::NOT_FOUND, "no stored profiles to pool; save a profile first"));
+    }
+    let worker = state.clone();
+    bounded(state, move |budget| {
+        let views: Vec<Beliefs> =
+            profiles.iter().map(|profile| Beliefs { overrides: profile.overrides.clone() }).collect();
+        let mut members = Vec::new();
+        for (profile, view) in profiles.iter().zip(&views) {
+            let (model, sources) = worker.model_with(&view.overrides).map_err(|error| stale(profile, error))?;
+            let output = compute::run(&model, &sources, samples, seed, false, budget)?;
+            let document = RunDocument::new(&model, &output, samples, seed);
+            members.push(ProfileOutlook { profile: profile.clone(), outlook: Outlook::of(&document) });
+        }
+        let weighted: Vec<Member> = views.iter().map(|view| Member { beliefs: view.clone(), weight: 1.0 }).collect();
+        let mut sources = Sources::new();
+        let file = sources.add(worker.model.name.clone(), worker.model.text.as_str());
+        let base =
+            crux_lang::model::parse_model(&mut sources, file).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        let pooled_file =
+            linear_pool(&mut sources, &base, &weighted).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        let pooled_model =
+            crux_lang::resolve::resolve(pooled_file).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        let output = compute::run(&pooled_model, &sources, samples, seed, true, budget)?;
+        let run = PageRun::new(&compute::Answer::Run { model: pooled_model, output, samples, seed });
+        let (_, cruxes) = disagreement(&worker, &views);
+        let crossings: Vec<Option<f64>> = members.iter().map(|member| member.outlook.mean_crossing.at).collect();
+        let ats: Vec<f64> = crossings.iter().flatten().copied().collect();
+        let points = run.document.net.p_positive.len();
+        let column = |point: usize| members.iter().map(move |member| member.outlook.p_positive[point]);
+        let disagreement = Disagreement {
+            mean_crossing_range: (!ats.is_empty()).then(|| {
+                [
+                    ats.iter().copied().fold(f64::INFINITY, f64::min),
+                    ats.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                ]
+            }),
+            never_negative: members.iter().filter(|member| member.outlook.mean_crossing.kind == "never").count(),
+            negative_from_start: members.iter().filter(|member| member.outlook.mean_crossing.kind == "below").count(),
+            p_positive_low: (0..points).map(|point| column(point).fold(f64::INFINITY, f64::min)).collect(),
+            p_positive_high: (0..points).map(|point| column(point).fold(f64::NEG_INFINITY, f64::max)).collect(),
+            most_disputed: cruxes.first().filter(|crux| crux.distinct_views > 1).map(|crux| crux.crux.clone()),
+            cruxes,
+        };
+        let document = PoolDocument {
+            method: "linear".to_string(),
+            members,
+            pooled: serde_json::to_value(&run.document).expect("the run document serialises"),
+            outlook: Outlook::of(&run.document),
+            disagreement,
+        };
+        Ok((document, run))
+    })
+    .await
+}
+
+/// The group view: the linear pool of stored profiles (equal weights) and how far its members disagree.
+#[utoipa::path(
+    get,
+    path = "/api/pool",
+    params(
+        ("ids" = Option<String>, Query, description = "Comma-separated profile ids (default: every stored profile)"),
+        ("samples" = Option<u64>, Query, description = "Monte Carlo samples"),
+        ("seed" = Option<u64>, Query, description = "Random seed"),
+    ),
+    responses(
+        (status = 200, description = "The pooled view", body = PoolDocument),
+        (status = 400, description = "Bad query", body = ErrorBody),
+        (status = 404, description = "No such profile, or none stored", body = ErrorBody),
+        (status = 409, description = "A stored profile no longer applies to the model", body = ErrorBody),
+        (status = 503, description = "Busy", body = ErrorBody),
+    )
+)]
+pub async fn pool(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<PoolDocument>, ApiError> {
+    let selection = SelectionQuery::parse(query.as_deref())?;
+    pool_profiles(&state, selection).await.map(|(document, _)| Json(document))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "The OpenAPI document of this API")))]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The verdict label of a probability, for pages.
+pub fn verdict_label(p_positive: f64) -> &'static str {
+    Verdict::of(p_positive).as_str()
+}

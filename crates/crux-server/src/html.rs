@@ -1,0 +1,885 @@
+//! The pages, rendered on the server: the model's report with a belief editor
+//! next to each crux, the comparison of stored profiles, and the group view.
+//! Every page is complete without JavaScript (the belief editor is a plain
+//! form); `assets/app.js` makes it recompute in place. Every text that comes
+//! from a model, a client or the store goes through [`escape`].
+
+use crate::api::{self, CompareDocument, ProfileInfo, SelectionQuery, form_pairs, verdict_label};
+use crate::compute::{PageRun, bounded, page_run};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::summary::{Crossing, axis_values, crossing, verdict_stretches};
+use crate::svg;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use crux_engine::format::significant;
+use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
+use crux_lang::model::{Declaration, Side};
+use crux_lang::parser::parse_expr;
+use crux_report::json::RunDocument;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Text made safe for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn number(value: f64) -> String {
+    significant(value, 3)
+}
+
+fn probability(value: f64) -> String {
+    format!("{value:.2}")
+}
+
+/// The page skeleton around `body`.
+fn document(state: &AppState, title: &str, body: &str) -> String {
+    let model_title = if state.base.header.title.is_empty() { &state.base.header.id } else { &state.base.header.title };
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="/assets/style.css">
+</head>
+<body>
+<nav class="top"><a href="/" class="brand">Crux</a> <span class="model">{model}</span> <a href="/">Report</a> <a href="/compare">Compare profiles</a> <a href="/group">Group view</a> <a href="/api/openapi.json">API</a></nav>
+<main>
+{body}
+</main>
+<script src="/assets/app.js" defer></script>
+</body>
+</html>
+"#,
+        title = escape(title),
+        model = escape(model_title),
+    )
+}
+
+/// `GET /`: the report, with the beliefs in the query (`set.NAME=EXPR`) applied.
+pub async fn page(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let mut overrides = BTreeMap::new();
+    for (key, value) in form_pairs(query.as_deref().unwrap_or("")) {
+        if let Some(name) = key.strip_prefix("set.") {
+            overrides.insert(name.to_string(), value);
+        }
+    }
+    let beliefs = state.beliefs(&overrides).overrides;
+    let default_run = match default_page(&state).await {
+        Ok(run) => run,
+        Err(error) => return error_page(&state, &error),
+    };
+    let (run, errors) = if beliefs.is_empty() {
+        (default_run, None)
+    } else {
+        let worker = state.clone();
+        let samples = state.limits.default_samples;
+        let wanted = beliefs.clone();
+        match bounded(&state, move |budget| page_run(&worker, &wanted, samples, 1, budget)).await {
+            Ok(run) => (Arc::new(run), None),
+            Err(error) if error.status == StatusCode::BAD_REQUEST => (default_run, Some(error)),
+            Err(error) => return error_page(&state, &error),
+        }
+    };
+    let profiles = api::stored_profiles(&state).await.unwrap_or_default();
+    Html(report(&state, &run, &beliefs, errors.as_ref(), &profiles)).into_response()
+}
+
+/// The run at the model's own beliefs, computed once.
+async fn default_page(state: &Arc<AppState>) -> Result<Arc<PageRun>, ApiError> {
+    state
+        .default_page
+        .get_or_try_init(|| async {
+            let worker = state.clone();
+            let samples = state.limits.default_samples;
+            bounded(state, move |budget| page_run(&worker, &BTreeMap::new(), samples, 1, budget)).await.map(Arc::new)
+        })
+        .await
+        .cloned()
+}
+
+fn error_page(state: &AppState, error: &ApiError) -> Response {
+    let body = format!("<h1>Not available</h1><p class=\"error\">{}</p>", escape(&error.message()));
+    let mut response = Html(document(state, "Crux", &body)).into_response();
+    *response.status_mut() = error.status;
+    response
+}
+
+/// The whole report page.
+fn report(
+    state: &AppState,
+    run: &PageRun,
+    beliefs: &BTreeMap<String, String>,
+    errors: Option<&ApiError>,
+    profiles: &[ProfileInfo],
+) -> String {
+    let header = &state.base.header;
+    let title = if header.title.is_empty() { header.id.clone() } else { header.title.clone() };
+    let mut body = format!("<header><h1>{}</h1>", escape(&title));
+    if !header.description.is_empty() {
+        let _ = write!(body, "<p class=\"description\">{}</p>", escape(&header.description));
+    }
+    body.push_str("</header>\n");
+    match &run.markdown {
+        Some(markdown) => {
+            // The page's own report, section by section, with each crux's beliefs after its section.
+            let (sections, charts) = page_sections(state, run, markdown, None);
+            body.push_str(&form_start(errors));
+            let mut placed: Vec<Option<String>> = Vec::new();
+            let charts_after = sections.iter().position(|(heading, _)| heading.contains("Evaluation")).unwrap_or(0);
+            for (index, (heading, html)) in sections.iter().enumerate() {
+                body.push_str(html);
+                if index == charts_after {
+                    body.push_str(&charts);
+                }
+                if let Some(crux) = state.base.page.cruxes.iter().find(|crux| heading_matches(heading, crux)) {
+                    body.push_str(&crux_editor(state, Some(&crux.id.name), beliefs, errors));
+                    placed.push(Some(crux.id.name.clone()));
+                }
+            }
+            for (crux, _) in groups(&state.base.params) {
+                if !placed.contains(&crux) {
+                    body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
+                }
+            }
+            body.push_str(FORM_END);
+        }
+        None => {
+            let results = results(state, run, None);
+            let (summary, rest) = split_section(&results, "arguments");
+            let (arguments, key_question) = split_section(rest, "key-question");
+            body.push_str(summary);
+            body.push_str(arguments);
+            body.push_str("<section id=\"cruxes\"><h2>Cruxes and your beliefs</h2><p>Each param is a belief, written in the model's expression syntax (<code>5 to 50</code> is a lognormal with 5% and 95% points 5 and 50). Change one and the report above recomputes.</p>");
+            body.push_str(&form_start(errors));
+            for (crux, _) in groups(&state.base.params) {
+                body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
+            }
+            body.push_str(FORM_END);
+            body.push_str("</section>\n");
+            body.push_str(key_question);
+        }
+    }
+    body.push_str(&profiles_section(profiles));
+    document(state, &title, &body)
+}
+
+/// Splits rendered results before the section with id `id`.
+fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
+    let marker = format!("<section id=\"{id}\"");
+    match html.find(&marker) {
+        Some(index) => html.split_at(index),
+        None => (html, ""),
+    }
+}
+
+/// The parts of the page that depend on the beliefs: the evaluation summary
+/// (with the net chart), the arguments with their effects, and the key
+/// question (with the threshold histogram). `POST /api/run` with
+/// `Accept: text/html` returns exactly this, and the page swaps each section in.
+pub fn results(state: &AppState, run: &PageRun, elapsed: Option<Duration>) -> String {
+    if let Some(markdown) = &run.markdown {
+        let (sections, charts) = page_sections(state, run, markdown, elapsed);
+        return sections.into_iter().map(|(_, html)| html).collect::<String>() + &charts;
+    }
+    let document = &run.document;
+    let unit = state.base.header.unit.as_str();
+    let axis = axis_values(document);
+    let axis_name = document.axis.as_ref().map_or("point", |axis| axis.name.as_str());
+    let mut out = String::from("<section id=\"summary\"><h2>Evaluation summary</h2>");
+    let _ = write!(out, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(document));
+    let picks = spread(axis.len(), 7);
+    out.push_str("<table class=\"numbers\"><thead><tr><th>");
+    out.push_str(&escape(axis_name));
+    for index in &picks {
+        let _ = write!(out, "<th>{}</th>", number(axis[*index]));
+    }
+    out.push_str("</tr></thead><tbody><tr><th>P(net &gt; 0)</th>");
+    for index in &picks {
+        let p = document.net.p_positive[*index];
+        let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), probability(p));
+    }
+    out.push_str("</tr><tr><th>verdict</th>");
+    for index in &picks {
+        let p = document.net.p_positive[*index];
+        let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), verdict_label(p));
+    }
+    let _ = write!(out, "</tr><tr><th>E[net]{}</th>", unit_suffix(unit));
+    for index in &picks {
+        let _ = write!(out, "<td>{}</td>", number(document.net.mean[*index]));
+    }
+    out.push_str("</tr><tr><th>90% interval</th>");
+    for index in &picks {
+        let _ = write!(out, "<td>{} to {}</td>", number(document.net.p05[*index]), number(document.net.p95[*index]));
+    }
+    out.push_str("</tr></tbody></table>");
+    out.push_str("<p class=\"rule\">Verdict on P(net &gt; 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between.</p>");
+    if let Some(chart) = svg::net_chart(document, unit) {
+        let _ = write!(
+            out,
+            "<figure>{chart}<figcaption>Net effect{} across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative.</figcaption></figure>",
+            unit_suffix(unit)
+        );
+    }
+    out.push_str(&run_info(document, elapsed));
+    out.push_str("</section>\n");
+    out.push_str(&arguments(state, document, &picks));
+    out.push_str(&key_question(run, &axis));
+    out
+}
+
+fn unit_suffix(unit: &str) -> String {
+    if unit.is_empty() { String::new() } else { format!(" ({})", escape(unit)) }
+}
+
+fn run_info(document: &RunDocument, elapsed: Option<Duration>) -> String {
+    let time = elapsed.map_or(String::new(), |elapsed| format!(", computed in {} ms", elapsed.as_millis()));
+    format!(
+        "<p class=\"run-info\" id=\"run-info\" data-samples=\"{samples}\">{samples} samples, seed {seed}{time}.</p>",
+        samples = document.samples,
+        seed = document.seed
+    )
+}
+
+/// One sentence: the verdict along the axis.
+fn verdict_sentence(document: &RunDocument) -> String {
+    let stretches = verdict_stretches(document);
+    let Some(axis) = &document.axis else {
+        let p = document.net.p_positive.first().copied().unwrap_or(f64::NAN);
+        return format!("<strong>{}</strong>: P(net &gt; 0) = {}", verdict_label(p), probability(p));
+    };
+    let name = escape(&axis.name);
+    let parts: Vec<String> = stretches
+        .iter()
+        .enumerate()
+        .map(|(index, stretch)| {
+            let verdict = stretch.verdict.as_str();
+            let class = verdict.to_lowercase();
+            let range = if stretches.len() == 1 {
+                format!("across {name} = {} to {}", number(stretch.from), number(stretch.to))
+            } else if index == 0 {
+                format!("up to {name} = {}", number(stretch.to))
+            } else if index == stretches.len() - 1 {
+                format!("from {name} = {}", number(stretch.from))
+            } else {
+                format!("{name} = {} to {}", number(stretch.from), number(stretch.to))
+            };
+            format!("<span class=\"{class}\"><strong>{verdict}</strong> {range}</span>")
+        })
+        .collect();
+    parts.join(" · ")
+}
+
+/// Up to `count` indices spread evenly over `0..len`, ends included.
+fn spread(len: usize, count: usize) -> Vec<usize> {
+    if len <= count {
+        return (0..len).collect();
+    }
+    let mut picks: Vec<usize> = (0..count).map(|i| (i * (len - 1) + (count - 1) / 2) / (count - 1)).collect();
+    picks.dedup();
+    picks
+}
+
+/// The benefit and risk tables with each mechanism's mean effect.
+fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> String {
+    let axis = axis_values(document);
+    let axis_name = document.axis.as_ref().map_or("point", |axis| axis.name.as_str());
+    let unit = state.base.header.unit.as_str();
+    let mut out = String::from("<section id=\"arguments\">");
+    for (side, heading) in [(Side::Benefit, "Arguments for"), (Side::Risk, "Arguments against")] {
+        let mechanisms: Vec<_> = state.base.mechanisms.iter().filter(|mechanism| mechanism.side == side).collect();
+        if mechanisms.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<h2>{heading}</h2><table class=\"numbers\"><thead><tr><th>{}</th><th>Mechanism</th>",
+            if side == Side::Benefit { "Benefit" } else { "Risk" }
+        );
+        for index in picks {
+            let _ = write!(out, "<th>{} = {}</th>", escape(axis_name), number(axis[*index]));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for mechanism in mechanisms {
+            let _ = write!(
+                out,
+                "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td>",
+                escape(mechanism.display_name()),
+                escape(mechanism.mechanism.as_deref().unwrap_or(""))
+            );
+            if let Some(column) = document.mechanisms.get(&mechanism.id.name) {
+                for index in picks {
+                    let value = column["mean"][*index].as_f64().unwrap_or(f64::NAN);
+                    let _ = write!(out, "<td>{}</td>", number(value));
+                }
+            }
+            out.push_str("</tr>");
+        }
+        let _ = write!(
+            out,
+            "</tbody></table><p class=\"rule\">Mean effect{} at each {} shown; {}.</p>",
+            unit_suffix(unit),
+            escape(axis_name),
+            if side == Side::Benefit { "benefits make net larger" } else { "risks make net smaller" }
+        );
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+fn crossing_text(crossing: Crossing, name: &str) -> String {
+    match crossing {
+        Crossing::At(value) => format!("at {} = <strong>{}</strong>", escape(name), number(value)),
+        Crossing::Below => "already at the start of the axis".to_string(),
+        Crossing::Never => "nowhere on the axis".to_string(),
+    }
+}
+
+/// Where net turns negative: for the mean, for even odds, per sample.
+fn key_question(run: &PageRun, axis: &[f64]) -> String {
+    let document = &run.document;
+    let mut out = String::from("<section id=\"key-question\"><h2>Key question: where does net turn negative?</h2>");
+    let Some(axis_info) = &document.axis else {
+        out.push_str("<p>This model has no axis, so it has one answer rather than a threshold.</p></section>\n");
+        return out;
+    };
+    let name = axis_info.name.as_str();
+    let _ = write!(
+        out,
+        "<ul id=\"thresholds\"><li>E[net] turns negative {}.</li><li>P(net &gt; 0) falls below 0.5 {}.</li>",
+        crossing_text(crossing(axis, &document.net.mean, 0.0), name),
+        crossing_text(crossing(axis, &document.net.p_positive, 0.5), name)
+    );
+    match &run.thresholds {
+        Some(thresholds) => {
+            let _ = write!(
+                out,
+                "<li>Per sample: median {}, 90% interval {} to {}; {}% of samples are negative from the start of the axis and {}% never turn negative on it.</li></ul>",
+                number(thresholds.p50),
+                number(thresholds.p05),
+                number(thresholds.p95),
+                significant(thresholds.below_share * 100.0, 2),
+                significant(thresholds.never_share * 100.0, 2)
+            );
+            if let Some(chart) = svg::threshold_histogram(thresholds, document) {
+                let _ = write!(
+                    out,
+                    "<figure>{chart}<figcaption>Where each sample's net turns negative ({} samples never do and are not shown).</figcaption></figure>",
+                    significant(thresholds.never_share * 100.0, 2) + "%"
+                );
+            }
+        }
+        None => out.push_str("<li>No sample turns negative on the axis.</li></ul>"),
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// `a to b` with numeric ends: the two ends.
+fn interval(text: &str) -> Option<(f64, f64)> {
+    let expr = parse_expr(text, crux_lang::FileId(0), 0).ok()?;
+    let literal = |expr: &crux_lang::ast::Expr| match &expr.kind {
+        ExprKind::Number(value) => Some(*value),
+        ExprKind::Unary { op: UnaryOp::Neg, operand } => match operand.kind {
+            ExprKind::Number(value) => Some(-value),
+            _ => None,
+        },
+        _ => None,
+    };
+    match &expr.kind {
+        ExprKind::Binary { op: BinaryOp::To, lhs, rhs } => Some((literal(lhs)?, literal(rhs)?)),
+        _ => None,
+    }
+}
+
+/// The crux groups in file order, each with its params (params outside every group last).
+fn groups(params: &[Declaration]) -> Vec<(Option<String>, Vec<&Declaration>)> {
+    let mut groups: Vec<(Option<String>, Vec<&Declaration>)> = Vec::new();
+    for param in params {
+        let crux = param.crux.as_ref().map(|crux| crux.name.clone());
+        match groups.iter_mut().find(|(name, _)| *name == crux) {
+            Some((_, members)) => members.push(param),
+            None => groups.push((crux, vec![param])),
+        }
+    }
+    groups.sort_by_key(|(crux, _)| crux.is_none());
+    groups
+}
+
+/// The start of the belief form (which works without script), with the
+/// problems that belong to no single param.
+fn form_start(errors: Option<&ApiError>) -> String {
+    let general: Vec<String> = errors
+        .map(|error| {
+            error.details.iter().filter(|detail| detail.param.is_none()).map(|detail| escape(&detail.message)).collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "<form id=\"beliefs\" method=\"get\" action=\"/\"><p id=\"form-error\" class=\"error\"{}>{}</p>",
+        if general.is_empty() { " hidden" } else { "" },
+        general.join("<br>")
+    )
+}
+
+const FORM_END: &str = "<p class=\"actions\"><button type=\"submit\" id=\"recompute\">Recompute</button> <a href=\"/\" id=\"reset-all\">Reset all to the model's beliefs</a> <span id=\"status\" role=\"status\"></span></p></form>\n";
+
+/// The beliefs of one crux group (`None`: the params outside every group).
+fn crux_editor(
+    state: &AppState,
+    crux: Option<&str>,
+    beliefs: &BTreeMap<String, String>,
+    errors: Option<&ApiError>,
+) -> String {
+    let params: Vec<&Declaration> =
+        state.base.params.iter().filter(|param| param.crux.as_ref().map(|id| id.name.as_str()) == crux).collect();
+    if params.is_empty() {
+        return String::new();
+    }
+    let heading = match crux {
+        None => "Other params".to_string(),
+        Some(id) => match state.base.page.crux(id) {
+            Some(page_crux) => format!("Your beliefs on {}", page_crux.heading()),
+            None => format!("Crux: {id}"),
+        },
+    };
+    let mut out = format!(
+        "<fieldset class=\"crux\" data-crux=\"{}\"><legend>{}</legend>",
+        escape(crux.unwrap_or("")),
+        escape(&heading)
+    );
+    for param in params {
+        out.push_str(&param_editor(state, param, beliefs, errors));
+    }
+    out.push_str("</fieldset>");
+    out
+}
+
+/// Whether a rendered section heading is the heading of `crux`.
+fn heading_matches(heading: &str, crux: &crux_lang::page::Crux) -> bool {
+    let heading = heading.trim();
+    match crux.number {
+        Some(number) => heading.starts_with(&format!("Crux {number}:")),
+        None => heading == escape(&crux.title),
+    }
+}
+
+/// The page's Markdown report as HTML sections (heading text, section HTML),
+/// split at its second-level headings, and the charts section. Raw HTML in
+/// the Markdown is shown as text.
+fn page_sections(
+    state: &AppState,
+    run: &PageRun,
+    markdown: &str,
+    elapsed: Option<Duration>,
+) -> (Vec<(String, String)>, String) {
+    use pulldown_cmark::{Event, Options, Parser, html};
+    let body = match markdown.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")) {
+        Some((_, body)) => body,
+        None => markdown,
+    };
+    let parser = Parser::new_ext(body, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
+        other => other,
+    });
+    let mut rendered = String::new();
+    html::push_html(&mut rendered, parser);
+    let mut sections = Vec::new();
+    let mut parts = rendered.split("<h2>");
+    let lead = parts.next().unwrap_or("");
+    if !lead.trim().is_empty() {
+        sections.push((String::new(), format!("<section id=\"part-0\" class=\"report\">{lead}</section>\n")));
+    }
+    for part in parts {
+        let heading = part.split("</h2>").next().unwrap_or("").to_string();
+        let id = format!("part-{}", sections.len());
+        sections.push((heading, format!("<section id=\"{id}\" class=\"report\"><h2>{part}</section>\n")));
+    }
+    let unit = state.base.header.unit.as_str();
+    let mut charts = String::from("<section id=\"charts\">");
+    let _ = write!(charts, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(&run.document));
+    if let Some(chart) = svg::net_chart(&run.document, unit) {
+        let _ = write!(
+            charts,
+            "<figure>{chart}<figcaption>Net effect{} across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative.</figcaption></figure>",
+            unit_suffix(unit)
+        );
+    }
+    charts.push_str(&run_info(&run.document, elapsed));
+    charts.push_str("</section>\n");
+    (sections, charts)
+}
+
+fn param_editor(
+    state: &AppState,
+    param: &Declaration,
+    beliefs: &BTreeMap<String, String>,
+    errors: Option<&ApiError>,
+) -> String {
+    let name = &param.name.name;
+    let current = beliefs.get(name).map_or(param.text.as_str(), String::as_str);
+    let changed = beliefs.contains_key(name);
+    let id = format!("p-{name}");
+    let mut out = format!(
+        "<div class=\"param{}\" data-param=\"{}\" data-default=\"{}\">",
+        if changed { " changed" } else { "" },
+        escape(name),
+        escape(&param.text)
+    );
+    let _ = write!(out, "<label for=\"{}\"><code>{}</code>", escape(&id), escape(name));
+    if let Some(label) = &param.label {
+        let _ = write!(out, " {}", escape(label));
+    }
+    let _ = write!(
+        out,
+        "</label><input type=\"text\" class=\"expr\" id=\"{}\" name=\"set.{}\" value=\"{}\" maxlength=\"{}\" spellcheck=\"false\" autocomplete=\"off\">",
+        escape(&id),
+        escape(name),
+        escape(current),
+        state.limits.max_expression_bytes
+    );
+    if let Some((low, high)) = interval(current).or_else(|| interval(&param.text)) {
+        let _ = write!(
+            out,
+            "<span class=\"interval js-only\"><input type=\"number\" step=\"any\" class=\"p5\" aria-label=\"{n} 5% point\" value=\"{low}\"> to <input type=\"number\" step=\"any\" class=\"p95\" aria-label=\"{n} 95% point\" value=\"{high}\"> <small>5% and 95% points</small></span>",
+            n = escape(name)
+        );
+    }
+    out.push_str("<button type=\"button\" class=\"reset js-only\">reset</button>");
+    let messages: Vec<String> = errors
+        .map(|error| {
+            error
+                .details
+                .iter()
+                .filter(|detail| detail.param.as_deref() == Some(name.as_str()))
+                .map(error_text)
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "<p class=\"field-error\"{}>{}</p>",
+        if messages.is_empty() { " hidden" } else { "" },
+        messages.join("<br>")
+    );
+    let mut about = Vec::new();
+    if let Some(source) = &param.source {
+        about.push(format!("Source: {}", escape(source)));
+    }
+    if let Some(note) = &param.note {
+        about.push(escape(note));
+    }
+    if !about.is_empty() {
+        let _ = write!(out, "<p class=\"about\">{}</p>", about.join(" — "));
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// An error as shown next to a field: the message, where, and the help.
+fn error_text(detail: &crate::error::ErrorDetail) -> String {
+    let mut text = escape(&detail.message);
+    if let (Some(line), Some(col)) = (detail.line, detail.col) {
+        let _ = write!(text, " (line {line}, col {col})");
+    }
+    for help in &detail.help {
+        let _ = write!(text, " — help: {}", escape(help));
+    }
+    text
+}
+
+/// Saving the current beliefs, and the stored profiles to compare.
+fn profiles_section(profiles: &[ProfileInfo]) -> String {
+    let mut out = String::from(
+        "<section id=\"profiles\"><h2>Profiles</h2><form id=\"save-profile\" class=\"js-only\"><p>Save your current beliefs as a named profile, to compare with others' or to pool with a group's.</p><label>Name <input type=\"text\" name=\"name\" required maxlength=\"200\"></label> <label>Your name <input type=\"text\" name=\"respondent\" maxlength=\"200\"></label><label class=\"wide\">Why you hold these beliefs <textarea name=\"notes\" rows=\"2\" maxlength=\"4000\"></textarea></label><button type=\"submit\">Save profile</button> <span id=\"save-status\" role=\"status\"></span></form><noscript><p>Saving a profile needs JavaScript, or a script: <code>POST /api/profiles</code>.</p></noscript>",
+    );
+    out.push_str(&profile_list(profiles));
+    out.push_str("</section>\n");
+    out
+}
+
+fn profile_list(profiles: &[ProfileInfo]) -> String {
+    if profiles.is_empty() {
+        return "<p id=\"profile-list\">No profiles are stored yet.</p>".to_string();
+    }
+    let mut out = String::from(
+        "<form id=\"profile-list\" method=\"get\" action=\"/compare\"><table><thead><tr><th></th><th>Profile</th><th>By</th><th>Saved</th><th>Beliefs changed</th></tr></thead><tbody>",
+    );
+    for profile in profiles {
+        let changed: Vec<String> =
+            profile.overrides.keys().map(|name| format!("<code>{}</code>", escape(name))).collect();
+        let _ = write!(
+            out,
+            "<tr><td><input type=\"checkbox\" name=\"id\" value=\"{id}\" checked aria-label=\"compare {name}\"></td><td>{name}</td><td>{by}</td><td>{at}</td><td>{changed}</td></tr>",
+            id = profile.id,
+            name = escape(&profile.name),
+            by = escape(&profile.respondent),
+            at = escape(&profile.created_at),
+            changed = if changed.is_empty() { "none".to_string() } else { changed.join(", ") }
+        );
+    }
+    out.push_str("</tbody></table><button type=\"submit\">Compare selected</button> <a href=\"/group\">Group view of all</a></form>");
+    out
+}
+
+/// `GET /compare?ids=1,2`: stored profiles side by side.
+pub async fn compare(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let result = match SelectionQuery::parse(query.as_deref()) {
+        Ok(selection) => api::compare_profiles(&state, selection).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(comparison) => {
+            Html(document(&state, "Compare profiles", &compare_body(&state, &comparison))).into_response()
+        }
+        Err(error) => error_page(&state, &error),
+    }
+}
+
+fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
+    let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
+    let mut out = String::from("<h1>Compare profiles</h1>");
+    if comparison.profiles.is_empty() {
+        out.push_str("<p>No profiles are stored yet. Save one from <a href=\"/\">the report</a>.</p>");
+        return out;
+    }
+    let _ = write!(
+        out,
+        "<p>Each profile run with the same {} samples and seed {} (common random numbers), so differences are the beliefs', not noise.</p>",
+        comparison.samples, comparison.seed
+    );
+    out.push_str("<table id=\"comparison\" class=\"numbers\"><thead><tr><th></th>");
+    for entry in &comparison.profiles {
+        let _ = write!(
+            out,
+            "<th class=\"profile-name\">{}<br><small>{}</small></th>",
+            escape(&entry.profile.name),
+            escape(&entry.profile.respondent)
+        );
+    }
+    out.push_str("</tr></thead><tbody><tr><th>Verdict</th>");
+    for entry in &comparison.profiles {
+        let parts: Vec<String> = entry
+            .outlook
+            .verdicts
+            .iter()
+            .map(|stretch| {
+                format!(
+                    "<span class=\"{}\">{}</span> {}–{}",
+                    stretch.verdict.to_lowercase(),
+                    escape(&stretch.verdict),
+                    number(stretch.from),
+                    number(stretch.to)
+                )
+            })
+            .collect();
+        let _ = write!(out, "<td class=\"verdicts\">{}</td>", parts.join("<br>"));
+    }
+    let _ = write!(out, "</tr><tr><th>E[net] turns negative at {}</th>", escape(&axis_name));
+    for entry in &comparison.profiles {
+        let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.mean_crossing));
+    }
+    let _ = write!(out, "</tr><tr><th>P(net &gt; 0) below 0.5 at {}</th>", escape(&axis_name));
+    for entry in &comparison.profiles {
+        let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.even_odds_crossing));
+    }
+    for index in spread(comparison.axis.len(), 5) {
+        let _ = write!(
+            out,
+            "</tr><tr><th>P(net &gt; 0) at {} = {}</th>",
+            escape(&axis_name),
+            number(comparison.axis[index])
+        );
+        for entry in &comparison.profiles {
+            let p = entry.outlook.p_positive[index];
+            let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), probability(p));
+        }
+    }
+    out.push_str("</tr><tr><th>Notes</th>");
+    for entry in &comparison.profiles {
+        let _ = write!(out, "<td class=\"notes\">{}</td>", escape(&entry.profile.notes));
+    }
+    out.push_str("</tr></tbody></table>");
+    out.push_str("<h2>Beliefs that differ from the model's</h2>");
+    if comparison.differences.is_empty() {
+        out.push_str("<p>These profiles hold the model's own beliefs.</p>");
+    } else {
+        out.push_str("<table id=\"differences\"><thead><tr><th>Crux</th><th>Param</th><th>Model</th>");
+        for entry in &comparison.profiles {
+            let _ = write!(out, "<th>{}</th>", escape(&entry.profile.name));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for difference in &comparison.differences {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"default\"><code>{}</code></td>",
+                escape(difference.crux.as_deref().unwrap_or("")),
+                escape(&difference.param),
+                escape(&difference.default)
+            );
+            for expression in &difference.expressions {
+                let class = if *expression == difference.default { " class=\"default\"" } else { "" };
+                let _ = write!(out, "<td{class}><code>{}</code></td>", escape(expression));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str(&crux_table(&comparison.cruxes));
+    out
+}
+
+fn crossing_cell(crossing: &api::CrossingInfo) -> String {
+    match (crossing.kind.as_str(), crossing.at) {
+        ("at", Some(value)) => number(value),
+        ("below", _) => "from the start".to_string(),
+        _ => "never".to_string(),
+    }
+}
+
+fn crux_table(cruxes: &[api::CruxDisagreement]) -> String {
+    let mut out = String::from(
+        "<h2>Disagreement by crux</h2><table id=\"crux-disagreement\"><thead><tr><th>Crux</th><th>Params</th><th>Different belief sets</th><th>Views off the model's defaults</th></tr></thead><tbody>",
+    );
+    for crux in cruxes {
+        let params: Vec<String> = crux.params.iter().map(|name| format!("<code>{}</code>", escape(name))).collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&crux.crux),
+            params.join(", "),
+            crux.distinct_views,
+            crux.views_off_default
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// `GET /group`: the pooled view of the stored profiles, with the disagreement.
+pub async fn group(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let result = match SelectionQuery::parse(query.as_deref()) {
+        Ok(selection) => api::pool_profiles(&state, selection).await,
+        Err(error) => Err(error),
+    };
+    let (pool, run) = match result {
+        Ok(result) => result,
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            let body = format!(
+                "<h1>Group view</h1><p>{} Save profiles from <a href=\"/\">the report</a>.</p>",
+                escape(&error.message())
+            );
+            return Html(document(&state, "Group view", &body)).into_response();
+        }
+        Err(error) => return error_page(&state, &error),
+    };
+    let mut body = String::from("<h1>Group view</h1>");
+    let _ = write!(
+        body,
+        "<p>The linear pool of {} stored profiles with equal weights: each sample takes one member's whole set of beliefs.</p>",
+        pool.members.len()
+    );
+    body.push_str(&results(&state, &run, None));
+    body.push_str("<h2>How far the members disagree</h2><ul>");
+    let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
+    let disagreement = &pool.disagreement;
+    if let Some([low, high]) = disagreement.mean_crossing_range {
+        let _ = write!(
+            body,
+            "<li>Members' E[net] turns negative between {name} = {} and {name} = {}.</li>",
+            number(low),
+            number(high),
+            name = escape(&axis_name)
+        );
+    }
+    let _ = write!(
+        body,
+        "<li>{} members' E[net] never turns negative on the axis; {} are negative from its start.</li>",
+        disagreement.never_negative, disagreement.negative_from_start
+    );
+    match &disagreement.most_disputed {
+        Some(crux) => {
+            let _ = write!(body, "<li>The members' beliefs differ most on <strong>{}</strong>.</li>", escape(crux));
+        }
+        None => body.push_str("<li>The members hold the same beliefs on every crux.</li>"),
+    }
+    body.push_str("</ul><table id=\"members\" class=\"numbers\"><thead><tr><th>Member</th><th>By</th><th>E[net] turns negative at</th><th>Verdicts</th></tr></thead><tbody>");
+    for member in &pool.members {
+        let verdicts: Vec<String> = member
+            .outlook
+            .verdicts
+            .iter()
+            .map(|stretch| {
+                format!(
+                    "<span class=\"{}\">{}</span> {}–{}",
+                    stretch.verdict.to_lowercase(),
+                    escape(&stretch.verdict),
+                    number(stretch.from),
+                    number(stretch.to)
+                )
+            })
+            .collect();
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"verdicts\">{}</td></tr>",
+            escape(&member.profile.name),
+            escape(&member.profile.respondent),
+            crossing_cell(&member.outlook.mean_crossing),
+            verdicts.join("<br>")
+        );
+    }
+    body.push_str("</tbody></table>");
+    body.push_str(&crux_table(&disagreement.cruxes));
+    Html(document(&state, "Group view", &body)).into_response()
+}
+
+/// The page's script.
+pub async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("../assets/app.js"))
+}
+
+/// The page's style sheet.
+pub async fn style() -> Response {
+    asset("text/css; charset=utf-8", include_str!("../assets/style.css"))
+}
+
+fn asset(content_type: &'static str, text: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape, interval};
+
+    #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn intervals_are_recognised_only_with_numeric_ends() {
+        assert_eq!(interval("5 to 50"), Some((5.0, 50.0)));
+        assert_eq!(interval("-2 to 3"), Some((-2.0, 3.0)));
+        assert_eq!(interval("normal(1, 2)"), None);
+        assert_eq!(interval("a to 3"), None);
+    }
+}

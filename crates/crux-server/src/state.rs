@@ -1,0 +1,151 @@
+//! What the server holds between requests: the model (read once at start),
+//! the store, the limits and the computation slots; and applying a client's
+//! beliefs (param overrides) to the model, with every problem located in the
+//! expression the client wrote.
+
+use crate::error::ApiError;
+use crate::{Config, Limits};
+use crux_lang::model::{ModelFile, parse_model};
+use crux_lang::resolve::resolve;
+use crux_lang::{Sources, hir};
+use crux_store::{ModelSource, Store};
+use crux_worldview::Beliefs;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub struct StartError {
+    pub message: String,
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// The source-name prefix of a client's param expression: `belief: NAME`.
+const VIEW: &str = "belief";
+
+/// The shared state of the server.
+#[derive(Debug)]
+pub struct AppState {
+    pub model: ModelSource,
+    /// The parsed model and the sources it was read from (cloned per request).
+    base_sources: Sources,
+    pub base: ModelFile,
+    pub store: Mutex<Store>,
+    pub limits: Limits,
+    pub permits: Arc<Semaphore>,
+    /// The page at the default beliefs, computed once.
+    pub default_page: tokio::sync::OnceCell<Arc<crate::compute::PageRun>>,
+}
+
+impl AppState {
+    /// Reads and checks the model and opens the store.
+    pub fn new(config: Config) -> Result<AppState, StartError> {
+        let mut sources = Sources::new();
+        let file = sources.add(config.model.name.clone(), config.model.text.as_str());
+        let base = parse_model(&mut sources, file).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
+        let resolved = resolve(base.clone()).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
+        crux_engine::Engine::new(&resolved).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
+        let store = match &config.db {
+            Some(path) => Store::open(path),
+            None => Store::open_in_memory(),
+        }
+        .map_err(|error| StartError { message: error.message })?;
+        let concurrent = config.limits.concurrent.max(1);
+        Ok(AppState {
+            model: config.model,
+            base_sources: sources,
+            base,
+            store: Mutex::new(store),
+            permits: Arc::new(Semaphore::new(concurrent)),
+            limits: config.limits,
+            default_page: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// The model with `overrides` applied, resolved; with the sources for locating problems.
+    pub fn model_with(&self, overrides: &BTreeMap<String, String>) -> Result<(hir::Model, Sources), ApiError> {
+        self.check_overrides(overrides)?;
+        let mut sources = self.base_sources.clone();
+        let mut model = self.base.clone();
+        let beliefs = self.beliefs(overrides);
+        beliefs.apply(&mut sources, &mut model, VIEW).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        let resolved = resolve(model).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        Ok((resolved, sources))
+    }
+
+    /// The overrides that change something (an expression equal to the model's is no change).
+    pub fn beliefs(&self, overrides: &BTreeMap<String, String>) -> Beliefs {
+        Beliefs {
+            overrides: overrides
+                .iter()
+                .filter(|(name, text)| self.base.param(name).is_none_or(|param| param.text.trim() != text.trim()))
+                .map(|(name, text)| (name.clone(), text.trim().to_string()))
+                .collect(),
+        }
+    }
+
+    fn check_overrides(&self, overrides: &BTreeMap<String, String>) -> Result<(), ApiError> {
+        if overrides.len() > self.base.params.len() {
+            return Err(ApiError::bad_request(format!(
+                "{} overrides, but the model has only {} params",
+                overrides.len(),
+                self.base.params.len()
+            )));
+        }
+        for (name, text) in overrides {
+            if text.len() > self.limits.max_expression_bytes {
+                return Err(ApiError::bad_request(format!(
+                    "the expression for `{name}` is {} bytes long; the limit is {} bytes",
+                    text.len(),
+                    self.limits.max_expression_bytes
+                ))
+                .with_param(name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a sample count against the limits (`None`: the default).
+    pub fn samples(&self, samples: Option<u64>) -> Result<usize, ApiError> {
+        let Some(samples) = samples else { return Ok(self.limits.default_samples) };
+        if samples < 2 {
+            return Err(ApiError::bad_request(format!("samples must be at least 2, not {samples}")));
+        }
+        if samples > self.limits.max_samples as u64 {
+            return Err(ApiError::bad_request(format!(
+                "{samples} samples is more than this server's limit of {} per request",
+                self.limits.max_samples
+            )));
+        }
+        Ok(samples as usize)
+    }
+}
+
+/// Diagnostics located in the client's expressions (or the model file).
+pub fn located(diagnostics: &[crux_lang::Diagnostic], sources: &Sources) -> ApiError {
+    ApiError::from_diagnostics(diagnostics, sources, |file| {
+        sources.get(file).name.strip_prefix(VIEW).and_then(|rest| rest.strip_prefix(": ")).map(str::to_string)
+    })
+}
+
+fn model_error(model: &ModelSource, diagnostics: &[crux_lang::Diagnostic]) -> StartError {
+    let mut sources = Sources::new();
+    let file = sources.add(model.name.clone(), model.text.as_str());
+    let lines: Vec<String> = diagnostics
+        .iter()
+        .map(|diagnostic| match diagnostic.span {
+            Some(span) if span.file == file => format!("{}: {}", sources.location(span), diagnostic.message),
+            _ => format!("{}: {}", model.name, diagnostic.message),
+        })
+        .collect();
+    StartError { message: format!("the model does not load:\n{}", lines.join("\n")) }
+}

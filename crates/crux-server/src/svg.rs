@@ -1,0 +1,210 @@
+//! Inline SVG charts of a run, drawn on the server so that the page needs no
+//! script to show them: net across the axis with its 50% and 90% bands and
+//! the threshold, and the histogram of per-sample thresholds.
+
+use crate::html::escape;
+use crate::summary::{Crossing, Thresholds, axis_values, crossing};
+use crux_engine::format::significant;
+use crux_report::json::RunDocument;
+use std::fmt::Write;
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 300.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 48.0;
+
+/// A linear map from data to pixels.
+struct Scale {
+    from: (f64, f64),
+    to: (f64, f64),
+}
+
+impl Scale {
+    fn at(&self, value: f64) -> f64 {
+        let (d0, d1) = self.from;
+        let (r0, r1) = self.to;
+        if d1 == d0 { (r0 + r1) / 2.0 } else { r0 + (value - d0) / (d1 - d0) * (r1 - r0) }
+    }
+}
+
+/// About `count` round tick values covering `low..=high`.
+fn ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
+    if high <= low || !low.is_finite() || !high.is_finite() {
+        return vec![low];
+    }
+    let raw = (high - low) / count.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(raw);
+    let first = (low / step).ceil() as i64;
+    let last = (high / step).floor() as i64;
+    (first..=last).map(|i| i as f64 * step).collect()
+}
+
+fn frame(out: &mut String, id: &str, title: &str, x: &Scale, y: &Scale, x_label: &str, y_label: &str) {
+    let _ = write!(
+        out,
+        r#"<svg id="{id}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{title}"><title>{title}</title>"#,
+        title = escape(title)
+    );
+    let (x0, x1) = x.from;
+    let (y0, y1) = y.from;
+    for tick in ticks(x0, x1, 8) {
+        let px = x.at(tick);
+        let _ = write!(
+            out,
+            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}" class="grid"/><text x="{px:.1}" y="{t:.1}" class="tick" text-anchor="middle">{label}</text>"##,
+            b = HEIGHT - BOTTOM,
+            t = HEIGHT - BOTTOM + 16.0,
+            label = significant(tick, 4)
+        );
+    }
+    for tick in ticks(y0, y1, 6) {
+        let py = y.at(tick);
+        let _ = write!(
+            out,
+            r##"<line x1="{LEFT}" x2="{r:.1}" y1="{py:.1}" y2="{py:.1}" class="grid"/><text x="{t:.1}" y="{ty:.1}" class="tick" text-anchor="end">{label}</text>"##,
+            r = WIDTH - RIGHT,
+            t = LEFT - 6.0,
+            ty = py + 4.0,
+            label = significant(tick, 3)
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<text x="{cx:.1}" y="{by:.1}" class="axis-label" text-anchor="middle">{x_label}</text><text transform="translate(14 {cy:.1}) rotate(-90)" class="axis-label" text-anchor="middle">{y_label}</text>"##,
+        cx = (LEFT + WIDTH - RIGHT) / 2.0,
+        by = HEIGHT - 8.0,
+        cy = (TOP + HEIGHT - BOTTOM) / 2.0,
+        x_label = escape(x_label),
+        y_label = escape(y_label)
+    );
+}
+
+fn band(out: &mut String, x: &Scale, y: &Scale, axis: &[f64], low: &[f64], high: &[f64], class: &str) {
+    let mut points = String::new();
+    for (value, level) in axis.iter().zip(high) {
+        let _ = write!(points, "{:.1},{:.1} ", x.at(*value), y.at(*level));
+    }
+    for (value, level) in axis.iter().zip(low).rev() {
+        let _ = write!(points, "{:.1},{:.1} ", x.at(*value), y.at(*level));
+    }
+    let _ = write!(out, r#"<polygon class="{class}" points="{}"/>"#, points.trim_end());
+}
+
+fn line(out: &mut String, x: &Scale, y: &Scale, axis: &[f64], values: &[f64], class: &str) {
+    let points: Vec<String> =
+        axis.iter().zip(values).map(|(a, v)| format!("{:.1},{:.1}", x.at(*a), y.at(*v))).collect();
+    let _ = write!(out, r#"<polyline class="{class}" points="{}"/>"#, points.join(" "));
+}
+
+/// Net across the axis: 90% and 50% bands, the median, the mean, zero, and
+/// the place where E[net] turns negative. `None` for a model without an axis.
+pub fn net_chart(document: &RunDocument, unit: &str) -> Option<String> {
+    let axis_info = document.axis.as_ref()?;
+    let axis = axis_values(document);
+    if axis.len() < 2 {
+        return None;
+    }
+    let net = &document.net;
+    let low = net.p05.iter().copied().fold(0.0f64, f64::min);
+    let high = net.p95.iter().copied().fold(0.0f64, f64::max);
+    let pad = (high - low).max(1e-9) * 0.05;
+    let x = Scale { from: (axis[0], axis[axis.len() - 1]), to: (LEFT, WIDTH - RIGHT) };
+    let y = Scale { from: (low - pad, high + pad), to: (HEIGHT - BOTTOM, TOP) };
+    let crossing = crossing(&axis, &net.mean, 0.0);
+    let crossing_value = match crossing {
+        Crossing::At(value) => significant(value, 4),
+        Crossing::Below => "below".to_string(),
+        Crossing::Never => "never".to_string(),
+    };
+    let mut out = String::new();
+    let x_label = format!("{} ({})", axis_info.label, axis_info.name);
+    let y_label = if unit.is_empty() { "net".to_string() } else { format!("net ({unit})") };
+    frame(&mut out, "net-chart", "Net effect across the axis, with 50% and 90% bands", &x, &y, &x_label, &y_label);
+    out = out.replacen("<svg ", &format!(r#"<svg data-crossing="{crossing_value}" "#), 1);
+    band(&mut out, &x, &y, &axis, &net.p05, &net.p95, "band90");
+    band(&mut out, &x, &y, &axis, &net.p25, &net.p75, "band50");
+    let zero = y.at(0.0);
+    let _ = write!(out, r#"<line class="zero" x1="{LEFT}" x2="{:.1}" y1="{zero:.1}" y2="{zero:.1}"/>"#, WIDTH - RIGHT);
+    line(&mut out, &x, &y, &axis, &net.p50, "median");
+    line(&mut out, &x, &y, &axis, &net.mean, "mean");
+    if let Crossing::At(value) = crossing {
+        let px = x.at(value);
+        let _ = write!(
+            out,
+            r#"<line class="threshold" x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}"/><text class="threshold-label" x="{tx:.1}" y="{ty:.1}">E[net] = 0 at {v}</text>"#,
+            b = HEIGHT - BOTTOM,
+            tx = px + 4.0,
+            ty = TOP + 12.0,
+            v = significant(value, 4)
+        );
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
+/// The histogram of per-sample thresholds over the axis, with the median marked.
+pub fn threshold_histogram(thresholds: &Thresholds, document: &RunDocument) -> Option<String> {
+    let axis_info = document.axis.as_ref()?;
+    let axis = axis_values(document);
+    let (start, end) = (axis[0], axis[axis.len() - 1]);
+    const BINS: usize = 30;
+    let width = (end - start) / BINS as f64;
+    let mut counts = [0usize; BINS];
+    for value in &thresholds.values {
+        let bin = (((value - start) / width).floor().max(0.0) as usize).min(BINS - 1);
+        counts[bin] += 1;
+    }
+    let total = thresholds.values.len() as f64 / (1.0 - thresholds.never_share).max(1e-12);
+    let shares: Vec<f64> = counts.iter().map(|count| *count as f64 / total).collect();
+    let top = shares.iter().copied().fold(0.0f64, f64::max).max(1e-9);
+    let x = Scale { from: (start, end), to: (LEFT, WIDTH - RIGHT) };
+    let y = Scale { from: (0.0, top * 1.1), to: (HEIGHT - BOTTOM, TOP) };
+    let mut out = String::new();
+    let x_label = format!("{} where net turns negative", axis_info.label);
+    frame(
+        &mut out,
+        "threshold-chart",
+        "Per-sample threshold: where each sample's net turns negative",
+        &x,
+        &y,
+        &x_label,
+        "share of samples",
+    );
+    for (bin, share) in shares.iter().enumerate() {
+        let (x0, x1) = (x.at(start + bin as f64 * width), x.at(start + (bin + 1) as f64 * width));
+        let y0 = y.at(*share);
+        let _ = write!(
+            out,
+            r#"<rect class="bar" x="{:.1}" y="{y0:.1}" width="{:.1}" height="{:.1}"/>"#,
+            x0 + 0.5,
+            (x1 - x0 - 1.0).max(0.5),
+            (HEIGHT - BOTTOM - y0).max(0.0)
+        );
+    }
+    let px = x.at(thresholds.p50);
+    let _ = write!(
+        out,
+        r#"<line class="threshold" x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}"/><text class="threshold-label" x="{tx:.1}" y="{ty:.1}">median {v}</text>"#,
+        b = HEIGHT - BOTTOM,
+        tx = px + 4.0,
+        ty = TOP + 12.0,
+        v = significant(thresholds.p50, 4)
+    );
+    out.push_str("</svg>");
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ticks;
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(ticks(23.0, 29.0, 8), vec![23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0]);
+        let values = ticks(-12.0, 40.0, 6);
+        assert_eq!(values, vec![-10.0, 0.0, 10.0, 20.0, 30.0, 40.0]);
+    }
+}

@@ -1,0 +1,104 @@
+//! Shared helpers of the server's tests: the fixture model, a state with
+//! small limits, and requests sent straight to the router.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use crux_server::{AppState, Config, Limits, router};
+use crux_store::ModelSource;
+use http_body_util::BodyExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+pub fn fixture_model() -> ModelSource {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cruxes.toml");
+    ModelSource { name: "cruxes.toml".to_string(), text: std::fs::read_to_string(path).expect("fixture") }
+}
+
+/// The built-in open-weights safety model, the one `crux serve` serves without a path.
+pub fn builtin_model() -> ModelSource {
+    ModelSource {
+        name: crux_report::builtin::OPEN_SOURCE_SAFETY_NAME.to_string(),
+        text: crux_report::builtin::OPEN_SOURCE_SAFETY.to_string(),
+    }
+}
+
+pub fn limits() -> Limits {
+    Limits {
+        max_samples: 200_000,
+        default_samples: 4_000,
+        max_page_samples: 50_000,
+        max_body_bytes: 64 * 1024,
+        max_expression_bytes: 1024,
+        max_text_chars: 500,
+        concurrent: 2,
+        queue_wait: Duration::from_secs(10),
+        timeout: Duration::from_secs(60),
+        max_profiles: 8,
+    }
+}
+
+pub fn app_with(limits: Limits) -> Router {
+    app_of(fixture_model(), limits)
+}
+
+pub fn app_of(model: ModelSource, limits: Limits) -> Router {
+    let state = AppState::new(Config { model, db: None, limits }).expect("the model loads");
+    router(Arc::new(state))
+}
+
+pub fn app() -> Router {
+    app_with(limits())
+}
+
+/// A response's status, headers and body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+    }
+
+    /// The error message of an error reply.
+    pub fn message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message: {}", self.body))
+            .to_string()
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("a body").to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+pub async fn get(app: &Router, uri: &str) -> Reply {
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+pub async fn post(app: &Router, uri: &str, body: impl Into<String>) -> Reply {
+    let request = Request::post(uri).header("content-type", "application/json").body(Body::from(body.into())).unwrap();
+    send(app, request).await
+}
+
+pub async fn post_html(app: &Router, uri: &str, body: impl Into<String>) -> Reply {
+    let request = Request::post(uri)
+        .header("content-type", "application/json")
+        .header("accept", "text/html")
+        .body(Body::from(body.into()))
+        .unwrap();
+    send(app, request).await
+}

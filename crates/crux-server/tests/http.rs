@@ -1,0 +1,529 @@
+//! HTTP tests of every endpoint: what good requests return, and that every
+//! kind of bad input (malformed JSON, unknown params, invalid expressions,
+//! huge sample counts, oversized bodies, deep nesting, script in stored
+//! text) gets the right 4xx with a useful message while the server keeps serving.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{app, app_of, app_with, builtin_model, fixture_model, get, limits, post, post_html, send};
+use crux_engine::{Engine, RunOptions};
+use crux_lang::Sources;
+use crux_report::json::RunDocument;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The model as `crux run` reads it.
+fn resolved(model: &crux_store::ModelSource) -> crux_lang::hir::Model {
+    let mut sources = Sources::new();
+    let file = sources.add(model.name.clone(), model.text.as_str());
+    crux_lang::load(&mut sources, file).expect("the model loads")
+}
+
+/// Asserts two JSON values are equal, naming the first place they differ.
+fn assert_same(actual: &Value, expected: &Value, path: &str) {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(b)) => {
+            assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "keys at {path}");
+            for (key, value) in a {
+                assert_same(value, &b[key], &format!("{path}.{key}"));
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "length at {path}");
+            for (index, (x, y)) in a.iter().zip(b).enumerate() {
+                assert_same(x, y, &format!("{path}[{index}]"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "at {path}"),
+    }
+}
+
+#[tokio::test]
+async fn run_returns_the_document_of_crux_run() {
+    let app = app();
+    let reply = post(&app, "/api/run", json!({"samples": 3000, "seed": 7}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The same document, built by the same code, as `crux run --format json`.
+    let resolved = resolved(&fixture_model());
+    let output = Engine::new(&resolved).unwrap().run(&RunOptions::new(3000, 7)).unwrap();
+    // Compared as text read back, as a client reads either.
+    let text = serde_json::to_string(&RunDocument::new(&resolved, &output, 3000, 7)).unwrap();
+    let expected: Value = serde_json::from_str(&text).unwrap();
+    assert_same(&reply.json(), &expected, "");
+    assert_eq!(expected["net"]["mean"].as_array().unwrap().len(), 61);
+}
+
+#[tokio::test]
+async fn overrides_change_the_result() {
+    let app = app();
+    let base = post(&app, "/api/run", json!({"samples": 4000}).to_string()).await.json();
+    let later = post(
+        &app,
+        "/api/run",
+        json!({"samples": 4000, "overrides": {"misuse_threshold": "normal(28.5, 0.2)"}}).to_string(),
+    )
+    .await;
+    assert_eq!(later.status, StatusCode::OK, "{}", later.body);
+    let later = later.json();
+    let at = |document: &Value, point: usize| document["net"]["p_positive"][point].as_f64().unwrap();
+    // At c = 27 (point 40), a later misuse threshold makes net positive far more often.
+    assert!(at(&later, 40) > at(&base, 40) + 0.2, "{} vs {}", at(&later, 40), at(&base, 40));
+    // An override equal to the model's own expression changes nothing.
+    let same = post(&app, "/api/run", json!({"samples": 4000, "overrides": {"severity": "5 to 60"}}).to_string()).await;
+    assert_eq!(same.json(), base);
+}
+
+#[tokio::test]
+async fn unknown_params_get_400_with_a_suggestion() {
+    let app = app();
+    let reply = post(&app, "/api/run", json!({"overrides": {"severty": "1 to 2"}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let body = reply.json();
+    assert_eq!(body["error"]["message"], "the model has no param `severty`");
+    assert_eq!(body["error"]["param"], "severty");
+    assert_eq!(body["error"]["help"][0], "did you mean `severity`?");
+    assert!(body["error"]["line"].is_number() && body["error"]["col"].is_number(), "{body}");
+}
+
+#[tokio::test]
+async fn invalid_expressions_are_located_in_the_field() {
+    let app = app();
+    let reply = post(&app, "/api/run", json!({"overrides": {"severity": "5 to * 3"}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(body["error"]["param"], "severity");
+    assert_eq!(body["error"]["line"], 1);
+    assert_eq!(body["error"]["col"], 6, "{body}");
+    // An invalid distribution is caught when the model is compiled, and located too.
+    let reply = post(&app, "/api/run", json!({"overrides": {"severity": "50 to 5"}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(reply.json()["error"]["param"], "severity", "{}", reply.body);
+    // A name the model does not know, inside an expression.
+    let reply = post(&app, "/api/run", json!({"overrides": {"severity": "sevrity * 2"}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("sevrity"), "{}", reply.body);
+    // Several bad fields at once are all reported.
+    let reply = post(&app, "/api/run", json!({"overrides": {"severity": "5 to", "research": "(1"}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["errors"].as_array().map(Vec::len), Some(2), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn malformed_json_gets_400_with_line_and_column() {
+    let app = app();
+    let reply = post(&app, "/api/run", "{\"overrides\": {\n  \"severity\": }").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let body = reply.json();
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("invalid JSON request"), "{body}");
+    assert_eq!(body["error"]["line"], 2);
+    for (text, expected) in [
+        (r#"{"samples": "many"}"#, "invalid type"),
+        (r#"{"sample": 10}"#, "unknown field `sample`"),
+        (r#"{"overrides": ["severity"]}"#, "invalid type"),
+        ("", "EOF"),
+        ("not json", "expected"),
+    ] {
+        let reply = post(&app, "/api/run", text).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{text}");
+        assert!(reply.message().contains(expected), "{text}: {}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn sample_counts_are_bounded() {
+    let app = app();
+    for (samples, expected) in [
+        ("1000000000", "more than this server's limit of 200000"),
+        ("0", "at least 2"),
+        ("1", "at least 2"),
+        ("1e9", "invalid type"),
+        ("-5", "invalid value"),
+        ("100000000000000000000000", "invalid"),
+    ] {
+        let reply = post(&app, "/api/run", format!(r#"{{"samples": {samples}}}"#)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{samples}: {}", reply.body);
+        assert!(reply.message().contains(expected), "{samples}: {}", reply.body);
+    }
+    let reply = get(&app, "/api/pool?samples=1000000000").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413() {
+    let app = app();
+    let padding = "x".repeat(100 * 1024);
+    let reply = post(&app, "/api/run", json!({"overrides": {"severity": padding}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.message().contains("larger than"), "{}", reply.body);
+    let reply = post(&app, "/api/profiles", json!({"name": "big", "notes": "y".repeat(80 * 1024)}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn long_and_deeply_nested_expressions_get_400() {
+    let app = app();
+    let deep = format!("{}1{}", "(".repeat(300), ")".repeat(300));
+    let reply = post(&app, "/api/run", json!({"overrides": {"severity": deep}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.message().contains("nest"), "{}", reply.body);
+    let long = format!("1{}", " + 1".repeat(400));
+    let reply = post(&app, "/api/run", json!({"overrides": {"severity": long}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("limit is 1024 bytes"), "{}", reply.body);
+    assert_eq!(reply.json()["error"]["param"], "severity");
+}
+
+#[tokio::test]
+async fn computations_past_the_time_limit_are_stopped() {
+    let app = app_with(crux_server::Limits { timeout: Duration::from_millis(30), ..limits() });
+    let reply = post(&app, "/api/run", json!({"samples": 200000}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert!(reply.message().contains("limit"), "{}", reply.body);
+    // The server goes on serving.
+    let reply = post(&app, "/api/run", json!({"samples": 100}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excess_requests_get_503_with_retry_after() {
+    let app = app_with(crux_server::Limits { concurrent: 1, queue_wait: Duration::from_millis(20), ..limits() });
+    let busy = app.clone();
+    let long = tokio::spawn(async move { post(&busy, "/api/run", json!({"samples": 200000}).to_string()).await });
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    let reply = post(&app, "/api/run", json!({"samples": 100}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
+    assert_eq!(reply.headers.get("retry-after").map(|value| value.to_str().unwrap()), Some("1"));
+    assert_eq!(long.await.unwrap().status, StatusCode::OK);
+    let reply = post(&app, "/api/run", json!({"samples": 100}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_html_fragment_is_the_results_part_of_the_page() {
+    let app = app();
+    let reply = post_html(&app, "/api/run", json!({"samples": 2000}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    for id in ["summary", "arguments", "key-question"] {
+        assert!(reply.body.contains(&format!("<section id=\"{id}\"")), "{id}");
+    }
+    assert!(reply.body.contains("id=\"net-chart\""));
+    // Errors stay JSON.
+    let reply = post_html(&app, "/api/run", json!({"overrides": {"nope": "1"}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["error"]["param"], "nope");
+}
+
+#[tokio::test]
+async fn the_page_is_a_complete_report_without_script() {
+    let app = app();
+    let reply = get(&app, "/").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = &reply.body;
+    for part in [
+        "Open release, in miniature",
+        "Evaluation summary",
+        "id=\"verdict\"",
+        "Arguments for",
+        "Academics can study real models",
+        "Arguments against",
+        "Your beliefs on Capability threshold",
+        "Your beliefs on Misuse",
+        "Key question",
+        "id=\"net-chart\"",
+        "id=\"threshold-chart\"",
+        "name=\"set.misuse_threshold\"",
+        "value=\"normal(26.5, 0.8)\"",
+        "class=\"p5\"",
+    ] {
+        assert!(page.contains(part), "the page shows {part}");
+    }
+    // The form's query recomputes the page.
+    let moved = get(&app, "/?set.misuse_threshold=normal%2828.5%2C+0.2%29").await;
+    assert_eq!(moved.status, StatusCode::OK);
+    assert!(moved.body.contains("value=\"normal(28.5, 0.2)\""));
+    let verdict = |html: &str| html.split("id=\"verdict\"").nth(1).unwrap().split("</p>").next().unwrap().to_string();
+    assert_ne!(verdict(page), verdict(&moved.body));
+    // A bad belief shows its message next to its field, and the rest of the report.
+    let bad = get(&app, "/?set.severity=5+to").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("class=\"field-error\">expected"), "{}", bad.body);
+    assert!(bad.body.contains("Evaluation summary"));
+    assert_eq!(get(&app, "/assets/app.js").await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/assets/style.css").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_4xx() {
+    let app = app();
+    let reply = get(&app, "/etc/passwd").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.message().contains("no such page"));
+    let reply = get(&app, "/api/run").await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_model_endpoint_lists_params_with_their_cruxes() {
+    let app = app();
+    let body = get(&app, "/api/model").await.json();
+    assert_eq!(body["id"], "test-cruxes");
+    let params = body["params"].as_array().unwrap();
+    assert_eq!(params.len(), 6);
+    assert_eq!(params[0]["name"], "misuse_threshold");
+    assert_eq!(params[0]["crux"], "capability");
+    assert_eq!(body["hash"].as_str().unwrap().len(), 64);
+}
+
+async fn save(app: &axum::Router, body: Value) -> common::Reply {
+    post(app, "/api/profiles", body.to_string()).await
+}
+
+#[tokio::test]
+async fn profiles_are_validated_stored_listed_and_escaped() {
+    let app = app();
+    assert_eq!(get(&app, "/api/profiles").await.json(), json!([]));
+    let reply = save(
+        &app,
+        json!({"name": "<script>alert(1)</script>", "respondent": "Ada \"A\" <b>", "notes": "It's\nlate", "overrides": {"misuse_threshold": "normal(28, 0.5)", "severity": "5 to 60"}}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let stored = reply.json();
+    assert_eq!(stored["name"], "<script>alert(1)</script>");
+    assert_eq!(stored["notes"], "It's\nlate");
+    // Only beliefs that differ from the model's are kept.
+    assert_eq!(stored["overrides"], json!({"misuse_threshold": "normal(28, 0.5)"}));
+    assert_eq!(stored["current"], true);
+    let list = get(&app, "/api/profiles").await.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Stored text is escaped on every page that shows it.
+    for page in ["/", "/compare", "/group"] {
+        let reply = get(&app, page).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}: {}", reply.body);
+        assert!(!reply.body.contains("<script>alert"), "{page} escapes the name");
+        assert!(!reply.body.contains("<b>"), "{page} escapes the respondent");
+        assert!(reply.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page} shows the name");
+    }
+}
+
+#[tokio::test]
+async fn invalid_profiles_are_refused_and_not_stored() {
+    let app = app();
+    for (body, status, expected) in [
+        (json!({"name": "x", "overrides": {"sevrity": "1"}}), StatusCode::BAD_REQUEST, "no param `sevrity`"),
+        (json!({"name": "x", "overrides": {"severity": "1 to"}}), StatusCode::BAD_REQUEST, "expected"),
+        (json!({"name": "  "}), StatusCode::BAD_REQUEST, "needs a name"),
+        (json!({"name": "x", "notes": "n".repeat(600)}), StatusCode::BAD_REQUEST, "longer than 500"),
+        (json!({"name": "x\u{7}"}), StatusCode::BAD_REQUEST, "control characters"),
+        (json!({"nam": "x"}), StatusCode::BAD_REQUEST, "unknown field"),
+        (json!({"name": 5}), StatusCode::BAD_REQUEST, "invalid type"),
+    ] {
+        let reply = save(&app, body.clone()).await;
+        assert_eq!(reply.status, status, "{body}: {}", reply.body);
+        assert!(reply.message().contains(expected), "{body}: {}", reply.body);
+    }
+    assert_eq!(get(&app, "/api/profiles").await.json(), json!([]));
+}
+
+#[tokio::test]
+async fn compare_and_pool_show_profiles_side_by_side_and_together() {
+    let app = app();
+    assert_eq!(get(&app, "/api/pool").await.status, StatusCode::NOT_FOUND);
+    let early = save(&app, json!({"name": "Early", "overrides": {"misuse_threshold": "normal(26, 0.3)"}})).await.json();
+    let late = save(
+        &app,
+        json!({"name": "Late", "overrides": {"misuse_threshold": "normal(27.5, 0.3)", "research": "3 to 30"}}),
+    )
+    .await
+    .json();
+    let (a, b) = (early["id"].as_i64().unwrap(), late["id"].as_i64().unwrap());
+    let reply = get(&app, &format!("/api/compare?ids={a},{b}&samples=3000")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let comparison = reply.json();
+    assert_eq!(comparison["profiles"].as_array().unwrap().len(), 2);
+    let crossing = |index: usize| {
+        let outlook = &comparison["profiles"][index]["outlook"];
+        outlook["mean_crossing"]["at"].as_f64().unwrap_or_else(|| panic!("a crossing: {outlook}"))
+    };
+    assert!(crossing(0) < crossing(1), "the early view turns negative earlier");
+    let differences: Vec<&str> =
+        comparison["differences"].as_array().unwrap().iter().map(|d| d["param"].as_str().unwrap()).collect();
+    assert_eq!(differences, ["misuse_threshold", "research"]);
+    let html = get(&app, &format!("/compare?id={a}&id={b}")).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.body.contains("Early") && html.body.contains("Late") && html.body.contains("normal(27.5, 0.3)"));
+
+    let pool = get(&app, "/api/pool?samples=3000").await;
+    assert_eq!(pool.status, StatusCode::OK, "{}", pool.body);
+    let pool = pool.json();
+    assert_eq!(pool["members"].as_array().unwrap().len(), 2);
+    let range = pool["disagreement"]["mean_crossing_range"].as_array().unwrap();
+    assert!((range[0].as_f64().unwrap() - crossing(0)).abs() < 1e-9);
+    assert!((range[1].as_f64().unwrap() - crossing(1)).abs() < 1e-9);
+    let pooled = pool["outlook"]["mean_crossing"]["at"].as_f64().unwrap();
+    assert!(pooled > crossing(0) && pooled < crossing(1), "the pool lies between its members: {pooled}");
+    assert_eq!(pool["disagreement"]["most_disputed"], "capability");
+    assert_eq!(get(&app, "/group").await.status, StatusCode::OK);
+
+    for (uri, status) in [
+        ("/api/compare?ids=abc", StatusCode::BAD_REQUEST),
+        ("/api/compare?ids=999", StatusCode::NOT_FOUND),
+        ("/api/compare?path=/etc/passwd", StatusCode::BAD_REQUEST),
+        ("/api/pool?seed=-1", StatusCode::BAD_REQUEST),
+        ("/api/pool?ids=1,999", StatusCode::NOT_FOUND),
+        ("/compare?ids=x", StatusCode::BAD_REQUEST),
+    ] {
+        let reply = get(&app, uri).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_endpoints() {
+    let app = app();
+    let reply = get(&app, "/api/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let document = reply.json();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = document["paths"].as_object().unwrap();
+    let expected = [
+        ("/api/run", "post"),
+        ("/api/model", "get"),
+        ("/api/profiles", "get"),
+        ("/api/profiles", "post"),
+        ("/api/compare", "get"),
+        ("/api/pool", "get"),
+        ("/api/openapi.json", "get"),
+    ];
+    let mut documented: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |method| (path.clone(), method.clone())))
+        .collect();
+    documented.sort();
+    let mut wanted: Vec<(String, String)> = expected.iter().map(|(p, m)| (p.to_string(), m.to_string())).collect();
+    wanted.sort();
+    assert_eq!(documented, wanted);
+    // Each documented operation answers (not 404/405) on the router.
+    for (path, method) in &wanted {
+        let request = Request::builder().method(method.to_uppercase().as_str()).uri(path.as_str());
+        let request = if method == "post" {
+            request.header("content-type", "application/json").body(Body::from("{}")).unwrap()
+        } else {
+            request.body(Body::empty()).unwrap()
+        };
+        let status = send(&app, request).await.status;
+        assert!(status != StatusCode::NOT_FOUND || path == "/api/pool", "{method} {path}: {status}");
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+    }
+    // Every schema a path refers to is defined.
+    let text = document.to_string();
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(schemas.contains_key(name), "schema {name} is defined");
+    }
+}
+
+/// Sends raw bytes to a live server and returns the status line's code (0 when the connection closes without one).
+fn raw_status(addr: std::net::SocketAddr, request: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let _ = stream.write_all(request);
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let text = String::from_utf8_lossy(&reply);
+    text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_server_answers_bad_requests_and_keeps_serving() {
+    let config = crux_server::Config { model: fixture_model(), db: None, limits: limits() };
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crux_server::serve(
+        config,
+        "127.0.0.1:0".parse().unwrap(),
+        move |addr| {
+            let _ = ready_tx.send(addr);
+        },
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let addr = ready_rx.await.expect("the server starts");
+    assert!(addr.ip().is_loopback());
+    let run = |body: &str| {
+        format!(
+            "POST /api/run HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let cases: Vec<(Vec<u8>, u16)> = vec![
+        (run("{\"samples\": 100, ").into_bytes(), 400),
+        (run("{\"overrides\": {\"x\": \"1\"}}").into_bytes(), 400),
+        (run("{\"samples\": 99999999999}").into_bytes(), 400),
+        (
+            b"POST /api/run HTTP/1.1\r\nHost: localhost\r\nContent-Length: 999999999\r\nConnection: close\r\n\r\n"
+                .to_vec(),
+            413,
+        ),
+        (b"GET /../../etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".to_vec(), 404),
+    ];
+    for (request, expected) in cases {
+        let shown = String::from_utf8_lossy(&request[..40.min(request.len())]).into_owned();
+        let status = tokio::task::spawn_blocking(move || raw_status(addr, &request)).await.unwrap();
+        assert_eq!(status, expected, "{shown}");
+    }
+    // Bytes that are not HTTP: the connection is answered with 400 or closed.
+    let status = tokio::task::spawn_blocking(move || raw_status(addr, b"\x00\x01garbage\r\n\r\n")).await.unwrap();
+    assert!(status == 400 || status == 0, "{status}");
+    let status =
+        tokio::task::spawn_blocking(move || raw_status(addr, run("{\"samples\": 500}").as_bytes())).await.unwrap();
+    assert_eq!(status, 200, "still serving");
+    let _ = stop_tx.send(());
+    server.await.unwrap().expect("the server stops cleanly");
+}
+
+#[tokio::test]
+async fn the_builtin_model_is_answered_as_its_page() {
+    let app = app_of(builtin_model(), limits());
+    let reply = post(&app, "/api/run", json!({"samples": 2000, "seed": 5}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The JSON of `crux run --format json` for a model with a page.
+    let resolved = resolved(&builtin_model());
+    let results = crux_report::compute(&resolved, &crux_report::Options::new(2000, 5)).unwrap();
+    let text = serde_json::to_string(&crux_report::json::PageDocument::new(&resolved, &results)).unwrap();
+    let expected: Value = serde_json::from_str(&text).unwrap();
+    assert_same(&reply.json(), &expected, "");
+    for field in ["evaluation", "threshold", "policies", "now"] {
+        assert!(!expected[field].is_null(), "{field}");
+    }
+    let page = get(&app, "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    let order = [
+        "Evaluation Summary",
+        "id=\"net-chart\"",
+        "Arguments for",
+        "Arguments Against",
+        "Crux 1:",
+        "Your beliefs on Crux 1:",
+        "Crux 2:",
+        "name=\"set.c_misuse\"",
+        "Policy Implications",
+        "id=\"profiles\"",
+    ];
+    let mut from = 0;
+    for part in order {
+        let at = body[from..].find(part).unwrap_or_else(|| panic!("the page shows {part} after the parts before it"));
+        from += at + part.len();
+    }
+    let fragment =
+        post_html(&app, "/api/run", json!({"overrides": {"c_misuse": "normal({p5: 27, p95: 29})"}}).to_string()).await;
+    assert_eq!(fragment.status, StatusCode::OK, "{}", fragment.body);
+    assert!(fragment.body.contains("Policy Implications") && fragment.body.contains("id=\"charts\""));
+    assert!(!fragment.body.contains("<form"), "the fragment holds results only");
+}

@@ -1,0 +1,303 @@
+//! Comparing views: each view's answers side by side, and the double crux
+//! of each pair — the crux whose beliefs, taken from the other view, flip
+//! the verdict or move the threshold most.
+//!
+//! Every view is computed with the same seed, and random streams are keyed
+//! by param name, so two views that agree on a param draw the same values for
+//! it (common random numbers): differences between views are differences of
+//! belief, not Monte Carlo noise. A view with a crux swapped in that is
+//! identical to the original gives exactly the original's results.
+
+use crate::beliefs::Beliefs;
+use crux_analysis::verdict::{Label, label};
+use crux_lang::model::ModelFile;
+use crux_lang::resolve::resolve;
+use crux_lang::{Diagnostics, Sources};
+use crux_report::results::{AnswerResult, PageResults};
+use crux_report::{Options, compute};
+use serde::Serialize;
+
+/// A named view of the model.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub label: String,
+    pub beliefs: Beliefs,
+}
+
+/// One view's answers to the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Position {
+    pub label: String,
+    /// Each computed evaluation row: dimension, verdict label, P(net > 0).
+    pub evaluation: Vec<EvaluationAnswer>,
+    /// At the open frontier now.
+    pub now: Option<NowAnswer>,
+    /// The per-sample capability threshold (log10 FLOP) and its year.
+    pub threshold: Option<ThresholdAnswer>,
+    /// The best regulatory threshold T ("open below T"); `None` inside means
+    /// no threshold is best.
+    pub best_release_threshold: Option<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluationAnswer {
+    pub dimension: String,
+    pub verdict: &'static str,
+    pub p_positive: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NowAnswer {
+    pub mean: f64,
+    pub p_positive: f64,
+    pub verdict: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ThresholdAnswer {
+    /// Where E[net] becomes negative for good.
+    pub mean_crossing: Option<f64>,
+    /// Median, 5% and 95% of the per-sample threshold, among samples that cross.
+    pub p50: Option<f64>,
+    pub p05: Option<f64>,
+    pub p95: Option<f64>,
+    /// Median year the open frontier reaches the per-sample threshold.
+    pub year_p50: Option<f64>,
+    /// Share of samples whose net never turns negative on the grid.
+    pub never_share: f64,
+}
+
+impl ThresholdAnswer {
+    /// The single number a comparison moves: the median per-sample threshold,
+    /// or else where E[net] crosses.
+    pub fn headline(&self) -> Option<f64> {
+        self.p50.or(self.mean_crossing)
+    }
+}
+
+/// Applies a view to the model and computes its page answers.
+pub fn compute_view(
+    sources: &mut Sources,
+    model: &ModelFile,
+    view: &View,
+    options: &Options,
+) -> Result<(Position, PageResults), Diagnostics> {
+    let mut applied = model.clone();
+    view.beliefs.apply(sources, &mut applied, &view.label)?;
+    let resolved = resolve(applied)?;
+    let results = compute(&resolved, options)?;
+    Ok((position(&view.label, &resolved.file, &results), results))
+}
+
+/// Reads a view's answers out of its page results.
+pub fn position(label_text: &str, model: &ModelFile, results: &PageResults) -> Position {
+    let evaluation = model
+        .page
+        .evaluation
+        .iter()
+        .zip(&results.evaluation)
+        .filter_map(|(row, verdict)| {
+            verdict.as_ref().map(|verdict| EvaluationAnswer {
+                dimension: row.dimension.clone(),
+                verdict: verdict.label.as_str(),
+                p_positive: verdict.probability,
+            })
+        })
+        .collect();
+    let now = results.now.as_ref().map(|now| NowAnswer {
+        mean: now.net.mean,
+        p_positive: now.p_positive,
+        verdict: label(now.p_positive).as_str(),
+    });
+    let threshold = results.threshold.as_ref().map(|threshold| ThresholdAnswer {
+        mean_crossing: threshold.mean_crossing_value(),
+        p50: threshold.sample.capability.map(|s| s.p50),
+        p05: threshold.sample.capability.map(|s| s.p05),
+        p95: threshold.sample.capability.map(|s| s.p95),
+        year_p50: threshold.sample.year.map(|s| s.p50),
+        never_share: threshold.sample.never_share,
+    });
+    let best_release_threshold = results.policies.iter().flatten().find_map(|answer| match answer {
+        AnswerResult::ReleaseThreshold(release) => Some(release.best.threshold),
+        _ => None,
+    });
+    Position { label: label_text.to_string(), evaluation, now, threshold, best_release_threshold }
+}
+
+/// What happens to one view when it takes another view's beliefs on one crux.
+#[derive(Debug, Clone, Serialize)]
+pub struct Swap {
+    pub crux: String,
+    /// "Crux 2 (Capability Threshold)" or the crux's title.
+    pub crux_title: String,
+    /// The view that changes, and the view whose beliefs it takes.
+    pub view: String,
+    pub from_view: String,
+    pub verdict_before: Option<&'static str>,
+    pub verdict_after: Option<&'static str>,
+    pub threshold_before: Option<f64>,
+    pub threshold_after: Option<f64>,
+}
+
+impl Swap {
+    pub fn flips(&self) -> bool {
+        self.verdict_before != self.verdict_after
+    }
+
+    /// How far the threshold moves, in log10 FLOP; a threshold that appears
+    /// or disappears counts as the width of the grid.
+    pub fn threshold_shift(&self, grid_width: f64) -> f64 {
+        match (self.threshold_before, self.threshold_after) {
+            (Some(before), Some(after)) => (after - before).abs(),
+            (None, None) => 0.0,
+            _ => grid_width,
+        }
+    }
+}
+
+/// The double crux of two views.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoubleCrux {
+    pub a: String,
+    pub b: String,
+    /// Every swap, both ways, for every crux on which the views differ.
+    pub swaps: Vec<Swap>,
+    /// The crux that separates the views most, if they differ at all.
+    pub main_crux: Option<String>,
+    /// The finding in one or two sentences.
+    pub summary: String,
+}
+
+/// The crux groups of the model in file order, with display titles.
+fn crux_titles(model: &ModelFile) -> Vec<(String, String)> {
+    model
+        .page
+        .cruxes
+        .iter()
+        .map(|crux| {
+            let title = match crux.number {
+                Some(number) => format!("Crux {number} ({})", crux.title),
+                None => crux.title.clone(),
+            };
+            (crux.id.name.clone(), title)
+        })
+        .collect()
+}
+
+/// Whether two views hold different beliefs about any param of `group`.
+fn differ_on(model: &ModelFile, a: &Beliefs, b: &Beliefs, group: &str) -> bool {
+    model
+        .params
+        .iter()
+        .filter(|param| param.crux.as_ref().is_some_and(|crux| crux.name == group))
+        .any(|param| a.text(param) != b.text(param))
+}
+
+/// Finds the double crux of views `a` and `b`, whose positions are known.
+pub fn double_crux(
+    sources: &mut Sources,
+    model: &ModelFile,
+    (a, a_position): (&View, &Position),
+    (b, b_position): (&View, &Position),
+    options: &Options,
+) -> Result<DoubleCrux, Diagnostics> {
+    let grid_width = model.axis.as_ref().map_or(0.0, |axis| axis.to - axis.from);
+    let mut swaps = Vec::new();
+    for (crux, title) in crux_titles(model) {
+        if !differ_on(model, &a.beliefs, &b.beliefs, &crux) {
+            continue;
+        }
+        for ((view, before), (other, _)) in [((a, a_position), (b, b_position)), ((b, b_position), (a, a_position))] {
+            let swapped = View {
+                label: format!("{} with {}'s {}", view.label, other.label, title),
+                beliefs: view.beliefs.with_group_from(&other.beliefs, model, &crux),
+            };
+            let (after, _) = compute_view(sources, model, &swapped, options)?;
+            swaps.push(Swap {
+                crux: crux.clone(),
+                crux_title: title.clone(),
+                view: view.label.clone(),
+                from_view: other.label.clone(),
+                verdict_before: before.now.map(|now| now.verdict),
+                verdict_after: after.now.map(|now| now.verdict),
+                threshold_before: before.threshold.and_then(|t| t.headline()),
+                threshold_after: after.threshold.and_then(|t| t.headline()),
+            });
+        }
+    }
+    // Rank cruxes: verdict flips first, then how far the threshold moves.
+    let mut best: Option<(usize, f64, &str)> = None;
+    for (crux, _) in crux_titles(model) {
+        let of_crux: Vec<&Swap> = swaps.iter().filter(|swap| swap.crux == crux).collect();
+        if of_crux.is_empty() {
+            continue;
+        }
+        let flips = of_crux.iter().filter(|swap| swap.flips()).count();
+        let shift: f64 = of_crux.iter().map(|swap| swap.threshold_shift(grid_width)).sum();
+        let better = match best {
+            None => true,
+            Some((best_flips, best_shift, _)) => flips > best_flips || (flips == best_flips && shift > best_shift),
+        };
+        if better {
+            let name = swaps.iter().find(|swap| swap.crux == crux).map_or("", |swap| swap.crux.as_str());
+            best = Some((flips, shift, name));
+        }
+    }
+    let main_crux = best.filter(|(flips, shift, _)| *flips > 0 || *shift > 0.0).map(|(_, _, crux)| crux.to_string());
+    let summary = summarise(&a.label, &b.label, main_crux.as_deref(), &swaps);
+    Ok(DoubleCrux { a: a.label.clone(), b: b.label.clone(), swaps, main_crux, summary })
+}
+
+fn threshold_text(value: Option<f64>) -> String {
+    value.map_or_else(|| "none on the grid".to_string(), |value| format!("1e{value:.1} FLOP"))
+}
+
+fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap]) -> String {
+    let Some(main_crux) = main_crux else {
+        return if swaps.is_empty() {
+            format!("{a} and {b} hold the same beliefs on every crux.")
+        } else {
+            format!("{a} and {b} differ in beliefs, but no single crux changes either's verdict or threshold.")
+        };
+    };
+    let of_crux: Vec<&Swap> = swaps.iter().filter(|swap| swap.crux == main_crux).collect();
+    let title = &of_crux[0].crux_title;
+    // Describe the direction that changes most: a flip first, else the larger threshold move.
+    let lead = of_crux
+        .iter()
+        .max_by(|x, y| {
+            (x.flips(), x.threshold_shift(6.0))
+                .partial_cmp(&(y.flips(), y.threshold_shift(6.0)))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .expect("a crux with swaps");
+    let mut sentence =
+        format!("{a} and {b} disagree mainly on {title}: with {}'s view of it, {}'s", lead.from_view, lead.view);
+    let verdict = match (lead.verdict_before, lead.verdict_after) {
+        (Some(before), Some(after)) if before != after => {
+            Some(format!(" verdict at the open frontier goes from {before} to {after}"))
+        }
+        (Some(before), Some(_)) => Some(format!(" verdict at the open frontier stays {before}")),
+        _ => None,
+    };
+    let threshold = (lead.threshold_before != lead.threshold_after).then(|| {
+        format!(
+            " threshold moves from {} to {}",
+            threshold_text(lead.threshold_before),
+            threshold_text(lead.threshold_after)
+        )
+    });
+    match (verdict, threshold) {
+        (Some(verdict), Some(threshold)) => sentence.push_str(&format!("{verdict} and {}'s{threshold}.", lead.view)),
+        (Some(verdict), None) => sentence.push_str(&format!("{verdict}.")),
+        (None, Some(threshold)) => sentence.push_str(&format!("{threshold}.")),
+        (None, None) => sentence.push_str(" answers barely move."),
+    }
+    sentence
+}
+
+/// The verdict label of a probability, as text.
+pub fn verdict_of(probability: f64) -> &'static str {
+    let verdict: Label = label(probability);
+    verdict.as_str()
+}

@@ -1,0 +1,130 @@
+//! End-to-end tests of `crux sensitivity`, `crux voi` and `crux plot`: the
+//! real binary on model files, its JSON, its exit codes and its files.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(name: &str) -> String {
+    workspace().join("crates/crux-analysis/tests/fixtures").join(name).display().to_string()
+}
+
+fn crux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crux")).args(args).current_dir(workspace()).output().expect("crux runs")
+}
+
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+fn fails_with(output: &Output, words: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "exit code 2, stderr: {stderr}");
+    assert!(stderr.contains(words), "stderr should mention `{words}`: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn sensitivity_json_has_params_and_cruxes() {
+    let document = json(&crux(&["sensitivity", &fixture("two-cruxes.toml"), "-n", "4096", "--format", "json"]));
+    assert_eq!(document["at"], Value::Null, "an axis-less model has no axis value");
+    assert_eq!(document["samples"], 4096);
+    for name in ["a", "b", "s"] {
+        for key in ["S1", "S1_conf", "ST", "ST_conf"] {
+            assert!(document["params"][name][key].is_f64(), "params.{name}.{key}");
+        }
+    }
+    let levels = &document["groups"]["levels"];
+    assert!((levels["S1"].as_f64().unwrap() - 2.0 / 3.0).abs() < 0.05);
+    assert!((levels["ST"].as_f64().unwrap() - 1.0).abs() < 0.05);
+    assert!((document["groups"]["sign"]["ST"].as_f64().unwrap() - 1.0 / 3.0).abs() < 0.05);
+}
+
+#[test]
+fn sensitivity_on_the_benchmark_model_at_a_point() {
+    let document =
+        json(&crux(&["sensitivity", "bench/ref-v1.toml", "--at", "27.04", "-n", "1024", "--format", "json"]));
+    assert_eq!(document["at"], 27.0, "the nearest grid point");
+    assert_eq!(document["params"].as_object().unwrap().len(), 18);
+    let text = crux(&["sensitivity", "bench/ref-v1.toml", "-n", "512"]);
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("Sobol indices of net at c = 26"), "{text}");
+    assert!(text.contains("misuse_severity"));
+}
+
+#[test]
+fn voi_json_at_a_point_and_across() {
+    let model = fixture("normal-net.toml");
+    let document = json(&crux(&["voi", &model, "--at", "0", "-n", "20000", "--format", "json"]));
+    assert_eq!(document["at"], 0.0);
+    let evpi = document["evpi"].as_f64().unwrap();
+    assert!((evpi - 5.0 / (2.0 * std::f64::consts::PI).sqrt()).abs() < 0.1, "EVPI {evpi}");
+    for name in ["signal", "noise", "idle"] {
+        assert!(document["evppi"][name].is_f64(), "evppi.{name}");
+    }
+    assert!(document["evppi"]["idle"].as_f64().unwrap() < 0.1);
+    let across = json(&crux(&["voi", &model, "--across", "-n", "4000", "--format", "json"]));
+    let points = across["points"].as_array().unwrap();
+    assert_eq!(points.len(), 21);
+    assert_eq!(points[0]["at"], -10.0);
+    // Information is worth most where the decision is closest: mu = 0.
+    let best = points.iter().max_by(|a, b| a["evpi"].as_f64().unwrap().total_cmp(&b["evpi"].as_f64().unwrap()));
+    assert_eq!(best.unwrap()["at"], 0.0);
+}
+
+#[test]
+fn bad_flags_exit_2_with_a_clear_message() {
+    let model = fixture("normal-net.toml");
+    fails_with(&crux(&["sensitivity", &model, "--at", "40"]), "off the axis");
+    fails_with(&crux(&["sensitivity", &fixture("ishigami.toml"), "--at", "1"]), "has no axis");
+    fails_with(&crux(&["sensitivity", &model, "--samples", "1"]), "at least 2 samples");
+    fails_with(&crux(&["sensitivity", &model, "--samples", "lots"]), "invalid value");
+    fails_with(&crux(&["sensitivity"]), "no model given");
+    fails_with(&crux(&["voi", &model, "--at", "0", "--across"]), "cannot be used with");
+    fails_with(&crux(&["voi", &model, "--samples", "10"]), "too few");
+    fails_with(&crux(&["voi", "missing.toml"]), "no such file");
+    fails_with(&crux(&["plot", &model]), "--out");
+    fails_with(&crux(&["sensitivity", &model, "--set", "nothing=1"]), "no param `nothing`");
+}
+
+#[test]
+fn plot_writes_every_chart_as_svg_and_png() {
+    let directory = std::env::temp_dir().join(format!("crux-plot-cli-{}", std::process::id()));
+    let output = crux(&["plot", &fixture("normal-net.toml"), "--out", directory.to_str().unwrap(), "-n", "4000"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for stem in ["net", "thresholds", "mechanisms", "sensitivity", "voi"] {
+        for extension in ["svg", "png"] {
+            let path = directory.join(format!("{stem}.{extension}"));
+            let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("{} exists", path.display()));
+            assert!(bytes.len() > 2000, "{} has content", path.display());
+        }
+    }
+    let net = std::fs::read_to_string(directory.join("net.svg")).unwrap();
+    assert!(net.contains("mu (mean net)"), "the axis is labelled with its name and label");
+    assert!(net.contains("not negative at the end"), "net rises with mu, so it never turns negative");
+    // Where E[net] turns negative, the threshold is marked: net = benefit - slope * c
+    // with E[benefit] = 5 and E[slope] = 1 crosses zero at c = 5.
+    let falling = directory.join("falling");
+    let output = crux(&["plot", &fixture("falling-net.toml"), "--out", falling.to_str().unwrap(), "-n", "20000"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let net = std::fs::read_to_string(falling.join("net.svg")).unwrap();
+    let marked = net.split("E[net] = 0 at ").nth(1).expect("the threshold is marked");
+    let value: f64 = marked[..marked.find('<').unwrap()].trim().parse().unwrap();
+    assert!((value - 5.0).abs() < 0.1, "threshold at {value}");
+    let thresholds = std::fs::read_to_string(falling.join("thresholds.svg")).unwrap();
+    assert!(thresholds.contains("median 5"), "the median per-sample threshold is marked");
+    // A model without an axis gets the charts that need no axis.
+    let single = directory.join("single");
+    let output = crux(&["plot", &fixture("two-cruxes.toml"), "--out", single.to_str().unwrap(), "-n", "2000"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(single.join("sensitivity.png").exists() && single.join("mechanisms.svg").exists());
+    assert!(!single.join("net.svg").exists());
+    let _ = std::fs::remove_dir_all(&directory);
+}

@@ -1,0 +1,80 @@
+//! End-to-end: `crux run` and `crux check` without a model file use the
+//! built-in open-weights safety model.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn crux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crux")).args(args).output().expect("crux runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let output = crux(args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("valid JSON")
+}
+
+#[test]
+fn run_without_a_model_prints_the_page_as_markdown() {
+    let output = crux(&["run", "-n", "1000"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(text.starts_with("---\ntitle: Open Source Safety\n"), "{}", &text[..200.min(text.len())]);
+    for heading in ["## Evaluation Summary", "## Crux 2: Capability Threshold", "## Policy Implications"] {
+        assert!(text.contains(heading), "missing {heading}");
+    }
+}
+
+#[test]
+fn json_carries_the_page_answers_under_stable_names() {
+    let document = json(&["run", "-n", "2000", "--format", "json"]);
+    assert_eq!(document["model"]["id"], "open-source-safety");
+    assert_eq!(document["axis"]["values"].as_array().map(Vec::len), Some(61));
+    let evaluation = document["evaluation"].as_array().expect("rows");
+    assert_eq!(evaluation.len(), 4);
+    assert_eq!(evaluation[1]["dimension"], "If alignment hard");
+    assert!(evaluation[1]["p_positive"].is_f64());
+    assert!(evaluation[0]["p_positive"].is_null());
+    let threshold = &document["threshold"];
+    for field in ["mean_crossing", "median_crossing"] {
+        assert!(threshold[field].is_f64(), "{field}: {}", threshold[field]);
+    }
+    for field in ["p05", "p50", "p95", "never_share"] {
+        assert!(threshold["sample"][field].is_f64(), "sample.{field}");
+    }
+    for field in ["p05", "p50", "p95"] {
+        assert!(threshold["year"][field].is_f64(), "year.{field}");
+    }
+    let policies = document["policies"].as_array().expect("policies");
+    let answers: Vec<&str> = policies.iter().map(|policy| policy["answer"].as_str().unwrap_or("")).collect();
+    assert_eq!(answers, ["support_release", "release_threshold", "compute_governance", "career_choices"]);
+    assert!(policies[1]["result"]["best"]["value"].is_f64());
+    assert_eq!(policies[1]["result"]["compare"][0]["label"], "EU AI Act");
+}
+
+#[test]
+fn set_moves_the_threshold_and_the_verdicts() {
+    let before = json(&["run", "-n", "2000", "--format", "json"]);
+    let after = json(&["run", "-n", "2000", "--format", "json", "--set", "c_misuse=normal({p5: 25, p95: 26})"]);
+    let crossing = |document: &Value| document["threshold"]["mean_crossing"].as_f64().expect("inside the grid");
+    assert!(crossing(&after) < crossing(&before) - 1.0);
+    let easy = |document: &Value| document["evaluation"][2]["assessment"].as_str().expect("label").to_string();
+    assert_eq!(easy(&before), "Positive");
+    assert_ne!(easy(&after), "Positive");
+}
+
+#[test]
+fn check_without_a_model_checks_the_builtin_one() {
+    let output = crux(&["check"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(text.starts_with("open-source-safety.toml (built in): ok"), "{text}");
+}
+
+#[test]
+fn an_unknown_param_in_set_is_an_input_error() {
+    let output = crux(&["run", "-n", "100", "--set", "c_misue=27"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("the model has no param `c_misue`") && text.contains("did you mean `c_misuse`?"), "{text}");
+}
