@@ -163,7 +163,7 @@ pub struct RunOutput {
 
 /// Partial statistics of one block.
 struct BlockStats {
-    /// Per point: `[count, mean, m2, positives, mechanism sums...]`.
+    /// Per point: `[count, mean, rms deviation, positives, mechanism sums...]`.
     values: Vec<f64>,
     /// The first point whose net was not finite in this block.
     non_finite: Option<usize>,
@@ -614,22 +614,29 @@ impl Engine {
         let mut summaries = Vec::with_capacity(points);
         let mut means = vec![Vec::with_capacity(points); self.program.mechanisms.len()];
         for point in 0..points {
+            let rows = || stats.iter().map(|block| &block.values[point * stride..(point + 1) * stride]);
+            // Deviations are combined in units of the largest spread or gap
+            // between block means, so that neither sd = 1e300 overflows nor
+            // sd = 1e-300 underflows when squared.
+            let first_mean = rows().next().map_or(0.0, |row| row[1]);
+            let scale = rows().fold(0.0_f64, |scale, row| scale.max(row[2]).max((row[1] - first_mean).abs()));
             let (mut count, mut mean, mut m2, mut positives) = (0.0, 0.0, 0.0, 0.0);
             let mut sums = vec![0.0; self.program.mechanisms.len()];
-            for block in stats {
-                let row = &block.values[point * stride..(point + 1) * stride];
-                let (n_b, mean_b, m2_b) = (row[0], row[1], row[2]);
+            for row in rows() {
+                let (n_b, mean_b) = (row[0], row[1]);
+                let spread_b = if scale > 0.0 { row[2] / scale } else { 0.0 };
                 let total = count + n_b;
                 let delta = mean_b - mean;
                 mean += delta * (n_b / total);
-                m2 += m2_b + delta * delta * (count * n_b / total);
+                let delta = if scale > 0.0 { delta / scale } else { 0.0 };
+                m2 += n_b * spread_b * spread_b + delta * delta * (count * n_b / total);
                 count = total;
                 positives += row[3];
                 for (sum, value) in sums.iter_mut().zip(&row[4..]) {
                     *sum += value;
                 }
             }
-            let sd = if count > 1.0 { (m2 / (count - 1.0)).sqrt() } else { 0.0 };
+            let sd = if count > 1.0 { scale * (m2 / (count - 1.0)).sqrt() } else { 0.0 };
             summaries.push(PointSummary { mean, sd, p_positive: positives / count, ..PointSummary::default() });
             for (mechanism_means, sum) in means.iter_mut().zip(sums) {
                 mechanism_means.push(sum / count);
@@ -718,11 +725,12 @@ impl Engine {
             let sum = pairwise_sum(net);
             let mean = sum / lanes as f64;
             let (m2, positives) = spread_and_positives(net, mean);
+            let spread = rms_deviation(net, mean, m2);
             if !sum.is_finite() && stats.non_finite.is_none() {
                 stats.non_finite = Some(slot);
             }
             let row = &mut stats.values[slot * stride..(slot + 1) * stride];
-            row[..4].copy_from_slice(&[lanes as f64, mean, m2, positives as f64]);
+            row[..4].copy_from_slice(&[lanes as f64, mean, spread, positives as f64]);
             let mut sums = term_sums.iter();
             for (total, mechanism) in row[4..].iter_mut().zip(&program.mechanisms) {
                 *total = 0.0;
@@ -1005,6 +1013,23 @@ fn spread_and_positives(values: &[f64], mean: f64) -> (f64, usize) {
         count += u64::from(*value > 0.0);
     }
     (m2, count as usize)
+}
+
+/// The root-mean-square deviation of `values` from `mean`, given their sum
+/// of squared deviations `m2`. When `m2` overflowed or is too small to be
+/// exact (deviations beyond about 1e154 or below 1e-140), the deviations are
+/// summed again in units of the largest one.
+fn rms_deviation(values: &[f64], mean: f64, m2: f64) -> f64 {
+    let count = values.len() as f64;
+    if m2.is_finite() && m2 > 1e-280 {
+        return (m2 / count).sqrt();
+    }
+    let scale = values.iter().fold(0.0_f64, |scale, value| scale.max((value - mean).abs()));
+    if scale == 0.0 || !scale.is_finite() {
+        return scale;
+    }
+    let squares: f64 = values.iter().map(|value| ((value - mean) / scale).powi(2)).sum();
+    scale * (squares / count).sqrt()
 }
 
 /// A sum in a fixed order with eight running partial sums (vectorisable and deterministic).

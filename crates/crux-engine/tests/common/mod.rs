@@ -3,6 +3,7 @@
 use crux_engine::Engine;
 use crux_lang::Sources;
 
+#[allow(dead_code)]
 /// Compiles a model given as TOML text, panicking with the diagnostics if it is invalid.
 pub fn engine(text: &str) -> Engine {
     let mut sources = Sources::new();
