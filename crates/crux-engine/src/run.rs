@@ -34,6 +34,10 @@ use std::ops::Range;
 
 /// The most samples a single run accepts.
 pub const MAX_SAMPLES: usize = 100_000_000;
+/// The most sample-points (samples times grid points evaluated) a single run
+/// accepts: about half a minute and 1.3 GiB on two cores. Beyond it a run is
+/// refused up front rather than left to take minutes and gigabytes.
+pub const MAX_SAMPLE_POINTS: usize = 2_000_000_000;
 /// Memory for the net values a run keeps; larger runs are split over the grid.
 pub const MEMORY_BUDGET_BYTES: usize = 512 << 20;
 /// The probabilities of the reported quantiles.
@@ -439,6 +443,20 @@ impl Engine {
         let points = options.points.unwrap_or(&all);
         if let Some(bad) = points.iter().find(|index| **index >= self.program.grid.len()) {
             return Err(Diagnostic::error(format!("grid point {bad} is outside the axis")));
+        }
+        let work = options.samples.saturating_mul(points.len());
+        if work > MAX_SAMPLE_POINTS {
+            return Err(Diagnostic::error(format!(
+                "{} samples at {} grid points is {} sample-points, more than the limit of {}",
+                options.samples,
+                points.len(),
+                crate::format::significant(work as f64, 3),
+                crate::format::significant(MAX_SAMPLE_POINTS as f64, 3),
+            ))
+            .with_help(format!(
+                "use at most {} samples, or a coarser axis step",
+                MAX_SAMPLE_POINTS / points.len().max(1)
+            )));
         }
         let per_pass = if options.keep_net {
             let bytes_per_point = options.samples.div_ceil(BLOCK) * BLOCK * 8;

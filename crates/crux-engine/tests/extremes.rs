@@ -105,3 +105,17 @@ fn extreme_inputs_give_finite_results_or_a_clear_error() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn runs_that_would_take_minutes_are_refused_up_front() {
+    let text =
+        std::fs::read_to_string(common::repo_path("bench/ref-v1.toml")).unwrap().replace("step = 0.1", "step = 0.01");
+    let mut sources = Sources::new();
+    let file = sources.add("fine-grid.toml", text);
+    let engine = Engine::new(&crux_lang::load(&mut sources, file).unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    let error = engine.run(&RunOptions::new(100_000_000, 1)).expect_err("6e10 sample-points are refused");
+    assert!(error.message.contains("601 grid points"), "{}", error.message);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "refused before any work");
+    assert!(engine.run(&RunOptions::new(1_000, 1)).is_ok());
+}
