@@ -10,8 +10,12 @@ use crate::diagnostic::Diagnostic;
 use crate::lexer::{Token, TokenKind, tokenize};
 use crate::span::{FileId, Span};
 
-/// How deeply expressions may nest before the parser refuses them.
-pub const MAX_DEPTH: usize = 128;
+/// How deeply an expression's tree may nest (operators, calls, branches).
+pub const MAX_DEPTH: usize = 64;
+/// How deeply the text may nest (parentheses count too), which bounds the
+/// parser's recursion. It leaves room for the parentheses the printer adds,
+/// so that every accepted expression prints to text that parses again.
+pub const MAX_SYNTAX_DEPTH: usize = 4 * MAX_DEPTH + 8;
 /// The longest expression text accepted, in bytes.
 pub const MAX_LENGTH: usize = 64 * 1024;
 
@@ -32,6 +36,11 @@ pub fn parse_expr(text: &str, file: FileId, base: usize) -> Result<Expr, Diagnos
             .with_help("write a number, a distribution such as `5 to 50`, or a formula"));
     }
     let expr = parser.expr()?;
+    if let Some(span) = deeper_than(&expr, MAX_DEPTH) {
+        return Err(Diagnostic::error(format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"))
+            .at(span)
+            .with_help("split it into derived values"));
+    }
     let token = parser.current();
     if token.kind != TokenKind::Eof {
         return Err(Diagnostic::error(format!("unexpected {} after the expression", token.kind.describe()))
@@ -39,6 +48,24 @@ pub fn parse_expr(text: &str, file: FileId, base: usize) -> Result<Expr, Diagnos
             .with_label("expected an operator or the end"));
     }
     Ok(expr)
+}
+
+/// The span of a node below `limit` levels of `expr`'s tree, if any.
+fn deeper_than(expr: &Expr, limit: usize) -> Option<Span> {
+    if limit == 0 {
+        return Some(expr.span);
+    }
+    let below = limit - 1;
+    match &expr.kind {
+        ExprKind::Number(_) | ExprKind::Name(_) => None,
+        ExprKind::Unary { operand, .. } => deeper_than(operand, below),
+        ExprKind::Binary { lhs, rhs, .. } => deeper_than(lhs, below).or_else(|| deeper_than(rhs, below)),
+        ExprKind::If { condition, then_branch, else_branch } => deeper_than(condition, below)
+            .or_else(|| deeper_than(then_branch, below))
+            .or_else(|| deeper_than(else_branch, below)),
+        ExprKind::Call { args, .. } | ExprKind::List(args) => args.iter().find_map(|arg| deeper_than(arg, below)),
+        ExprKind::Record(fields) => fields.iter().find_map(|(_, value)| deeper_than(value, below)),
+    }
 }
 
 struct Parser {
@@ -78,10 +105,12 @@ impl Parser {
 
     fn enter(&mut self) -> Result<(), Diagnostic> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Diagnostic::error(format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"))
-                .at(self.current().span)
-                .with_help("split it into derived values"));
+        if self.depth > MAX_SYNTAX_DEPTH {
+            return Err(Diagnostic::error(format!(
+                "expression is nested too deeply (more than {MAX_SYNTAX_DEPTH} levels of parentheses and operators)"
+            ))
+            .at(self.current().span)
+            .with_help("split it into derived values"));
         }
         Ok(())
     }

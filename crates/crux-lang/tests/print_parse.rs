@@ -1,7 +1,7 @@
 //! Printing an expression and parsing the text back gives the same tree.
 
 use crux_lang::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
-use crux_lang::parser::parse_expr;
+use crux_lang::parser::{MAX_DEPTH, parse_expr};
 use crux_lang::print::print_expr;
 use crux_lang::{FileId, Span};
 use proptest::prelude::*;
@@ -105,4 +105,39 @@ fn deep_nesting_is_refused_with_an_error() {
     let text = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
     let error = parse_expr(&text, FileId(0), 0).expect_err("too deep");
     assert!(error.message.contains("nested too deeply"), "{}", error.message);
+}
+
+/// An expression just under the depth limit may print with more parentheses
+/// than its text had (fuzzing found one that then failed to parse). The
+/// limit is on the tree's depth, so the printed text parses again.
+#[test]
+fn expressions_near_the_depth_limit_print_to_text_that_parses() {
+    // Found by fuzzing; with the limit on the tree it is refused outright.
+    let found = include_str!("regressions/deep-print.txt");
+    let error = parse_expr(found, FileId(0), 0).expect_err("deeper than the limit");
+    assert!(error.message.contains("nested too deeply"), "{}", error.message);
+    let mut cases = Vec::new();
+    // Each wrap adds one or two levels, each needing parentheses when printed.
+    for wrap in ["-(a + {})", "not (a or {})", "(a - {}) ^ 2", "f(if a then {} else b)", "(a < ({}))"] {
+        let mut text = "x".to_string();
+        for _ in 0..31 {
+            text = wrap.replace("{}", &text);
+        }
+        cases.push(text);
+    }
+    for text in cases {
+        let expr = parse_expr(&text, FileId(0), 0).unwrap_or_else(|error| panic!("{text}: {error}"));
+        let printed = print_expr(&expr);
+        let reparsed = parse_expr(&printed, FileId(0), 0).unwrap_or_else(|error| panic!("{printed}: {error}"));
+        assert!(reparsed.same_as(&expr), "{text} printed as {printed}");
+    }
+}
+
+#[test]
+fn trees_deeper_than_the_limit_are_refused_whatever_their_parentheses() {
+    let text = format!("{}x", "-".repeat(MAX_DEPTH + 1));
+    let error = parse_expr(&text, FileId(0), 0).expect_err("too deep");
+    assert!(error.message.contains("nested too deeply"), "{}", error.message);
+    let text = format!("{}x", "-".repeat(MAX_DEPTH - 1));
+    assert!(parse_expr(&text, FileId(0), 0).is_ok());
 }
