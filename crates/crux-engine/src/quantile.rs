@@ -3,7 +3,9 @@
 //! One pass histograms the top 16 bits of an order-preserving integer key;
 //! a second pass collects only the values in the buckets that hold the wanted
 //! ranks, which are then selected exactly. Two linear passes instead of a sort,
-//! and the values may come in several slices (the blocks of a run).
+//! and the values may come in several slices (the blocks of a run). Small
+//! inputs are selected in a copy instead (quickselect), which is cheaper than
+//! the histogram's fixed cost.
 
 /// An order-preserving map from finite doubles to integers (branch-free:
 /// negative values have all bits flipped, others only the sign bit).
@@ -13,8 +15,32 @@ fn key(value: f64) -> u64 {
     bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
 }
 
+/// The inverse of [`key`].
+#[inline(always)]
+fn value_of_key(key: u64) -> f64 {
+    let flip = if key >> 63 == 1 { 1 << 63 } else { u64::MAX };
+    f64::from_bits(key ^ flip)
+}
+
+/// [`select_into`] over keys.
+fn select_keys(keys: &mut [u64], offset: usize, ranks: &[usize], out: &mut Vec<(usize, u64)>) {
+    if ranks.is_empty() {
+        return;
+    }
+    let middle = ranks.len() / 2;
+    let rank = ranks[middle];
+    let (left, key, right) = keys.select_nth_unstable(rank - offset);
+    let key = *key;
+    select_keys(left, offset, &ranks[..middle], out);
+    out.push((rank, key));
+    select_keys(right, rank + 1, &ranks[middle + 1..], out);
+}
+
 const BUCKET_SHIFT: u32 = 48;
 const BUCKETS: usize = 1 << (64 - BUCKET_SHIFT);
+/// Up to this many values, selecting in a copy is cheaper than clearing and
+/// walking the histogram's buckets.
+const DIRECT_SELECTION_MAX: usize = 1 << 15;
 
 /// The values of the given 0-based ranks (ascending order statistics) of the
 /// values in `parts`. Ranks must be below the total count.
@@ -22,6 +48,23 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
     let total: usize = parts.iter().map(|part| part.len()).sum();
     if total == 0 || ranks.is_empty() {
         return vec![f64::NAN; ranks.len()];
+    }
+    let ranks: Vec<usize> = ranks.iter().map(|rank| (*rank).min(total - 1)).collect();
+    if total <= DIRECT_SELECTION_MAX {
+        // Integer keys compare faster than doubles in total order.
+        let mut keys: Vec<u64> = parts.iter().flat_map(|part| part.iter().map(|value| key(*value))).collect();
+        let mut sorted = ranks.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut selected = Vec::with_capacity(sorted.len());
+        select_keys(&mut keys, 0, &sorted, &mut selected);
+        return ranks
+            .iter()
+            .map(|rank| {
+                let found = selected.iter().find(|(found, _)| found == rank).expect("every wanted rank is selected");
+                value_of_key(found.1)
+            })
+            .collect();
     }
     let mut counts = vec![0u32; BUCKETS];
     for part in parts {
@@ -36,7 +79,7 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
     let mut wanted: Vec<(usize, usize)> = vec![(0, 0); ranks.len()];
     let (mut before, mut bucket) = (0usize, 0usize);
     for index in order {
-        let rank = ranks[index].min(total - 1);
+        let rank = ranks[index];
         while before + counts[bucket] as usize <= rank {
             before += counts[bucket] as usize;
             bucket += 1;
@@ -173,6 +216,13 @@ mod tests {
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(selected, unique.iter().map(|rank| (*rank, sorted[*rank])).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn keys_map_back_to_their_values() {
+        for value in [0.0, -0.0, 1.5, -1.5, 1e-300, -1e-300, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 5e-324] {
+            assert_eq!(value_of_key(key(value)).to_bits(), value.to_bits(), "{value}");
+        }
     }
 
     #[test]
