@@ -234,7 +234,8 @@ impl Importer<'_> {
         let named = heading.contains("evaluation")
             || table.header.first().is_some_and(|first| first.eq_ignore_ascii_case("dimension"));
         // An assessment that starts with `verdict` would be read as a computed verdict.
-        let literal = table.rows.iter().all(|row| !row[1].trim_start().starts_with("verdict"));
+        let literal =
+            table.rows.iter().all(|row| !row.get(1).is_some_and(|cell| cell.trim_start().starts_with("verdict")));
         named
             && literal
             && table.regular

@@ -196,6 +196,12 @@ fn table(text: &str, inner: &[(Event, Range<usize>)]) -> Table {
         }
         index += 1;
     }
+    // A row with fewer cells than the header has empty cells at its end (GFM).
+    for row in &mut rows {
+        if row.len() < header.len() {
+            row.resize(header.len(), String::new());
+        }
+    }
     Table { header, rows, regular }
 }
 

@@ -215,3 +215,14 @@ fn bad_pages_are_clear_errors_or_warnings() {
     assert_eq!(imported.draft.title, "plain-page");
     assert!(imported.warnings[0].message.contains("no frontmatter"));
 }
+
+/// Found by fuzzing: an evaluation table whose later rows have fewer cells
+/// than its header (the page's two argument tables run into it). Importing
+/// must not panic (short rows get empty cells, as GFM says), the model loads
+/// and the rows are rendered back.
+#[test]
+fn rows_shorter_than_their_header_get_empty_cells() {
+    let bytes = include_bytes!("regressions/short-row.md");
+    let (_, rendered, _) = round_trip("short-row.md", bytes);
+    assert!(rendered.contains("| Decentralization | Reduces concentration of AI power |"), "{rendered}");
+}
