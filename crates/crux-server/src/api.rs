@@ -32,6 +32,7 @@ use utoipa::{OpenApi, ToSchema};
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/run", post(run))
+        .route("/api/sensitivity", post(sensitivity))
         .route("/api/model", get(model))
         .route("/api/profiles", get(list_profiles).post(save_profile))
         .route("/api/compare", get(compare))
@@ -46,7 +47,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         title = "Crux",
         description = "Run a Crux model with your own beliefs, store belief profiles, compare and pool them."
     ),
-    paths(run, model, list_profiles, save_profile, compare, pool, openapi)
+    paths(run, sensitivity, model, list_profiles, save_profile, compare, pool, openapi)
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -140,6 +141,56 @@ pub async fn run(
     })
     .await?;
     Ok(Json(document).into_response())
+}
+
+/// A sensitivity analysis: beliefs as for a run, the rows of the design and the point of the axis.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityRequest {
+    /// Param name to expression, in the model's expression syntax (`"5 to 50"`).
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+    /// Rows N of each matrix of the Saltelli design (the model runs N * (2 + params + cruxes) times;
+    /// a power of two keeps the Sobol' points balanced). Default and limit: the server's.
+    pub samples: Option<u64>,
+    /// Random seed of the scrambled Sobol' points and of the bootstrap.
+    pub seed: Option<u64>,
+    /// The axis value to analyse (the nearest grid point; default: the middle of the axis).
+    pub at: Option<f64>,
+}
+
+/// Sobol indices of net at one point of the axis, per param and per crux.
+///
+/// Returns the same JSON document as `crux sensitivity --format json`:
+/// `{"at", "samples", "seed", "evaluations", "mean", "variance", "params": {NAME: {"S1", "S1_conf", "ST", "ST_conf"}}, "groups": {CRUX: {...}}}`.
+/// `S1` is the share of the variance of net a param (or crux) explains alone,
+/// `ST` alone and in interactions; `_conf` is the half-width of a 95% bootstrap interval.
+#[utoipa::path(
+    post,
+    path = "/api/sensitivity",
+    request_body = SensitivityRequest,
+    responses(
+        (status = 200, description = "The JSON of `crux sensitivity --format json`: at, samples, seed, evaluations, mean, variance, params and groups (each name to S1, S1_conf, ST, ST_conf)", body = Object, content_type = "application/json"),
+        (status = 400, description = "Bad input: malformed JSON, an unknown param, an invalid expression, too many samples, a point off the axis, a net that does not vary", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "The computation ran past the time limit and was stopped", body = ErrorBody),
+        (status = 503, description = "Every computation slot is busy; retry after the `Retry-After` seconds", body = ErrorBody),
+    )
+)]
+pub async fn sensitivity(
+    State(state): State<Arc<AppState>>,
+    JsonBody(request): JsonBody<SensitivityRequest>,
+) -> Result<Response, ApiError> {
+    let options = compute::SensitivityRequestOptions {
+        samples: state.sensitivity_samples(request.samples)?,
+        seed: request.seed.unwrap_or(1),
+        at: request.at,
+        resamples: crux_analysis::sobol::DEFAULT_RESAMPLES,
+    };
+    let worker = state.clone();
+    let run =
+        bounded(&state, move |budget| compute::sensitivity(&worker, &request.overrides, &options, budget)).await?;
+    Ok(Json(run.document).into_response())
 }
 
 /// One param of the model, as a client may set it.

@@ -40,6 +40,13 @@ pub struct Limits {
     pub default_samples: usize,
     /// The most samples of a run for the page (which keeps every sample for the threshold histogram).
     pub max_page_samples: usize,
+    /// The most rows N of the Saltelli design one sensitivity request may ask
+    /// for (the model runs N * (2 + params + cruxes) times).
+    pub max_sensitivity_samples: usize,
+    /// Rows N of a sensitivity request that does not say.
+    pub default_sensitivity_samples: usize,
+    /// Rows N of the crux-importance chart on the page.
+    pub page_sensitivity_samples: usize,
     /// The largest request body, in bytes.
     pub max_body_bytes: usize,
     /// The longest expression a client may send for one param, in bytes.
@@ -62,6 +69,9 @@ impl Default for Limits {
             max_samples: 1_000_000,
             default_samples: 20_000,
             max_page_samples: 200_000,
+            max_sensitivity_samples: 1 << 16,
+            default_sensitivity_samples: 1 << 12,
+            page_sensitivity_samples: 1 << 10,
             max_body_bytes: 256 * 1024,
             max_expression_bytes: 4096,
             max_text_chars: 4000,

@@ -116,18 +116,31 @@ impl AppState {
 
     /// Checks a sample count against the limits (`None`: the default).
     pub fn samples(&self, samples: Option<u64>) -> Result<usize, ApiError> {
-        let Some(samples) = samples else { return Ok(self.limits.default_samples) };
-        if samples < 2 {
-            return Err(ApiError::bad_request(format!("samples must be at least 2, not {samples}")));
-        }
-        if samples > self.limits.max_samples as u64 {
-            return Err(ApiError::bad_request(format!(
-                "{samples} samples is more than this server's limit of {} per request",
-                self.limits.max_samples
-            )));
-        }
-        Ok(samples as usize)
+        checked_samples(samples, self.limits.default_samples, self.limits.max_samples, "samples")
     }
+
+    /// Checks the rows of a sensitivity analysis against the limits (`None`: the default).
+    pub fn sensitivity_samples(&self, samples: Option<u64>) -> Result<usize, ApiError> {
+        checked_samples(
+            samples,
+            self.limits.default_sensitivity_samples,
+            self.limits.max_sensitivity_samples,
+            "rows of the sensitivity design",
+        )
+    }
+}
+
+fn checked_samples(samples: Option<u64>, default: usize, max: usize, what: &str) -> Result<usize, ApiError> {
+    let Some(samples) = samples else { return Ok(default) };
+    if samples < 2 {
+        return Err(ApiError::bad_request(format!("samples must be at least 2, not {samples}")));
+    }
+    if samples > max as u64 {
+        return Err(ApiError::bad_request(format!(
+            "{samples} samples is more than this server's limit of {max} {what} per request"
+        )));
+    }
+    Ok(samples as usize)
 }
 
 /// Diagnostics located in the client's expressions (or the model file).
