@@ -188,8 +188,11 @@ pub async fn sensitivity(
         resamples: crux_analysis::sobol::DEFAULT_RESAMPLES,
     };
     let worker = state.clone();
-    let run =
-        bounded(&state, move |budget| compute::sensitivity(&worker, &request.overrides, &options, budget)).await?;
+    let run = bounded(&state, move |budget| {
+        let (model, sources) = worker.model_with(&request.overrides)?;
+        compute::sensitivity(&model, &sources, &options, budget)
+    })
+    .await?;
     Ok(Json(run.document).into_response())
 }
 

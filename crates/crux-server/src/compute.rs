@@ -142,23 +142,37 @@ pub fn answer(
     budget: &Budget,
 ) -> Result<Answer, ApiError> {
     let (model, sources) = state.model_with(overrides)?;
+    answer_model(model, &sources, samples, seed, keep_net, budget)
+}
+
+/// [`answer`] for a model already resolved.
+fn answer_model(
+    model: hir::Model,
+    sources: &Sources,
+    samples: usize,
+    seed: u64,
+    keep_net: bool,
+    budget: &Budget,
+) -> Result<Answer, ApiError> {
     if model.file.page.is_empty() {
-        let output = run(&model, &sources, samples, seed, keep_net, budget)?;
+        let output = run(&model, sources, samples, seed, keep_net, budget)?;
         return Ok(Answer::Run { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
     let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
-    let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, &sources))?;
+    let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
     Ok(Answer::Page { model, results: Box::new(results) })
 }
 
 /// What the page shows of one answer: the run, the per-sample thresholds
-/// (for a model without a page) and the page's report in Markdown.
+/// (for a model without a page), the page's report in Markdown, and the
+/// share of the uncertainty each crux carries (or why it is not shown).
 #[derive(Debug)]
 pub struct PageRun {
     pub document: RunDocument,
     pub thresholds: Option<Thresholds>,
     pub markdown: Option<String>,
+    pub importance: Option<Result<SensitivityRun, String>>,
 }
 
 impl PageRun {
@@ -168,17 +182,20 @@ impl PageRun {
                 document: RunDocument::new(model, output, *samples, *seed),
                 thresholds: output.net_samples.as_ref().and_then(|net| summary::thresholds(net, &output.points)),
                 markdown: None,
+                importance: None,
             },
             Answer::Page { model, results } => PageRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
                 thresholds: None,
                 markdown: Some(crux_report::markdown::render(model, results)),
+                importance: None,
             },
         }
     }
 }
 
-/// Runs the model with `overrides` for the page.
+/// Runs the model with `overrides` for the page, with the crux-importance
+/// analysis at `state.limits.page_sensitivity_samples` rows.
 pub fn page_run(
     state: &AppState,
     overrides: &std::collections::BTreeMap<String, String>,
@@ -186,21 +203,33 @@ pub fn page_run(
     seed: u64,
     budget: &Budget,
 ) -> Result<PageRun, ApiError> {
-    Ok(PageRun::new(&answer(state, overrides, samples, seed, true, budget)?))
+    let (model, sources) = state.model_with(overrides)?;
+    let options = SensitivityRequestOptions {
+        samples: state.limits.page_sensitivity_samples,
+        seed,
+        at: None,
+        resamples: PAGE_RESAMPLES,
+    };
+    let importance = sensitivity(&model, &sources, &options, budget).map_err(|error| error.message());
+    let mut run = PageRun::new(&answer_model(model, &sources, samples, seed, true, budget)?);
+    run.importance = Some(importance);
+    Ok(run)
 }
 
-/// Sobol indices of net at one grid point for the model with `overrides`:
+/// Bootstrap resamples of the page's crux-importance chart (its whiskers).
+const PAGE_RESAMPLES: usize = 200;
+
+/// Sobol indices of net at one grid point of a resolved model:
 /// the document of `crux sensitivity --format json`. `at` picks the nearest
 /// grid point (the middle of the axis when `None`).
 pub fn sensitivity(
-    state: &AppState,
-    overrides: &std::collections::BTreeMap<String, String>,
+    model: &hir::Model,
+    sources: &Sources,
     options: &SensitivityRequestOptions,
     budget: &Budget,
 ) -> Result<SensitivityRun, ApiError> {
-    let (model, sources) = state.model_with(overrides)?;
-    let engine = Engine::new(&model).map_err(|diagnostics| located(&diagnostics, &sources))?;
-    let point = grid_point(&model, options.at)?;
+    let engine = Engine::new(model).map_err(|diagnostics| located(&diagnostics, sources))?;
+    let point = grid_point(model, options.at)?;
     let inputs = Inputs::of(&engine);
     let mut sobol = SobolOptions::new(options.samples, options.seed, point);
     sobol.resamples = options.resamples;

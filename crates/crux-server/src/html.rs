@@ -242,7 +242,30 @@ pub fn results(state: &AppState, run: &PageRun, elapsed: Option<Duration>) -> St
     out.push_str("</section>\n");
     out.push_str(&arguments(state, document, &picks));
     out.push_str(&key_question(run, &axis));
+    let _ = write!(out, "<section id=\"importance\"><h2>Which beliefs matter most</h2>{}</section>\n", importance(run));
     out
+}
+
+/// The crux-importance chart of a run, with its caption, or why it is missing.
+fn importance(run: &PageRun) -> String {
+    match &run.importance {
+        Some(Ok(sensitivity)) => match svg::importance_chart(sensitivity) {
+            Some(chart) => format!(
+                "<figure>{chart}<figcaption>How much of the uncertainty in net each {what} carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from {rows} rows of a Saltelli design ({evaluations} model runs). <code>POST /api/sensitivity</code> gives the numbers at more samples and any point.</figcaption></figure>",
+                what = if sensitivity.by_crux { "crux (its params varied together)" } else { "param" },
+                rows = sensitivity.document.samples,
+                evaluations = sensitivity.document.evaluations,
+            ),
+            None => String::new(),
+        },
+        Some(Err(message)) => {
+            format!(
+                "<p class=\"rule\">The share of the uncertainty each crux carries is not shown: {}.</p>",
+                escape(message)
+            )
+        }
+        None => String::new(),
+    }
 }
 
 fn unit_suffix(unit: &str) -> String {
@@ -521,6 +544,7 @@ fn page_sections(
             unit_suffix(unit)
         );
     }
+    charts.push_str(&importance(run));
     charts.push_str(&run_info(&run.document, elapsed));
     charts.push_str("</section>\n");
     (sections, charts)

@@ -296,6 +296,23 @@ async fn the_html_fragment_is_the_results_part_of_the_page() {
         assert!(reply.body.contains(&format!("<section id=\"{id}\"")), "{id}");
     }
     assert!(reply.body.contains("id=\"net-chart\""));
+    // The crux-importance chart: a bar per crux, recomputed with the beliefs.
+    let bars = |html: &str| -> Vec<String> {
+        html.split("<g class=\"importance\" data-name=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    assert!(reply.body.contains("id=\"importance-chart\""), "{}", reply.body);
+    let mut names = bars(&reply.body);
+    names.sort();
+    assert_eq!(names, ["Benefits", "Capability threshold", "Misuse"]);
+    let certain =
+        post_html(&app, "/api/run", json!({"overrides": {"severity": "30", "safeguards": "0.8"}}).to_string()).await;
+    assert_eq!(certain.status, StatusCode::OK, "{}", certain.body);
+    let mut names = bars(&certain.body);
+    names.sort();
+    assert_eq!(names, ["Benefits", "Capability threshold"], "a crux held with certainty carries no uncertainty");
     // Errors stay JSON.
     let reply = post_html(&app, "/api/run", json!({"overrides": {"nope": "1"}}).to_string()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -320,6 +337,7 @@ async fn the_page_is_a_complete_report_without_script() {
         "Key question",
         "id=\"net-chart\"",
         "id=\"threshold-chart\"",
+        "id=\"importance-chart\"",
         "name=\"set.misuse_threshold\"",
         "value=\"normal(26.5, 0.8)\"",
         "class=\"p5\"",
@@ -595,6 +613,8 @@ async fn the_builtin_model_is_answered_as_its_page() {
     let order = [
         "Evaluation Summary",
         "id=\"net-chart\"",
+        "id=\"importance-chart\"",
+        "data-name=\"Crux 1 (",
         "Arguments for",
         "Arguments Against",
         "Crux 1:",
