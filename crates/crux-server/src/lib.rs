@@ -61,6 +61,10 @@ pub struct Limits {
     pub timeout: Duration,
     /// The most profiles one comparison or pool takes.
     pub max_profiles: usize,
+    /// Samples of all the views one comparison or group view computes
+    /// together (each member, the pool, each crux swapped between two views):
+    /// with many views, each gets fewer samples.
+    pub view_samples_budget: usize,
 }
 
 impl Default for Limits {
@@ -79,6 +83,7 @@ impl Default for Limits {
             queue_wait: Duration::from_secs(5),
             timeout: Duration::from_secs(20),
             max_profiles: 24,
+            view_samples_budget: 200_000,
         }
     }
 }

@@ -29,6 +29,9 @@ impl fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
+/// The fewest samples of a view in a comparison or group, however many views it computes.
+pub const MIN_VIEW_SAMPLES: usize = 1000;
+
 /// The source-name prefix of a client's param expression: `belief: NAME`.
 const VIEW: &str = "belief";
 
@@ -112,6 +115,25 @@ impl AppState {
             }
         }
         Ok(())
+    }
+
+    /// The sources the model was read from, to add a request's texts to.
+    pub fn sources(&self) -> Sources {
+        self.base_sources.clone()
+    }
+
+    /// How a crux is named on pages: "Crux 2 (Capability Threshold)", or its title, or its id.
+    pub fn crux_title(&self, id: &str) -> String {
+        self.base.page.crux(id).map_or_else(|| id.to_string(), crux_worldview::compare::crux_title)
+    }
+
+    /// Samples of each view when a request computes `computations` views:
+    /// `requested`, or fewer so that all of them together stay within
+    /// `limits.view_samples_budget` (but not below [`MIN_VIEW_SAMPLES`]).
+    pub fn view_samples(&self, requested: usize, computations: usize) -> usize {
+        let requested = requested.min(self.limits.max_page_samples);
+        let share = self.limits.view_samples_budget / computations.max(1);
+        requested.min(share.max(MIN_VIEW_SAMPLES))
     }
 
     /// Checks a sample count against the limits (`None`: the default).

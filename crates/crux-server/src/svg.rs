@@ -5,7 +5,7 @@
 
 use crate::compute::SensitivityRun;
 use crate::html::escape;
-use crate::summary::{Crossing, Thresholds, axis_values, crossing};
+use crate::summary::{Place, Thresholds, axis_values, mean_zero};
 use crux_analysis::sobol::Indices;
 use crux_engine::format::significant;
 use crux_report::json::RunDocument;
@@ -116,11 +116,11 @@ pub fn net_chart(document: &RunDocument, unit: &str) -> Option<String> {
     let pad = (high - low).max(1e-9) * 0.05;
     let x = Scale { from: (axis[0], axis[axis.len() - 1]), to: (LEFT, WIDTH - RIGHT) };
     let y = Scale { from: (low - pad, high + pad), to: (HEIGHT - BOTTOM, TOP) };
-    let crossing = crossing(&axis, &net.mean, 0.0);
+    let crossing = mean_zero(&axis, &net.mean);
     let crossing_value = match crossing {
-        Crossing::At(value) => significant(value, 4),
-        Crossing::Below => "below".to_string(),
-        Crossing::Never => "never".to_string(),
+        Place::At(value) => significant(value, 4),
+        Place::FromStart => "below".to_string(),
+        Place::Never => "never".to_string(),
     };
     let mut out = String::new();
     let x_label = format!("{} ({})", axis_info.label, axis_info.name);
@@ -133,7 +133,7 @@ pub fn net_chart(document: &RunDocument, unit: &str) -> Option<String> {
     let _ = write!(out, r#"<line class="zero" x1="{LEFT}" x2="{:.1}" y1="{zero:.1}" y2="{zero:.1}"/>"#, WIDTH - RIGHT);
     line(&mut out, &x, &y, &axis, &net.p50, "median");
     line(&mut out, &x, &y, &axis, &net.mean, "mean");
-    if let Crossing::At(value) = crossing {
+    if let Place::At(value) = crossing {
         let px = x.at(value);
         let _ = write!(
             out,
@@ -187,14 +187,14 @@ pub fn threshold_histogram(thresholds: &Thresholds, document: &RunDocument) -> O
             (HEIGHT - BOTTOM - y0).max(0.0)
         );
     }
-    let px = x.at(thresholds.p50);
+    let px = x.at(thresholds.summary.p50);
     let _ = write!(
         out,
         r#"<line class="threshold" x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}"/><text class="threshold-label" x="{tx:.1}" y="{ty:.1}">median {v}</text>"#,
         b = HEIGHT - BOTTOM,
         tx = px + 4.0,
         ty = TOP + 12.0,
-        v = significant(thresholds.p50, 4)
+        v = significant(thresholds.summary.p50, 4)
     );
     out.push_str("</svg>");
     Some(out)

@@ -456,9 +456,22 @@ async fn compare_and_pool_show_profiles_side_by_side_and_together() {
     let differences: Vec<&str> =
         comparison["differences"].as_array().unwrap().iter().map(|d| d["param"].as_str().unwrap()).collect();
     assert_eq!(differences, ["misuse_threshold", "research"]);
+    // Each profile's answers (crux-worldview's position) agree with its curves.
+    for index in 0..2 {
+        let profile = &comparison["profiles"][index];
+        assert_eq!(profile["position"]["threshold"]["mean_crossing"].as_f64(), Some(crossing(index)), "{profile}");
+    }
+    // The double crux: the pair differs on two cruxes; the capability threshold separates them most.
+    let pair = &comparison["double_cruxes"][0];
+    assert_eq!((pair["a"].as_str(), pair["b"].as_str()), (Some("Early"), Some("Late")));
+    let swapped: Vec<&str> = pair["swaps"].as_array().unwrap().iter().map(|s| s["crux"].as_str().unwrap()).collect();
+    assert_eq!(swapped, ["capability", "capability", "benefits", "benefits"]);
+    assert_eq!(pair["main_crux"], "capability", "{pair}");
+    assert!(pair["summary"].as_str().unwrap().contains("Capability threshold"), "{pair}");
     let html = get(&app, &format!("/compare?id={a}&id={b}")).await;
     assert_eq!(html.status, StatusCode::OK);
     assert!(html.body.contains("Early") && html.body.contains("Late") && html.body.contains("normal(27.5, 0.3)"));
+    assert!(html.body.contains("id=\"double-crux\"") && html.body.contains("class=\"main-crux\""), "{}", html.body);
 
     let pool = get(&app, "/api/pool?samples=3000").await;
     assert_eq!(pool.status, StatusCode::OK, "{}", pool.body);
@@ -470,7 +483,16 @@ async fn compare_and_pool_show_profiles_side_by_side_and_together() {
     let pooled = pool["outlook"]["mean_crossing"]["at"].as_f64().unwrap();
     assert!(pooled > crossing(0) && pooled < crossing(1), "the pool lies between its members: {pooled}");
     assert_eq!(pool["disagreement"]["most_disputed"], "capability");
-    assert_eq!(get(&app, "/group").await.status, StatusCode::OK);
+    // crux-worldview's group view: its sentences and the flips per crux.
+    let summary = pool["disagreement"]["summary"].as_array().unwrap();
+    assert!(!summary.is_empty(), "{pool}");
+    let flips: Vec<&str> =
+        pool["disagreement"]["crux_flips"].as_array().unwrap().iter().map(|f| f["title"].as_str().unwrap()).collect();
+    assert_eq!(flips, ["Capability threshold", "Misuse", "Benefits"]);
+    assert!(pool["pooled_position"]["threshold"].is_object(), "{pool}");
+    let group = get(&app, "/group").await;
+    assert_eq!(group.status, StatusCode::OK);
+    assert!(group.body.contains("id=\"crux-flips\"") && group.body.contains(summary[0].as_str().unwrap()));
 
     for (uri, status) in [
         ("/api/compare?ids=abc", StatusCode::BAD_REQUEST),

@@ -42,6 +42,7 @@ pub fn limits() -> Limits {
         queue_wait: Duration::from_secs(10),
         timeout: Duration::from_secs(60),
         max_profiles: 8,
+        view_samples_budget: 200_000,
     }
 }
 
