@@ -258,8 +258,12 @@ fn importance(run: &PageRun) -> String {
     match &run.importance {
         Some(Ok(sensitivity)) => match svg::importance_chart(sensitivity) {
             Some(chart) => format!(
-                "<figure>{chart}<figcaption>How much of the uncertainty in net each {what} carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from {rows} rows of a Saltelli design ({evaluations} model runs). <code>POST /api/sensitivity</code> gives the numbers at more samples and any point.</figcaption></figure>",
+                "<figure>{chart}<figcaption>How much of the uncertainty in net{at} each {what} carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from {rows} rows of a Saltelli design ({evaluations} model runs). <code>POST /api/sensitivity</code> gives the numbers at more samples and any point.</figcaption></figure>",
                 what = if sensitivity.by_crux { "crux (its params varied together)" } else { "param" },
+                at = match (&sensitivity.axis_name, sensitivity.document.at) {
+                    (Some(name), Some(value)) => format!(" at {} = {}", escape(name), number(value)),
+                    _ => String::new(),
+                },
                 rows = sensitivity.document.samples,
                 evaluations = sensitivity.document.evaluations,
             ),

@@ -75,7 +75,7 @@ impl Default for Limits {
             max_page_samples: 200_000,
             max_sensitivity_samples: 1 << 16,
             default_sensitivity_samples: 1 << 12,
-            page_sensitivity_samples: 1 << 10,
+            page_sensitivity_samples: 1 << 11,
             max_body_bytes: 256 * 1024,
             max_expression_bytes: 4096,
             max_text_chars: 4000,

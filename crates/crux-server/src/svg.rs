@@ -255,8 +255,11 @@ pub fn importance_chart(run: &SensitivityRun) -> Option<String> {
             fh = 6.0,
         );
         if indices.total_conf > 0.0 {
-            let (low, high) =
-                (x.at((indices.total - indices.total_conf).max(0.0)), x.at(indices.total + indices.total_conf));
+            let (_, end) = x.from;
+            let (low, high) = (
+                x.at((indices.total - indices.total_conf).clamp(0.0, end)),
+                x.at((indices.total + indices.total_conf).clamp(0.0, end)),
+            );
             let cy = y0 + ROW / 2.0;
             let _ = write!(
                 out,
@@ -269,7 +272,7 @@ pub fn importance_chart(run: &SensitivityRun) -> Option<String> {
     }
     let _ = write!(
         out,
-        r##"<text x="{cx:.1}" y="{by:.1}" class="axis-label" text-anchor="middle">total Sobol index: share of the variance of net (inner bar: alone, without interactions)</text></svg>"##,
+        r##"<text x="{cx:.1}" y="{by:.1}" class="axis-label" text-anchor="middle">share of the variance of net (Sobol index)</text></svg>"##,
         cx = (LABELS + WIDTH - RIGHT) / 2.0,
         by = height - 8.0,
     );
