@@ -235,7 +235,7 @@ pub fn sensitivity(
     sobol.resamples = options.resamples;
     let check = || budget.check();
     let result = sobol_indices_checked(&engine, &inputs, &sobol, &check)
-        .map_err(|diagnostic| located(&[diagnostic], &sources))?;
+        .map_err(|diagnostic| located(&[diagnostic], sources))?;
     let at = model.file.axis.as_ref().map(|_| engine.grid()[point]);
     let by_crux = inputs.factors.iter().any(|factor| factor.crux.is_some());
     let groups = result

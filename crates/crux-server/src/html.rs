@@ -249,7 +249,7 @@ pub fn results(state: &AppState, run: &PageRun, elapsed: Option<Duration>) -> St
     out.push_str("</section>\n");
     out.push_str(&arguments(state, document, &picks));
     out.push_str(&key_question(run, &axis));
-    let _ = write!(out, "<section id=\"importance\"><h2>Which beliefs matter most</h2>{}</section>\n", importance(run));
+    let _ = writeln!(out, "<section id=\"importance\"><h2>Which beliefs matter most</h2>{}</section>", importance(run));
     out
 }
 
