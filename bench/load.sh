@@ -6,6 +6,11 @@
 #
 #   bench/load.sh [MODEL] [DURATION_SECONDS]
 #
+# Just before and just after, for the ratio in the same conditions, the
+# engine alone on the same model and sample count (`crux-server`'s example
+# `engine_throughput`: as many runs at a time as the server computes at
+# once, no HTTP, JSON or per-request compiling), a third of the duration each.
+#
 # Needs wrk (Debian package `wrk`, installed here if missing) and builds the
 # release binary.
 set -euo pipefail
@@ -22,9 +27,20 @@ if ! command -v wrk >/dev/null; then
     apt-get install -y -qq wrk >/dev/null
 fi
 cargo build --release -q -p crux
+cargo build --release -q -p crux-server --example engine_throughput
 
 work="$(mktemp -d)"
 trap 'kill "${server:-}" 2>/dev/null || true; wait "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# The engine alone, in runs per second over a third of the duration.
+engine_rate() {
+    local line runs seconds
+    line=$(./target/release/examples/engine_throughput "$model" "$samples" "$((duration / 3))" | grep '^RESULT')
+    runs=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 == "runs" {print $2}')
+    seconds=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 == "seconds" {print $2}')
+    awk -v n="$runs" -v s="$seconds" 'BEGIN {printf "%.0f", n / s}'
+}
+engine_before=$(engine_rate)
 
 ./target/release/crux serve "$model" --addr "$addr" --db "$work/load.db" 2>"$work/server.log" &
 server=$!
@@ -58,6 +74,13 @@ wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s -s "$work/post.lua" "htt
 kill "$sampler" 2>/dev/null || true
 rss_after=$(rss)
 rss_max=$(sort -n "$work/rss.txt" | tail -1)
+load_after=$(cut -d' ' -f1 /proc/loadavg)
+grid=$(curl -sf -X POST -H 'Content-Type: application/json' -d '{"samples": 2}' "http://${addr}/api/run" \
+    | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["net"]["mean"]))')
+kill "$server" 2>/dev/null || true
+wait "$server" 2>/dev/null || true
+engine_after=$(engine_rate)
+engine_rate=$(awk -v a="$engine_before" -v b="$engine_after" 'BEGIN {printf "%.0f", (a + b) / 2}')
 
 line=$(grep '^RESULT' "$work/wrk.txt")
 value() { echo "$line" | tr ' ' '\n' | awk -F= -v key="$1" '$1 == key {print $2}'; }
@@ -67,8 +90,7 @@ seconds=$(awk -v us="$(value duration_us)" 'BEGIN {printf "%.1f", us / 1e6}')
 throughput=$(awk -v n="$requests" -v us="$(value duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
 ms() { awk -v us="$1" 'BEGIN {printf "%.1f", us / 1000}'; }
 cores=$(nproc)
-grid=$(curl -sf -X POST -H 'Content-Type: application/json' -d '{"samples": 2}' "http://${addr}/api/run" \
-    | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["net"]["mean"]))')
+share=$(awk -v a="$throughput" -v b="$engine_rate" 'BEGIN {printf "%.0f", 100 * a / b}')
 
 section="$work/section.md"
 cat >"$section" <<MD
@@ -77,7 +99,9 @@ cat >"$section" <<MD
 \`bench/load.sh\`: wrk (1 thread, ${connections} connections) against \`POST /api/run\` of
 \`crux serve ${model}\` at ${samples} samples (${grid} grid points) for ${seconds} s, from loopback,
 on ${cores} cores shared by the server and wrk; run $(date -u +%Y-%m-%d), with a load average of
-${load_before} when it started (other work on the machine competes for the same cores).
+${load_before} when it started and ${load_after} when it ended (other work on the machine competes
+for the same cores). The engine alone, just before and just after (a third of the duration each):
+the same model and samples, ${cores} runs at a time, without HTTP, JSON or per-request compiling.
 
 | measure | value |
 |---|---|
@@ -86,6 +110,7 @@ ${load_before} when it started (other work on the machine competes for the same 
 | throughput | ${throughput} requests/s (target: at least 200) |
 | latency p50 / p90 / p99 / max | $(ms "$(value p50_us)") / $(ms "$(value p90_us)") / $(ms "$(value p99_us)") / $(ms "$(value max_us)") ms |
 | server RSS before / after / highest during | $((rss_before / 1024)) / $((rss_after / 1024)) / $((rss_max / 1024)) MiB |
+| the engine alone before / after | ${engine_before} / ${engine_after} runs/s: the server answers ${share}% of their mean |
 
 MD
 

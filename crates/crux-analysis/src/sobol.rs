@@ -86,8 +86,32 @@ pub struct Sensitivity {
     pub evaluations: usize,
 }
 
+impl Sensitivity {
+    /// Each factor's indices with its label ([`Inputs::label`]), in the order of `inputs`.
+    pub fn named_factors(&self, inputs: &Inputs) -> Vec<(String, Indices)> {
+        (0..inputs.factors.len()).map(|index| (inputs.label(index), self.factors[index])).collect()
+    }
+
+    /// Each group's indices with its name, in the order of `inputs`.
+    pub fn named_groups(&self, inputs: &Inputs) -> Vec<(String, Indices)> {
+        inputs.groups.iter().zip(&self.groups).map(|(group, indices)| (group.name.clone(), *indices)).collect()
+    }
+}
+
 /// Sobol indices of net at `options.point` for every factor and group of `inputs`.
 pub fn sobol_indices(engine: &Engine, inputs: &Inputs, options: &SobolOptions) -> Result<Sensitivity, Diagnostic> {
+    sobol_indices_checked(engine, inputs, options, &|| {})
+}
+
+/// [`sobol_indices`], calling `check` between batches of model evaluations
+/// and of bootstrap resamples, so that a caller can stop a long computation
+/// (by unwinding out of `check`).
+pub fn sobol_indices_checked(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &SobolOptions,
+    check: &(dyn Fn() + Sync),
+) -> Result<Sensitivity, Diagnostic> {
     let n = options.samples;
     if n < 2 {
         return Err(Diagnostic::error("sensitivity analysis needs at least 2 samples"));
@@ -139,6 +163,7 @@ pub fn sobol_indices(engine: &Engine, inputs: &Inputs, options: &SobolOptions) -
     let mut outputs: Vec<Vec<f64>> = Vec::with_capacity(blocks);
     let mut start = 0;
     while start < blocks {
+        check();
         let end = (start + per_call).min(blocks);
         let uniforms: Vec<Vec<f64>> = (0..dimension)
             .into_par_iter()
@@ -163,7 +188,7 @@ pub fn sobol_indices(engine: &Engine, inputs: &Inputs, options: &SobolOptions) -
             .with_help("choose another point of the axis with --at"));
     }
     let point = estimates.indices();
-    let conf = bootstrap(&estimates, options.resamples, options.seed);
+    let conf = bootstrap(&estimates, options.resamples, options.seed, check);
     let indices: Vec<Indices> = point
         .iter()
         .enumerate()
@@ -246,7 +271,7 @@ fn indices_from_sums(sums: &[f64], rows: usize) -> Vec<(f64, f64)> {
 }
 
 /// Half-widths of the 95% bootstrap intervals of every set's `(S1, ST)`.
-fn bootstrap(estimates: &Estimates, resamples: usize, seed: u64) -> Vec<(f64, f64)> {
+fn bootstrap(estimates: &Estimates, resamples: usize, seed: u64, check: &(dyn Fn() + Sync)) -> Vec<(f64, f64)> {
     if resamples < 2 {
         return Vec::new();
     }
@@ -258,6 +283,7 @@ fn bootstrap(estimates: &Estimates, resamples: usize, seed: u64) -> Vec<(f64, f6
     let results: Vec<Vec<Vec<(f64, f64)>>> = (0..batches)
         .into_par_iter()
         .map(|batch| {
+            check();
             let first = batch * RESAMPLE_BATCH;
             let count = RESAMPLE_BATCH.min(resamples - first);
             let mut counts = vec![0u32; count * rows];

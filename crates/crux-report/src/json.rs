@@ -11,6 +11,8 @@
 
 use crate::format::{json_number as round, json_precise as precise};
 use crate::results::{AnswerResult, PageResults};
+use crux_analysis::inputs::Inputs;
+use crux_analysis::sobol::{Indices, Sensitivity};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::Threshold;
 use crux_engine::RunOutput;
@@ -304,5 +306,47 @@ fn crux_share(results: &PageResults, crux: Option<&str>) -> Value {
                 .collect(),
         ),
         None => Value::Null,
+    }
+}
+
+/// The JSON document of `crux sensitivity --format json` (and of the web
+/// app's `POST /api/sensitivity`): Sobol indices of net at one grid point,
+/// per param (`params`) and per crux (`groups`), each with `S1`, `S1_conf`,
+/// `ST` and `ST_conf` (the `_conf` values are half-widths of 95% intervals).
+#[derive(Debug, Clone, Serialize)]
+pub struct SensitivityDocument {
+    /// The axis value analysed (`null` for a model without an axis).
+    pub at: Option<f64>,
+    pub samples: usize,
+    pub seed: u64,
+    pub evaluations: usize,
+    pub mean: f64,
+    pub variance: f64,
+    pub params: Map<String, Value>,
+    pub groups: Map<String, Value>,
+}
+
+impl SensitivityDocument {
+    pub fn new(inputs: &Inputs, result: &Sensitivity, at: Option<f64>, seed: u64) -> Self {
+        let object = |rows: Vec<(String, Indices)>| -> Map<String, Value> {
+            rows.into_iter()
+                .map(|(name, indices)| {
+                    (
+                        name,
+                        json!({"S1": indices.first, "S1_conf": indices.first_conf, "ST": indices.total, "ST_conf": indices.total_conf}),
+                    )
+                })
+                .collect()
+        };
+        SensitivityDocument {
+            at,
+            samples: result.samples,
+            seed,
+            evaluations: result.evaluations,
+            mean: result.mean,
+            variance: result.variance,
+            params: object(result.named_factors(inputs)),
+            groups: object(result.named_groups(inputs)),
+        }
     }
 }

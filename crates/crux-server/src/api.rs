@@ -9,17 +9,21 @@ use crate::compute::{self, PageRun, bounded, page_run};
 use crate::error::{ApiError, ErrorBody};
 use crate::html;
 use crate::state::{AppState, located};
-use crate::summary::{Crossing, Verdict, crossing, verdict_stretches};
+use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use crux_engine::RunOutput;
 use crux_lang::Sources;
 use crux_lang::profile::parse_profile;
+use crux_report::Options;
 use crux_report::json::RunDocument;
 use crux_store::StoredProfile;
+use crux_worldview::compare::{DoubleCrux, Position, View, compute_view, double_crux};
+use crux_worldview::group::{Method, group_view};
 use crux_worldview::{Beliefs, Member, linear_pool};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -32,6 +36,7 @@ use utoipa::{OpenApi, ToSchema};
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/run", post(run))
+        .route("/api/sensitivity", post(sensitivity))
         .route("/api/model", get(model))
         .route("/api/profiles", get(list_profiles).post(save_profile))
         .route("/api/compare", get(compare))
@@ -46,7 +51,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         title = "Crux",
         description = "Run a Crux model with your own beliefs, store belief profiles, compare and pool them."
     ),
-    paths(run, model, list_profiles, save_profile, compare, pool, openapi)
+    paths(run, sensitivity, model, list_profiles, save_profile, compare, pool, openapi)
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -140,6 +145,59 @@ pub async fn run(
     })
     .await?;
     Ok(Json(document).into_response())
+}
+
+/// A sensitivity analysis: beliefs as for a run, the rows of the design and the point of the axis.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityRequest {
+    /// Param name to expression, in the model's expression syntax (`"5 to 50"`).
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+    /// Rows N of each matrix of the Saltelli design (the model runs N * (2 + params + cruxes) times;
+    /// a power of two keeps the Sobol' points balanced). Default and limit: the server's.
+    pub samples: Option<u64>,
+    /// Random seed of the scrambled Sobol' points and of the bootstrap.
+    pub seed: Option<u64>,
+    /// The axis value to analyse (the nearest grid point; default: the middle of the axis).
+    pub at: Option<f64>,
+}
+
+/// Sobol indices of net at one point of the axis, per param and per crux.
+///
+/// Returns the same JSON document as `crux sensitivity --format json`:
+/// `{"at", "samples", "seed", "evaluations", "mean", "variance", "params": {NAME: {"S1", "S1_conf", "ST", "ST_conf"}}, "groups": {CRUX: {...}}}`.
+/// `S1` is the share of the variance of net a param (or crux) explains alone,
+/// `ST` alone and in interactions; `_conf` is the half-width of a 95% bootstrap interval.
+#[utoipa::path(
+    post,
+    path = "/api/sensitivity",
+    request_body = SensitivityRequest,
+    responses(
+        (status = 200, description = "The JSON of `crux sensitivity --format json`: at, samples, seed, evaluations, mean, variance, params and groups (each name to S1, S1_conf, ST, ST_conf)", body = Object, content_type = "application/json"),
+        (status = 400, description = "Bad input: malformed JSON, an unknown param, an invalid expression, too many samples, a point off the axis, a net that does not vary", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "The computation ran past the time limit and was stopped", body = ErrorBody),
+        (status = 503, description = "Every computation slot is busy; retry after the `Retry-After` seconds", body = ErrorBody),
+    )
+)]
+pub async fn sensitivity(
+    State(state): State<Arc<AppState>>,
+    JsonBody(request): JsonBody<SensitivityRequest>,
+) -> Result<Response, ApiError> {
+    let options = compute::SensitivityRequestOptions {
+        samples: state.sensitivity_samples(request.samples)?,
+        seed: request.seed.unwrap_or(1),
+        at: request.at,
+        resamples: crux_analysis::sobol::DEFAULT_RESAMPLES,
+    };
+    let worker = state.clone();
+    let run = bounded(&state, move |budget| {
+        let (model, sources) = worker.model_with(&request.overrides)?;
+        compute::sensitivity(&model, &sources, &options, budget)
+    })
+    .await?;
+    Ok(Json(run.document).into_response())
 }
 
 /// One param of the model, as a client may set it.
@@ -333,7 +391,8 @@ pub async fn save_profile(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
-/// Where on the axis something happens: `at` a value, `below` (from the start) or `never`.
+/// Where on the axis a curve stays below its level for good: `at` a grid
+/// value, `below` (from the start of the axis) or `never`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CrossingInfo {
     /// `at`, `below` or `never`.
@@ -341,12 +400,12 @@ pub struct CrossingInfo {
     pub at: Option<f64>,
 }
 
-impl From<Crossing> for CrossingInfo {
-    fn from(crossing: Crossing) -> Self {
-        match crossing {
-            Crossing::At(value) => CrossingInfo { kind: "at".to_string(), at: Some(value) },
-            Crossing::Below => CrossingInfo { kind: "below".to_string(), at: None },
-            Crossing::Never => CrossingInfo { kind: "never".to_string(), at: None },
+impl From<Place> for CrossingInfo {
+    fn from(place: Place) -> Self {
+        match place {
+            Place::At(value) => CrossingInfo { kind: "at".to_string(), at: Some(value) },
+            Place::FromStart => CrossingInfo { kind: "below".to_string(), at: None },
+            Place::Never => CrossingInfo { kind: "never".to_string(), at: None },
         }
     }
 }
@@ -359,12 +418,12 @@ pub struct StretchInfo {
     pub verdict: String,
 }
 
-/// What one view concludes.
+/// What one view concludes along the axis.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Outlook {
-    /// Where E[net] turns negative.
+    /// From where E[net] stays negative (the report's mean crossing).
     pub mean_crossing: CrossingInfo,
-    /// Where P(net > 0) falls below 0.5.
+    /// From where P(net > 0) stays below 0.5 (the report's median crossing).
     pub even_odds_crossing: CrossingInfo,
     /// The axis cut into stretches of equal verdict.
     pub verdicts: Vec<StretchInfo>,
@@ -375,12 +434,11 @@ pub struct Outlook {
 }
 
 impl Outlook {
-    pub fn of(document: &RunDocument) -> Outlook {
-        let axis = crate::summary::axis_values(document);
+    pub fn new(axis: &[f64], mean: Vec<f64>, p_positive: Vec<f64>) -> Outlook {
         Outlook {
-            mean_crossing: crossing(&axis, &document.net.mean, 0.0).into(),
-            even_odds_crossing: crossing(&axis, &document.net.p_positive, 0.5).into(),
-            verdicts: verdict_stretches(document)
+            mean_crossing: stays_below_from(axis, &mean, 0.0).into(),
+            even_odds_crossing: stays_below_from(axis, &p_positive, 0.5).into(),
+            verdicts: verdict_stretches(axis, &p_positive)
                 .into_iter()
                 .map(|stretch| StretchInfo {
                     from: stretch.from,
@@ -388,9 +446,21 @@ impl Outlook {
                     verdict: stretch.verdict.as_str().to_string(),
                 })
                 .collect(),
-            p_positive: document.net.p_positive.clone(),
-            mean: document.net.mean.clone(),
+            p_positive,
+            mean,
         }
+    }
+
+    pub fn of(document: &RunDocument) -> Outlook {
+        Outlook::new(&axis_values(document), document.net.mean.clone(), document.net.p_positive.clone())
+    }
+
+    fn of_run(output: &RunOutput) -> Outlook {
+        Outlook::new(
+            &output.points,
+            output.net.iter().map(|point| point.mean).collect(),
+            output.net.iter().map(|point| point.p_positive).collect(),
+        )
     }
 }
 
@@ -398,7 +468,23 @@ impl Outlook {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProfileOutlook {
     pub profile: ProfileInfo,
+    /// The view's answers to the model's page, as `crux compare` reads them:
+    /// `evaluation` (dimension, verdict, p_positive per row), `now` (mean,
+    /// p_positive and verdict at the open frontier now), `threshold`
+    /// (mean_crossing, p50, p05, p95, year_p50, never_share of the per-sample
+    /// threshold) and `best_release_threshold`; `null` where the model does not ask.
+    #[schema(value_type = Object)]
+    pub position: Position,
     pub outlook: Outlook,
+}
+
+/// A group member: the stored profile and its answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberPosition {
+    pub profile: ProfileInfo,
+    /// The member's answers, as in [`ProfileOutlook`].
+    #[schema(value_type = Object)]
+    pub position: Position,
 }
 
 /// One param on which the compared views differ.
@@ -427,11 +513,21 @@ pub struct CruxDisagreement {
 /// Profiles side by side, run with common random numbers (one seed).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CompareDocument {
+    /// Monte Carlo samples of each view computed.
     pub samples: usize,
     pub seed: u64,
     /// The axis grid.
     pub axis: Vec<f64>,
     pub profiles: Vec<ProfileOutlook>,
+    /// The double crux of each pair of profiles (of the first few): the crux
+    /// whose beliefs, taken from the other view, flip the verdict or move the
+    /// threshold most. Fields: a, b, swaps (crux, crux_title, view, from_view,
+    /// verdict_before, verdict_after, threshold_before, threshold_after),
+    /// main_crux and summary.
+    #[schema(value_type = Vec<Object>)]
+    pub double_cruxes: Vec<DoubleCrux>,
+    /// Pairs of profiles without a double crux (only the first few profiles are paired).
+    pub pairs_without_double_crux: usize,
     pub differences: Vec<ParamDifference>,
     pub cruxes: Vec<CruxDisagreement>,
 }
@@ -588,28 +684,95 @@ pub fn disagreement(state: &AppState, views: &[Beliefs]) -> (Vec<ParamDifference
     (differences, cruxes)
 }
 
-/// Runs each selected profile with one seed.
+/// Runs each selected profile with one seed, and finds the double crux of each pair.
 pub async fn compare_profiles(state: &Arc<AppState>, selection: SelectionQuery) -> Result<CompareDocument, ApiError> {
-    let samples = state.samples(selection.samples)?.min(state.limits.max_page_samples);
+    let requested = state.samples(selection.samples)?;
     let seed = selection.seed.unwrap_or(1);
     let profiles = select_profiles(state, selection.ids).await?;
     let worker = state.clone();
     bounded(state, move |budget| {
-        let views: Vec<Beliefs> =
-            profiles.iter().map(|profile| Beliefs { overrides: profile.overrides.clone() }).collect();
-        let mut outlooks = Vec::new();
+        let views = views_of(&worker, &profiles)?;
+        let paired = views.len().min(DOUBLE_CRUX_PROFILES);
+        let mut computations = views.len();
+        for a in 0..paired {
+            for b in a + 1..paired {
+                computations += 2 * differing_cruxes(&worker, &views[a], &views[b]);
+            }
+        }
+        let samples = worker.view_samples(requested, computations);
+        let check = |_: u64| budget.check();
+        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+        let mut sources = worker.sources();
+        let mut profile_outlooks = Vec::with_capacity(views.len());
+        let mut positions = Vec::with_capacity(views.len());
         let mut axis = Vec::new();
         for (profile, view) in profiles.iter().zip(&views) {
-            let (model, sources) = worker.model_with(&view.overrides).map_err(|error| stale(profile, error))?;
-            let output = compute::run(&model, &sources, samples, seed, false, budget)?;
-            let document = RunDocument::new(&model, &output, samples, seed);
-            axis = crate::summary::axis_values(&document);
-            outlooks.push(ProfileOutlook { profile: profile.clone(), outlook: Outlook::of(&document) });
+            let (position, results) = compute_view(&mut sources, &worker.base, view, &options)
+                .map_err(|diagnostics| stale(profile, located(&diagnostics, &sources)))?;
+            axis.clone_from(&results.run.points);
+            positions.push(position.clone());
+            profile_outlooks.push(ProfileOutlook {
+                profile: profile.clone(),
+                position,
+                outlook: Outlook::of_run(&results.run),
+            });
         }
-        let (differences, cruxes) = disagreement(&worker, &views);
-        Ok(CompareDocument { samples, seed, axis, profiles: outlooks, differences, cruxes })
+        let mut double_cruxes = Vec::new();
+        for a in 0..paired {
+            for b in a + 1..paired {
+                let found = double_crux(
+                    &mut sources,
+                    &worker.base,
+                    (&views[a], &positions[a]),
+                    (&views[b], &positions[b]),
+                    &options,
+                )
+                .map_err(|diagnostics| located(&diagnostics, &sources))?;
+                double_cruxes.push(found);
+            }
+        }
+        let pairs = views.len() * views.len().saturating_sub(1) / 2;
+        let beliefs: Vec<Beliefs> = views.into_iter().map(|view| view.beliefs).collect();
+        let (differences, cruxes) = disagreement(&worker, &beliefs);
+        Ok(CompareDocument {
+            samples,
+            seed,
+            axis,
+            profiles: profile_outlooks,
+            double_cruxes,
+            pairs_without_double_crux: pairs - paired * paired.saturating_sub(1) / 2,
+            differences,
+            cruxes,
+        })
     })
     .await
+}
+
+/// The most profiles whose every pair gets a double crux (each pair costs
+/// two model runs per crux the pair differs on).
+pub const DOUBLE_CRUX_PROFILES: usize = 4;
+
+/// Each profile as a view (labelled with its name), after checking that its
+/// beliefs still apply to the model.
+fn views_of(state: &AppState, profiles: &[ProfileInfo]) -> Result<Vec<View>, ApiError> {
+    profiles
+        .iter()
+        .map(|profile| {
+            state.model_with(&profile.overrides).map_err(|error| stale(profile, error))?;
+            Ok(View { label: profile.name.clone(), beliefs: Beliefs { overrides: profile.overrides.clone() } })
+        })
+        .collect()
+}
+
+/// How many crux groups views `a` and `b` hold different beliefs on.
+fn differing_cruxes(state: &AppState, a: &View, b: &View) -> usize {
+    state
+        .base
+        .page
+        .cruxes
+        .iter()
+        .filter(|crux| a.beliefs.with_group_from(&b.beliefs, &state.base, &crux.id.name) != a.beliefs)
+        .count()
 }
 
 /// A stored profile that no longer applies to the model.
@@ -620,13 +783,13 @@ fn stale(profile: &ProfileInfo, error: ApiError) -> ApiError {
     )
 }
 
-/// Stored profiles side by side: each one's conclusions, the params they differ on, and the cruxes those belong to.
+/// Stored profiles side by side: each one's answers, the double crux of each pair, the params they differ on, and the cruxes those belong to.
 #[utoipa::path(
     get,
     path = "/api/compare",
     params(
         ("ids" = Option<String>, Query, description = "Comma-separated profile ids (default: every stored profile)"),
-        ("samples" = Option<u64>, Query, description = "Monte Carlo samples per profile"),
+        ("samples" = Option<u64>, Query, description = "Monte Carlo samples per view (fewer when many views must be computed; the document says how many)"),
         ("seed" = Option<u64>, Query, description = "Random seed, shared by every profile"),
     ),
     responses(
@@ -634,6 +797,7 @@ fn stale(profile: &ProfileInfo, error: ApiError) -> ApiError {
         (status = 400, description = "Bad query", body = ErrorBody),
         (status = 404, description = "No such profile", body = ErrorBody),
         (status = 409, description = "A stored profile no longer applies to the model", body = ErrorBody),
+        (status = 422, description = "The computation ran past the time limit and was stopped", body = ErrorBody),
         (status = 503, description = "Busy", body = ErrorBody),
     )
 )]
@@ -650,7 +814,13 @@ pub async fn compare(
 pub struct PoolDocument {
     /// `linear`: each sample takes one member's whole belief set, members equally likely.
     pub method: String,
-    pub members: Vec<ProfileOutlook>,
+    /// Monte Carlo samples of each view computed.
+    pub samples: usize,
+    pub seed: u64,
+    pub members: Vec<MemberPosition>,
+    /// The pooled view's answers, as each member's `position`.
+    #[schema(value_type = Object)]
+    pub pooled_position: Position,
     /// The pooled run, in the shape of `crux run --format json` for a model without a page.
     #[schema(value_type = Object)]
     pub pooled: serde_json::Value,
@@ -661,17 +831,28 @@ pub struct PoolDocument {
 /// How far the members are apart.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Disagreement {
-    /// Lowest and highest member value of where E[net] turns negative (members with a crossing on the axis).
+    /// In sentences: the spread of verdicts and thresholds, and the crux the group disagrees on most.
+    pub summary: Vec<String>,
+    /// For each crux, in how many (member, other member) pairs the member's
+    /// verdict at the open frontier flips when it takes the other's view of that crux.
+    pub crux_flips: Vec<CruxFlips>,
+    /// Lowest and highest member value of where E[net] stays negative (members with a crossing on the axis).
     pub mean_crossing_range: Option<[f64; 2]>,
-    /// Members whose E[net] never turns negative on the axis, and those negative from its start.
+    /// Members whose E[net] is not negative at the end of the axis, and those negative from its start.
     pub never_negative: usize,
     pub negative_from_start: usize,
-    /// For each grid point, the lowest and highest member P(net > 0).
-    pub p_positive_low: Vec<f64>,
-    pub p_positive_high: Vec<f64>,
     /// The crux the members' beliefs differ on most (most distinct belief sets).
     pub most_disputed: Option<String>,
     pub cruxes: Vec<CruxDisagreement>,
+}
+
+/// The verdict flips one crux causes among a group's members.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CruxFlips {
+    pub crux: String,
+    /// "Crux 2 (Capability Threshold)", or the crux's title.
+    pub title: String,
+    pub flips: usize,
 }
 
 /// Pools the selected stored profiles (linear pool, equal weights).
@@ -679,7 +860,7 @@ pub async fn pool_profiles(
     state: &Arc<AppState>,
     selection: SelectionQuery,
 ) -> Result<(PoolDocument, PageRun), ApiError> {
-    let samples = state.samples(selection.samples)?.min(state.limits.max_page_samples);
+    let requested = state.samples(selection.samples)?;
     let seed = selection.seed.unwrap_or(1);
     let profiles = select_profiles(state, selection.ids).await?;
     if profiles.is_empty() {
@@ -687,48 +868,63 @@ pub async fn pool_profiles(
     }
     let worker = state.clone();
     bounded(state, move |budget| {
-        let views: Vec<Beliefs> =
-            profiles.iter().map(|profile| Beliefs { overrides: profile.overrides.clone() }).collect();
-        let mut members = Vec::new();
-        for (profile, view) in profiles.iter().zip(&views) {
-            let (model, sources) = worker.model_with(&view.overrides).map_err(|error| stale(profile, error))?;
-            let output = compute::run(&model, &sources, samples, seed, false, budget)?;
-            let document = RunDocument::new(&model, &output, samples, seed);
-            members.push(ProfileOutlook { profile: profile.clone(), outlook: Outlook::of(&document) });
+        let views = views_of(&worker, &profiles)?;
+        // Members, the pool (for its answers and for its charts), and each swap of a crux between two members.
+        let mut computations = views.len() + 2;
+        for a in &views {
+            for b in &views {
+                computations += differing_cruxes(&worker, a, b);
+            }
         }
-        let weighted: Vec<Member> = views.iter().map(|view| Member { beliefs: view.clone(), weight: 1.0 }).collect();
-        let mut sources = Sources::new();
-        let file = sources.add(worker.model.name.clone(), worker.model.text.as_str());
-        let base =
-            crux_lang::model::parse_model(&mut sources, file).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        let samples = worker.view_samples(requested, computations);
+        let check = |_: u64| budget.check();
+        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+        let mut sources = worker.sources();
+        let weights = vec![1.0; views.len()];
+        let group = group_view(&mut sources, &worker.base, &views, &weights, Method::Linear, &options)
+            .map_err(|diagnostics| located(&diagnostics, &sources))?;
+        let members: Vec<Member> =
+            views.iter().map(|view| Member { beliefs: view.beliefs.clone(), weight: 1.0 }).collect();
         let pooled_file =
-            linear_pool(&mut sources, &base, &weighted).map_err(|diagnostics| located(&diagnostics, &sources))?;
+            linear_pool(&mut sources, &worker.base, &members).map_err(|diagnostics| located(&diagnostics, &sources))?;
         let pooled_model =
             crux_lang::resolve::resolve(pooled_file).map_err(|diagnostics| located(&diagnostics, &sources))?;
         let output = compute::run(&pooled_model, &sources, samples, seed, true, budget)?;
         let run = PageRun::new(&compute::Answer::Run { model: pooled_model, output, samples, seed });
-        let (_, cruxes) = disagreement(&worker, &views);
-        let crossings: Vec<Option<f64>> = members.iter().map(|member| member.outlook.mean_crossing.at).collect();
+        let beliefs: Vec<Beliefs> = views.into_iter().map(|view| view.beliefs).collect();
+        let (_, cruxes) = disagreement(&worker, &beliefs);
+        let crossings: Vec<Option<f64>> =
+            group.members.iter().map(|member| member.threshold.and_then(|threshold| threshold.mean_crossing)).collect();
         let ats: Vec<f64> = crossings.iter().flatten().copied().collect();
-        let points = run.document.net.p_positive.len();
-        let column = |point: usize| members.iter().map(move |member| member.outlook.p_positive[point]);
+        let start = run.document.axis.as_ref().and_then(|axis| axis.values.first().copied());
         let disagreement = Disagreement {
+            summary: group.disagreement.clone(),
+            crux_flips: group
+                .crux_flips
+                .iter()
+                .map(|(crux, flips)| CruxFlips { crux: crux.clone(), title: worker.crux_title(crux), flips: *flips })
+                .collect(),
             mean_crossing_range: (!ats.is_empty()).then(|| {
                 [
                     ats.iter().copied().fold(f64::INFINITY, f64::min),
                     ats.iter().copied().fold(f64::NEG_INFINITY, f64::max),
                 ]
             }),
-            never_negative: members.iter().filter(|member| member.outlook.mean_crossing.kind == "never").count(),
-            negative_from_start: members.iter().filter(|member| member.outlook.mean_crossing.kind == "below").count(),
-            p_positive_low: (0..points).map(|point| column(point).fold(f64::INFINITY, f64::min)).collect(),
-            p_positive_high: (0..points).map(|point| column(point).fold(f64::NEG_INFINITY, f64::max)).collect(),
+            never_negative: crossings.iter().filter(|crossing| crossing.is_none()).count(),
+            negative_from_start: crossings.iter().filter(|crossing| crossing.is_some() && **crossing == start).count(),
             most_disputed: cruxes.first().filter(|crux| crux.distinct_views > 1).map(|crux| crux.crux.clone()),
             cruxes,
         };
         let document = PoolDocument {
-            method: "linear".to_string(),
-            members,
+            method: group.method.to_string(),
+            samples,
+            seed,
+            members: profiles
+                .into_iter()
+                .zip(group.members)
+                .map(|(profile, position)| MemberPosition { profile, position })
+                .collect(),
+            pooled_position: group.pooled,
             pooled: serde_json::to_value(&run.document).expect("the run document serialises"),
             outlook: Outlook::of(&run.document),
             disagreement,
@@ -744,7 +940,7 @@ pub async fn pool_profiles(
     path = "/api/pool",
     params(
         ("ids" = Option<String>, Query, description = "Comma-separated profile ids (default: every stored profile)"),
-        ("samples" = Option<u64>, Query, description = "Monte Carlo samples"),
+        ("samples" = Option<u64>, Query, description = "Monte Carlo samples per view (fewer when many views must be computed; the document says how many)"),
         ("seed" = Option<u64>, Query, description = "Random seed"),
     ),
     responses(
@@ -752,6 +948,7 @@ pub async fn pool_profiles(
         (status = 400, description = "Bad query", body = ErrorBody),
         (status = 404, description = "No such profile, or none stored", body = ErrorBody),
         (status = 409, description = "A stored profile no longer applies to the model", body = ErrorBody),
+        (status = 422, description = "The computation ran past the time limit and was stopped", body = ErrorBody),
         (status = 503, description = "Busy", body = ErrorBody),
     )
 )]
@@ -767,9 +964,4 @@ pub async fn pool(
 #[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "The OpenAPI document of this API")))]
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
-}
-
-/// The verdict label of a probability, for pages.
-pub fn verdict_label(p_positive: f64) -> &'static str {
-    Verdict::of(p_positive).as_str()
 }

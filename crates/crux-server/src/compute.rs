@@ -13,9 +13,11 @@ use crate::error::ApiError;
 use crate::state::{AppState, located};
 use crate::summary::{self, Thresholds};
 use axum::http::StatusCode;
+use crux_analysis::inputs::Inputs;
+use crux_analysis::sobol::{Indices, SobolOptions, sobol_indices_checked};
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Sources, hir};
-use crux_report::json::{PageDocument, RunDocument};
+use crux_report::json::{PageDocument, RunDocument, SensitivityDocument};
 use crux_report::{Options, PageResults};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
@@ -140,23 +142,37 @@ pub fn answer(
     budget: &Budget,
 ) -> Result<Answer, ApiError> {
     let (model, sources) = state.model_with(overrides)?;
+    answer_model(model, &sources, samples, seed, keep_net, budget)
+}
+
+/// [`answer`] for a model already resolved.
+fn answer_model(
+    model: hir::Model,
+    sources: &Sources,
+    samples: usize,
+    seed: u64,
+    keep_net: bool,
+    budget: &Budget,
+) -> Result<Answer, ApiError> {
     if model.file.page.is_empty() {
-        let output = run(&model, &sources, samples, seed, keep_net, budget)?;
+        let output = run(&model, sources, samples, seed, keep_net, budget)?;
         return Ok(Answer::Run { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
     let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
-    let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, &sources))?;
+    let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
     Ok(Answer::Page { model, results: Box::new(results) })
 }
 
 /// What the page shows of one answer: the run, the per-sample thresholds
-/// (for a model without a page) and the page's report in Markdown.
+/// (for a model without a page), the page's report in Markdown, and the
+/// share of the uncertainty each crux carries (or why it is not shown).
 #[derive(Debug)]
 pub struct PageRun {
     pub document: RunDocument,
     pub thresholds: Option<Thresholds>,
     pub markdown: Option<String>,
+    pub importance: Option<Result<SensitivityRun, String>>,
 }
 
 impl PageRun {
@@ -166,17 +182,20 @@ impl PageRun {
                 document: RunDocument::new(model, output, *samples, *seed),
                 thresholds: output.net_samples.as_ref().and_then(|net| summary::thresholds(net, &output.points)),
                 markdown: None,
+                importance: None,
             },
             Answer::Page { model, results } => PageRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
                 thresholds: None,
                 markdown: Some(crux_report::markdown::render(model, results)),
+                importance: None,
             },
         }
     }
 }
 
-/// Runs the model with `overrides` for the page.
+/// Runs the model with `overrides` for the page, with the crux-importance
+/// analysis at `state.limits.page_sensitivity_samples` rows.
 pub fn page_run(
     state: &AppState,
     overrides: &std::collections::BTreeMap<String, String>,
@@ -184,5 +203,96 @@ pub fn page_run(
     seed: u64,
     budget: &Budget,
 ) -> Result<PageRun, ApiError> {
-    Ok(PageRun::new(&answer(state, overrides, samples, seed, true, budget)?))
+    let (model, sources) = state.model_with(overrides)?;
+    let options = SensitivityRequestOptions {
+        samples: state.limits.page_sensitivity_samples,
+        seed,
+        at: None,
+        resamples: PAGE_RESAMPLES,
+    };
+    let importance = sensitivity(&model, &sources, &options, budget).map_err(|error| error.message());
+    let mut run = PageRun::new(&answer_model(model, &sources, samples, seed, true, budget)?);
+    run.importance = Some(importance);
+    Ok(run)
+}
+
+/// Bootstrap resamples of the page's crux-importance chart (its whiskers).
+const PAGE_RESAMPLES: usize = 200;
+
+/// Sobol indices of net at one grid point of a resolved model:
+/// the document of `crux sensitivity --format json`. `at` picks the nearest
+/// grid point (the middle of the axis when `None`).
+pub fn sensitivity(
+    model: &hir::Model,
+    sources: &Sources,
+    options: &SensitivityRequestOptions,
+    budget: &Budget,
+) -> Result<SensitivityRun, ApiError> {
+    let engine = Engine::new(model).map_err(|diagnostics| located(&diagnostics, sources))?;
+    let point = grid_point(model, options.at)?;
+    let inputs = Inputs::of(&engine);
+    let mut sobol = SobolOptions::new(options.samples, options.seed, point);
+    sobol.resamples = options.resamples;
+    let check = || budget.check();
+    let result = sobol_indices_checked(&engine, &inputs, &sobol, &check)
+        .map_err(|diagnostic| located(&[diagnostic], sources))?;
+    let at = model.file.axis.as_ref().map(|_| engine.grid()[point]);
+    let by_crux = inputs.factors.iter().any(|factor| factor.crux.is_some());
+    let groups = result
+        .named_groups(&inputs)
+        .into_iter()
+        .map(|(name, indices)| {
+            let title = model.file.page.crux(&name).map_or_else(|| name.clone(), crux_worldview::compare::crux_title);
+            (title, indices)
+        })
+        .collect();
+    Ok(SensitivityRun {
+        document: SensitivityDocument::new(&inputs, &result, at, options.seed),
+        axis_name: model.file.axis.as_ref().map(|axis| axis.name.name.clone()),
+        by_crux,
+        groups,
+    })
+}
+
+/// How to compute Sobol indices for a request.
+#[derive(Debug, Clone, Copy)]
+pub struct SensitivityRequestOptions {
+    pub samples: usize,
+    pub seed: u64,
+    pub at: Option<f64>,
+    pub resamples: usize,
+}
+
+/// Sobol indices of a request: the JSON document, and the groups (cruxes,
+/// or factors for a model without cruxes) with display titles, for the chart.
+#[derive(Debug, Clone)]
+pub struct SensitivityRun {
+    pub document: SensitivityDocument,
+    pub axis_name: Option<String>,
+    /// Whether the groups are the model's cruxes (else each group is one param).
+    pub by_crux: bool,
+    pub groups: Vec<(String, Indices)>,
+}
+
+/// The grid index nearest `at`, if `at` lies on the axis (within half a step
+/// of its ends); the middle of the axis without `at`.
+fn grid_point(model: &hir::Model, at: Option<f64>) -> Result<usize, ApiError> {
+    let Some(axis) = &model.file.axis else {
+        return match at {
+            None => Ok(0),
+            Some(_) => {
+                Err(ApiError::bad_request("`at` does not apply: the model has no axis, so it has a single point"))
+            }
+        };
+    };
+    let Some(value) = at else { return Ok(axis.len() / 2) };
+    let (low, high) = (axis.from.min(axis.to), axis.from.max(axis.to));
+    let slack = axis.step.abs() / 2.0;
+    if !value.is_finite() || value < low - slack || value > high + slack {
+        return Err(ApiError::bad_request(format!(
+            "`at` = {value} is off the axis: `{}` runs from {} to {} in steps of {}",
+            axis.name.name, axis.from, axis.to, axis.step
+        )));
+    }
+    Ok(axis.nearest_index(value))
 }

@@ -4,20 +4,22 @@
 //! form); `assets/app.js` makes it recompute in place. Every text that comes
 //! from a model, a client or the store goes through [`escape`].
 
-use crate::api::{self, CompareDocument, ProfileInfo, SelectionQuery, form_pairs, verdict_label};
+use crate::api::{self, CompareDocument, ProfileInfo, SelectionQuery, form_pairs};
 use crate::compute::{PageRun, bounded, page_run};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::summary::{Crossing, axis_values, crossing, verdict_stretches};
+use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
 use crate::svg;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use crux_analysis::verdict::label;
 use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
 use crux_lang::model::{Declaration, Side};
 use crux_lang::parser::parse_expr;
 use crux_report::json::RunDocument;
+use crux_worldview::compare::Position;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -37,6 +39,11 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The verdict label of a probability that net is positive (crux-analysis's rule).
+fn verdict_label(p_positive: f64) -> &'static str {
+    label(p_positive).as_str()
 }
 
 fn number(value: f64) -> String {
@@ -242,7 +249,34 @@ pub fn results(state: &AppState, run: &PageRun, elapsed: Option<Duration>) -> St
     out.push_str("</section>\n");
     out.push_str(&arguments(state, document, &picks));
     out.push_str(&key_question(run, &axis));
+    let _ = writeln!(out, "<section id=\"importance\"><h2>Which beliefs matter most</h2>{}</section>", importance(run));
     out
+}
+
+/// The crux-importance chart of a run, with its caption, or why it is missing.
+fn importance(run: &PageRun) -> String {
+    match &run.importance {
+        Some(Ok(sensitivity)) => match svg::importance_chart(sensitivity) {
+            Some(chart) => format!(
+                "<figure>{chart}<figcaption>How much of the uncertainty in net{at} each {what} carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from {rows} rows of a Saltelli design ({evaluations} model runs). <code>POST /api/sensitivity</code> gives the numbers at more samples and any point.</figcaption></figure>",
+                what = if sensitivity.by_crux { "crux (its params varied together)" } else { "param" },
+                at = match (&sensitivity.axis_name, sensitivity.document.at) {
+                    (Some(name), Some(value)) => format!(" at {} = {}", escape(name), number(value)),
+                    _ => String::new(),
+                },
+                rows = sensitivity.document.samples,
+                evaluations = sensitivity.document.evaluations,
+            ),
+            None => String::new(),
+        },
+        Some(Err(message)) => {
+            format!(
+                "<p class=\"rule\">The share of the uncertainty each crux carries is not shown: {}.</p>",
+                escape(message)
+            )
+        }
+        None => String::new(),
+    }
 }
 
 fn unit_suffix(unit: &str) -> String {
@@ -260,11 +294,11 @@ fn run_info(document: &RunDocument, elapsed: Option<Duration>) -> String {
 
 /// One sentence: the verdict along the axis.
 fn verdict_sentence(document: &RunDocument) -> String {
-    let stretches = verdict_stretches(document);
     let Some(axis) = &document.axis else {
         let p = document.net.p_positive.first().copied().unwrap_or(f64::NAN);
         return format!("<strong>{}</strong>: P(net &gt; 0) = {}", verdict_label(p), probability(p));
     };
+    let stretches = verdict_stretches(&axis.values, &document.net.p_positive);
     let name = escape(&axis.name);
     let parts: Vec<String> = stretches
         .iter()
@@ -344,11 +378,11 @@ fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> Strin
     out
 }
 
-fn crossing_text(crossing: Crossing, name: &str) -> String {
-    match crossing {
-        Crossing::At(value) => format!("at {} = <strong>{}</strong>", escape(name), number(value)),
-        Crossing::Below => "already at the start of the axis".to_string(),
-        Crossing::Never => "nowhere on the axis".to_string(),
+fn crossing_text(place: Place, name: &str) -> String {
+    match place {
+        Place::At(value) => format!("from {} = <strong>{}</strong>", escape(name), number(value)),
+        Place::FromStart => "already at the start of the axis".to_string(),
+        Place::Never => "nowhere on the axis (for good)".to_string(),
     }
 }
 
@@ -363,25 +397,25 @@ fn key_question(run: &PageRun, axis: &[f64]) -> String {
     let name = axis_info.name.as_str();
     let _ = write!(
         out,
-        "<ul id=\"thresholds\"><li>E[net] turns negative {}.</li><li>P(net &gt; 0) falls below 0.5 {}.</li>",
-        crossing_text(crossing(axis, &document.net.mean, 0.0), name),
-        crossing_text(crossing(axis, &document.net.p_positive, 0.5), name)
+        "<ul id=\"thresholds\"><li>E[net] stays negative {}.</li><li>P(net &gt; 0) stays below 0.5 {}.</li>",
+        crossing_text(stays_below_from(axis, &document.net.mean, 0.0), name),
+        crossing_text(stays_below_from(axis, &document.net.p_positive, 0.5), name)
     );
     match &run.thresholds {
         Some(thresholds) => {
             let _ = write!(
                 out,
-                "<li>Per sample: median {}, 90% interval {} to {}; {}% of samples are negative from the start of the axis and {}% never turn negative on it.</li></ul>",
-                number(thresholds.p50),
-                number(thresholds.p05),
-                number(thresholds.p95),
-                significant(thresholds.below_share * 100.0, 2),
+                "<li>Per sample (the first grid point from which the sample's net stays negative): median {}, 90% interval {} to {}; {}% of samples are negative from the start of the axis and {}% are not negative at its end.</li></ul>",
+                number(thresholds.summary.p50),
+                number(thresholds.summary.p05),
+                number(thresholds.summary.p95),
+                significant(thresholds.from_start_share * 100.0, 2),
                 significant(thresholds.never_share * 100.0, 2)
             );
             if let Some(chart) = svg::threshold_histogram(thresholds, document) {
                 let _ = write!(
                     out,
-                    "<figure>{chart}<figcaption>Where each sample's net turns negative ({} samples never do and are not shown).</figcaption></figure>",
+                    "<figure>{chart}<figcaption>Where each sample's net turns negative for good ({} of samples never do and are not shown).</figcaption></figure>",
                     significant(thresholds.never_share * 100.0, 2) + "%"
                 );
             }
@@ -521,6 +555,7 @@ fn page_sections(
             unit_suffix(unit)
         );
     }
+    charts.push_str(&importance(run));
     charts.push_str(&run_info(&run.document, elapsed));
     charts.push_str("</section>\n");
     (sections, charts)
@@ -664,8 +699,9 @@ fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
         "<p>Each profile run with the same {} samples and seed {} (common random numbers), so differences are the beliefs', not noise.</p>",
         comparison.samples, comparison.seed
     );
+    let profiles = &comparison.profiles;
     out.push_str("<table id=\"comparison\" class=\"numbers\"><thead><tr><th></th>");
-    for entry in &comparison.profiles {
+    for entry in profiles {
         let _ = write!(
             out,
             "<th class=\"profile-name\">{}<br><small>{}</small></th>",
@@ -673,55 +709,43 @@ fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
             escape(&entry.profile.respondent)
         );
     }
-    out.push_str("</tr></thead><tbody><tr><th>Verdict</th>");
-    for entry in &comparison.profiles {
-        let parts: Vec<String> = entry
-            .outlook
-            .verdicts
-            .iter()
-            .map(|stretch| {
-                format!(
-                    "<span class=\"{}\">{}</span> {}–{}",
-                    stretch.verdict.to_lowercase(),
-                    escape(&stretch.verdict),
-                    number(stretch.from),
-                    number(stretch.to)
-                )
-            })
-            .collect();
-        let _ = write!(out, "<td class=\"verdicts\">{}</td>", parts.join("<br>"));
+    out.push_str("</tr></thead><tbody><tr><th>Verdict along the axis</th>");
+    for entry in profiles {
+        let _ = write!(out, "<td class=\"verdicts\">{}</td>", stretches_cell(&entry.outlook.verdicts));
     }
-    let _ = write!(out, "</tr><tr><th>E[net] turns negative at {}</th>", escape(&axis_name));
-    for entry in &comparison.profiles {
+    out.push_str("</tr>");
+    let positions: Vec<&Position> = profiles.iter().map(|entry| &entry.position).collect();
+    out.push_str(&position_rows(&positions));
+    let _ = write!(out, "<tr><th>E[net] stays negative from {}</th>", escape(&axis_name));
+    for entry in profiles {
         let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.mean_crossing));
     }
-    let _ = write!(out, "</tr><tr><th>P(net &gt; 0) below 0.5 at {}</th>", escape(&axis_name));
-    for entry in &comparison.profiles {
+    let _ = write!(out, "</tr><tr><th>P(net &gt; 0) stays below 0.5 from {}</th>", escape(&axis_name));
+    for entry in profiles {
         let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.even_odds_crossing));
     }
+    out.push_str("</tr>");
     for index in spread(comparison.axis.len(), 5) {
-        let _ = write!(
-            out,
-            "</tr><tr><th>P(net &gt; 0) at {} = {}</th>",
-            escape(&axis_name),
-            number(comparison.axis[index])
-        );
-        for entry in &comparison.profiles {
+        let _ =
+            write!(out, "<tr><th>P(net &gt; 0) at {} = {}</th>", escape(&axis_name), number(comparison.axis[index]));
+        for entry in profiles {
             let p = entry.outlook.p_positive[index];
             let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), probability(p));
         }
+        out.push_str("</tr>");
     }
-    out.push_str("</tr><tr><th>Notes</th>");
-    for entry in &comparison.profiles {
+    out.push_str("<tr><th>Notes</th>");
+    for entry in profiles {
         let _ = write!(out, "<td class=\"notes\">{}</td>", escape(&entry.profile.notes));
     }
     out.push_str("</tr></tbody></table>");
+    out.push_str(&double_crux_section(comparison));
     out.push_str("<h2>Beliefs that differ from the model's</h2>");
     if comparison.differences.is_empty() {
         out.push_str("<p>These profiles hold the model's own beliefs.</p>");
     } else {
         out.push_str("<table id=\"differences\"><thead><tr><th>Crux</th><th>Param</th><th>Model</th>");
-        for entry in &comparison.profiles {
+        for entry in profiles {
             let _ = write!(out, "<th>{}</th>", escape(&entry.profile.name));
         }
         out.push_str("</tr></thead><tbody>");
@@ -729,7 +753,7 @@ fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"default\"><code>{}</code></td>",
-                escape(difference.crux.as_deref().unwrap_or("")),
+                escape(&difference.crux.as_deref().map(|crux| state.crux_title(crux)).unwrap_or_default()),
                 escape(&difference.param),
                 escape(&difference.default)
             );
@@ -741,7 +765,131 @@ fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
         }
         out.push_str("</tbody></table>");
     }
-    out.push_str(&crux_table(&comparison.cruxes));
+    out.push_str(&crux_table(state, &comparison.cruxes));
+    out
+}
+
+fn stretches_cell(stretches: &[api::StretchInfo]) -> String {
+    let parts: Vec<String> = stretches
+        .iter()
+        .map(|stretch| {
+            format!(
+                "<span class=\"{}\">{}</span> {}–{}",
+                stretch.verdict.to_lowercase(),
+                escape(&stretch.verdict),
+                number(stretch.from),
+                number(stretch.to)
+            )
+        })
+        .collect();
+    parts.join("<br>")
+}
+
+/// Rows of the views' answers to the page (crux-worldview's positions), one column per view:
+/// the verdict now, each evaluation row, the per-sample threshold and the best release threshold.
+fn position_rows(positions: &[&Position]) -> String {
+    let mut out = String::new();
+    let verdict_cell = |verdict: &str, p: f64| {
+        format!("<td class=\"{}\">{} ({})</td>", verdict.to_lowercase(), escape(verdict), probability(p))
+    };
+    if positions.iter().any(|position| position.now.is_some()) {
+        out.push_str("<tr><th>Verdict at the open frontier now (P(net &gt; 0))</th>");
+        for position in positions {
+            match position.now {
+                Some(now) => out.push_str(&verdict_cell(now.verdict, now.p_positive)),
+                None => out.push_str("<td></td>"),
+            }
+        }
+        out.push_str("</tr>");
+    }
+    let rows = positions.iter().map(|position| position.evaluation.len()).max().unwrap_or(0);
+    for row in 0..rows {
+        let dimension = positions.iter().find_map(|position| position.evaluation.get(row)).map(|e| e.dimension.clone());
+        let _ = write!(out, "<tr class=\"evaluation\"><th>{}</th>", escape(&dimension.unwrap_or_default()));
+        for position in positions {
+            match position.evaluation.get(row) {
+                Some(answer) => out.push_str(&verdict_cell(answer.verdict, answer.p_positive)),
+                None => out.push_str("<td></td>"),
+            }
+        }
+        out.push_str("</tr>");
+    }
+    if positions.iter().any(|position| position.threshold.is_some()) {
+        out.push_str("<tr><th>Per-sample threshold: median (90% interval)</th>");
+        for position in positions {
+            let cell =
+                match position.threshold.and_then(|threshold| threshold.p50.zip(threshold.p05.zip(threshold.p95))) {
+                    Some((p50, (p05, p95))) => format!("{} ({} to {})", number(p50), number(p05), number(p95)),
+                    None => "none on the axis".to_string(),
+                };
+            let _ = write!(out, "<td>{cell}</td>");
+        }
+        out.push_str("</tr>");
+    }
+    if positions.iter().any(|position| position.best_release_threshold.is_some()) {
+        out.push_str("<tr><th>Best release threshold (open below)</th>");
+        for position in positions {
+            let cell = match position.best_release_threshold {
+                Some(Some(threshold)) => number(threshold),
+                Some(None) => "none is best".to_string(),
+                None => String::new(),
+            };
+            let _ = write!(out, "<td>{cell}</td>");
+        }
+        out.push_str("</tr>");
+    }
+    out
+}
+
+/// Each pair's double crux: the finding, and every swap of a crux between the two views.
+fn double_crux_section(comparison: &CompareDocument) -> String {
+    if comparison.profiles.len() < 2 {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<section id=\"double-crux\"><h2>Double crux</h2><p>For each pair of profiles: what happens to one when it takes the other's beliefs on one crux. The crux that flips a verdict, or else moves the threshold most, is the pair's double crux.</p>",
+    );
+    let text = |value: Option<f64>| value.map_or_else(|| "none".to_string(), number);
+    for pair in &comparison.double_cruxes {
+        let _ = write!(
+            out,
+            "<h3>{} and {}</h3><p class=\"double-crux-summary\">{}</p>",
+            escape(&pair.a),
+            escape(&pair.b),
+            escape(&pair.summary)
+        );
+        if pair.swaps.is_empty() {
+            continue;
+        }
+        out.push_str("<table class=\"swaps\"><thead><tr><th>Crux</th><th>View</th><th>takes the beliefs of</th><th>Verdict now</th><th>Threshold</th></tr></thead><tbody>");
+        for swap in &pair.swaps {
+            let main = pair.main_crux.as_deref() == Some(swap.crux.as_str());
+            let verdict = match (swap.verdict_before, swap.verdict_after) {
+                (Some(before), Some(after)) => format!("{} → {}", escape(before), escape(after)),
+                _ => String::new(),
+            };
+            let _ = write!(
+                out,
+                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td><td>{} → {}</td></tr>",
+                if main { " class=\"main-crux\"" } else { "" },
+                escape(&swap.crux_title),
+                escape(&swap.view),
+                escape(&swap.from_view),
+                text(swap.threshold_before),
+                text(swap.threshold_after)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if comparison.pairs_without_double_crux > 0 {
+        let _ = write!(
+            out,
+            "<p class=\"rule\">The double crux is found for the pairs of the first {} profiles; select fewer profiles to see the {} other pairs.</p>",
+            api::DOUBLE_CRUX_PROFILES,
+            comparison.pairs_without_double_crux
+        );
+    }
+    out.push_str("</section>");
     out
 }
 
@@ -753,7 +901,7 @@ fn crossing_cell(crossing: &api::CrossingInfo) -> String {
     }
 }
 
-fn crux_table(cruxes: &[api::CruxDisagreement]) -> String {
+fn crux_table(state: &AppState, cruxes: &[api::CruxDisagreement]) -> String {
     let mut out = String::from(
         "<h2>Disagreement by crux</h2><table id=\"crux-disagreement\"><thead><tr><th>Crux</th><th>Params</th><th>Different belief sets</th><th>Views off the model's defaults</th></tr></thead><tbody>",
     );
@@ -762,7 +910,7 @@ fn crux_table(cruxes: &[api::CruxDisagreement]) -> String {
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&crux.crux),
+            escape(&state.crux_title(&crux.crux)),
             params.join(", "),
             crux.distinct_views,
             crux.views_off_default
@@ -792,17 +940,22 @@ pub async fn group(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery
     let mut body = String::from("<h1>Group view</h1>");
     let _ = write!(
         body,
-        "<p>The linear pool of {} stored profiles with equal weights: each sample takes one member's whole set of beliefs.</p>",
-        pool.members.len()
+        "<p>The linear pool of {} stored profiles with equal weights: each sample takes one member's whole set of beliefs. Every view is computed with {} samples and seed {}.</p>",
+        pool.members.len(),
+        pool.samples,
+        pool.seed
     );
     body.push_str(&results(&state, &run, None));
-    body.push_str("<h2>How far the members disagree</h2><ul>");
+    body.push_str("<section id=\"disagreement\"><h2>How far the members disagree</h2><ul>");
+    for sentence in &pool.disagreement.summary {
+        let _ = write!(body, "<li>{}</li>", escape(sentence));
+    }
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
     let disagreement = &pool.disagreement;
     if let Some([low, high]) = disagreement.mean_crossing_range {
         let _ = write!(
             body,
-            "<li>Members' E[net] turns negative between {name} = {} and {name} = {}.</li>",
+            "<li>Members' E[net] stays negative from between {name} = {} and {name} = {}.</li>",
             number(low),
             number(high),
             name = escape(&axis_name)
@@ -810,42 +963,45 @@ pub async fn group(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery
     }
     let _ = write!(
         body,
-        "<li>{} members' E[net] never turns negative on the axis; {} are negative from its start.</li>",
+        "<li>{} members' E[net] is not negative at the end of the axis; {} are negative from its start.</li>",
         disagreement.never_negative, disagreement.negative_from_start
     );
     match &disagreement.most_disputed {
         Some(crux) => {
-            let _ = write!(body, "<li>The members' beliefs differ most on <strong>{}</strong>.</li>", escape(crux));
+            let _ = write!(
+                body,
+                "<li>The members' beliefs differ most (in the most distinct belief sets) on <strong>{}</strong>.</li>",
+                escape(&state.crux_title(crux))
+            );
         }
         None => body.push_str("<li>The members hold the same beliefs on every crux.</li>"),
     }
-    body.push_str("</ul><table id=\"members\" class=\"numbers\"><thead><tr><th>Member</th><th>By</th><th>E[net] turns negative at</th><th>Verdicts</th></tr></thead><tbody>");
+    body.push_str("</ul><table id=\"members\" class=\"numbers\"><thead><tr><th>View</th>");
+    let positions: Vec<&Position> =
+        pool.members.iter().map(|member| &member.position).chain([&pool.pooled_position]).collect();
     for member in &pool.members {
-        let verdicts: Vec<String> = member
-            .outlook
-            .verdicts
-            .iter()
-            .map(|stretch| {
-                format!(
-                    "<span class=\"{}\">{}</span> {}–{}",
-                    stretch.verdict.to_lowercase(),
-                    escape(&stretch.verdict),
-                    number(stretch.from),
-                    number(stretch.to)
-                )
-            })
-            .collect();
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"verdicts\">{}</td></tr>",
+            "<th class=\"profile-name\">{}<br><small>{}</small></th>",
             escape(&member.profile.name),
-            escape(&member.profile.respondent),
-            crossing_cell(&member.outlook.mean_crossing),
-            verdicts.join("<br>")
+            escape(&member.profile.respondent)
         );
     }
+    body.push_str("<th>The group (pooled)</th></tr></thead><tbody>");
+    body.push_str(&position_rows(&positions));
+    let _ = write!(body, "<tr><th>E[net] stays negative from {}</th>", escape(&axis_name));
+    for position in &positions {
+        let cell = position.threshold.and_then(|threshold| threshold.mean_crossing).map_or("never".to_string(), number);
+        let _ = write!(body, "<td>{cell}</td>");
+    }
+    body.push_str("</tr></tbody></table>");
+    body.push_str("<table id=\"crux-flips\"><thead><tr><th>Crux</th><th>Verdicts flipped when a member takes another's view of it</th></tr></thead><tbody>");
+    for flips in &disagreement.crux_flips {
+        let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", escape(&flips.title), flips.flips);
+    }
     body.push_str("</tbody></table>");
-    body.push_str(&crux_table(&disagreement.cruxes));
+    body.push_str(&crux_table(&state, &disagreement.cruxes));
+    body.push_str("</section>");
     Html(document(&state, "Group view", &body)).into_response()
 }
 

@@ -40,6 +40,13 @@ pub struct Limits {
     pub default_samples: usize,
     /// The most samples of a run for the page (which keeps every sample for the threshold histogram).
     pub max_page_samples: usize,
+    /// The most rows N of the Saltelli design one sensitivity request may ask
+    /// for (the model runs N * (2 + params + cruxes) times).
+    pub max_sensitivity_samples: usize,
+    /// Rows N of a sensitivity request that does not say.
+    pub default_sensitivity_samples: usize,
+    /// Rows N of the crux-importance chart on the page.
+    pub page_sensitivity_samples: usize,
     /// The largest request body, in bytes.
     pub max_body_bytes: usize,
     /// The longest expression a client may send for one param, in bytes.
@@ -54,6 +61,10 @@ pub struct Limits {
     pub timeout: Duration,
     /// The most profiles one comparison or pool takes.
     pub max_profiles: usize,
+    /// Samples of all the views one comparison or group view computes
+    /// together (each member, the pool, each crux swapped between two views):
+    /// with many views, each gets fewer samples.
+    pub view_samples_budget: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +73,9 @@ impl Default for Limits {
             max_samples: 1_000_000,
             default_samples: 20_000,
             max_page_samples: 200_000,
+            max_sensitivity_samples: 1 << 16,
+            default_sensitivity_samples: 1 << 12,
+            page_sensitivity_samples: 1 << 11,
             max_body_bytes: 256 * 1024,
             max_expression_bytes: 4096,
             max_text_chars: 4000,
@@ -69,6 +83,7 @@ impl Default for Limits {
             queue_wait: Duration::from_secs(5),
             timeout: Duration::from_secs(20),
             max_profiles: 24,
+            view_samples_budget: 200_000,
         }
     }
 }

@@ -29,6 +29,9 @@ impl fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
+/// The fewest samples of a view in a comparison or group, however many views it computes.
+pub const MIN_VIEW_SAMPLES: usize = 1000;
+
 /// The source-name prefix of a client's param expression: `belief: NAME`.
 const VIEW: &str = "belief";
 
@@ -114,20 +117,52 @@ impl AppState {
         Ok(())
     }
 
+    /// The sources the model was read from, to add a request's texts to.
+    pub fn sources(&self) -> Sources {
+        self.base_sources.clone()
+    }
+
+    /// How a crux is named on pages: "Crux 2 (Capability Threshold)", or its title, or its id.
+    pub fn crux_title(&self, id: &str) -> String {
+        self.base.page.crux(id).map_or_else(|| id.to_string(), crux_worldview::compare::crux_title)
+    }
+
+    /// Samples of each view when a request computes `computations` views:
+    /// `requested`, or fewer so that all of them together stay within
+    /// `limits.view_samples_budget` (but not below [`MIN_VIEW_SAMPLES`]).
+    pub fn view_samples(&self, requested: usize, computations: usize) -> usize {
+        let requested = requested.min(self.limits.max_page_samples);
+        let share = self.limits.view_samples_budget / computations.max(1);
+        requested.min(share.max(MIN_VIEW_SAMPLES))
+    }
+
     /// Checks a sample count against the limits (`None`: the default).
     pub fn samples(&self, samples: Option<u64>) -> Result<usize, ApiError> {
-        let Some(samples) = samples else { return Ok(self.limits.default_samples) };
-        if samples < 2 {
-            return Err(ApiError::bad_request(format!("samples must be at least 2, not {samples}")));
-        }
-        if samples > self.limits.max_samples as u64 {
-            return Err(ApiError::bad_request(format!(
-                "{samples} samples is more than this server's limit of {} per request",
-                self.limits.max_samples
-            )));
-        }
-        Ok(samples as usize)
+        checked_samples(samples, self.limits.default_samples, self.limits.max_samples, "samples")
     }
+
+    /// Checks the rows of a sensitivity analysis against the limits (`None`: the default).
+    pub fn sensitivity_samples(&self, samples: Option<u64>) -> Result<usize, ApiError> {
+        checked_samples(
+            samples,
+            self.limits.default_sensitivity_samples,
+            self.limits.max_sensitivity_samples,
+            "rows of the sensitivity design",
+        )
+    }
+}
+
+fn checked_samples(samples: Option<u64>, default: usize, max: usize, what: &str) -> Result<usize, ApiError> {
+    let Some(samples) = samples else { return Ok(default) };
+    if samples < 2 {
+        return Err(ApiError::bad_request(format!("samples must be at least 2, not {samples}")));
+    }
+    if samples > max as u64 {
+        return Err(ApiError::bad_request(format!(
+            "{samples} samples is more than this server's limit of {max} {what} per request"
+        )));
+    }
+    Ok(samples as usize)
 }
 
 /// Diagnostics located in the client's expressions (or the model file).

@@ -1,62 +1,44 @@
-//! Reading a run the way the page does: where on the axis net turns
-//! negative (for the mean, for P(net > 0) = 0.5 and per sample), and the
-//! verdict label of a probability that net is positive.
+//! Reading a run the way the page shows it, with the analyses' own rules
+//! (crux-analysis): the verdict label of P(net > 0) along the axis cut into
+//! stretches, where a curve stays below its level (the mean and median
+//! crossings of the report), where E[net] crosses zero between grid points
+//! (for the chart), and each sample's threshold for the histogram.
 
+use crux_analysis::crossing::{Crossing, sample_thresholds, zero_crossing};
+use crux_analysis::stats::Summary;
+use crux_analysis::threshold::stays_below;
+use crux_analysis::verdict::{Label, label};
 use crux_engine::NetSamples;
-use crux_engine::quantile::quantiles;
 use crux_report::json::RunDocument;
 
-/// The labelling rule of a verdict on P(net > 0).
-pub const POSITIVE_AT_LEAST: f64 = 0.7;
-pub const NEGATIVE_AT_MOST: f64 = 0.3;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Positive,
-    Unclear,
-    Negative,
-}
-
-impl Verdict {
-    pub fn of(p_positive: f64) -> Verdict {
-        if p_positive >= POSITIVE_AT_LEAST {
-            Verdict::Positive
-        } else if p_positive <= NEGATIVE_AT_MOST {
-            Verdict::Negative
-        } else {
-            Verdict::Unclear
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Positive => "Positive",
-            Verdict::Unclear => "Unclear",
-            Verdict::Negative => "Negative",
-        }
-    }
-}
-
-/// Where a curve goes from above a level to below it.
+/// Where on the axis a curve turns below its level for good.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Crossing {
-    /// At this axis value (interpolated between grid points).
+pub enum Place {
+    /// At this axis value.
     At(f64),
-    /// Already below the level at the start of the axis.
-    Below,
-    /// Never below the level on the axis.
+    /// Below from the start of the axis.
+    FromStart,
+    /// Not below at the end of the axis.
     Never,
 }
 
-/// The first place where `values` (over `axis`) falls below `level`.
-pub fn crossing(axis: &[f64], values: &[f64], level: f64) -> Crossing {
-    let Some(index) = values.iter().position(|value| *value < level) else { return Crossing::Never };
-    if index == 0 {
-        return Crossing::Below;
+/// The first grid value from which `values` stay below `level` (the report's
+/// mean crossing for E[net] and 0, its median crossing for P(net > 0) and 0.5).
+pub fn stays_below_from(axis: &[f64], values: &[f64], level: f64) -> Place {
+    match stays_below(values, level) {
+        None => Place::Never,
+        Some(0) => Place::FromStart,
+        Some(index) => Place::At(axis[index]),
     }
-    let (x0, x1, y0, y1) = (axis[index - 1], axis[index], values[index - 1], values[index]);
-    let fraction = if y0 == y1 { 0.0 } else { (y0 - level) / (y0 - y1) };
-    Crossing::At(x0 + fraction * (x1 - x0))
+}
+
+/// Where E[net] crosses zero for good, interpolated between grid points (for the chart).
+pub fn mean_zero(axis: &[f64], mean: &[f64]) -> Place {
+    match zero_crossing(axis, mean) {
+        Crossing::At(value) => Place::At(value),
+        Crossing::Everywhere => Place::FromStart,
+        Crossing::Never => Place::Never,
+    }
 }
 
 /// A stretch of the axis with one verdict.
@@ -64,15 +46,14 @@ pub fn crossing(axis: &[f64], values: &[f64], level: f64) -> Crossing {
 pub struct Stretch {
     pub from: f64,
     pub to: f64,
-    pub verdict: Verdict,
+    pub verdict: Label,
 }
 
 /// The axis cut into stretches of equal verdict on P(net > 0).
-pub fn verdict_stretches(document: &RunDocument) -> Vec<Stretch> {
-    let axis = axis_values(document);
+pub fn verdict_stretches(axis: &[f64], p_positive: &[f64]) -> Vec<Stretch> {
     let mut stretches: Vec<Stretch> = Vec::new();
-    for (x, p) in axis.iter().zip(&document.net.p_positive) {
-        let verdict = Verdict::of(*p);
+    for (x, p) in axis.iter().zip(p_positive) {
+        let verdict = label(*p);
         match stretches.last_mut() {
             Some(last) if last.verdict == verdict => last.to = *x,
             _ => stretches.push(Stretch { from: *x, to: *x, verdict }),
@@ -89,20 +70,18 @@ pub fn axis_values(document: &RunDocument) -> Vec<f64> {
     }
 }
 
-/// The per-sample capability where net turns negative.
+/// The per-sample capability where net turns negative for good.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
-    /// Thresholds of the samples that turn negative on the axis (axis start
+    /// The threshold of every sample that crosses on the axis (the axis start
     /// for those negative from the start).
     pub values: Vec<f64>,
     /// Share of samples negative from the start of the axis.
-    pub below_share: f64,
-    /// Share of samples never negative on the axis.
+    pub from_start_share: f64,
+    /// Share of samples not negative at the end of the axis.
     pub never_share: f64,
-    /// 5%, 50% and 95% quantiles of `values`.
-    pub p05: f64,
-    pub p50: f64,
-    pub p95: f64,
+    /// Quantiles of `values`.
+    pub summary: Summary,
 }
 
 /// Per-sample thresholds from every net value of a run (`None` without an axis
@@ -111,34 +90,15 @@ pub fn thresholds(net: &NetSamples, axis: &[f64]) -> Option<Thresholds> {
     if axis.len() < 2 || net.samples == 0 {
         return None;
     }
-    let mut values = Vec::with_capacity(net.samples);
-    let (mut below, mut never) = (0usize, 0usize);
-    let mut curve = vec![0.0; axis.len()];
-    for sample in 0..net.samples {
-        for (point, value) in curve.iter_mut().enumerate() {
-            *value = net.get(sample, point);
-        }
-        match crossing(axis, &curve, 0.0) {
-            Crossing::At(x) => values.push(x),
-            Crossing::Below => {
-                below += 1;
-                values.push(axis[0]);
-            }
-            Crossing::Never => never += 1,
-        }
-    }
-    if values.is_empty() {
-        return None;
-    }
-    let q = quantiles(&[&values], &[0.05, 0.5, 0.95]);
+    let indices = sample_thresholds(net);
+    let values: Vec<f64> = indices.iter().flatten().map(|index| axis[*index]).collect();
+    let summary = Summary::of(&values)?;
     let total = net.samples as f64;
     Some(Thresholds {
+        from_start_share: indices.iter().filter(|index| **index == Some(0)).count() as f64 / total,
+        never_share: (net.samples - values.len()) as f64 / total,
         values,
-        below_share: below as f64 / total,
-        never_share: never as f64 / total,
-        p05: q[0],
-        p50: q[1],
-        p95: q[2],
+        summary,
     })
 }
 
@@ -147,19 +107,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn crossing_interpolates_between_grid_points() {
-        let axis = [0.0, 1.0, 2.0];
-        assert_eq!(crossing(&axis, &[2.0, 1.0, -1.0], 0.0), Crossing::At(1.5));
-        assert_eq!(crossing(&axis, &[-1.0, 1.0, 2.0], 0.0), Crossing::Below);
-        assert_eq!(crossing(&axis, &[1.0, 1.0, 2.0], 0.0), Crossing::Never);
-        assert_eq!(crossing(&axis, &[0.9, 0.6, 0.1], 0.5), Crossing::At(1.2));
+    fn places_follow_the_report_rules() {
+        let axis = [0.0, 1.0, 2.0, 3.0];
+        assert_eq!(stays_below_from(&axis, &[2.0, 1.0, -1.0, -2.0], 0.0), Place::At(2.0));
+        assert_eq!(stays_below_from(&axis, &[-1.0, -1.0, -1.0, -2.0], 0.0), Place::FromStart);
+        // A dip that comes back up is not where it turns negative.
+        assert_eq!(stays_below_from(&axis, &[1.0, -1.0, 1.0, 2.0], 0.0), Place::Never);
+        assert_eq!(stays_below_from(&axis, &[0.9, 0.6, 0.4, 0.1], 0.5), Place::At(2.0));
+        assert_eq!(mean_zero(&axis, &[2.0, 1.0, -1.0, -2.0]), Place::At(1.5));
     }
 
     #[test]
-    fn verdicts_follow_the_labelling_rule() {
-        assert_eq!(Verdict::of(0.7), Verdict::Positive);
-        assert_eq!(Verdict::of(0.69), Verdict::Unclear);
-        assert_eq!(Verdict::of(0.31), Verdict::Unclear);
-        assert_eq!(Verdict::of(0.3), Verdict::Negative);
+    fn stretches_use_the_verdict_rule() {
+        let axis = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let stretches = verdict_stretches(&axis, &[0.9, 0.7, 0.5, 0.3, 0.1]);
+        let labels: Vec<(f64, f64, Label)> = stretches.iter().map(|s| (s.from, s.to, s.verdict)).collect();
+        assert_eq!(labels, [(0.0, 1.0, Label::Positive), (2.0, 2.0, Label::Unclear), (3.0, 4.0, Label::Negative)]);
     }
 }

@@ -1,9 +1,12 @@
 //! Inline SVG charts of a run, drawn on the server so that the page needs no
 //! script to show them: net across the axis with its 50% and 90% bands and
-//! the threshold, and the histogram of per-sample thresholds.
+//! the threshold, the histogram of per-sample thresholds, and the share of
+//! the uncertainty each crux carries (crux importance).
 
+use crate::compute::SensitivityRun;
 use crate::html::escape;
-use crate::summary::{Crossing, Thresholds, axis_values, crossing};
+use crate::summary::{Place, Thresholds, axis_values, mean_zero};
+use crux_analysis::sobol::Indices;
 use crux_engine::format::significant;
 use crux_report::json::RunDocument;
 use std::fmt::Write;
@@ -113,11 +116,11 @@ pub fn net_chart(document: &RunDocument, unit: &str) -> Option<String> {
     let pad = (high - low).max(1e-9) * 0.05;
     let x = Scale { from: (axis[0], axis[axis.len() - 1]), to: (LEFT, WIDTH - RIGHT) };
     let y = Scale { from: (low - pad, high + pad), to: (HEIGHT - BOTTOM, TOP) };
-    let crossing = crossing(&axis, &net.mean, 0.0);
+    let crossing = mean_zero(&axis, &net.mean);
     let crossing_value = match crossing {
-        Crossing::At(value) => significant(value, 4),
-        Crossing::Below => "below".to_string(),
-        Crossing::Never => "never".to_string(),
+        Place::At(value) => significant(value, 4),
+        Place::FromStart => "below".to_string(),
+        Place::Never => "never".to_string(),
     };
     let mut out = String::new();
     let x_label = format!("{} ({})", axis_info.label, axis_info.name);
@@ -130,7 +133,7 @@ pub fn net_chart(document: &RunDocument, unit: &str) -> Option<String> {
     let _ = write!(out, r#"<line class="zero" x1="{LEFT}" x2="{:.1}" y1="{zero:.1}" y2="{zero:.1}"/>"#, WIDTH - RIGHT);
     line(&mut out, &x, &y, &axis, &net.p50, "median");
     line(&mut out, &x, &y, &axis, &net.mean, "mean");
-    if let Crossing::At(value) = crossing {
+    if let Place::At(value) = crossing {
         let px = x.at(value);
         let _ = write!(
             out,
@@ -184,16 +187,95 @@ pub fn threshold_histogram(thresholds: &Thresholds, document: &RunDocument) -> O
             (HEIGHT - BOTTOM - y0).max(0.0)
         );
     }
-    let px = x.at(thresholds.p50);
+    let px = x.at(thresholds.summary.p50);
     let _ = write!(
         out,
         r#"<line class="threshold" x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}"/><text class="threshold-label" x="{tx:.1}" y="{ty:.1}">median {v}</text>"#,
         b = HEIGHT - BOTTOM,
         tx = px + 4.0,
         ty = TOP + 12.0,
-        v = significant(thresholds.p50, 4)
+        v = significant(thresholds.summary.p50, 4)
     );
     out.push_str("</svg>");
+    Some(out)
+}
+
+/// Rows of the crux-importance chart at most (the largest shares).
+const IMPORTANCE_ROWS: usize = 12;
+
+/// Each crux's share of the variance of net (total Sobol index, with its 95%
+/// interval as a whisker, and the first-order index as an inner bar), largest
+/// first. For a model without cruxes, each param's.
+pub fn importance_chart(run: &SensitivityRun) -> Option<String> {
+    let mut rows: Vec<&(String, Indices)> = run.groups.iter().collect();
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_by(|a, b| b.1.total.total_cmp(&a.1.total));
+    rows.truncate(IMPORTANCE_ROWS);
+    const ROW: f64 = 28.0;
+    const LABELS: f64 = 220.0;
+    let height = TOP + ROW * rows.len() as f64 + BOTTOM;
+    let top = rows.iter().map(|(_, indices)| indices.total + indices.total_conf).fold(0.0f64, f64::max);
+    let x = Scale { from: (0.0, top.clamp(0.05, 1.5) * 1.05), to: (LABELS, WIDTH - RIGHT) };
+    let what = if run.by_crux { "crux" } else { "param" };
+    let at = match (&run.axis_name, run.document.at) {
+        (Some(name), Some(value)) => format!(" at {name} = {}", significant(value, 4)),
+        _ => String::new(),
+    };
+    let title = format!("Share of the uncertainty in net{at} carried by each {what}");
+    let mut out = format!(
+        r#"<svg id="importance-chart" class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{title}"><title>{title}</title>"#,
+        title = escape(&title)
+    );
+    let bottom = height - BOTTOM;
+    for tick in ticks(x.from.0, x.from.1, 6) {
+        let px = x.at(tick);
+        let _ = write!(
+            out,
+            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{bottom:.1}" class="grid"/><text x="{px:.1}" y="{t:.1}" class="tick" text-anchor="middle">{label}</text>"##,
+            t = bottom + 16.0,
+            label = significant(tick, 3)
+        );
+    }
+    for (index, (name, indices)) in rows.iter().enumerate() {
+        let y0 = TOP + ROW * index as f64;
+        let (total, first) = (indices.total.max(0.0), indices.first.clamp(0.0, indices.total.max(0.0)));
+        let _ = write!(
+            out,
+            r#"<g class="importance" data-name="{name}" data-total="{total:.4}"><text x="{lx:.1}" y="{ty:.1}" class="tick label" text-anchor="end">{name}</text><rect class="bar total" x="{LABELS}" y="{by:.1}" width="{tw:.1}" height="{bh:.1}"/><rect class="bar first" x="{LABELS}" y="{fy:.1}" width="{fw:.1}" height="{fh:.1}"/>"#,
+            name = escape(name),
+            lx = LABELS - 8.0,
+            ty = y0 + ROW / 2.0 + 4.0,
+            by = y0 + 4.0,
+            tw = (x.at(total) - LABELS).max(0.5),
+            bh = ROW - 8.0,
+            fy = y0 + ROW / 2.0 - 3.0,
+            fw = (x.at(first) - LABELS).max(0.0),
+            fh = 6.0,
+        );
+        if indices.total_conf > 0.0 {
+            let (_, end) = x.from;
+            let (low, high) = (
+                x.at((indices.total - indices.total_conf).clamp(0.0, end)),
+                x.at((indices.total + indices.total_conf).clamp(0.0, end)),
+            );
+            let cy = y0 + ROW / 2.0;
+            let _ = write!(
+                out,
+                r#"<line class="whisker" x1="{low:.1}" x2="{high:.1}" y1="{cy:.1}" y2="{cy:.1}"/><line class="whisker" x1="{high:.1}" x2="{high:.1}" y1="{a:.1}" y2="{b:.1}"/>"#,
+                a = cy - 4.0,
+                b = cy + 4.0
+            );
+        }
+        out.push_str("</g>");
+    }
+    let _ = write!(
+        out,
+        r##"<text x="{cx:.1}" y="{by:.1}" class="axis-label" text-anchor="middle">share of the variance of net (Sobol index)</text></svg>"##,
+        cx = (LABELS + WIDTH - RIGHT) / 2.0,
+        by = height - 8.0,
+    );
     Some(out)
 }
 

@@ -1,6 +1,6 @@
 //! The page in a real browser: headless Chromium driven over WebDriver
 //! (chromedriver). Loads the page, changes a belief and waits for the verdict
-//! and the chart to update, checks that an invalid belief shows its message
+//! and the charts to update, checks that an invalid belief shows its message
 //! next to the field, saves a profile and finds it in the compare view.
 //!
 //! Skipped, with the reason printed, when Chromium or chromedriver is not
@@ -134,6 +134,12 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     let verdict_before = text(&client, "#verdict").await.expect("a verdict");
     let crossing_before = attribute(&client, "#net-chart", "data-crossing").await.expect("a chart");
     assert!(verdict_before.contains("Positive"), "{verdict_before}");
+    let importance = async || {
+        let name = attribute(&client, "#importance-chart .importance", "data-name").await?;
+        let total = attribute(&client, "#importance-chart .importance", "data-total").await?;
+        Some(format!("{name} {total}"))
+    };
+    let importance_before = importance().await.expect("the crux-importance chart");
 
     // The answered page as a newcomer sees it.
     client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scrolls");
@@ -156,6 +162,9 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     assert_ne!(verdict_after, verdict_before);
     let (before, after): (f64, f64) = (crossing_before.parse().unwrap(), crossing_after.parse().unwrap());
     assert!(after > before, "E[net] turns negative later: {before} -> {after}");
+    // The crux-importance chart was recomputed with the new belief.
+    let importance_after = importance().await.expect("the crux-importance chart");
+    assert_ne!(importance_after, importance_before);
     assert!(client.current_url().await.unwrap().as_str().contains("set.c_misuse="));
 
     // The interval inputs edit `a to b` params.

@@ -8,9 +8,11 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{app, app_of, app_with, builtin_model, fixture_model, get, limits, post, post_html, send};
+use crux_analysis::inputs::Inputs;
+use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_engine::{Engine, RunOptions};
 use crux_lang::Sources;
-use crux_report::json::RunDocument;
+use crux_report::json::{RunDocument, SensitivityDocument};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -73,6 +75,91 @@ async fn overrides_change_the_result() {
     // An override equal to the model's own expression changes nothing.
     let same = post(&app, "/api/run", json!({"samples": 4000, "overrides": {"severity": "5 to 60"}}).to_string()).await;
     assert_eq!(same.json(), base);
+}
+
+#[tokio::test]
+async fn sensitivity_returns_the_document_of_crux_sensitivity() {
+    let app = app();
+    let reply = post(&app, "/api/sensitivity", json!({"samples": 1024, "seed": 3, "at": 27}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The same document, built by the same code, as `crux sensitivity --format json`.
+    let resolved = resolved(&fixture_model());
+    let engine = Engine::new(&resolved).unwrap();
+    let inputs = Inputs::of(&engine);
+    let point = resolved.file.axis.as_ref().unwrap().nearest_index(27.0);
+    let result = sobol_indices(&engine, &inputs, &SobolOptions::new(1024, 3, point)).unwrap();
+    let text =
+        serde_json::to_string(&SensitivityDocument::new(&inputs, &result, Some(engine.grid()[point]), 3)).unwrap();
+    let expected: Value = serde_json::from_str(&text).unwrap();
+    assert_same(&reply.json(), &expected, "");
+    let document = reply.json();
+    assert!((document["at"].as_f64().unwrap() - 27.0).abs() < 1e-9, "{document}");
+    let groups = document["groups"].as_object().unwrap();
+    assert_eq!(groups.keys().collect::<Vec<_>>(), ["capability", "misuse", "benefits"]);
+    assert_eq!(document["params"].as_object().unwrap().len(), 6);
+    for (name, indices) in groups {
+        let total = indices["ST"].as_f64().unwrap();
+        assert!((-0.1..=1.2).contains(&total), "{name}: {indices}");
+    }
+}
+
+#[tokio::test]
+async fn sensitivity_follows_the_beliefs() {
+    let app = app();
+    let total = |document: &Value, crux: &str| document["groups"][crux]["ST"].as_f64().unwrap();
+    let base = post(&app, "/api/sensitivity", json!({"samples": 2048, "at": 28}).to_string()).await.json();
+    // Certain about misuse: the misuse crux carries no uncertainty any more.
+    let certain = post(
+        &app,
+        "/api/sensitivity",
+        json!({"samples": 2048, "at": 28, "overrides": {"severity": "30", "safeguards": "0.8"}}).to_string(),
+    )
+    .await;
+    assert_eq!(certain.status, StatusCode::OK, "{}", certain.body);
+    let certain = certain.json();
+    // A crux without random draws has no share to report.
+    assert!(total(&base, "misuse") > 0.05, "{base}");
+    assert!(certain["groups"].get("misuse").is_none(), "{certain}");
+    assert!(total(&certain, "capability") > total(&base, "capability"), "{base} vs {certain}");
+    // Surer about the harm alone: the misuse crux carries less of it.
+    let surer = post(
+        &app,
+        "/api/sensitivity",
+        json!({"samples": 2048, "at": 28, "overrides": {"severity": "25 to 35"}}).to_string(),
+    )
+    .await
+    .json();
+    assert!(total(&surer, "misuse") < total(&base, "misuse") - 0.05, "{base} vs {surer}");
+}
+
+#[tokio::test]
+async fn bad_sensitivity_requests_get_400_with_a_useful_message() {
+    let app = app();
+    for (body, expected) in [
+        (json!({"overrides": {"severty": "1 to 2"}}).to_string(), "no param `severty`"),
+        (json!({"overrides": {"severity": "5 to * 3"}}).to_string(), "expected"),
+        (json!({"samples": 1_000_000_000u64}).to_string(), "more than this server's limit of 16384"),
+        (json!({"samples": 1}).to_string(), "at least 2"),
+        (json!({"at": 40}).to_string(), "off the axis"),
+        (json!({"sample": 100}).to_string(), "unknown field `sample`"),
+        ("{\"samples\": ".to_string(), "invalid JSON request"),
+        (json!({"samples": 256, "overrides": {"severity": "30", "safeguards": "1", "research": "3", "openness": "2", "misuse_threshold": "26", "misuse_width": "0.5"}}).to_string(), "nothing to analyse"),
+    ] {
+        let reply = post(&app, "/api/sensitivity", body.clone()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {}", reply.body);
+        assert!(reply.message().contains(expected), "{body}: {}", reply.body);
+    }
+    let reply = post(&app, "/api/sensitivity", json!({"overrides": {"severty": "1 to 2"}}).to_string()).await;
+    assert_eq!(reply.json()["error"]["help"][0], "did you mean `severity`?");
+    let padding = "x".repeat(100 * 1024);
+    let reply = post(&app, "/api/sensitivity", json!({"overrides": {"severity": padding}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Past the time limit the analysis is stopped, and the server goes on serving.
+    let hurried = app_with(crux_server::Limits { timeout: Duration::from_millis(20), ..limits() });
+    let reply = post(&hurried, "/api/sensitivity", json!({"samples": 16384}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    let reply = post(&app, "/api/sensitivity", json!({"samples": 64}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
 #[tokio::test]
@@ -209,6 +296,23 @@ async fn the_html_fragment_is_the_results_part_of_the_page() {
         assert!(reply.body.contains(&format!("<section id=\"{id}\"")), "{id}");
     }
     assert!(reply.body.contains("id=\"net-chart\""));
+    // The crux-importance chart: a bar per crux, recomputed with the beliefs.
+    let bars = |html: &str| -> Vec<String> {
+        html.split("<g class=\"importance\" data-name=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    assert!(reply.body.contains("id=\"importance-chart\""), "{}", reply.body);
+    let mut names = bars(&reply.body);
+    names.sort();
+    assert_eq!(names, ["Benefits", "Capability threshold", "Misuse"]);
+    let certain =
+        post_html(&app, "/api/run", json!({"overrides": {"severity": "30", "safeguards": "0.8"}}).to_string()).await;
+    assert_eq!(certain.status, StatusCode::OK, "{}", certain.body);
+    let mut names = bars(&certain.body);
+    names.sort();
+    assert_eq!(names, ["Benefits", "Capability threshold"], "a crux held with certainty carries no uncertainty");
     // Errors stay JSON.
     let reply = post_html(&app, "/api/run", json!({"overrides": {"nope": "1"}}).to_string()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -233,6 +337,7 @@ async fn the_page_is_a_complete_report_without_script() {
         "Key question",
         "id=\"net-chart\"",
         "id=\"threshold-chart\"",
+        "id=\"importance-chart\"",
         "name=\"set.misuse_threshold\"",
         "value=\"normal(26.5, 0.8)\"",
         "class=\"p5\"",
@@ -351,9 +456,22 @@ async fn compare_and_pool_show_profiles_side_by_side_and_together() {
     let differences: Vec<&str> =
         comparison["differences"].as_array().unwrap().iter().map(|d| d["param"].as_str().unwrap()).collect();
     assert_eq!(differences, ["misuse_threshold", "research"]);
+    // Each profile's answers (crux-worldview's position) agree with its curves.
+    for index in 0..2 {
+        let profile = &comparison["profiles"][index];
+        assert_eq!(profile["position"]["threshold"]["mean_crossing"].as_f64(), Some(crossing(index)), "{profile}");
+    }
+    // The double crux: the pair differs on two cruxes; the capability threshold separates them most.
+    let pair = &comparison["double_cruxes"][0];
+    assert_eq!((pair["a"].as_str(), pair["b"].as_str()), (Some("Early"), Some("Late")));
+    let swapped: Vec<&str> = pair["swaps"].as_array().unwrap().iter().map(|s| s["crux"].as_str().unwrap()).collect();
+    assert_eq!(swapped, ["capability", "capability", "benefits", "benefits"]);
+    assert_eq!(pair["main_crux"], "capability", "{pair}");
+    assert!(pair["summary"].as_str().unwrap().contains("Capability threshold"), "{pair}");
     let html = get(&app, &format!("/compare?id={a}&id={b}")).await;
     assert_eq!(html.status, StatusCode::OK);
     assert!(html.body.contains("Early") && html.body.contains("Late") && html.body.contains("normal(27.5, 0.3)"));
+    assert!(html.body.contains("id=\"double-crux\"") && html.body.contains("class=\"main-crux\""), "{}", html.body);
 
     let pool = get(&app, "/api/pool?samples=3000").await;
     assert_eq!(pool.status, StatusCode::OK, "{}", pool.body);
@@ -365,7 +483,16 @@ async fn compare_and_pool_show_profiles_side_by_side_and_together() {
     let pooled = pool["outlook"]["mean_crossing"]["at"].as_f64().unwrap();
     assert!(pooled > crossing(0) && pooled < crossing(1), "the pool lies between its members: {pooled}");
     assert_eq!(pool["disagreement"]["most_disputed"], "capability");
-    assert_eq!(get(&app, "/group").await.status, StatusCode::OK);
+    // crux-worldview's group view: its sentences and the flips per crux.
+    let summary = pool["disagreement"]["summary"].as_array().unwrap();
+    assert!(!summary.is_empty(), "{pool}");
+    let flips: Vec<&str> =
+        pool["disagreement"]["crux_flips"].as_array().unwrap().iter().map(|f| f["title"].as_str().unwrap()).collect();
+    assert_eq!(flips, ["Capability threshold", "Misuse", "Benefits"]);
+    assert!(pool["pooled_position"]["threshold"].is_object(), "{pool}");
+    let group = get(&app, "/group").await;
+    assert_eq!(group.status, StatusCode::OK);
+    assert!(group.body.contains("id=\"crux-flips\"") && group.body.contains(summary[0].as_str().unwrap()));
 
     for (uri, status) in [
         ("/api/compare?ids=abc", StatusCode::BAD_REQUEST),
@@ -390,6 +517,7 @@ async fn the_openapi_document_matches_the_endpoints() {
     let paths = document["paths"].as_object().unwrap();
     let expected = [
         ("/api/run", "post"),
+        ("/api/sensitivity", "post"),
         ("/api/model", "get"),
         ("/api/profiles", "get"),
         ("/api/profiles", "post"),
@@ -507,6 +635,8 @@ async fn the_builtin_model_is_answered_as_its_page() {
     let order = [
         "Evaluation Summary",
         "id=\"net-chart\"",
+        "id=\"importance-chart\"",
+        "data-name=\"Crux 1 (",
         "Arguments for",
         "Arguments Against",
         "Crux 1:",

@@ -32,6 +32,9 @@ pub fn limits() -> Limits {
         max_samples: 200_000,
         default_samples: 4_000,
         max_page_samples: 50_000,
+        max_sensitivity_samples: 1 << 14,
+        default_sensitivity_samples: 1 << 10,
+        page_sensitivity_samples: 1 << 9,
         max_body_bytes: 64 * 1024,
         max_expression_bytes: 1024,
         max_text_chars: 500,
@@ -39,6 +42,7 @@ pub fn limits() -> Limits {
         queue_wait: Duration::from_secs(10),
         timeout: Duration::from_secs(60),
         max_profiles: 8,
+        view_samples_budget: 200_000,
     }
 }
 

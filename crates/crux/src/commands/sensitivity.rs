@@ -7,7 +7,7 @@ use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{Indices, SobolOptions, sobol_indices};
 use crux_engine::format::significant;
 use crux_lang::Sources;
-use serde_json::{Map, Value, json};
+use crux_report::json::SensitivityDocument;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -36,22 +36,12 @@ pub fn sensitivity(sources: &mut Sources, args: &SensitivityArgs) -> Outcome {
     let point = target::point(&model, args.at)?;
     let inputs = Inputs::of(&engine);
     let result = sobol_indices(&engine, &inputs, &SobolOptions::new(args.samples, args.seed, point))?;
-    let factors: Vec<(String, Indices)> =
-        (0..inputs.factors.len()).map(|index| (inputs.label(index), result.factors[index])).collect();
-    let groups: Vec<(String, Indices)> =
-        inputs.groups.iter().zip(&result.groups).map(|(group, indices)| (group.name.clone(), *indices)).collect();
+    let factors = result.named_factors(&inputs);
+    let groups = result.named_groups(&inputs);
     Ok(match args.format {
         Format::Json => {
-            let document = json!({
-                "at": target::axis_value(&model, &engine, point),
-                "samples": args.samples,
-                "seed": args.seed,
-                "evaluations": result.evaluations,
-                "mean": result.mean,
-                "variance": result.variance,
-                "params": object(&factors),
-                "groups": object(&groups),
-            });
+            let document =
+                SensitivityDocument::new(&inputs, &result, target::axis_value(&model, &engine, point), args.seed);
             serde_json::to_string(&document).expect("the sensitivity document serialises") + "\n"
         }
         Format::Text | Format::Md => {
@@ -75,17 +65,6 @@ pub fn sensitivity(sources: &mut Sources, args: &SensitivityArgs) -> Outcome {
             text
         }
     })
-}
-
-fn object(rows: &[(String, Indices)]) -> Value {
-    let mut map = Map::new();
-    for (name, indices) in rows {
-        map.insert(
-            name.clone(),
-            json!({"S1": indices.first, "S1_conf": indices.first_conf, "ST": indices.total, "ST_conf": indices.total_conf}),
-        );
-    }
-    Value::Object(map)
 }
 
 /// Rows sorted by total index, largest first.
