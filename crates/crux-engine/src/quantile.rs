@@ -52,7 +52,10 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
     let ranks: Vec<usize> = ranks.iter().map(|rank| (*rank).min(total - 1)).collect();
     if total <= DIRECT_SELECTION_MAX {
         // Integer keys compare faster than doubles in total order.
-        let mut keys: Vec<u64> = parts.iter().flat_map(|part| part.iter().map(|value| key(*value))).collect();
+        let mut keys: Vec<u64> = Vec::with_capacity(total);
+        for part in parts {
+            keys.extend(part.iter().map(|value| key(*value)));
+        }
         let mut sorted = ranks.clone();
         sorted.sort_unstable();
         sorted.dedup();
