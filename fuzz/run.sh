@@ -24,5 +24,8 @@ targets="${FUZZ_TARGETS:-model expression profile evaluate page}"
 for target in $targets; do
   echo "== $target: $seconds s"
   # The stable toolchain is the only one here: let it accept the flags libFuzzer needs.
-  RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 2>&1 | tail -n 4
+  # The whole log stays in fuzz/logs; the summary is its last lines.
+  mkdir -p logs
+  RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 >"logs/$target.log" 2>&1 || true
+  grep -a -E "^Done|^#[0-9]+ +DONE|ERROR|panicked" "logs/$target.log" | tail -n 4 || true
 done
