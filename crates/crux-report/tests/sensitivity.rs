@@ -31,14 +31,22 @@ fn the_report_names_each_cruxs_share_and_value_when_sensitivity_is_on() {
     assert!(largest.total > 0.1, "the largest crux carries a real share: {}", largest.total);
 
     let page = markdown::render(&model, &results);
-    let shares: Vec<&str> = page.lines().filter(|line| line.contains("Share of the uncertainty in net")).collect();
-    assert!(shares.len() >= 2, "the compute-governance and career-choices answers both give shares:\n{page}");
-    for line in &shares {
-        assert!(line.contains('%'), "a share in percent: {line}");
-        assert!(line.contains("bp to resolve"), "the value of resolving it: {line}");
+    let lines: Vec<&str> = page.lines().filter(|line| line.contains("**Sensitivity**")).collect();
+    assert_eq!(lines.len(), 2, "the compute-governance and career-choices answers both use it:\n{page}");
+    for line in &lines {
+        assert!(line.contains("% of the uncertainty in net at the open frontier now"), "a share in percent: {line}");
+        assert!(line.contains("resolving it is worth"), "the value of resolving it: {line}");
     }
-    let career = shares.iter().find(|line| line.contains(&format!("`{}`", largest.crux))).expect("named");
-    assert!(career.contains("open frontier now"), "the target is net now: {career}");
+    let governance = lines[0];
+    assert!(governance.contains("Crux 3 (Compute vs. Weights)"), "compute governance names its crux: {governance}");
+    let career = lines[1];
+    assert!(career.contains(&format!("{} carries", largest.name)), "career choices leads with the largest: {career}");
+    assert!(
+        page.contains(&format!("**Which crux matters most** for net at the open frontier now")),
+        "the summary names the crux that matters most:\n{page}"
+    );
+    assert!(page.contains("| Crux | Share of the uncertainty (total index) |"), "the table of shares:\n{page}");
+    assert!(page.contains("N = 8192 rows"), "the sample sizes are stated");
     assert!(!page.contains("_Not computed in this report"), "no gap left when sensitivity is on");
 }
 
