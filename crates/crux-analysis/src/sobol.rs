@@ -56,11 +56,15 @@ pub struct SobolOptions {
     pub point: usize,
     /// Bootstrap resamples (0 skips the confidence intervals).
     pub resamples: usize,
+    /// Whether to compute each factor's indices as well as each group's;
+    /// without them the design needs one block per group, not per factor,
+    /// and [`Sensitivity::factors`] comes back empty.
+    pub factors: bool,
 }
 
 impl SobolOptions {
     pub fn new(samples: usize, seed: u64, point: usize) -> Self {
-        SobolOptions { samples, seed, point, resamples: DEFAULT_RESAMPLES }
+        SobolOptions { samples, seed, point, resamples: DEFAULT_RESAMPLES, factors: true }
     }
 }
 
@@ -129,8 +133,8 @@ pub fn sobol_indices_checked(
     }
     // The sets of draws to switch: factors first, then groups; a set equal to
     // an earlier one is evaluated once.
-    let wanted: Vec<&[usize]> = inputs
-        .factors
+    let factor_count = if options.factors { inputs.factors.len() } else { 0 };
+    let wanted: Vec<&[usize]> = inputs.factors[..factor_count]
         .iter()
         .map(|factor| factor.draws.as_slice())
         .chain(inputs.groups.iter().map(|group| group.draws.as_slice()))
@@ -199,7 +203,6 @@ pub fn sobol_indices_checked(
             total_conf: conf.get(set).map_or(0.0, |c| c.1),
         })
         .collect();
-    let factor_count = inputs.factors.len();
     Ok(Sensitivity {
         samples: n,
         mean: estimates.mean,

@@ -1,14 +1,16 @@
 //! Distributions: parameter validation, fast random draws, and quantile
 //! functions (used for truncation and for draws from given uniforms, as the
-//! sensitivity analysis needs).
+//! sensitivity analysis needs). A draw whose parameters are constant can carry
+//! a table of its quantile function ([`tabulate`]) where that function is
+//! iterative (beta), so that draws from uniforms cost tens of nanoseconds.
 
-use crate::math::{self, normal_cdf, normal_quantile};
+use crate::math::{self, BetaQuantileTable, normal_cdf, normal_quantile};
 use crate::program::DrawDist;
 use crux_lang::Diagnostic;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use statrs::distribution::{Beta as StatrsBeta, ContinuousCDF};
+use std::sync::{Arc, OnceLock};
 
 /// A distribution with validated, canonical parameters.
 #[derive(Debug, Clone)]
@@ -51,6 +53,44 @@ pub enum Shape {
         cdf_low: f64,
         cdf_high: f64,
     },
+    /// A shape with an iterative quantile function and a table of it, built
+    /// on the first quantile asked for (see [`tabulate`]). Draws and the CDF
+    /// are those of the inner shape.
+    Tabulated(Arc<Tabulated>),
+}
+
+/// A beta shape and its quantile table, built once on first use (by
+/// whichever thread asks first; the table depends only on the shape, so
+/// results do not depend on threads).
+#[derive(Debug)]
+pub struct Tabulated {
+    pub shape: Shape,
+    table: OnceLock<BetaQuantileTable>,
+}
+
+impl Tabulated {
+    fn quantile(&self, u: f64) -> f64 {
+        let Shape::Beta { alpha, beta, low, scale } = self.shape else { return quantile(&self.shape, u) };
+        let table = self.table.get_or_init(|| BetaQuantileTable::new(alpha, beta));
+        let unit = table.quantile(u).unwrap_or_else(|| math::beta_quantile(alpha, beta, u));
+        low + scale * unit
+    }
+}
+
+/// Gives `shape` (and a truncated shape's inner one) a quantile table where
+/// its quantile function is iterative: a beta with neither shape 1. For draws
+/// whose parameters are the same in every sample, which are evaluated from
+/// many uniforms; building the table costs about a millisecond, on first use.
+pub fn tabulate(shape: Shape) -> Shape {
+    match shape {
+        Shape::Beta { alpha, beta, .. } if alpha != 1.0 && beta != 1.0 => {
+            Shape::Tabulated(Arc::new(Tabulated { shape, table: OnceLock::new() }))
+        }
+        Shape::Truncated { inner, low, high, cdf_low, cdf_high } => {
+            Shape::Truncated { inner: Box::new(tabulate(*inner)), low, high, cdf_low, cdf_high }
+        }
+        other => other,
+    }
 }
 
 fn invalid(message: impl Into<String>) -> Diagnostic {
@@ -221,7 +261,7 @@ pub fn cdf(shape: &Shape, x: f64) -> f64 {
             } else if unit >= 1.0 {
                 1.0
             } else {
-                StatrsBeta::new(*alpha, *beta).map_or(f64::NAN, |beta| beta.cdf(unit))
+                math::beta_regularized(*alpha, *beta, math::ln_beta(*alpha, *beta), unit).0
             }
         }
         Shape::Triangular { min, mode, max } => {
@@ -251,6 +291,7 @@ pub fn cdf(shape: &Shape, x: f64) -> f64 {
                 cumulative[(x.floor() as usize).min(cumulative.len() - 1)]
             }
         }
+        Shape::Tabulated(tabulated) => cdf(&tabulated.shape, x),
         Shape::Truncated { inner, low, high, cdf_low, cdf_high } => {
             if x < *low {
                 0.0
@@ -269,10 +310,8 @@ pub fn quantile(shape: &Shape, u: f64) -> f64 {
         Shape::Normal { mean, sd } => mean + sd * normal_quantile(u),
         Shape::LogNormal { mu, sigma } => math::exp(mu + sigma * normal_quantile(u)),
         Shape::Uniform { low, high } => low + (high - low) * u,
-        Shape::Beta { alpha, beta, low, scale } => {
-            let unit = StatrsBeta::new(*alpha, *beta).map_or(f64::NAN, |beta| beta.inverse_cdf(u));
-            low + scale * unit
-        }
+        Shape::Beta { alpha, beta, low, scale } => low + scale * math::beta_quantile(*alpha, *beta, u),
+        Shape::Tabulated(tabulated) => tabulated.quantile(u),
         Shape::Triangular { min, mode, max } => {
             let split = (mode - min) / (max - min);
             if u < split {
@@ -326,6 +365,7 @@ pub fn sample_into(shape: &Shape, out: &mut [f64], rng: &mut Xoshiro256PlusPlus)
             }
         }
         Shape::Beta { alpha, beta, low, scale } => sample_beta(*alpha, *beta, *low, *scale, out, rng),
+        Shape::Tabulated(tabulated) => sample_into(&tabulated.shape, out, rng),
         Shape::Bernoulli { p } => {
             for value in out.iter_mut() {
                 *value = math::from_bool(open_uniform(rng) < *p);
@@ -429,6 +469,7 @@ pub fn moments(shape: &Shape) -> Option<(f64, f64)> {
             (mean, variance.sqrt())
         }
         Shape::Bernoulli { p } => (*p, (p * (1.0 - p)).sqrt()),
+        Shape::Tabulated(tabulated) => return moments(&tabulated.shape),
         Shape::Categorical { .. } | Shape::Truncated { .. } => return None,
     })
 }

@@ -2,7 +2,7 @@
 //! then the point program once per grid point, each instruction a tight loop
 //! over the block's lanes.
 
-use crate::distributions::{Shape, quantile, sample_into, sample_one, shape};
+use crate::distributions::{Shape, quantile, sample_into, sample_one, shape, tabulate};
 use crate::ops::{Arg, apply_columns, apply_scalar};
 use crate::program::{Draw, Operand, Program, SampleStep};
 use crux_lang::Diagnostic;
@@ -160,7 +160,8 @@ pub fn axis_slots(program: &Program, x: f64) -> Vec<f64> {
     slots
 }
 
-/// Shapes of draws whose parameters are all constant, computed once.
+/// Shapes of draws whose parameters are all constant, computed once (with
+/// quantile tables where the quantile function is iterative).
 pub fn constant_shapes(program: &Program) -> Vec<Option<Shape>> {
     program
         .sample_steps
@@ -176,7 +177,7 @@ pub fn constant_shapes(program: &Program) -> Vec<Option<Shape>> {
                 .iter()
                 .map(|operand| if let Operand::Const(v) = operand { Some(*v) } else { None })
                 .collect();
-            values.and_then(|values| shape(&draw.dist, &values).ok())
+            values.and_then(|values| shape(&draw.dist, &values).ok()).map(tabulate)
         })
         .collect()
 }

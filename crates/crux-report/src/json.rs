@@ -4,8 +4,9 @@
 //! [`RunDocument`] describes a run: the model, the samples and seed, the axis
 //! and net's summary at each grid point, and each mechanism's mean.
 //! [`PageDocument`] adds what a model's page asks: values at the open
-//! frontier now (`now`), `context`, the `evaluation` rows, the `threshold`
-//! and the answer to each of the `policies`. Effects, probabilities and
+//! frontier now (`now`), `context`, the `evaluation` rows, the `threshold`,
+//! the answer to each of the `policies` and the `sensitivity` of the decision
+//! to each crux. Effects, probabilities and
 //! shares are rounded to four significant figures; capabilities, years and
 //! context values to six.
 
@@ -104,6 +105,9 @@ pub struct PageDocument {
     pub evaluation: Vec<Value>,
     pub threshold: Value,
     pub policies: Vec<Value>,
+    /// Each crux's share of the uncertainty of net at the open frontier now
+    /// and the value of resolving it; `null` when the analysis did not run.
+    pub sensitivity: Value,
 }
 
 impl PageDocument {
@@ -170,6 +174,19 @@ impl PageDocument {
             evaluation,
             threshold,
             policies,
+            sensitivity: results.sensitivity.as_ref().map_or(Value::Null, |sensitivity| {
+                json!({
+                    "target": sensitivity.target,
+                    "largest_share": sensitivity.largest_share().map(|item| item.crux.clone()),
+                    "largest_value": sensitivity.largest_value().map(|item| item.crux.clone()),
+                    "evpi": sensitivity.evpi.map(round),
+                    "sobol_rows": sensitivity.sobol_rows,
+                    "sobol_runs": sensitivity.sobol_runs,
+                    "value_runs": sensitivity.value_runs,
+                    "value_inner": sensitivity.value_inner,
+                    "cruxes": crux_share(results, None),
+                })
+            }),
         }
     }
 }
@@ -298,9 +315,12 @@ fn crux_share(results: &PageResults, crux: Option<&str>) -> Value {
                 .map(|item| {
                     json!({
                         "crux": item.crux,
+                        "name": item.name,
                         "first_order": round(item.first_order),
                         "total": round(item.total),
+                        "total_conf": round(item.total_conf),
                         "value_of_information": item.value_of_information.map(round),
+                        "value_error": round(item.value_error),
                     })
                 })
                 .collect(),

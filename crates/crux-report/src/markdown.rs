@@ -1,11 +1,11 @@
 //! The page as Markdown, in the page's order and with its headings, the
 //! numbers filled in: computed verdicts, effects at the open frontier now,
-//! each crux's parameters, the capability threshold and the answer to each
-//! policy implication. Sections beyond the page (parameter groups the page
+//! each crux's parameters, the capability threshold, the answer to each
+//! policy implication and which crux matters most. Sections beyond the page (parameter groups the page
 //! does not show, net along the axis) follow under "Model details".
 
 use crate::format::{capability, effect, flop, interval, param_value, probability, share, signed, value, year};
-use crate::results::{AnswerResult, PageResults, ReleaseAnswer, ShiftAnswer};
+use crate::results::{AnswerResult, CruxSensitivity, PageResults, ReleaseAnswer, Sensitivity, ShiftAnswer};
 use crux_analysis::threshold::Threshold;
 use crux_lang::hir;
 use crux_lang::model::Side;
@@ -307,6 +307,102 @@ fn render_policies(out: &mut String, model: &hir::Model, results: &PageResults) 
         }
     }
     out.push('\n');
+    if let Some(sensitivity) = &results.sensitivity {
+        let _ = writeln!(out, "{}\n", sensitivity_summary(sensitivity));
+        let (headings, rows) = sensitivity_table(sensitivity);
+        let headings: Vec<String> = headings.iter().map(|heading| heading.to_string()).collect();
+        push_table(out, &headings, &rows);
+        let _ = writeln!(out, "\n{}\n", sensitivity_method(sensitivity));
+    }
+}
+
+/// How a crux is named in sentences: its heading, or its id in code marks.
+fn crux_name(item: &CruxSensitivity) -> String {
+    if item.name.is_empty() { format!("`{}`", item.crux) } else { item.name.clone() }
+}
+
+/// A share of the uncertainty, as a percentage; estimates below 0 (noise
+/// around a share of 0) are shown as 0.
+fn uncertainty_share(value: f64) -> String {
+    share(value.clamp(0.0, 1.0))
+}
+
+/// What resolving a crux is worth, in bp: `6.3 bp`, or that it would not
+/// change the decision.
+fn worth(value: f64) -> String {
+    if value.abs() < 0.005 {
+        "0 bp (learning it would not change the decision)".to_string()
+    } else {
+        format!("{} bp", effect(value))
+    }
+}
+
+/// The sentence that names the crux that matters most and what resolving it is worth.
+pub fn sensitivity_summary(sensitivity: &Sensitivity) -> String {
+    let Some(largest) = sensitivity.largest_share() else {
+        return format!("**Which crux matters most** for {}: the model has no cruxes.", sensitivity.target);
+    };
+    let mut text = format!(
+        "**Which crux matters most** for {}: {} carries the largest share of the uncertainty, {}",
+        sensitivity.target,
+        crux_name(largest),
+        uncertainty_share(largest.total)
+    );
+    if let Some(value) = largest.value_of_information {
+        let _ =
+            write!(text, ", and resolving it before deciding whether to release is worth {} per release", worth(value));
+    }
+    if let Some(most) = sensitivity.largest_value().filter(|most| most.crux != largest.crux) {
+        let _ = write!(
+            text,
+            "; resolving {} is worth more, {}",
+            crux_name(most),
+            worth(most.value_of_information.unwrap_or(0.0))
+        );
+    }
+    if let Some(evpi) = sensitivity.evpi {
+        let _ = write!(text, " (resolving every input: {})", worth(evpi));
+    }
+    text.push('.');
+    text
+}
+
+/// The table of each crux's share of the uncertainty and value of
+/// information, by decreasing share.
+pub fn sensitivity_table(sensitivity: &Sensitivity) -> ([&'static str; 4], Vec<Vec<String>>) {
+    let headings =
+        ["Crux", "Share of the uncertainty (total index)", "Alone (first-order index)", "Worth resolving (EVPPI)"];
+    let rows = sensitivity
+        .ranked()
+        .into_iter()
+        .map(|item| {
+            let total = if item.total_conf > 0.0 {
+                format!("{} (±{})", uncertainty_share(item.total), significant_points(item.total_conf))
+            } else {
+                uncertainty_share(item.total)
+            };
+            let value = match item.value_of_information {
+                Some(value) if value.abs() < 0.005 => format!("0 bp (±{})", effect(item.value_error)),
+                Some(value) => format!("{} bp (±{})", effect(value), effect(item.value_error)),
+                None => "not computed".to_string(),
+            };
+            vec![crux_name(item), total, uncertainty_share(item.first_order), value]
+        })
+        .collect();
+    (headings, rows)
+}
+
+/// An interval half-width in percentage points.
+fn significant_points(value: f64) -> String {
+    format!("{} points", effect(value * 100.0))
+}
+
+/// How the shares and values were estimated, with the sample sizes.
+pub fn sensitivity_method(sensitivity: &Sensitivity) -> String {
+    format!(
+        "A crux's share of the uncertainty is its total Sobol index: the share of the variance of net that its params account for, alone or through interactions with other inputs (the variance that would be left if everything else were known; shares that overlap add up to more than 100%). \"Alone\" is the first-order index: the variance that goes away, on average, once its params are known. Estimated from a Saltelli design of N = {} rows ({} model runs; ± is a 95% bootstrap interval). What resolving a crux is worth is its expected value of partial perfect information (EVPPI): how much higher E[net] of the release decision (release iff E[net] > 0) would be if its params were learnt first, from {} model runs ({} inner runs per outer point; ± is one standard error). These sample sizes keep `crux run` to about a second; `crux sensitivity` and `crux voi` give every param, more samples and other capabilities.",
+        sensitivity.sobol_rows, sensitivity.sobol_runs, sensitivity.value_runs, sensitivity.value_inner
+    )
 }
 
 /// The answer of an analysis, as list items (Markdown).
@@ -359,7 +455,7 @@ pub fn answer_lines(model: &hir::Model, results: &PageResults, answer: &AnswerRe
                 let joined = lines.join("; ") + ".";
                 lines = vec![joined];
             }
-            lines.push(crux_share_line(results, None));
+            lines.push(career_share(results));
             lines
         }
     }
@@ -526,41 +622,105 @@ fn shift_lines(model: &hir::Model, results: &PageResults, shift: &ShiftAnswer) -
         );
     }
     line.push('.');
-    vec![line, crux_share_line(results, shift.crux.as_deref())]
+    let mut lines = vec![line];
+    lines.extend(compute_governance_share(results, shift.crux.as_deref()));
+    lines
 }
 
-/// The share of uncertainty a crux carries (all cruxes when `crux` is
-/// `None`), or a marked gap when the sensitivity analysis has not run.
-fn crux_share_line(results: &PageResults, crux: Option<&str>) -> String {
-    match &results.sensitivity {
-        Some(sensitivity) => {
-            let mut cruxes: Vec<_> =
-                sensitivity.cruxes.iter().filter(|item| crux.is_none_or(|id| item.crux == id)).collect();
-            cruxes.sort_by(|a, b| b.total.total_cmp(&a.total));
-            let parts: Vec<String> = cruxes
-                .iter()
-                .map(|item| {
-                    let mut text = format!(
-                        "`{}` {} (with interactions {})",
-                        item.crux,
-                        share(item.first_order),
-                        share(item.total)
-                    );
-                    if let Some(value) = item.value_of_information {
-                        let _ = write!(text, ", worth {} bp to resolve", effect(value));
-                    }
-                    text
-                })
-                .collect();
-            format!("Share of the uncertainty in {} carried by {}.", sensitivity.target, parts.join("; "))
-        }
-        None => {
-            let which = crux.map_or_else(|| "each crux".to_string(), |id| format!("crux `{id}`"));
+/// The compute-governance answer from the sensitivity analysis: the share of
+/// the uncertainty the shifted param's crux carries, what resolving it is
+/// worth, and how it ranks; a marked gap when the analysis has not run.
+fn compute_governance_share(results: &PageResults, crux: Option<&str>) -> Option<String> {
+    let Some(sensitivity) = &results.sensitivity else {
+        let which = crux.map_or_else(|| "each crux".to_string(), |id| format!("crux `{id}`"));
+        return Some(format!(
+            "_Not computed in this report: the share of the decision's uncertainty that {which} carries comes from the sensitivity and value-of-information analyses._"
+        ));
+    };
+    let ranked = sensitivity.ranked();
+    let position = ranked.iter().position(|item| Some(item.crux.as_str()) == crux)?;
+    let item = ranked[position];
+    let mut line = format!(
+        "**Sensitivity**: {} carries {} of the uncertainty in {}, {} alone, and ranks {} of {} cruxes; resolving it is worth {}",
+        crux_name(item),
+        uncertainty_share(item.total),
+        sensitivity.target,
+        uncertainty_share(item.first_order),
+        ordinal(position + 1),
+        ranked.len(),
+        worth(item.value_of_information.unwrap_or(0.0))
+    );
+    if position == 0 {
+        line.push_str(": of all the cruxes, settling this one matters most for the decision now.");
+    } else {
+        let top = ranked[0];
+        let _ = write!(
+            line,
+            ". For the decision now, this crux matters less than {}, which carries {} of the uncertainty and is worth {} to resolve.",
+            crux_name(top),
+            uncertainty_share(top.total),
+            worth(top.value_of_information.unwrap_or(0.0))
+        );
+    }
+    Some(line)
+}
+
+/// The career-choices answer from the sensitivity analysis: where resolving
+/// uncertainty is worth most; a marked gap when the analysis has not run.
+fn career_share(results: &PageResults) -> String {
+    let Some(sensitivity) = &results.sensitivity else {
+        return "_Not computed in this report: the share of the decision's uncertainty that each crux carries comes from the sensitivity and value-of-information analyses._".to_string();
+    };
+    let ranked = sensitivity.ranked();
+    let Some(top) = ranked.first() else { return "**Sensitivity**: the model has no cruxes.".to_string() };
+    let mut line = format!(
+        "**Sensitivity**: {} carries {} of the uncertainty in {}; resolving it is worth {} per release",
+        crux_name(top),
+        uncertainty_share(top.total),
+        sensitivity.target,
+        worth(top.value_of_information.unwrap_or(0.0))
+    );
+    let rest: Vec<String> = ranked[1..]
+        .iter()
+        .map(|item| {
             format!(
-                "_Not computed in this report: the share of the decision's uncertainty that {which} carries comes from the sensitivity and value-of-information analyses._"
+                "{} {} ({})",
+                crux_name(item),
+                uncertainty_share(item.total),
+                effect(item.value_of_information.unwrap_or(0.0)) + " bp"
             )
+        })
+        .collect();
+    if !rest.is_empty() {
+        let _ = write!(line, "; then {}", rest.join(", "));
+    }
+    match sensitivity.largest_value() {
+        Some(most) if most.crux != top.crux => {
+            let _ = write!(
+                line,
+                ". Work that resolves {} (worth {}) or {} pays most for this decision.",
+                crux_name(most),
+                worth(most.value_of_information.unwrap_or(0.0)),
+                crux_name(top)
+            );
+        }
+        _ => {
+            let _ = write!(line, ". Work that resolves {} pays most for this decision.", crux_name(top));
         }
     }
+    line
+}
+
+/// 1st, 2nd, 3rd, 4th...
+fn ordinal(rank: usize) -> String {
+    let suffix = match (rank % 10, rank % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{rank}{suffix}")
 }
 
 /// Parameter groups the page does not show, and net along the axis.

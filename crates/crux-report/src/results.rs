@@ -1,6 +1,7 @@
 //! Computes everything a model's page asks: the grid run, the values at the
 //! open frontier now, the evaluation verdicts, the capability threshold and
-//! the answer to each policy implication. Rendering is elsewhere
+//! the answer to each policy implication, and, when asked, each crux's share
+//! of the uncertainty of net now and the value of resolving it. Rendering is elsewhere
 //! ([`crate::markdown`], [`crate::json`], [`crate::text`]).
 //!
 //! Every analysis uses the same samples and seed, so that sample `i` is the
@@ -8,11 +9,15 @@
 //! run of the compute-governance answer differs from the main run only by
 //! the shift.
 
+use crux_analysis::inputs::{Inputs, OTHER_GROUP};
 use crux_analysis::policy::{Best, ReleasePaths, ReleasePolicy, shift_param};
 use crux_analysis::probe::{Capability, Probe, Quantity, run_probes};
+use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Threshold, Timeline};
 use crux_analysis::verdict::{Verdict, verdict};
+use crux_analysis::voi::{VoiOptions, value_of_information};
+use crux_engine::format::short;
 use crux_engine::{Engine, NetSamples, RunOptions, RunOutput};
 use crux_lang::model::Side;
 use crux_lang::page::{Answer, Assessment, At};
@@ -25,17 +30,25 @@ pub struct Options<'a> {
     pub seed: u64,
     /// Called with the number of sample-points finished, from any thread.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Whether to fill [`PageResults::sensitivity`] (Sobol indices and the
+    /// value of information per crux at the open frontier now).
+    pub sensitivity: bool,
 }
 
 impl std::fmt::Debug for Options<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Options").field("samples", &self.samples).field("seed", &self.seed).finish()
+        f.debug_struct("Options")
+            .field("samples", &self.samples)
+            .field("seed", &self.seed)
+            .field("sensitivity", &self.sensitivity)
+            .finish()
     }
 }
 
 impl Options<'_> {
+    /// Without the sensitivity analysis, which a front end turns on.
     pub fn new(samples: usize, seed: u64) -> Self {
-        Options { samples, seed, progress: None }
+        Options { samples, seed, progress: None, sensitivity: false }
     }
 
     /// The sample-points the computation reports through `progress`: two
@@ -98,29 +111,66 @@ pub struct ParamRange {
     pub share_true: Option<f64>,
 }
 
-/// The hook for the sensitivity and value-of-information analyses: the
-/// share of the decision's uncertainty each crux carries, and what resolving
-/// it would be worth. This crate does not compute them; a front end that
-/// runs those analyses fills `PageResults::sensitivity`, and the renderers
-/// then show them in the compute-governance and career-choices answers.
+/// The sensitivity and value-of-information analyses of the decision: the
+/// share of the uncertainty of net at the open frontier now that each crux
+/// carries, and what resolving it would be worth. [`compute`] fills
+/// `PageResults::sensitivity` when [`Options::sensitivity`] is set (see
+/// [`crux_sensitivity`]); the renderers show it with the policies and in the
+/// compute-governance and career-choices answers.
 #[derive(Debug, Clone, Default)]
 pub struct Sensitivity {
-    /// What the shares explain, such as "net at the open frontier now".
+    /// What the shares explain, such as "net at the open frontier now (c = 26.3)".
     pub target: String,
     pub cruxes: Vec<CruxSensitivity>,
+    /// Rows N of each matrix of the Saltelli design, and the model runs it took.
+    pub sobol_rows: usize,
+    pub sobol_runs: usize,
+    /// Model runs of the value-of-information design, and inner runs per outer point.
+    pub value_runs: usize,
+    pub value_inner: usize,
+    /// Expected value of perfect information on everything, in the model's unit.
+    pub evpi: Option<f64>,
 }
 
-#[derive(Debug, Clone)]
+impl Sensitivity {
+    /// The crux with the largest total index (the largest share of the uncertainty).
+    pub fn largest_share(&self) -> Option<&CruxSensitivity> {
+        self.cruxes.iter().max_by(|a, b| a.total.total_cmp(&b.total))
+    }
+
+    /// The crux whose resolution is worth most.
+    pub fn largest_value(&self) -> Option<&CruxSensitivity> {
+        self.cruxes
+            .iter()
+            .filter(|item| item.value_of_information.is_some())
+            .max_by(|a, b| a.value_of_information.unwrap_or(0.0).total_cmp(&b.value_of_information.unwrap_or(0.0)))
+    }
+
+    /// The cruxes by decreasing total index.
+    pub fn ranked(&self) -> Vec<&CruxSensitivity> {
+        let mut cruxes: Vec<&CruxSensitivity> = self.cruxes.iter().collect();
+        cruxes.sort_by(|a, b| b.total.total_cmp(&a.total));
+        cruxes
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct CruxSensitivity {
     /// The crux id.
     pub crux: String,
+    /// How the page names it: "Crux 3 (Compute vs. Weights)", or its title.
+    pub name: String,
     /// Share of the variance of the target explained by this crux alone.
     pub first_order: f64,
-    /// Share including interactions with other cruxes.
+    /// Share including interactions with other cruxes: its share of the uncertainty.
     pub total: f64,
-    /// Expected value of resolving this crux before deciding, in the model's
-    /// unit, when computed.
+    /// Half-width of the 95% bootstrap interval of `total` (0 when not computed).
+    pub total_conf: f64,
+    /// Expected value of resolving this crux before deciding (EVPPI), in the
+    /// model's unit, when computed.
     pub value_of_information: Option<f64>,
+    /// Standard error of `value_of_information`.
+    pub value_error: f64,
 }
 
 /// The computed answer to a policy or a note.
@@ -296,6 +346,10 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         })?;
         evaluation.push(Some(result));
     }
+    let sensitivity = match (options.sensitivity, column("open_now")) {
+        (true, Some(open_now)) => Some(crux_sensitivity(model, &engine, now_point(model, open_now), options.seed)?),
+        _ => None,
+    };
     let has_grid = engine.grid().len() > 1;
     let threshold = has_grid.then(|| Threshold::new(engine.grid(), &run.net, &net, timeline.as_ref()));
     let computation = Computation {
@@ -336,7 +390,100 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         threshold,
         policies,
         crux_notes,
-        sensitivity: None,
+        sensitivity,
+    })
+}
+
+/// Rows of each matrix of the Saltelli design in the report's sensitivity
+/// analysis: with group indices only (one block per crux) the design is
+/// `N * (2 + cruxes)` runs, a tenth of a second on the built-in model.
+pub const SENSITIVITY_ROWS: usize = 1 << 13;
+
+/// Bootstrap resamples for the intervals of the report's group indices.
+const SENSITIVITY_RESAMPLES: usize = 200;
+
+/// Model runs for the report's value of information (EVPI and each crux's EVPPI).
+pub const VALUE_OF_INFORMATION_RUNS: usize = 1 << 15;
+
+/// Inner rows per outer point of the report's EVPPI design.
+const VALUE_OF_INFORMATION_INNER: usize = 64;
+
+/// The grid point of the open frontier now: the one nearest the median of
+/// `open_now` over the samples (0 for a model without an axis).
+pub fn now_point(model: &hir::Model, open_now: &[f64]) -> usize {
+    match (&model.file.axis, Summary::of(open_now)) {
+        (Some(axis), Some(summary)) => axis.nearest_index(summary.p50),
+        _ => 0,
+    }
+}
+
+/// The grid point of the open frontier now for a model with `[context]
+/// open_now`, from `samples` draws; `None` for a model without it.
+pub fn open_frontier_point(model: &hir::Model, samples: usize, seed: u64) -> Result<Option<usize>, Diagnostics> {
+    let Some(open_now) = &model.file.page.context.open_now else { return Ok(None) };
+    let values = run_probes(model, &[Probe::value(&open_now.expr)], samples, seed)?;
+    Ok(Some(now_point(model, &values.values[0])))
+}
+
+/// Each crux's first-order and total Sobol index of net, and its EVPPI, at
+/// grid point `point`, with a design small enough for every report: group
+/// indices only, [`SENSITIVITY_ROWS`] rows and a [`VALUE_OF_INFORMATION_RUNS`]
+/// nested design.
+pub fn crux_sensitivity(
+    model: &hir::Model,
+    engine: &Engine,
+    point: usize,
+    seed: u64,
+) -> Result<Sensitivity, Diagnostics> {
+    let inputs = Inputs::of(engine);
+    let sobol_options = SobolOptions {
+        resamples: SENSITIVITY_RESAMPLES,
+        factors: false,
+        ..SobolOptions::new(SENSITIVITY_ROWS, seed, point)
+    };
+    let indices = sobol_indices(engine, &inputs, &sobol_options).map_err(|diagnostic| vec![diagnostic])?;
+    let voi_options = VoiOptions {
+        inner: VALUE_OF_INFORMATION_INNER,
+        ..VoiOptions::new(VALUE_OF_INFORMATION_RUNS, seed, vec![point])
+    };
+    let values = value_of_information(engine, &inputs, &voi_options).map_err(|diagnostic| vec![diagnostic])?;
+    let at = model
+        .file
+        .axis
+        .as_ref()
+        .map(|axis| format!(" ({} = {})", axis.name.name, short(engine.grid()[point])))
+        .unwrap_or_default();
+    let name = |id: &str| {
+        model.file.page.cruxes.iter().find(|crux| crux.id.name == id).map_or_else(
+            || if id == OTHER_GROUP { "the params without a crux".to_string() } else { format!("`{id}`") },
+            |crux| match crux.number {
+                Some(number) => format!("Crux {number} ({})", crux.title),
+                None => crux.title.clone(),
+            },
+        )
+    };
+    Ok(Sensitivity {
+        target: format!("net at the open frontier now{at}"),
+        cruxes: inputs
+            .groups
+            .iter()
+            .zip(&indices.groups)
+            .zip(&values[0].evppi)
+            .map(|((group, indices), evppi)| CruxSensitivity {
+                crux: group.name.clone(),
+                name: name(&group.name),
+                first_order: indices.first,
+                total: indices.total,
+                total_conf: indices.total_conf,
+                value_of_information: Some(evppi.value),
+                value_error: evppi.standard_error,
+            })
+            .collect(),
+        sobol_rows: indices.samples,
+        sobol_runs: indices.evaluations,
+        value_runs: VALUE_OF_INFORMATION_RUNS,
+        value_inner: VALUE_OF_INFORMATION_INNER,
+        evpi: Some(values[0].evpi.value),
     })
 }
 

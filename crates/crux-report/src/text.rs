@@ -2,7 +2,7 @@
 //! a model's page with its answers.
 
 use crate::format::{capability, effect, interval, probability, signed};
-use crate::markdown::{answer_lines, threshold_lines};
+use crate::markdown::{answer_lines, sensitivity_method, sensitivity_summary, sensitivity_table, threshold_lines};
 use crate::results::PageResults;
 use crux_engine::RunOutput;
 use crux_engine::format::significant;
@@ -131,6 +131,13 @@ pub fn page(model: &hir::Model, results: &PageResults) -> String {
             }
         }
         out.push('\n');
+    }
+    if let Some(sensitivity) = &results.sensitivity {
+        let _ = writeln!(out, "{}", plain(&sensitivity_summary(sensitivity)));
+        let (headings, rows) = sensitivity_table(sensitivity);
+        let rows: Vec<Vec<String>> = rows.iter().map(|row| row.iter().map(|cell| plain(cell)).collect()).collect();
+        out.push_str(&indent(&table(&headings, &rows)));
+        let _ = writeln!(out, "{}\n", plain(&sensitivity_method(sensitivity)));
     }
     if results.run.points.len() > 1 {
         let axis = model.file.axis.as_ref().map_or("x".to_string(), |axis| axis.name.name.clone());

@@ -156,6 +156,9 @@ struct RunArgs {
     /// Output format [default: md for a model with a page, else text].
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Leave out each crux's share of the uncertainty now and the value of resolving it.
+    #[arg(long)]
+    no_sensitivity: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

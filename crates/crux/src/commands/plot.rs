@@ -34,7 +34,7 @@ pub struct PlotArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// The point of the axis for the sensitivity and mechanism charts
-    /// (the nearest grid point; default: the middle of the axis).
+    /// (the nearest grid point; default: the open frontier now, else the middle of the axis).
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub at: Option<f64>,
     /// Monte Carlo samples for the bands, thresholds and mechanisms; the

@@ -19,7 +19,11 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     if has_page || format == Format::Md {
         let bar = progress_bar(Options::total_work(&model, args.samples), wanted);
         let tick = |done: u64| bar.inc(done);
-        let options = Options { progress: Some(&tick), ..Options::new(args.samples, args.seed) };
+        let options = Options {
+            progress: Some(&tick),
+            sensitivity: !args.no_sensitivity,
+            ..Options::new(args.samples, args.seed)
+        };
         let results = compute(&model, &options);
         bar.finish_and_clear();
         return Ok(output::page(&model, &results.map_err(Failure::input)?, format));

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 pub struct SensitivityArgs {
     /// The model file (.toml).
     pub model: Option<PathBuf>,
-    /// The point of the axis to analyse (the nearest grid point; default: the middle of the axis).
+    /// The point of the axis to analyse (the nearest grid point; default: the open frontier now, else the middle of the axis).
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub at: Option<f64>,
     /// Rows N of each matrix of the Saltelli design; the model runs N * (2 + params + cruxes) times.

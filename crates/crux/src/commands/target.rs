@@ -5,7 +5,11 @@ use crate::input::{Failure, Override, load_model, model_text};
 use crux_engine::Engine;
 use crux_engine::format::short;
 use crux_lang::{Diagnostic, Sources, hir};
+use crux_report::results::open_frontier_point;
 use std::path::Path;
+
+/// Samples of `open_now` whose median places the open frontier now.
+const OPEN_NOW_SAMPLES: usize = 10_000;
 
 /// Loads the model an analysis command names, and compiles it.
 pub fn load(
@@ -20,8 +24,10 @@ pub fn load(
 }
 
 /// The grid index for `--at C`: the nearest grid point, if C lies on the axis
-/// (within half a step of its ends). Without `--at`, the middle of the axis;
-/// a model without an axis has a single point and takes no `--at`.
+/// (within half a step of its ends). Without `--at`, the open frontier now
+/// (the grid point nearest the median of `[context] open_now`) for a model
+/// with one, else the middle of the axis; a model without an axis has a
+/// single point and takes no `--at`.
 pub fn point(model: &hir::Model, at: Option<f64>) -> Result<usize, Failure> {
     let Some(axis) = &model.file.axis else {
         return match at {
@@ -33,7 +39,10 @@ pub fn point(model: &hir::Model, at: Option<f64>) -> Result<usize, Failure> {
             }
         };
     };
-    let Some(value) = at else { return Ok(axis.len() / 2) };
+    let Some(value) = at else {
+        let now = open_frontier_point(model, OPEN_NOW_SAMPLES, 1).map_err(Failure::input)?;
+        return Ok(now.unwrap_or(axis.len() / 2));
+    };
     let (low, high) = (axis.from.min(axis.to), axis.from.max(axis.to));
     let slack = axis.step.abs() / 2.0;
     if !value.is_finite() || value < low - slack || value > high + slack {

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 pub struct VoiArgs {
     /// The model file (.toml).
     pub model: Option<PathBuf>,
-    /// The point of the axis to analyse (the nearest grid point; default: the middle of the axis).
+    /// The point of the axis to analyse (the nearest grid point; default: the open frontier now, else the middle of the axis).
     #[arg(long, value_name = "C", allow_negative_numbers = true, conflicts_with = "across")]
     pub at: Option<f64>,
     /// Every grid point of the axis instead of one.
