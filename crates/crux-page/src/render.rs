@@ -30,7 +30,9 @@ pub fn render(model: &ModelFile) -> String {
     out
 }
 
-fn frontmatter(out: &mut String, model: &ModelFile) {
+/// The page's YAML frontmatter: title, description and the fields kept from
+/// the page as read.
+pub fn frontmatter(out: &mut String, model: &ModelFile) {
     let header = &model.header;
     out.push_str("---\n");
     if !header.title.is_empty() {
@@ -48,7 +50,7 @@ fn frontmatter(out: &mut String, model: &ModelFile) {
 
 /// The order of a model that does not give one: what it has, in the usual
 /// order of a page.
-fn default_sections(model: &ModelFile) -> Vec<Section> {
+pub fn default_sections(model: &ModelFile) -> Vec<Section> {
     let page = &model.page;
     let section = |heading: Option<&str>, show: Show| Section {
         heading: heading.map(str::to_string),

@@ -9,28 +9,22 @@ use crate::results::{AnswerResult, CruxSensitivity, PageResults, ReleaseAnswer, 
 use crux_analysis::threshold::Threshold;
 use crux_lang::hir;
 use crux_lang::model::Side;
-use crux_lang::page::{Assessment, At, Crux, EVALUATION_COLUMNS, Item, Section, Show};
+use crux_lang::page::{Assessment, At, Crux, Item, Section, Show};
 use crux_lang::print::print_expr;
+use crux_page::render::table;
 use std::fmt::Write;
 
 /// Renders the page with its results.
 pub fn render(model: &hir::Model, results: &PageResults) -> String {
     let mut out = String::new();
     let file = &model.file;
-    out.push_str("---\n");
-    if !file.header.title.is_empty() {
-        let _ = writeln!(out, "title: {}", yaml_scalar(&file.header.title));
-    }
-    if !file.header.description.is_empty() {
-        let _ = writeln!(out, "description: {}", yaml_scalar(&file.header.description));
-    }
-    if let Some(extra) = &file.page.frontmatter {
-        out.push_str(extra.trim_end_matches('\n'));
-        out.push('\n');
-    }
-    out.push_str("---\n\n");
+    crux_page::render::frontmatter(&mut out, file);
     let _ = writeln!(out, "> {}\n", about(model, results));
-    let sections = if file.page.sections.is_empty() { default_sections(model) } else { file.page.sections.clone() };
+    let sections = if file.page.sections.is_empty() {
+        crux_page::render::default_sections(file)
+    } else {
+        file.page.sections.clone()
+    };
     let shown: Vec<usize> = sections
         .iter()
         .filter_map(|section| match section.show {
@@ -46,44 +40,6 @@ pub fn render(model: &hir::Model, results: &PageResults) -> String {
         out.pop();
     }
     out
-}
-
-/// The sections of a model without `[[sections]]`: question, evaluation,
-/// benefits, risks, each crux with a table, policies.
-pub fn default_sections(model: &hir::Model) -> Vec<Section> {
-    let page = &model.file.page;
-    let section = |heading: Option<&str>, show: Show| Section {
-        heading: heading.map(str::to_string),
-        level: 2,
-        body: None,
-        show: Some(show),
-        span: Default::default(),
-    };
-    let mut sections = Vec::new();
-    if page.question.is_some() {
-        sections.push(section(None, Show::Question));
-    }
-    if !page.evaluation.is_empty() {
-        let columns = EVALUATION_COLUMNS.iter().map(|column| column.to_string()).collect();
-        sections.push(section(Some("Evaluation Summary"), Show::Evaluation { columns }));
-    }
-    for (side, heading, column) in [(Side::Benefit, "Benefits", "Benefit"), (Side::Risk, "Risks", "Risk")] {
-        let mechanisms: Vec<usize> =
-            (0..model.file.mechanisms.len()).filter(|index| model.file.mechanisms[*index].side == side).collect();
-        if !mechanisms.is_empty() {
-            let columns = vec![column.to_string(), "Mechanism".to_string()];
-            sections.push(section(Some(heading), Show::Mechanisms { side, columns, mechanisms }));
-        }
-    }
-    for (index, crux) in page.cruxes.iter().enumerate() {
-        if !crux.sides.is_empty() {
-            sections.push(section(Some(&crux.heading()), Show::Crux(index)));
-        }
-    }
-    if !page.policies.is_empty() {
-        sections.push(section(Some("Policy Implications"), Show::Policies));
-    }
-    sections
 }
 
 /// One line on what was computed and how to read it.
@@ -169,8 +125,7 @@ fn render_evaluation(out: &mut String, model: &hir::Model, results: &PageResults
         };
         rows.push(vec![row.dimension.clone(), assessment, notes]);
     }
-    push_table(out, columns, &rows);
-    out.push('\n');
+    table(out, columns, &rows);
 }
 
 fn render_mechanisms(
@@ -199,16 +154,14 @@ fn render_mechanisms(
             row
         })
         .collect();
-    push_table(out, &headings, &rows);
+    table(out, &headings, &rows);
     if results.now.is_some() {
         let what = if side == Side::Benefit { "how much each benefit lowers" } else { "how much each risk raises" };
         let _ = writeln!(
             out,
-            "\n_Effect of a release at the open frontier now: {what} the probability of catastrophe, in {}; mean and 90% interval over the samples._\n",
+            "_Effect of a release at the open frontier now: {what} the probability of catastrophe, in {}; mean and 90% interval over the samples._\n",
             if model.file.header.unit.is_empty() { "the model's unit" } else { &model.file.header.unit }
         );
-    } else {
-        out.push('\n');
     }
 }
 
@@ -218,8 +171,7 @@ fn render_crux(out: &mut String, model: &hir::Model, results: &PageResults, inde
         let _ = writeln!(out, "{description}\n");
     }
     if !crux.sides.is_empty() {
-        push_table(out, &crux.sides, &crux.rows);
-        out.push('\n');
+        table(out, &crux.sides, &crux.rows);
     }
     for (note, answer) in crux.notes.iter().zip(&results.crux_notes[index]) {
         render_note(out, model, results, note, answer.as_ref());
@@ -286,8 +238,7 @@ fn render_params(out: &mut String, model: &hir::Model, results: &PageResults, cr
             ]
         })
         .collect();
-    push_table(out, &headings, &rows);
-    out.push('\n');
+    table(out, &headings, &rows);
 }
 
 fn render_policies(out: &mut String, model: &hir::Model, results: &PageResults) {
@@ -311,8 +262,8 @@ fn render_policies(out: &mut String, model: &hir::Model, results: &PageResults) 
         let _ = writeln!(out, "{}\n", sensitivity_summary(sensitivity));
         let (headings, rows) = sensitivity_table(sensitivity);
         let headings: Vec<String> = headings.iter().map(|heading| heading.to_string()).collect();
-        push_table(out, &headings, &rows);
-        let _ = writeln!(out, "\n{}\n", sensitivity_method(sensitivity));
+        table(out, &headings, &rows);
+        let _ = writeln!(out, "{}\n", sensitivity_method(sensitivity));
     }
 }
 
@@ -782,8 +733,7 @@ fn render_details(out: &mut String, model: &hir::Model, results: &PageResults, s
                 row
             })
             .collect();
-        push_table(out, &headings, &rows);
-        out.push('\n');
+        table(out, &headings, &rows);
     }
 }
 
@@ -795,42 +745,4 @@ fn is_flop_axis(model: &hir::Model) -> bool {
 
 fn axis_name(model: &hir::Model) -> String {
     model.file.axis.as_ref().map_or_else(|| "x".to_string(), |axis| axis.name.name.clone())
-}
-
-/// A Markdown table.
-fn push_table(out: &mut String, headings: &[String], rows: &[Vec<String>]) {
-    let line = |cells: &[String]| {
-        format!("| {} |\n", cells.iter().map(|cell| escape_cell(cell)).collect::<Vec<_>>().join(" | "))
-    };
-    out.push_str(&line(headings));
-    out.push_str(&format!("|{}\n", "---|".repeat(headings.len())));
-    for row in rows {
-        out.push_str(&line(row));
-    }
-}
-
-fn escape_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
-/// A YAML scalar: plain when that is unambiguous, otherwise double-quoted.
-fn yaml_scalar(text: &str) -> String {
-    let plain = !text.is_empty()
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.starts_with(|ch: char| "-?:,[]{}#&*!|>'\"%@`".contains(ch) || ch.is_whitespace())
-        && !text.ends_with(char::is_whitespace);
-    if plain { text.to_string() } else { format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"")) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yaml_scalars_are_quoted_when_needed() {
-        assert_eq!(yaml_scalar("Open Source Safety"), "Open Source Safety");
-        assert_eq!(yaml_scalar("The role: of AI"), "\"The role: of AI\"");
-        assert_eq!(yaml_scalar("\"quoted\""), "\"\\\"quoted\\\"\"");
-    }
 }
