@@ -162,6 +162,7 @@ pub fn shape(dist: &DrawDist, values: &[f64]) -> Result<Shape, Diagnostic> {
                 return Err(invalid(format!("`beta` needs both shape parameters > 0, but got {alpha} and {beta}"))
                     .with_help("for a mean and a concentration, write `beta({mean: 0.7, k: 10})`"));
             }
+            check_beta_concentration(alpha, beta)?;
             Shape::Beta { alpha, beta, low: 0.0, scale: 1.0 }
         }
         DrawDist::BetaMean { .. } => {
@@ -173,7 +174,9 @@ pub fn shape(dist: &DrawDist, values: &[f64]) -> Result<Shape, Diagnostic> {
                 return Err(invalid(format!("`beta({{mean, k}})` needs k > 0, but k is {k}"))
                     .with_help("k = alpha + beta: larger k means a narrower distribution"));
             }
-            Shape::Beta { alpha: mean * k, beta: (1.0 - mean) * k, low: 0.0, scale: 1.0 }
+            let (alpha, beta) = (mean * k, (1.0 - mean) * k);
+            check_beta_concentration(alpha, beta)?;
+            Shape::Beta { alpha, beta, low: 0.0, scale: 1.0 }
         }
         DrawDist::Triangular { .. } | DrawDist::Pert { .. } => {
             let (min, mode, max) = (values[0], values[1], values[2]);
@@ -240,6 +243,29 @@ pub fn shape(dist: &DrawDist, values: &[f64]) -> Result<Shape, Diagnostic> {
         }
     };
     Ok(shape)
+}
+
+/// The largest beta shape parameter accepted. Beyond it the distribution is
+/// narrower than a ten-thousandth of its mean, indistinguishable from a
+/// normal, and its CDF and quantile (used by truncation and the analyses)
+/// would need more continued-fraction terms than they are allowed.
+pub const MAX_BETA_SHAPE: f64 = 1e6;
+
+fn check_beta_concentration(alpha: f64, beta: f64) -> Result<(), Diagnostic> {
+    if alpha <= MAX_BETA_SHAPE && beta <= MAX_BETA_SHAPE {
+        return Ok(());
+    }
+    let total = alpha + beta;
+    let mean = alpha / total;
+    let sd = (alpha / total * (beta / total) / (total + 1.0)).sqrt();
+    Err(invalid(format!(
+        "`beta` shape parameters above {MAX_BETA_SHAPE:e} are not supported, but got {alpha} and {beta}"
+    ))
+    .with_help(format!(
+        "a beta this concentrated is a normal: write `normal({}, {})`",
+        crate::format::significant(mean, 6),
+        crate::format::significant(sd, 3)
+    )))
 }
 
 /// P(X <= x).
