@@ -139,6 +139,8 @@ fn draw_marks<DB: DrawingBackend>(
     marks: &[Mark],
     (y_low, y_high): (f64, f64),
 ) -> Result<()> {
+    let x_range = chart.x_range();
+    let middle = (x_range.start + x_range.end) / 2.0;
     for (index, mark) in marks.iter().enumerate() {
         chart
             .draw_series(DashedLineSeries::new(
@@ -149,11 +151,18 @@ fn draw_marks<DB: DrawingBackend>(
             ))
             .map_err(fail)?;
         let y = y_high - (0.06 + 0.07 * index as f64) * (y_high - y_low);
+        // Right of the line in the left half of the chart, left of it in the
+        // right half, so that a label stays inside the plot.
+        let (text, anchor) = if mark.x <= middle {
+            (format!(" {}", mark.label), HPos::Left)
+        } else {
+            (format!("{} ", mark.label), HPos::Right)
+        };
         chart
             .draw_series(std::iter::once(Text::new(
-                format!(" {}", mark.label),
+                text,
                 (mark.x, y),
-                (FONT, 16).into_font().color(&RED),
+                (FONT, 16).into_font().color(&RED).pos(Pos::new(anchor, VPos::Center)),
             )))
             .map_err(fail)?;
     }

@@ -140,6 +140,17 @@ impl std::fmt::Display for PlotError {
 impl std::error::Error for PlotError {}
 
 impl Chart {
+    /// The chart's title.
+    pub fn title(&self) -> &str {
+        match self {
+            Chart::Bands(chart) => &chart.title,
+            Chart::Histogram(chart) => &chart.title,
+            Chart::Tornado(chart) => &chart.title,
+            Chart::Contributions(chart) => &chart.title,
+            Chart::Lines(chart) => &chart.title,
+        }
+    }
+
     /// Width and height in pixels.
     pub fn size(&self) -> (u32, u32) {
         match self {

@@ -42,7 +42,7 @@ fn the_report_names_each_cruxs_share_and_value_when_sensitivity_is_on() {
     let career = lines[1];
     assert!(career.contains(&format!("{} carries", largest.name)), "career choices leads with the largest: {career}");
     assert!(
-        page.contains(&format!("**Which crux matters most** for net at the open frontier now")),
+        page.contains("**Which crux matters most** for net at the open frontier now"),
         "the summary names the crux that matters most:\n{page}"
     );
     assert!(page.contains("| Crux | Share of the uncertainty (total index) |"), "the table of shares:\n{page}");

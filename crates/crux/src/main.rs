@@ -159,6 +159,9 @@ struct RunArgs {
     /// Leave out each crux's share of the uncertainty now and the value of resolving it.
     #[arg(long)]
     no_sensitivity: bool,
+    /// Also write the charts of `crux plot` to DIR and link them from the Markdown report.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

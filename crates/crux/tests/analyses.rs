@@ -127,3 +127,43 @@ fn plot_writes_every_chart_as_svg_and_png() {
     assert!(!single.join("net.svg").exists());
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+#[test]
+fn run_with_plots_writes_the_charts_and_links_them_with_the_policy_curve() {
+    let directory = std::env::temp_dir().join(format!("crux-run-plots-{}", std::process::id()));
+    let output = crux(&["run", "-n", "4000", "--plots", directory.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let page = String::from_utf8(output.stdout).expect("UTF-8");
+    let charts = page.split("## Charts").nth(1).expect("a Charts section at the end");
+    for stem in ["net", "thresholds", "mechanisms", "sensitivity", "voi", "policy"] {
+        let svg = directory.join(format!("{stem}.svg"));
+        assert!(charts.contains(&format!("]({})", svg.display())), "{stem} is linked:\n{charts}");
+        assert!(std::fs::metadata(directory.join(format!("{stem}.png"))).is_ok_and(|file| file.len() > 2000));
+    }
+    // The policy curve: expected net of "open below T" against T, with the
+    // report's best T marked and the axis labelled with its unit.
+    let policy = std::fs::read_to_string(directory.join("policy.svg")).unwrap();
+    let best = page.split("the best rule is \"open below c = ").nth(1).expect("the report's best T");
+    let best = &best[..best.find('"').unwrap()];
+    assert!(policy.contains(&format!("best T = {best}")), "the best T {best} is marked");
+    assert!(policy.contains("expected net per frontier release (bp)"), "the y axis has its unit");
+    assert!(policy.contains("log10"), "the x axis has its unit");
+    assert!(page.contains("**Which crux matters most**"), "the sensitivity is on by default");
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn run_flags_for_charts_and_sensitivity() {
+    fails_with(&crux(&["run", "-n", "2000", "--format", "json", "--plots", "charts"]), "needs `--format md`");
+    let output = crux(&["run", "-n", "2000", "--no-sensitivity"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let page = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(!page.contains("**Which crux matters most**") && page.contains("_Not computed in this report"));
+    let document = json(&crux(&["run", "-n", "2000", "--format", "json"]));
+    let sensitivity = &document["sensitivity"];
+    assert_eq!(sensitivity["sobol_rows"], 8192);
+    let cruxes = sensitivity["cruxes"].as_array().expect("cruxes");
+    assert_eq!(cruxes.len(), 5);
+    assert!(cruxes.iter().all(|crux| crux["total"].is_number() && crux["value_of_information"].is_number()));
+    assert!(sensitivity["largest_share"].is_string());
+}

@@ -1,5 +1,6 @@
-//! `crux plot`: charts of a model as SVG and PNG files. The engine and the
-//! analyses compute; this module only chooses the charts and their labels.
+//! `crux plot`: charts of a model as SVG and PNG files (also written by
+//! `crux run --plots`). The engine, the analyses and the report compute; this
+//! module only chooses the charts and their labels.
 
 use crate::Outcome;
 use crate::commands::target;
@@ -8,14 +9,17 @@ use crux_analysis::crossing::{Crossing, sample_thresholds, zero_crossing};
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::voi::{VoiOptions, value_of_information};
-use crux_engine::format::short;
+use crux_engine::format::{short, significant};
 use crux_engine::{Engine, RunOptions, RunOutput};
+use crux_lang::page::Answer;
 use crux_lang::{Diagnostic, Sources, hir};
 use crux_plot::{
     Bands, Chart, Contribution, ContributionKind, Contributions, Histogram, Lines, Mark, Series, Tornado, TornadoRow,
     TornadoSection,
 };
-use std::path::PathBuf;
+use crux_report::results::{AnswerResult, ReleaseAnswer};
+use crux_report::{Options, PageResults, compute};
+use std::path::{Path, PathBuf};
 
 /// Most rows of the Saltelli design for the sensitivity chart.
 const SENSITIVITY_SAMPLES: usize = 1 << 14;
@@ -53,29 +57,69 @@ pub struct PlotArgs {
 pub fn plot(sources: &mut Sources, args: &PlotArgs) -> Outcome {
     let (model, engine) = target::load(sources, args.model.as_deref(), &args.overrides)?;
     let point = target::point(&model, args.at)?;
-    std::fs::create_dir_all(&args.out).map_err(|error| {
-        Failure::from(Diagnostic::error(format!("cannot create `{}`: {error}", args.out.display())))
-    })?;
-    let charts = charts(&model, &engine, point, args)?;
-    let mut written = Vec::new();
-    for (stem, chart) in &charts {
-        let paths =
-            chart.write(&args.out, stem).map_err(|error| Failure::from(Diagnostic::error(error.to_string())))?;
-        written.extend(paths);
-    }
-    let mut text = format!("wrote {} charts ({} files) to {}:\n", charts.len(), written.len(), args.out.display());
-    for path in written {
+    // The policy curve comes from the page's regulation answer, when the page asks it.
+    let results = if has_release_policy(&model) {
+        Some(compute(&model, &Options::new(args.samples, args.seed)).map_err(Failure::input)?)
+    } else {
+        None
+    };
+    let written = write_charts(&model, &engine, point, args.samples, args.seed, results.as_ref(), &args.out)?;
+    let files: usize = written.iter().map(|chart| chart.paths.len()).sum();
+    let mut text = format!("wrote {} charts ({files} files) to {}:\n", written.len(), args.out.display());
+    for path in written.iter().flat_map(|chart| &chart.paths) {
         text.push_str(&format!("  {}\n", path.display()));
     }
     Ok(text)
 }
 
+/// A chart written to files.
+pub struct Written {
+    pub title: String,
+    /// The SVG file, then the PNG file.
+    pub paths: Vec<PathBuf>,
+}
+
+/// Whether the model's page asks which release threshold a regulator should set.
+pub fn has_release_policy(model: &hir::Model) -> bool {
+    model.file.page.policies.iter().any(|item| matches!(item.answer, Some(Answer::ReleaseThreshold { .. })))
+}
+
+/// Writes every chart the model supports to `out` (created if missing):
+/// net with bands, the threshold histogram, mechanisms at grid point
+/// `point`, the sensitivity tornado, the value of information across the
+/// axis and, given the page's results with a regulation answer, the policy curve.
+pub fn write_charts(
+    model: &hir::Model,
+    engine: &Engine,
+    point: usize,
+    samples: usize,
+    seed: u64,
+    results: Option<&PageResults>,
+    out: &Path,
+) -> Result<Vec<Written>, Failure> {
+    std::fs::create_dir_all(out)
+        .map_err(|error| Failure::from(Diagnostic::error(format!("cannot create `{}`: {error}", out.display()))))?;
+    let mut written = Vec::new();
+    for (stem, chart) in charts(model, engine, point, samples, seed, results)? {
+        let paths = chart.write(out, &stem).map_err(|error| Failure::from(Diagnostic::error(error.to_string())))?;
+        written.push(Written { title: chart.title().to_string(), paths });
+    }
+    Ok(written)
+}
+
 /// Every chart the model supports, with its file stem.
-fn charts(model: &hir::Model, engine: &Engine, point: usize, args: &PlotArgs) -> Result<Vec<(String, Chart)>, Failure> {
+fn charts(
+    model: &hir::Model,
+    engine: &Engine,
+    point: usize,
+    samples: usize,
+    seed: u64,
+    results: Option<&PageResults>,
+) -> Result<Vec<(String, Chart)>, Failure> {
     let unit = unit(model);
     let at = target::describe(model, engine, point);
     let mut charts = Vec::new();
-    let keep = RunOptions { keep_net: model.file.axis.is_some(), ..RunOptions::new(args.samples, args.seed) };
+    let keep = RunOptions { keep_net: model.file.axis.is_some(), ..RunOptions::new(samples, seed) };
     let run = engine.run(&keep)?;
     if let Some(axis) = &model.file.axis {
         let axis_label = axis_label(axis);
@@ -85,14 +129,63 @@ fn charts(model: &hir::Model, engine: &Engine, point: usize, args: &PlotArgs) ->
     charts.push(("mechanisms".to_string(), mechanism_chart(model, &run, point, &at, &unit)));
     let inputs = Inputs::of(engine);
     if inputs.dimension > 0 {
-        let rows = (args.samples / 4).clamp(256, SENSITIVITY_SAMPLES).next_power_of_two().min(SENSITIVITY_SAMPLES);
-        charts.push(("sensitivity".to_string(), sensitivity_chart(engine, &inputs, point, &at, rows, args.seed)?));
+        let rows = (samples / 4).clamp(256, SENSITIVITY_SAMPLES).next_power_of_two().min(SENSITIVITY_SAMPLES);
+        charts.push(("sensitivity".to_string(), sensitivity_chart(engine, &inputs, point, &at, rows, seed)?));
         if let Some(axis) = &model.file.axis {
-            let runs = args.samples.min(VOI_SAMPLES);
-            charts.push(("voi".to_string(), voi_chart(engine, &inputs, &axis_label(axis), &unit, runs, args.seed)?));
+            let runs = samples.min(VOI_SAMPLES);
+            charts.push(("voi".to_string(), voi_chart(engine, &inputs, &axis_label(axis), &unit, runs, seed)?));
         }
     }
+    let release = results.and_then(|results| {
+        results.policies.iter().flatten().find_map(|answer| match answer {
+            AnswerResult::ReleaseThreshold(release) => Some(release),
+            _ => None,
+        })
+    });
+    if let (Some(release), Some(axis)) = (release, &model.file.axis) {
+        charts.push(("policy".to_string(), policy_chart(release, &axis_label(axis), &unit)));
+    }
     Ok(charts)
+}
+
+/// The regulation policy curve: the expected net per frontier release of
+/// "open below T" for each threshold T, with the best T, the page's named
+/// thresholds and "no threshold" marked.
+fn policy_chart(release: &ReleaseAnswer, axis_label: &str, unit: &str) -> Chart {
+    let policy = &release.policy;
+    let curve: Vec<(f64, f64)> = policy.grid.iter().copied().zip(policy.curve()).collect();
+    let (first, last) = (policy.grid.first().copied().unwrap_or(0.0), policy.grid.last().copied().unwrap_or(0.0));
+    let (no_threshold, _) = release.no_threshold;
+    let mut marks = Vec::new();
+    if let Some(best) = release.best.threshold {
+        marks.push(Mark { x: best, label: format!("best T = {}: {} {unit}", short(best), signed(release.best.value)) });
+    }
+    for comparison in &release.comparisons {
+        marks.push(Mark {
+            x: comparison.threshold,
+            label: format!("{}: {} {unit}", comparison.label, signed(comparison.value)),
+        });
+    }
+    Chart::Lines(Lines {
+        title: "Regulation: open below T, closed above; which T is best".to_string(),
+        x_label: format!("T: {axis_label}"),
+        y_label: format!("expected net per frontier release ({unit})"),
+        series: vec![
+            Series { name: "\"open below T\"".to_string(), points: curve },
+            Series {
+                name: format!("no threshold: {} {unit}", signed(no_threshold)),
+                points: vec![(first, no_threshold), (last, no_threshold)],
+            },
+        ],
+        marks,
+        zero_line: true,
+    })
+}
+
+/// A value with its sign and two significant figures: `+4.5`, `-14`, `0`.
+fn signed(value: f64) -> String {
+    let text = significant(value, 2);
+    if value > 0.0 && text != "0" { format!("+{text}") } else { text }
 }
 
 fn unit(model: &hir::Model) -> String {
@@ -158,11 +251,11 @@ fn threshold_chart(engine: &Engine, run: &RunOutput, axis_label: &str) -> Chart 
     } else {
         // The median over all samples, counting "never" as beyond the axis.
         let median = sorted[((total - 1.0) / 2.0) as usize];
-        vec![Mark { x: median, label: format!("median {}", short(median)) }]
+        vec![Mark { x: median, label: format!("median {} (\"never\" counted as beyond)", short(median)) }]
     };
     Chart::Histogram(Histogram {
         title: "Where each sample's net turns negative for good".to_string(),
-        x_label: format!("threshold: first point from which net stays negative, {axis_label}"),
+        x_label: format!("threshold: {axis_label}"),
         y_label: "share of samples (%)".to_string(),
         bins,
         note: Some(format!(

@@ -1,12 +1,13 @@
 //! `crux run`: run a model (the built-in one without a path) and print its
 //! page with the answers, or, for a model without a page, its summary.
 
+use crate::commands::{plot, target};
 use crate::input::{Failure, model_text, parse_model_with, profile_text};
 use crate::{Format, Outcome, RunArgs, output};
 use crux_engine::{Engine, RunOptions};
 use crux_lang::resolve::resolve;
 use crux_lang::{Sources, hir};
-use crux_report::{Options, compute};
+use crux_report::{Options, PageResults, compute};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -16,6 +17,14 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     let has_page = !model.file.page.is_empty();
     let format = args.format.unwrap_or(if has_page { Format::Md } else { Format::Text });
     let wanted = format != Format::Json;
+    if args.plots.is_some() && format != Format::Md {
+        return Err(Failure::input(vec![
+            crux_lang::Diagnostic::error(
+                "`--plots DIR` links the charts from the Markdown report, so it needs `--format md`",
+            )
+            .with_help("`crux plot --out DIR` writes the charts alone"),
+        ]));
+    }
     if has_page || format == Format::Md {
         let bar = progress_bar(Options::total_work(&model, args.samples), wanted);
         let tick = |done: u64| bar.inc(done);
@@ -26,7 +35,12 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
         };
         let results = compute(&model, &options);
         bar.finish_and_clear();
-        return Ok(output::page(&model, &results.map_err(Failure::input)?, format));
+        let results = results.map_err(Failure::input)?;
+        let mut page = output::page(&model, &results, format);
+        if let Some(directory) = &args.plots {
+            page.push_str(&charts_section(&model, &results, args, directory)?);
+        }
+        return Ok(page);
     }
     let engine = Engine::new(&model)?;
     let total = (args.samples as u64).saturating_mul(engine.grid().len() as u64);
@@ -37,6 +51,32 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     let result = engine.run(&options);
     bar.finish_and_clear();
     Ok(output::run(&model, &result?, args.samples, args.seed, format))
+}
+
+/// Writes the charts to `directory` and returns the Markdown section that
+/// links them (the paths as given, so relative to where the command ran).
+fn charts_section(
+    model: &hir::Model,
+    results: &PageResults,
+    args: &RunArgs,
+    directory: &Path,
+) -> Result<String, Failure> {
+    let engine = Engine::new(model)?;
+    let point = target::point(model, None)?;
+    let written = plot::write_charts(model, &engine, point, args.samples, args.seed, Some(results), directory)?;
+    let mut section = "## Charts\n\n".to_string();
+    for chart in &written {
+        let Some(svg) = chart.paths.first() else { continue };
+        let png = chart.paths.get(1).map(|png| format!(" ([PNG]({}))", link(png))).unwrap_or_default();
+        section.push_str(&format!("![{}]({}){png}\n\n", chart.title.replace(['[', ']'], ""), link(svg)));
+    }
+    section.pop();
+    Ok(section)
+}
+
+/// A path as a Markdown link target: forward slashes, spaces escaped.
+fn link(path: &Path) -> String {
+    path.display().to_string().replace('\\', "/").replace(' ', "%20")
 }
 
 /// Loads the model at `path` (or the built-in model) with the profile and overrides.
