@@ -7,6 +7,8 @@
 //! inputs are selected in a copy instead (quickselect), which is cheaper than
 //! the histogram's fixed cost.
 
+use std::cmp::Ordering;
+
 /// An order-preserving map from finite doubles to integers (branch-free:
 /// negative values have all bits flipped, others only the sign bit).
 #[inline(always)]
@@ -20,20 +22,6 @@ fn key(value: f64) -> u64 {
 fn value_of_key(key: u64) -> f64 {
     let flip = if key >> 63 == 1 { 1 << 63 } else { u64::MAX };
     f64::from_bits(key ^ flip)
-}
-
-/// [`select_into`] over keys.
-fn select_keys(keys: &mut [u64], offset: usize, ranks: &[usize], out: &mut Vec<(usize, u64)>) {
-    if ranks.is_empty() {
-        return;
-    }
-    let middle = ranks.len() / 2;
-    let rank = ranks[middle];
-    let (left, key, right) = keys.select_nth_unstable(rank - offset);
-    let key = *key;
-    select_keys(left, offset, &ranks[..middle], out);
-    out.push((rank, key));
-    select_keys(right, rank + 1, &ranks[middle + 1..], out);
 }
 
 const BUCKET_SHIFT: u32 = 48;
@@ -56,11 +44,7 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
         for part in parts {
             keys.extend(part.iter().map(|value| key(*value)));
         }
-        let mut sorted = ranks.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut selected = Vec::with_capacity(sorted.len());
-        select_keys(&mut keys, 0, &sorted, &mut selected);
+        let selected = select_ranks(&mut keys, &ranks, u64::cmp);
         return ranks
             .iter()
             .map(|rank| {
@@ -109,8 +93,11 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
     for &(bucket, inner) in &wanted {
         inner_ranks[slot_of[bucket] as usize].push(inner);
     }
-    let selected: Vec<Vec<(usize, f64)>> =
-        buckets.iter_mut().zip(&inner_ranks).map(|(values, ranks)| select_ranks(values, ranks)).collect();
+    let selected: Vec<Vec<(usize, f64)>> = buckets
+        .iter_mut()
+        .zip(&inner_ranks)
+        .map(|(values, ranks)| select_ranks(values, ranks, f64::total_cmp))
+        .collect();
     wanted
         .iter()
         .map(|&(bucket, inner)| {
@@ -120,30 +107,40 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
         .collect()
 }
 
-/// The values of the given ranks (0-based, in `f64::total_cmp` order) of
-/// `values`, which it reorders: `(rank, value)` pairs in increasing rank.
-/// Selection around the middle wanted rank, then on each side, takes
-/// O(n log k) for k ranks, and no sort.
-pub fn select_ranks(values: &mut [f64], ranks: &[usize]) -> Vec<(usize, f64)> {
+/// The values of the given ranks (0-based, in `compare` order) of `values`,
+/// which it reorders: `(rank, value)` pairs in increasing rank. Selection
+/// around the middle wanted rank, then on each side, takes O(n log k) for k
+/// ranks, and no sort.
+pub fn select_ranks<T: Copy>(
+    values: &mut [T],
+    ranks: &[usize],
+    compare: impl Fn(&T, &T) -> Ordering + Copy,
+) -> Vec<(usize, T)> {
     let mut sorted = ranks.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
     let mut out = Vec::with_capacity(sorted.len());
-    select_into(values, 0, &sorted, &mut out);
+    select_into(values, 0, &sorted, &mut out, compare);
     out
 }
 
-fn select_into(values: &mut [f64], offset: usize, ranks: &[usize], out: &mut Vec<(usize, f64)>) {
+fn select_into<T: Copy>(
+    values: &mut [T],
+    offset: usize,
+    ranks: &[usize],
+    out: &mut Vec<(usize, T)>,
+    compare: impl Fn(&T, &T) -> Ordering + Copy,
+) {
     if ranks.is_empty() {
         return;
     }
     let middle = ranks.len() / 2;
     let rank = ranks[middle];
-    let (left, value, right) = values.select_nth_unstable_by(rank - offset, f64::total_cmp);
+    let (left, value, right) = values.select_nth_unstable_by(rank - offset, compare);
     let value = *value;
-    select_into(left, offset, &ranks[..middle], out);
+    select_into(left, offset, &ranks[..middle], out, compare);
     out.push((rank, value));
-    select_into(right, rank + 1, &ranks[middle + 1..], out);
+    select_into(right, rank + 1, &ranks[middle + 1..], out, compare);
 }
 
 /// Quantiles at probabilities `probabilities`, interpolated linearly between
@@ -214,7 +211,7 @@ mod tests {
         let expected: Vec<f64> = ranks.iter().map(|rank| sorted[*rank]).collect();
         assert_eq!(got, expected);
         let mut copy = values.clone();
-        let selected = select_ranks(&mut copy, &ranks);
+        let selected = select_ranks(&mut copy, &ranks, f64::total_cmp);
         let mut unique: Vec<usize> = ranks.to_vec();
         unique.sort_unstable();
         unique.dedup();
