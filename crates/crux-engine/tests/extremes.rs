@@ -6,7 +6,7 @@ mod common;
 
 use common::single;
 use crux_engine::{Engine, PointSummary, RunOptions};
-use crux_lang::Sources;
+use crux_lang::{Diagnostic, Sources};
 
 /// What a case must give.
 #[derive(Debug)]
@@ -59,6 +59,19 @@ fn close(actual: f64, expected: f64, tolerance: f64) -> bool {
     }
 }
 
+/// What is wrong with failing with `errors` where `expect` was expected, if anything.
+fn judge_failure(errors: &[Diagnostic], sources: &Sources, expect: &Expect) -> Option<String> {
+    let message = errors.iter().map(|error| error.message.as_str()).collect::<Vec<_>>().join("; ");
+    let label =
+        errors.iter().filter_map(|error| error.span).map(|span| sources.text(span)).collect::<Vec<_>>().join("; ");
+    match expect {
+        Expect::FiniteOrError => None,
+        Expect::Error(text) if message.contains(text) || label.contains(text) => None,
+        Expect::Error(text) => Some(format!("error does not point at `{text}`: {message} (at `{label}`)")),
+        _ => Some(format!("unexpected error: {message} (at `{label}`)")),
+    }
+}
+
 #[test]
 fn extreme_inputs_give_finite_results_or_a_clear_error() {
     let mut failures = Vec::new();
@@ -70,17 +83,8 @@ fn extreme_inputs_give_finite_results_or_a_clear_error() {
         let engine = match Engine::new(&model) {
             Ok(engine) => engine,
             Err(errors) => {
-                let message = errors.iter().map(|error| error.message.as_str()).collect::<Vec<_>>().join("; ");
-                let label = errors
-                    .iter()
-                    .filter_map(|error| error.span)
-                    .map(|span| sources.text(span))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                match expect {
-                    Expect::FiniteOrError => {}
-                    Expect::Error(text) if message.contains(text) || label.contains(text) => {}
-                    _ => failures.push(format!("{expression}: does not compile: {message} (at `{label}`)")),
+                if let Some(problem) = judge_failure(&errors, &sources, expect) {
+                    failures.push(format!("{expression}: does not compile: {problem}"));
                 }
                 continue;
             }
@@ -89,13 +93,7 @@ fn extreme_inputs_give_finite_results_or_a_clear_error() {
             let result = engine.run(&RunOptions::new(samples, 7));
             let problem = match (result, expect) {
                 (Ok(output), Expect::Error(_)) => Some(format!("ran ({:?}) instead of failing", output.net[0])),
-                (Err(diagnostic), Expect::Error(text)) => {
-                    let label = diagnostic.span.map_or("", |span| sources.text(span));
-                    (!diagnostic.message.contains(text) && !label.contains(text))
-                        .then(|| format!("error does not point at `{text}`: {} (at `{label}`)", diagnostic.message))
-                }
-                (Err(_), Expect::FiniteOrError) => None,
-                (Err(diagnostic), _) => Some(format!("unexpected error: {}", diagnostic.message)),
+                (Err(diagnostic), expect) => judge_failure(std::slice::from_ref(&diagnostic), &sources, expect),
                 (Ok(output), expect) => {
                     let summary = output.net[0];
                     if !finite(&summary) {
