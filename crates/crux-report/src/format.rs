@@ -32,6 +32,16 @@ pub fn share(value: f64) -> String {
 }
 
 /// A value on the axis (log10 FLOP), three significant figures.
+/// Whether a grid value is a whole or half step (the rows report tables show).
+pub fn on_half_step(value: f64) -> bool {
+    ((value * 2.0).round() - value * 2.0).abs() < 1e-9
+}
+
+/// Whether a grid value is whole.
+pub fn is_whole(value: f64) -> bool {
+    (value.round() - value).abs() < 1e-9
+}
+
 pub fn capability(value: f64) -> String {
     significant(value, 3)
 }

@@ -4,7 +4,9 @@
 //! policy implication and which crux matters most. Sections beyond the page (parameter groups the page
 //! does not show, net along the axis) follow under "Model details".
 
-use crate::format::{capability, effect, flop, interval, param_value, probability, share, signed, value, year};
+use crate::format::{
+    capability, effect, flop, interval, is_whole, on_half_step, param_value, probability, share, signed, value, year,
+};
 use crate::results::{AnswerResult, CruxSensitivity, PageResults, ReleaseAnswer, Sensitivity, ShiftAnswer};
 use crux_analysis::threshold::Threshold;
 use crux_lang::hir;
@@ -511,7 +513,7 @@ fn release_lines(model: &hir::Model, release: &ReleaseAnswer) -> Vec<String> {
         .grid
         .iter()
         .zip(&curve)
-        .filter(|(x, _)| ((*x * 2.0).round() - *x * 2.0).abs() < 1e-9 && ((*x).round() - *x).abs() < 1e-9)
+        .filter(|(x, _)| on_half_step(**x) && is_whole(**x))
         .map(|(x, value)| format!("{}: {}", capability(*x), signed(*value)))
         .collect();
     lines.push(format!(
@@ -719,7 +721,7 @@ fn render_details(out: &mut String, model: &hir::Model, results: &PageResults, s
             .points
             .iter()
             .zip(&results.run.net)
-            .filter(|(x, _)| ((*x * 2.0).round() - *x * 2.0).abs() < 1e-9)
+            .filter(|(x, _)| on_half_step(**x))
             .map(|(x, summary)| {
                 let mut row = vec![capability(*x)];
                 if flop_axis {
@@ -743,6 +745,6 @@ fn is_flop_axis(model: &hir::Model) -> bool {
     model.file.axis.as_ref().is_some_and(|axis| axis.label.contains("FLOP"))
 }
 
-fn axis_name(model: &hir::Model) -> String {
+pub(crate) fn axis_name(model: &hir::Model) -> String {
     model.file.axis.as_ref().map_or_else(|| "x".to_string(), |axis| axis.name.name.clone())
 }

@@ -140,14 +140,14 @@ pub fn page(model: &hir::Model, results: &PageResults) -> String {
         let _ = writeln!(out, "{}\n", plain(&sensitivity_method(sensitivity)));
     }
     if results.run.points.len() > 1 {
-        let axis = model.file.axis.as_ref().map_or("x".to_string(), |axis| axis.name.name.clone());
+        let axis = crate::markdown::axis_name(model);
         let _ = writeln!(out, "Net by capability{unit}");
         let rows: Vec<Vec<String>> = results
             .run
             .points
             .iter()
             .zip(&results.run.net)
-            .filter(|(x, _)| ((*x * 2.0).round() - *x * 2.0).abs() < 1e-9)
+            .filter(|(x, _)| crate::format::on_half_step(**x))
             .map(|(x, summary)| {
                 vec![
                     capability(*x),
