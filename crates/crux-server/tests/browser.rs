@@ -10,10 +10,10 @@
 
 mod common;
 
-use common::{builtin_model, limits};
+use common::{LiveServer, builtin_model, limits};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -93,19 +93,8 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
         return;
     };
     let config = crux_server::Config { model: builtin_model(), db: None, limits: limits() };
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crux_server::serve(
-        config,
-        "127.0.0.1:0".parse().unwrap(),
-        move |addr| {
-            let _ = ready_tx.send(addr);
-        },
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let addr = ready_rx.await.expect("the server starts");
+    let server = LiveServer::start(config).await;
+    let addr = server.addr;
     let driver = start_driver(&chromedriver);
     let profile_dir = std::env::temp_dir().join(format!("crux-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile_dir);
@@ -228,6 +217,5 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     client.close().await.expect("the browser closes");
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile_dir);
-    let _ = stop_tx.send(());
-    server.await.unwrap().expect("the server stops cleanly");
+    server.stop().await;
 }

@@ -7,7 +7,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{app, app_of, app_with, builtin_model, fixture_model, get, limits, post, post_html, send};
+use common::{LiveServer, app, app_of, app_with, builtin_model, fixture_model, get, limits, post, post_html, send};
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_engine::{Engine, RunOptions};
@@ -569,19 +569,8 @@ fn raw_status(addr: std::net::SocketAddr, request: &[u8]) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_server_answers_bad_requests_and_keeps_serving() {
     let config = crux_server::Config { model: fixture_model(), db: None, limits: limits() };
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crux_server::serve(
-        config,
-        "127.0.0.1:0".parse().unwrap(),
-        move |addr| {
-            let _ = ready_tx.send(addr);
-        },
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let addr = ready_rx.await.expect("the server starts");
+    let server = LiveServer::start(config).await;
+    let addr = server.addr;
     assert!(addr.ip().is_loopback());
     let run = |body: &str| {
         format!(
@@ -611,8 +600,7 @@ async fn a_live_server_answers_bad_requests_and_keeps_serving() {
     let status =
         tokio::task::spawn_blocking(move || raw_status(addr, run("{\"samples\": 500}").as_bytes())).await.unwrap();
     assert_eq!(status, 200, "still serving");
-    let _ = stop_tx.send(());
-    server.await.unwrap().expect("the server stops cleanly");
+    server.stop().await;
 }
 
 #[tokio::test]

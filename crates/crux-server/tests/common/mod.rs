@@ -1,5 +1,6 @@
 //! Shared helpers of the server's tests: the fixture model, a state with
-//! small limits, and requests sent straight to the router.
+//! small limits, requests sent straight to the router, and a live server on
+//! a loopback port.
 
 #![allow(dead_code)]
 
@@ -105,4 +106,37 @@ pub async fn post_html(app: &Router, uri: &str, body: impl Into<String>) -> Repl
         .body(Body::from(body.into()))
         .unwrap();
     send(app, request).await
+}
+
+/// A server listening on a free loopback port, as `crux serve` runs it.
+pub struct LiveServer {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), crux_server::StartError>>,
+}
+
+impl LiveServer {
+    /// Starts serving `config` and waits until it listens.
+    pub async fn start(config: Config) -> LiveServer {
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(crux_server::serve(
+            config,
+            "127.0.0.1:0".parse().unwrap(),
+            move |addr| {
+                let _ = ready_tx.send(addr);
+            },
+            async move {
+                let _ = stop_rx.await;
+            },
+        ));
+        let addr = ready_rx.await.expect("the server starts");
+        LiveServer { addr, stop, task }
+    }
+
+    /// Shuts it down and checks that it stopped cleanly.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().expect("the server stops cleanly");
+    }
 }
