@@ -409,6 +409,9 @@ pub fn sample_into(shape: &Shape, out: &mut [f64], rng: &mut Xoshiro256PlusPlus)
 /// when `beta` is 1 (and its mirror when `alpha` is 1), the ratio of two
 /// gamma draws when both shapes are at least 1, and otherwise (small shapes,
 /// where gamma draws can underflow) Cheng's algorithm from `rand_distr`.
+/// Inlined so that the engine's AVX2 + FMA code path compiles its
+/// exponential with fused multiply-add instructions rather than libm calls.
+#[inline(always)]
 fn sample_beta(alpha: f64, beta: f64, low: f64, scale: f64, out: &mut [f64], rng: &mut Xoshiro256PlusPlus) {
     if beta == 1.0 {
         for value in out.iter_mut() {

@@ -1,16 +1,20 @@
-//! Large buffers: zeroed allocations backed by transparent huge pages where
-//! the operating system offers them, so that filling hundreds of megabytes
-//! does not cost a page fault every 4 KiB.
+//! Large buffers: allocations backed by transparent huge pages where the
+//! operating system offers them, so that filling hundreds of megabytes does
+//! not cost a page fault every 4 KiB, and left unwritten until they are
+//! filled, so that they are not written twice.
 
-/// A zeroed vector of `len` doubles.
-pub fn large_zeroed(len: usize) -> Vec<f64> {
-    let buffer = vec![0.0; len];
-    advise_huge_pages(&buffer);
+use std::mem::MaybeUninit;
+
+/// An empty vector with room for `len` doubles, for a caller that writes all
+/// of them through [`Vec::spare_capacity_mut`] before setting the length.
+pub fn large_unfilled(len: usize) -> Vec<f64> {
+    let mut buffer = Vec::with_capacity(len);
+    advise_huge_pages(&buffer.spare_capacity_mut()[..len]);
     buffer
 }
 
 #[cfg(target_os = "linux")]
-fn advise_huge_pages(buffer: &[f64]) {
+fn advise_huge_pages(buffer: &[MaybeUninit<f64>]) {
     const HUGE_PAGE: usize = 2 << 20;
     let bytes = std::mem::size_of_val(buffer);
     if bytes < 4 * HUGE_PAGE {
@@ -29,4 +33,4 @@ fn advise_huge_pages(buffer: &[f64]) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_buffer: &[f64]) {}
+fn advise_huge_pages(_buffer: &[MaybeUninit<f64>]) {}

@@ -30,6 +30,7 @@ use crate::program::{Op, Operand, Origin, Program, SampleStep, Term};
 use crate::quantile::quantiles;
 use crux_lang::{Diagnostic, Diagnostics, hir};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 /// The most samples a single run accepts.
@@ -572,23 +573,30 @@ impl Engine {
         points: &[usize],
         blocks: usize,
     ) -> Result<(Vec<BlockStats>, Vec<f64>), Diagnostic> {
-        let mut data = crate::memory::large_zeroed(blocks * points.len() * BLOCK);
-        let stats = self.run_blocks(options, points, 0..blocks, Keep::Nothing, Some(&mut data))?;
+        let len = blocks * points.len() * BLOCK;
+        let mut data = crate::memory::large_unfilled(len);
+        let stats =
+            self.run_blocks(options, points, 0..blocks, Keep::Nothing, Some(&mut data.spare_capacity_mut()[..len]))?;
+        // SAFETY: `run_blocks` returned Ok, so every block of `0..blocks` was
+        // evaluated, and `evaluate_block_body` writes the whole of its block's
+        // region: each point's lanes, then zeros up to `BLOCK`.
+        unsafe { data.set_len(len) };
         Ok((stats, data))
     }
 
     /// Evaluates the blocks in `range` at `points`, in parallel. With `out`,
-    /// each block's net values go to its region of `out` (`points x BLOCK`).
+    /// each block's net values go to its region of `out` (`points x BLOCK`),
+    /// all of which is written when the result is Ok.
     fn run_blocks(
         &self,
         options: &RunOptions,
         points: &[usize],
         range: Range<usize>,
         keep: Keep,
-        out: Option<&mut [f64]>,
+        out: Option<&mut [MaybeUninit<f64>]>,
     ) -> Result<Vec<BlockStats>, Diagnostic> {
         let samples = options.samples;
-        let run_block = |workspace: &mut BlockWorkspace, block: usize, out: Option<&mut [f64]>| {
+        let run_block = |workspace: &mut BlockWorkspace, block: usize, out: Option<&mut [MaybeUninit<f64>]>| {
             let lanes = BLOCK.min(samples - block * BLOCK);
             let randomness = Randomness::Seeded { seed: options.seed, block: block as u64 };
             let stats = self.evaluate_block(workspace, randomness, lanes, points, keep, out);
@@ -670,7 +678,7 @@ impl Engine {
         lanes: usize,
         points: &[usize],
         keep: Keep,
-        out: Option<&mut [f64]>,
+        out: Option<&mut [MaybeUninit<f64>]>,
     ) -> Result<BlockStats, Diagnostic> {
         #[cfg(target_arch = "x86_64")]
         if self.wide {
@@ -691,7 +699,7 @@ impl Engine {
         lanes: usize,
         points: &[usize],
         keep: Keep,
-        out: Option<&mut [f64]>,
+        out: Option<&mut [MaybeUninit<f64>]>,
     ) -> Result<BlockStats, Diagnostic> {
         self.evaluate_block_body(workspace, randomness, lanes, points, keep, out)
     }
@@ -706,7 +714,7 @@ impl Engine {
         lanes: usize,
         points: &[usize],
         keep: Keep,
-        mut out: Option<&mut [f64]>,
+        mut out: Option<&mut [MaybeUninit<f64>]>,
     ) -> Result<BlockStats, Diagnostic> {
         let program = &self.program;
         let BlockWorkspace { registers, net: net_scratch, kept, flags, term_sums } = workspace;
@@ -738,7 +746,13 @@ impl Engine {
                 }
             };
             if let Some(out) = out.as_deref_mut() {
-                out[slot * BLOCK..slot * BLOCK + lanes].copy_from_slice(net);
+                let region = &mut out[slot * BLOCK..(slot + 1) * BLOCK];
+                for (cell, value) in region.iter_mut().zip(net) {
+                    cell.write(*value);
+                }
+                for cell in &mut region[lanes..] {
+                    cell.write(0.0);
+                }
             }
             let sum = pairwise_sum(net);
             let mean = sum / lanes as f64;
