@@ -4,8 +4,8 @@
 //! a second pass collects only the values in the buckets that hold the wanted
 //! ranks, which are then selected exactly. Two linear passes instead of a sort,
 //! and the values may come in several slices (the blocks of a run). Small
-//! inputs are selected in a copy instead (quickselect), which is cheaper than
-//! the histogram's fixed cost.
+//! inputs are selected among their keys instead ([`crate::select`]), which
+//! is cheaper than the histogram's fixed cost.
 
 use std::cmp::Ordering;
 
@@ -30,6 +30,11 @@ const BUCKETS: usize = 1 << (64 - BUCKET_SHIFT);
 /// walking the histogram's buckets.
 const DIRECT_SELECTION_MAX: usize = 1 << 15;
 
+thread_local! {
+    /// Keys and room for [`crate::select::select_keys`], up to `2 * DIRECT_SELECTION_MAX`.
+    static KEY_BUFFER: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The values of the given 0-based ranks (ascending order statistics) of the
 /// values in `parts`. Ranks must be below the total count.
 pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
@@ -39,12 +44,26 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
     }
     let ranks: Vec<usize> = ranks.iter().map(|rank| (*rank).min(total - 1)).collect();
     if total <= DIRECT_SELECTION_MAX {
-        // Integer keys compare faster than doubles in total order.
-        let mut keys: Vec<u64> = Vec::with_capacity(total);
-        for part in parts {
-            keys.extend(part.iter().map(|value| key(*value)));
-        }
-        let selected = select_ranks(&mut keys, &ranks, u64::cmp);
+        // Integer keys compare faster than doubles in total order. The keys
+        // and the selection's room come from a buffer kept by each thread:
+        // allocating them afresh costs more than selecting.
+        let mut unique = ranks.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        let selected = KEY_BUFFER.with_borrow_mut(|buffer| {
+            if buffer.len() < 2 * total {
+                buffer.resize(2 * total, 0);
+            }
+            let (keys, scratch) = buffer[..2 * total].split_at_mut(total);
+            let mut filled = 0;
+            for part in parts {
+                for (slot, value) in keys[filled..filled + part.len()].iter_mut().zip(*part) {
+                    *slot = key(*value);
+                }
+                filled += part.len();
+            }
+            crate::select::select_keys(keys, scratch, &unique)
+        });
         return ranks
             .iter()
             .map(|rank| {

@@ -1,6 +1,7 @@
 //! Properties that must hold for any input: `a to b` puts its 5% and 95%
-//! quantiles at a and b, `truncate` never leaves its range, and results do
-//! not depend on the thread count.
+//! quantiles at a and b, `truncate` never leaves its range, results do not
+//! depend on the thread count, and sample quantiles are those of the sorted
+//! values.
 
 mod common;
 
@@ -57,5 +58,44 @@ proptest! {
         let many = run(threads);
         prop_assert_eq!(one.net, many.net);
         prop_assert_eq!(one.mechanisms, many.mechanisms);
+    }
+}
+
+/// numpy's default quantile (type 7) of `values`, by sorting.
+fn sorted_quantile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let position = p * (sorted.len() - 1) as f64;
+    let low = position.floor() as usize;
+    let high = (low + 1).min(sorted.len() - 1);
+    let fraction = position - low as f64;
+    if fraction == 0.0 { sorted[low] } else { sorted[low] + fraction * (sorted[high] - sorted[low]) }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Columns of any length up to the radix histogram's (ties, both signs,
+    /// runs of equal or sorted values, split into parts like a run's blocks)
+    /// get exactly the quantiles of their sorted values.
+    #[test]
+    fn quantiles_are_those_of_the_sorted_values(
+        pool in prop::collection::vec(-1e6f64..1e6, 1..40),
+        picks in prop::collection::vec(any::<u16>(), 1..40_000),
+        sorted_run in any::<bool>(),
+        split in any::<u16>(),
+    ) {
+        let mut values: Vec<f64> = picks.iter().map(|pick| pool[*pick as usize % pool.len()] * if pick % 7 == 0 { 1e-9 } else { 1.0 }).collect();
+        if sorted_run {
+            let third = values.len() / 3;
+            values[..third].sort_by(f64::total_cmp);
+        }
+        let split = split as usize % values.len();
+        let (first, second) = values.split_at(split);
+        let probabilities = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0];
+        let got = crux_engine::quantile::quantiles(&[first, second], &probabilities);
+        for (p, value) in probabilities.iter().zip(got) {
+            prop_assert_eq!(value.to_bits(), sorted_quantile(&values, *p).to_bits(), "p = {}", p);
+        }
     }
 }

@@ -1,0 +1,285 @@
+//! Exact order statistics of integer keys: a quickselect for several ranks
+//! at once whose pivots are estimated from a sample, so that each partition
+//! lands near a wanted rank, and whose partitions run four keys at a time
+//! with AVX2 where the CPU has it.
+//!
+//! The ranks of a run's quantiles come in adjacent pairs (linear
+//! interpolation between two order statistics). With several ranks in a
+//! segment, the pivot is the estimated value of the middle one, so that the
+//! ranks divide between the two sides. With one rank, or one adjacent pair,
+//! the pivot is placed a few sampling errors beyond it, towards the middle
+//! of the segment, so that the side that holds it is small and has it near
+//! its edge: the next partition then leaves only a sliver (Floyd and
+//! Rivest's idea). Whatever the pivots, every step keeps the exact order
+//! statistics: a partition splits the keys by `key < pivot`, and a step that
+//! makes no progress (ties, say) hands its segment to the standard library's
+//! selection.
+
+use crate::quantile::select_ranks;
+
+/// Segments up to this length go to the standard library's selection.
+const SMALL: usize = 384;
+/// Keys sampled from a segment to estimate a pivot: one in this many,
+/// within the bounds below.
+const SAMPLE_DIVISOR: usize = 8;
+const SAMPLE_MIN: usize = 32;
+const SAMPLE_MAX: usize = 512;
+/// How many standard errors of the sample's rank estimate a lone rank's pivot
+/// is placed beyond it.
+const MARGIN_ERRORS: f64 = 2.5;
+
+/// The keys of the given ranks (0-based, ascending order; sorted and without
+/// repeats) of `keys`, which it reorders, using `scratch` (as long as `keys`)
+/// as room: `(rank, key)` in increasing rank.
+pub fn select_keys(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize]) -> Vec<(usize, u64)> {
+    assert_eq!(keys.len(), scratch.len(), "the scratch space is as long as the keys");
+    let mut out = Vec::with_capacity(ranks.len());
+    select_into(keys, scratch, ranks, 0, &mut out);
+    out
+}
+
+/// Selects `ranks` (counted from `base`) among `keys`, partitioning into
+/// `scratch`, whose two parts then hold the keys of the next level, with the
+/// matching parts of `keys` as their room.
+fn select_into(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize], base: usize, out: &mut Vec<(usize, u64)>) {
+    if ranks.is_empty() {
+        return;
+    }
+    let n = keys.len();
+    if n <= SMALL {
+        select_in_place(keys, ranks, base, out);
+        return;
+    }
+    let pivot = estimate_pivot(keys, ranks, base);
+    let below = partition(keys, scratch, pivot);
+    if below == 0 || below == n {
+        // The pivot is the least key, or ties make no progress.
+        select_in_place(keys, ranks, base, out);
+        return;
+    }
+    let split = base + below;
+    let left = ranks.partition_point(|rank| *rank < split);
+    let (scratch_below, scratch_above) = scratch.split_at_mut(below);
+    let (keys_below, keys_above) = keys.split_at_mut(below);
+    select_into(scratch_below, keys_below, &ranks[..left], base, out);
+    select_into(scratch_above, keys_above, &ranks[left..], split, out);
+}
+
+fn select_in_place(keys: &mut [u64], ranks: &[usize], base: usize, out: &mut Vec<(usize, u64)>) {
+    let local: Vec<usize> = ranks.iter().map(|rank| rank - base).collect();
+    out.extend(select_ranks(keys, &local, u64::cmp).into_iter().map(|(rank, key)| (rank + base, key)));
+}
+
+/// A pivot from a sample taken at an even stride: near the middle wanted
+/// rank, or a margin beyond a lone rank (or adjacent pair) on the side of the
+/// segment's middle.
+fn estimate_pivot(keys: &[u64], ranks: &[usize], base: usize) -> u64 {
+    let n = keys.len();
+    let size = (n / SAMPLE_DIVISOR).clamp(SAMPLE_MIN, SAMPLE_MAX);
+    let stride = n / size;
+    let mut sample: Vec<u64> = (0..size).map(|i| keys[i * stride + stride / 2]).collect();
+    let (first, last) = (ranks[0] - base, ranks[ranks.len() - 1] - base);
+    let position = if last - first > 1 {
+        // Split in the middle of the widest gap between wanted ranks, so that
+        // both sides keep theirs with room to spare.
+        let (gap_start, gap_end) = ranks
+            .windows(2)
+            .map(|pair| (pair[0], pair[1]))
+            .max_by_key(|(low, high)| high - low)
+            .expect("at least two ranks");
+        let middle = (gap_start + gap_end) / 2 - base;
+        (middle as f64 + 0.5) / n as f64 * size as f64
+    } else {
+        let low_half = (first + last) < n;
+        let target = if low_half { last } else { first };
+        let fraction = (target as f64 + 0.5) / n as f64;
+        let margin = MARGIN_ERRORS * (size as f64 * fraction * (1.0 - fraction)).sqrt() + 1.0;
+        let centre = fraction * size as f64;
+        if low_half { centre + margin } else { centre - margin }
+    };
+    let index = (position.max(0.0) as usize).min(size - 1);
+    *sample.select_nth_unstable(index).1
+}
+
+/// Writes the keys below `pivot` to the front of `out` (in their order) and
+/// the others to its back (in an order of their own); returns how many are below.
+pub fn partition(keys: &[u64], out: &mut [u64], pivot: u64) -> usize {
+    assert_eq!(keys.len(), out.len(), "a partition writes every key");
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        return unsafe { wide::partition(keys, out, pivot) };
+    }
+    partition_tail(keys, out, pivot, 0, keys.len())
+}
+
+/// The scalar partition of `keys` into the gap `low..high` of `out` left by
+/// the keys placed before them; returns the final `low`.
+fn partition_tail(keys: &[u64], out: &mut [u64], pivot: u64, mut low: usize, mut high: usize) -> usize {
+    for &key in keys {
+        if key < pivot {
+            out[low] = key;
+            low += 1;
+        } else {
+            high -= 1;
+            out[high] = key;
+        }
+    }
+    low
+}
+
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    use std::arch::x86_64::{
+        __m256i, _mm256_castsi256_pd, _mm256_cmpgt_epi64, _mm256_loadu_si256, _mm256_movemask_pd,
+        _mm256_permutevar8x32_epi32, _mm256_set1_epi64x, _mm256_storeu_si256, _mm256_xor_si256,
+    };
+
+    /// For each 4-bit mask, the 32-bit lane indices that move the 64-bit
+    /// lanes set in the mask to the front (`FRONT`), or to the back (`BACK`),
+    /// keeping their order.
+    const FRONT: [[i32; 8]; 16] = pack(false);
+    const BACK: [[i32; 8]; 16] = pack(true);
+
+    const fn pack(to_back: bool) -> [[i32; 8]; 16] {
+        let mut table = [[0; 8]; 16];
+        let mut mask = 0;
+        while mask < 16 {
+            let count = (mask as u32).count_ones() as usize;
+            let mut out = if to_back { 4 - count } else { 0 };
+            let mut lane: i32 = 0;
+            while lane < 4 {
+                if mask & (1 << lane) != 0 {
+                    table[mask][2 * out] = 2 * lane;
+                    table[mask][2 * out + 1] = 2 * lane + 1;
+                    out += 1;
+                }
+                lane += 1;
+            }
+            mask += 1;
+        }
+        table
+    }
+
+    /// [`super::partition`], four keys at a time: compare, then pack the
+    /// lanes below to the front of one vector and the others to the back of
+    /// another, store the first at the low end of the gap between the two
+    /// sides and the second at its high end, and close the gap by the number
+    /// that belong. The gap is always as wide as the keys still to place, so
+    /// with eight or more left the two stores stay inside it and apart; the
+    /// last few go one by one.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn partition(keys: &[u64], out: &mut [u64], pivot: u64) -> usize {
+        let n = keys.len();
+        let (mut low, mut high) = (0usize, n);
+        // Unsigned order through signed compares: flip the sign bits.
+        let bias = _mm256_set1_epi64x(i64::MIN);
+        let limit = _mm256_xor_si256(_mm256_set1_epi64x(pivot as i64), bias);
+        let out_ptr = out.as_mut_ptr();
+        let mut done = 0;
+        while n - done >= 8 {
+            // SAFETY: keys `done..done + 4` exist; `FRONT` and `BACK` rows hold
+            // eight i32s; `high - low == n - done >= 8`, so `low..low + 4` and
+            // `high - 4..high` lie inside `out` and do not overlap.
+            unsafe {
+                let x = _mm256_loadu_si256(keys.as_ptr().add(done).cast::<__m256i>());
+                let less = _mm256_cmpgt_epi64(limit, _mm256_xor_si256(x, bias));
+                let mask = _mm256_movemask_pd(_mm256_castsi256_pd(less)) as usize & 15;
+                let count = mask.count_ones() as usize;
+                let to_low = _mm256_permutevar8x32_epi32(x, _mm256_loadu_si256(FRONT[mask].as_ptr().cast()));
+                let to_high = _mm256_permutevar8x32_epi32(x, _mm256_loadu_si256(BACK[mask ^ 15].as_ptr().cast()));
+                _mm256_storeu_si256(out_ptr.add(low).cast(), to_low);
+                _mm256_storeu_si256(out_ptr.add(high - 4).cast(), to_high);
+                low += count;
+                high -= 4 - count;
+            }
+            done += 4;
+        }
+        super::partition_tail(&keys[done..], out, pivot, low, high)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(keys: &[u64], ranks: &[usize]) {
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        let expected: Vec<(usize, u64)> = ranks.iter().map(|rank| (*rank, sorted[*rank])).collect();
+        let mut copy = keys.to_vec();
+        let mut scratch = vec![0; keys.len()];
+        assert_eq!(select_keys(&mut copy, &mut scratch, ranks), expected, "n = {}", keys.len());
+    }
+
+    fn quantile_ranks(n: usize) -> Vec<usize> {
+        let mut ranks: Vec<usize> = crate::run::QUANTILE_PROBABILITIES
+            .iter()
+            .flat_map(|p| {
+                let low = (p * (n - 1) as f64).floor() as usize;
+                [low, (low + 1).min(n - 1)]
+            })
+            .collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        ranks
+    }
+
+    fn random_keys(n: usize, seed: u64, modulus: u64) -> Vec<u64> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                (state >> 7) % modulus
+            })
+            .collect()
+    }
+
+    #[test]
+    fn partitions_put_each_key_on_its_side() {
+        for n in [0, 1, 3, 4, 5, 7, 8, 9, 16, 1001] {
+            let keys = random_keys(n, 3, u64::MAX);
+            for pivot in [0, 1 << 62, 1 << 63, u64::MAX] {
+                let mut out = vec![0; n];
+                let below = partition(&keys, &mut out, pivot);
+                let expected_below: Vec<u64> = keys.iter().copied().filter(|key| *key < pivot).collect();
+                let mut expected_above: Vec<u64> = keys.iter().copied().filter(|key| *key >= pivot).collect();
+                expected_above.sort_unstable();
+                let mut above = out[below..].to_vec();
+                above.sort_unstable();
+                assert_eq!(below, expected_below.len(), "n = {n}, pivot = {pivot}");
+                assert_eq!(out[..below], expected_below, "n = {n}, pivot = {pivot}");
+                assert_eq!(above, expected_above, "n = {n}, pivot = {pivot}");
+            }
+        }
+    }
+
+    #[test]
+    fn selects_like_sorting_on_random_tied_sorted_and_reversed_keys() {
+        for n in [1, 2, 7, 512, 513, 1000, 10_000, 33_333] {
+            let ranks = quantile_ranks(n);
+            check(&random_keys(n, n as u64, u64::MAX), &ranks);
+            check(&random_keys(n, 7, 3), &ranks);
+            check(&vec![42; n], &ranks);
+            let ascending: Vec<u64> = (0..n as u64).collect();
+            check(&ascending, &ranks);
+            let descending: Vec<u64> = (0..n as u64).rev().collect();
+            check(&descending, &ranks);
+            // Keys whose top bit differs, as for doubles of both signs.
+            let mixed: Vec<u64> =
+                random_keys(n, 11, 1000).iter().map(|key| if key % 2 == 0 { key << 53 } else { !key }).collect();
+            check(&mixed, &ranks);
+        }
+    }
+
+    #[test]
+    fn selects_every_rank_and_arbitrary_rank_sets() {
+        let keys = random_keys(2_000, 5, 1 << 20);
+        let all: Vec<usize> = (0..2_000).collect();
+        check(&keys, &all);
+        check(&keys, &[0]);
+        check(&keys, &[1_999]);
+        check(&keys, &[0, 1_999]);
+        check(&keys, &[3, 4, 5, 1_000, 1_001, 1_998]);
+    }
+}
