@@ -1,8 +1,9 @@
 //! Engine benchmarks. `ref-v1` measures whole runs of the reference model in
 //! sample-points per second (one Monte Carlo sample of the model at one grid
-//! point), the figure issue targets are stated in; the others time the
+//! point), the figure issue targets are stated in, at 10^4 samples (what the
+//! web server computes per request), 10^5 and 10^6; the others time the
 //! kernels that dominate a run: the exponential, random draws and exact
-//! quantile selection.
+//! quantile selection, against the standard library's.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use crux_engine::distributions::{Shape, sample_into};
@@ -25,7 +26,7 @@ fn whole_runs(c: &mut Criterion) {
     let points = engine.grid().len() as u64;
     let mut group = c.benchmark_group("ref-v1");
     group.sample_size(10);
-    for samples in [100_000usize, 1_000_000] {
+    for samples in [10_000usize, 100_000, 1_000_000] {
         group.throughput(Throughput::Elements(samples as u64 * points));
         group.bench_with_input(BenchmarkId::new("run", samples), &samples, |b, &samples| {
             b.iter(|| engine.run(&RunOptions::new(samples, 1)).expect("ref-v1 runs"))
@@ -83,6 +84,28 @@ fn selection(c: &mut Criterion) {
             let mut sorted = values.clone();
             sorted.sort_unstable_by(f64::total_cmp);
             sorted[sorted.len() / 2]
+        })
+    });
+    group.finish();
+
+    // A run of 10^4 samples: the five quantiles at each grid point, as ten order statistics.
+    let small = &values[..10_000];
+    let mut group = c.benchmark_group("quantiles of 10^4 values");
+    group.throughput(Throughput::Elements(small.len() as u64));
+    group.bench_function("multi-rank selection", |b| {
+        b.iter(|| crux_engine::quantile::quantiles(&[black_box(small)], &probabilities))
+    });
+    let ranks: Vec<usize> = probabilities
+        .iter()
+        .flat_map(|p| {
+            let low = (p * (small.len() - 1) as f64).floor() as usize;
+            [low, low + 1]
+        })
+        .collect();
+    group.bench_function("std select_nth_unstable per rank", |b| {
+        b.iter(|| {
+            let mut copy = black_box(small).to_vec();
+            crux_engine::quantile::select_ranks(&mut copy, &ranks, f64::total_cmp)
         })
     });
     group.finish();
