@@ -24,6 +24,9 @@ const SMALL: usize = 384;
 const SAMPLE_DIVISOR: usize = 8;
 const SAMPLE_MIN: usize = 32;
 const SAMPLE_MAX: usize = 512;
+/// The most partitions on the way to a rank (ten wanted ranks in 2^15 keys
+/// take about eight).
+const MAX_DEPTH: u32 = 24;
 /// How many standard errors of the sample's rank estimate a lone rank's pivot
 /// is placed beyond it.
 const MARGIN_ERRORS: f64 = 2.5;
@@ -34,19 +37,28 @@ const MARGIN_ERRORS: f64 = 2.5;
 pub fn select_keys(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize]) -> Vec<(usize, u64)> {
     assert_eq!(keys.len(), scratch.len(), "the scratch space is as long as the keys");
     let mut out = Vec::with_capacity(ranks.len());
-    select_into(keys, scratch, ranks, 0, &mut out);
+    select_into(keys, scratch, ranks, 0, MAX_DEPTH, &mut out);
     out
 }
 
 /// Selects `ranks` (counted from `base`) among `keys`, partitioning into
 /// `scratch`, whose two parts then hold the keys of the next level, with the
-/// matching parts of `keys` as their room.
-fn select_into(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize], base: usize, out: &mut Vec<(usize, u64)>) {
+/// matching parts of `keys` as their room. Below `depth` more levels, the
+/// standard library's selection takes over, so that keys arranged against
+/// the sampling cannot make the recursion deep.
+fn select_into(
+    keys: &mut [u64],
+    scratch: &mut [u64],
+    ranks: &[usize],
+    base: usize,
+    depth: u32,
+    out: &mut Vec<(usize, u64)>,
+) {
     if ranks.is_empty() {
         return;
     }
     let n = keys.len();
-    if n <= SMALL {
+    if n <= SMALL || depth == 0 {
         select_in_place(keys, ranks, base, out);
         return;
     }
@@ -61,8 +73,8 @@ fn select_into(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize], base: usi
     let left = ranks.partition_point(|rank| *rank < split);
     let (scratch_below, scratch_above) = scratch.split_at_mut(below);
     let (keys_below, keys_above) = keys.split_at_mut(below);
-    select_into(scratch_below, keys_below, &ranks[..left], base, out);
-    select_into(scratch_above, keys_above, &ranks[left..], split, out);
+    select_into(scratch_below, keys_below, &ranks[..left], base, depth - 1, out);
+    select_into(scratch_above, keys_above, &ranks[left..], split, depth - 1, out);
 }
 
 fn select_in_place(keys: &mut [u64], ranks: &[usize], base: usize, out: &mut Vec<(usize, u64)>) {
@@ -269,6 +281,22 @@ mod tests {
             let mixed: Vec<u64> =
                 random_keys(n, 11, 1000).iter().map(|key| if key % 2 == 0 { key << 53 } else { !key }).collect();
             check(&mixed, &ranks);
+        }
+    }
+
+    #[test]
+    fn the_depth_limit_hands_over_to_the_standard_selection_with_the_same_result() {
+        let keys = random_keys(20_000, 9, u64::MAX);
+        let ranks = quantile_ranks(keys.len());
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        for depth in [0, 1, 2, 3] {
+            let (mut copy, mut scratch) = (keys.clone(), vec![0; keys.len()]);
+            let mut out = Vec::new();
+            select_into(&mut copy, &mut scratch, &ranks, 0, depth, &mut out);
+            out.sort_unstable();
+            let expected: Vec<(usize, u64)> = ranks.iter().map(|rank| (*rank, sorted[*rank])).collect();
+            assert_eq!(out, expected, "depth {depth}");
         }
     }
 
