@@ -5,7 +5,7 @@
 //!
 //! Skipped, with the reason printed, when Chromium or chromedriver is not
 //! installed (`.ci/run` installs both). The screenshot it takes is written to
-//! the target directory, and to `docs/web-page.png` when
+//! the target directory's `tmp/` (wherever `CARGO_TARGET_DIR` puts it), and to `docs/web-page.png` when
 //! `CRUX_UPDATE_SCREENSHOT=1`.
 
 mod common;
@@ -133,7 +133,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     // The answered page as a newcomer sees it.
     client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scrolls");
     let screenshot = client.screenshot().await.expect("a screenshot");
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/web-page.png");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-page.png");
     std::fs::write(&target, &screenshot).expect("the screenshot is written");
     if std::env::var_os("CRUX_UPDATE_SCREENSHOT").is_some() {
         std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/web-page.png"), &screenshot)
