@@ -5,8 +5,8 @@
 //!
 //! Skipped, with the reason printed, when Chromium or chromedriver is not
 //! installed (`.ci/run` installs both). The screenshot it takes is written to
-//! the target directory's `tmp/` (wherever `CARGO_TARGET_DIR` puts it), and to `docs/web-page.png` when
-//! `CRUX_UPDATE_SCREENSHOT=1`.
+//! the target directory's `tmp/` (wherever `CARGO_TARGET_DIR` puts it), and
+//! to `docs/web-page.png` when `CRUX_UPDATE_SCREENSHOT=1`.
 
 mod common;
 
