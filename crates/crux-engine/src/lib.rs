@@ -17,7 +17,7 @@ pub mod ops;
 pub mod program;
 pub mod quantile;
 pub mod run;
-pub mod select;
+mod select;
 
 pub use compile::compile;
 pub use run::{Engine, MechanismSummary, NetSamples, PointSummary, RunOptions, RunOutput};

@@ -5,8 +5,9 @@
 //!
 //! The ranks of a run's quantiles come in adjacent pairs (linear
 //! interpolation between two order statistics). With several ranks in a
-//! segment, the pivot is the estimated value of the middle one, so that the
-//! ranks divide between the two sides. With one rank, or one adjacent pair,
+//! segment, the pivot is the estimated value in the middle of the widest gap
+//! between them, so that the ranks divide between the two sides with room to
+//! spare. With one rank, or one adjacent pair,
 //! the pivot is placed a few sampling errors beyond it, towards the middle
 //! of the segment, so that the side that holds it is small and has it near
 //! its edge: the next partition then leaves only a sliver (Floyd and
@@ -82,9 +83,9 @@ fn select_in_place(keys: &mut [u64], ranks: &[usize], base: usize, out: &mut Vec
     out.extend(select_ranks(keys, &local, u64::cmp).into_iter().map(|(rank, key)| (rank + base, key)));
 }
 
-/// A pivot from a sample taken at an even stride: near the middle wanted
-/// rank, or a margin beyond a lone rank (or adjacent pair) on the side of the
-/// segment's middle.
+/// A pivot from a sample taken at an even stride: in the middle of the
+/// widest gap between wanted ranks, or a margin beyond a lone rank (or
+/// adjacent pair) on the side of the segment's middle.
 fn estimate_pivot(keys: &[u64], ranks: &[usize], base: usize) -> u64 {
     let n = keys.len();
     let size = (n / SAMPLE_DIVISOR).clamp(SAMPLE_MIN, SAMPLE_MAX);
@@ -115,7 +116,7 @@ fn estimate_pivot(keys: &[u64], ranks: &[usize], base: usize) -> u64 {
 
 /// Writes the keys below `pivot` to the front of `out` (in their order) and
 /// the others to its back (in an order of their own); returns how many are below.
-pub fn partition(keys: &[u64], out: &mut [u64], pivot: u64) -> usize {
+fn partition(keys: &[u64], out: &mut [u64], pivot: u64) -> usize {
     assert_eq!(keys.len(), out.len(), "a partition writes every key");
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
