@@ -8,7 +8,7 @@ seconds="${1:-60}"
 cd "$(dirname "$0")"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 root=..
-mkdir -p corpus/model corpus/expression corpus/profile corpus/evaluate corpus/page
+mkdir -p corpus/model corpus/expression corpus/profile corpus/evaluate corpus/page corpus/quantiles
 for file in "$root"/bench/*.toml "$root"/models/*.toml "$root"/crates/crux/tests/fixtures/*.toml "$root"/crates/crux/tests/fixtures/invalid/*.toml; do
   [ -f "$file" ] && cp "$file" "corpus/model/$(basename "$file")"
 done
@@ -20,7 +20,7 @@ for file in "$root"/profiles/*.toml; do
 done
 grep -ho '= "[^"]*"' "$root"/bench/*.toml "$root"/models/*.toml 2>/dev/null | sed 's/^= "//; s/"$//' | sort -u | head -500 |
   while IFS= read -r line; do printf '%s' "$line" > "corpus/expression/$(printf '%s' "$line" | sha1sum | cut -c1-16)"; done
-targets="${FUZZ_TARGETS:-model expression profile evaluate page}"
+targets="${FUZZ_TARGETS:-model expression profile evaluate page quantiles}"
 for target in $targets; do
   echo "== $target: $seconds s"
   # The stable toolchain is the only one here: let it accept the flags libFuzzer needs.
