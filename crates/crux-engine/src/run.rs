@@ -83,6 +83,11 @@ pub struct RunOptions<'a> {
     pub keep_net: bool,
     /// Called with the number of sample-points finished, from any thread.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Spread the run's blocks (and a small run's quantiles) over rayon's
+    /// threads, the default; or evaluate them one after another on the
+    /// calling thread, for a caller that already runs several runs at once.
+    /// The results are the same.
+    pub parallel: bool,
 }
 
 impl std::fmt::Debug for RunOptions<'_> {
@@ -97,7 +102,7 @@ impl std::fmt::Debug for RunOptions<'_> {
 
 impl RunOptions<'_> {
     pub fn new(samples: usize, seed: u64) -> Self {
-        RunOptions { samples, seed, points: None, keep_net: false, progress: None }
+        RunOptions { samples, seed, points: None, keep_net: false, progress: None, parallel: true }
     }
 }
 
@@ -512,10 +517,12 @@ impl Engine {
             let (stats, data) = self.run_kept(options, points, blocks)?;
             let (mut summaries, means) = self.summarise(&stats, points.len());
             let net_samples = NetSamples { samples, points: points.len(), data };
-            let rows: Vec<Vec<f64>> = (0..points.len())
-                .into_par_iter()
-                .map(|point| quantiles(&net_samples.column(point), &QUANTILE_PROBABILITIES))
-                .collect();
+            let row = |point: usize| quantiles(&net_samples.column(point), &QUANTILE_PROBABILITIES);
+            let rows: Vec<Vec<f64>> = if options.parallel {
+                (0..points.len()).into_par_iter().map(row).collect()
+            } else {
+                (0..points.len()).map(row).collect()
+            };
             for (summary, row) in summaries.iter_mut().zip(rows) {
                 summary.set_quantiles(&row);
             }
@@ -605,20 +612,32 @@ impl Engine {
             }
             stats
         };
-        let results: Vec<Result<BlockStats, Diagnostic>> = match out {
-            Some(out) => out
-                .par_chunks_mut(points.len().max(1) * BLOCK)
+        let chunk = points.len().max(1) * BLOCK;
+        let results: Vec<Result<BlockStats, Diagnostic>> = match (out, options.parallel) {
+            (Some(out), true) => out
+                .par_chunks_mut(chunk)
                 .zip(range.clone().into_par_iter())
                 .map_init(
                     || BlockWorkspace::new(&self.program),
                     |workspace, (out, block)| run_block(workspace, block, Some(out)),
                 )
                 .collect(),
-            None => range
+            (None, true) => range
                 .clone()
                 .into_par_iter()
                 .map_init(|| BlockWorkspace::new(&self.program), |workspace, block| run_block(workspace, block, None))
                 .collect(),
+            (Some(out), false) => {
+                let mut workspace = BlockWorkspace::new(&self.program);
+                out.chunks_mut(chunk)
+                    .zip(range.clone())
+                    .map(|(out, block)| run_block(&mut workspace, block, Some(out)))
+                    .collect()
+            }
+            (None, false) => {
+                let mut workspace = BlockWorkspace::new(&self.program);
+                range.clone().map(|block| run_block(&mut workspace, block, None)).collect()
+            }
         };
         let mut stats = Vec::with_capacity(range.len());
         for result in results {
@@ -1183,6 +1202,24 @@ mod tests {
             assert_eq!(one.net, other.net, "{threads} threads");
             assert_eq!(one.mechanisms, other.mechanisms, "{threads} threads");
         }
+    }
+
+    #[test]
+    fn a_run_on_the_calling_thread_gives_the_same_results_as_a_parallel_one() {
+        let engine = ref_v1();
+        for samples in [10_000, 150_000] {
+            let parallel = engine.run(&RunOptions { keep_net: true, ..RunOptions::new(samples, 3) }).unwrap();
+            let alone =
+                engine.run(&RunOptions { keep_net: true, parallel: false, ..RunOptions::new(samples, 3) }).unwrap();
+            assert_eq!(parallel.net, alone.net, "{samples} samples");
+            assert_eq!(parallel.mechanisms, alone.mechanisms, "{samples} samples");
+            let (a, b) = (parallel.net_samples.unwrap(), alone.net_samples.unwrap());
+            assert!((0..samples).step_by(997).all(|sample| a.get(sample, 30).to_bits() == b.get(sample, 30).to_bits()));
+        }
+        // A large run that brackets its quantiles instead of keeping every value.
+        let parallel = engine.run(&RunOptions::new(150_000, 3)).unwrap();
+        let alone = engine.run(&RunOptions { parallel: false, ..RunOptions::new(150_000, 3) }).unwrap();
+        assert_eq!(parallel.net, alone.net);
     }
 
     #[test]

@@ -1,7 +1,13 @@
 //! Running the engine for a request, within bounds: a computation waits for
 //! one of a fixed number of slots (503 with `Retry-After` when none frees up
-//! in time), runs on a blocking thread, and is cancelled when it runs past
-//! the time limit or when its request goes away.
+//! in time), runs on the server's compute threads (one per slot), and is
+//! cancelled when it runs past the time limit or when its request goes away.
+//!
+//! A computation that starts alone spreads its run over every compute
+//! thread; one that starts beside others runs on a single thread. The compute
+//! threads are long-lived and stay busy under load, so they stay spread over
+//! the cores: running each request on a thread of its own (a blocking thread,
+//! or a pool per thread) left the cores idle 14 to 18% of the time.
 //!
 //! Cancellation: the engine reports progress after every block of samples;
 //! the progress callback checks a deadline and a cancel flag and, when either
@@ -27,11 +33,13 @@ use std::time::{Duration, Instant};
 /// The unwind payload of a cancelled computation.
 struct Cancelled;
 
-/// The time and the cancel flag a computation runs under.
+/// The time and the cancel flag a computation runs under, and whether it may
+/// spread over every core.
 #[derive(Debug)]
 pub struct Budget {
     cancel: Arc<AtomicBool>,
     deadline: Instant,
+    parallel: bool,
 }
 
 impl Budget {
@@ -46,6 +54,7 @@ impl Budget {
     pub fn options<'a>(&'a self, samples: usize, seed: u64, check: &'a (dyn Fn(u64) + Sync)) -> RunOptions<'a> {
         let mut options = RunOptions::new(samples, seed);
         options.progress = Some(check);
+        options.parallel = self.parallel;
         options
     }
 }
@@ -73,10 +82,15 @@ pub async fn bounded<T: Send + 'static>(
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
     let timeout = state.limits.timeout;
-    let budget = Budget { cancel, deadline: Instant::now() + timeout };
+    // Alone, a run spreads over every core; beside others, which already keep
+    // the cores busy, it runs on one of them: spread out, it would cost a fifth
+    // to a third more CPU (measured at 10^4 samples).
+    let others_running = state.permits.available_permits() + 1 < state.limits.concurrent.max(1);
+    let budget = Budget { cancel, deadline: Instant::now() + timeout, parallel: !others_running };
+    let pool = state.compute.clone();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        catch_unwind(AssertUnwindSafe(|| work(&budget)))
+        catch_unwind(AssertUnwindSafe(|| pool.install(|| work(&budget))))
     });
     match task.await {
         Ok(Ok(result)) => result,

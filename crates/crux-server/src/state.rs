@@ -45,6 +45,8 @@ pub struct AppState {
     pub store: Mutex<Store>,
     pub limits: Limits,
     pub permits: Arc<Semaphore>,
+    /// The threads computations run on, one per computation slot.
+    pub compute: Arc<rayon::ThreadPool>,
     /// The page at the default beliefs, computed once.
     pub default_page: tokio::sync::OnceCell<Arc<crate::compute::PageRun>>,
 }
@@ -63,12 +65,18 @@ impl AppState {
         }
         .map_err(|error| StartError { message: error.message })?;
         let concurrent = config.limits.concurrent.max(1);
+        let compute = rayon::ThreadPoolBuilder::new()
+            .num_threads(concurrent)
+            .thread_name(|index| format!("crux-compute-{index}"))
+            .build()
+            .map_err(|error| StartError { message: format!("cannot start the compute threads: {error}") })?;
         Ok(AppState {
             model: config.model,
             base_sources: sources,
             base,
             store: Mutex::new(store),
             permits: Arc::new(Semaphore::new(concurrent)),
+            compute: Arc::new(compute),
             limits: config.limits,
             default_page: tokio::sync::OnceCell::new(),
         })
