@@ -627,16 +627,13 @@ impl Engine {
                 .into_par_iter()
                 .map_init(|| BlockWorkspace::new(&self.program), |workspace, block| run_block(workspace, block, None))
                 .collect(),
-            (Some(out), false) => {
+            (out, false) => {
                 let mut workspace = BlockWorkspace::new(&self.program);
-                out.chunks_mut(chunk)
-                    .zip(range.clone())
-                    .map(|(out, block)| run_block(&mut workspace, block, Some(out)))
+                let mut regions = out.map(|out| out.chunks_mut(chunk));
+                range
+                    .clone()
+                    .map(|block| run_block(&mut workspace, block, regions.as_mut().and_then(Iterator::next)))
                     .collect()
-            }
-            (None, false) => {
-                let mut workspace = BlockWorkspace::new(&self.program);
-                range.clone().map(|block| run_block(&mut workspace, block, None)).collect()
             }
         };
         let mut stats = Vec::with_capacity(range.len());

@@ -3,11 +3,13 @@
 //! in time), runs on the server's compute threads (one per slot), and is
 //! cancelled when it runs past the time limit or when its request goes away.
 //!
-//! A computation that starts alone spreads its run over every compute
-//! thread; one that starts beside others runs on a single thread. The compute
-//! threads are long-lived and stay busy under load, so they stay spread over
-//! the cores: running each request on a thread of its own (a blocking thread,
-//! or a pool per thread) left the cores idle 14 to 18% of the time.
+//! A computation that starts alone spreads over every compute thread. A plain
+//! run (a model without a page, through [`Budget::options`]) that starts
+//! beside others runs on a single thread; the page's analyses, sensitivity
+//! and the views still spread. The compute threads are long-lived and stay
+//! busy under load, so they stay spread over the cores: running each request
+//! on a thread of its own (a blocking thread, or a pool per thread) left the
+//! cores idle 14 to 18% of the time.
 //!
 //! Cancellation: the engine reports progress after every block of samples;
 //! the progress callback checks a deadline and a cancel flag and, when either
@@ -82,9 +84,9 @@ pub async fn bounded<T: Send + 'static>(
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
     let timeout = state.limits.timeout;
-    // Alone, a run spreads over every core; beside others, which already keep
-    // the cores busy, it runs on one of them: spread out, it would cost a fifth
-    // to a third more CPU (measured at 10^4 samples).
+    // Alone, a plain run spreads over every core; beside others, which already
+    // keep the cores busy, it runs on one of them: spread out, it would cost a
+    // fifth to a third more CPU (measured at 10^4 samples).
     let others_running = state.permits.available_permits() + 1 < state.limits.concurrent.max(1);
     let budget = Budget { cancel, deadline: Instant::now() + timeout, parallel: !others_running };
     let pool = state.compute.clone();
