@@ -3,28 +3,35 @@
 //! lands near a wanted rank, and whose partitions run four keys at a time
 //! with AVX2 where the CPU has it.
 //!
+//! One sample, taken at an even stride, serves a whole selection: each pivot
+//! is a sample key, chosen by selecting within the segment's share of the
+//! sample, which that leaves split at the pivot as the partition then splits
+//! the keys. A segment whose share has grown too small samples afresh.
+//!
 //! The ranks of a run's quantiles come in adjacent pairs (linear
 //! interpolation between two order statistics). With several ranks in a
 //! segment, the pivot is the estimated value in the middle of the widest gap
 //! between them, so that the ranks divide between the two sides with room to
-//! spare. With one rank, or one adjacent pair,
-//! the pivot is placed a few sampling errors beyond it, towards the middle
-//! of the segment, so that the side that holds it is small and has it near
-//! its edge: the next partition then leaves only a sliver (Floyd and
-//! Rivest's idea). Whatever the pivots, every step keeps the exact order
-//! statistics: a partition splits the keys by `key < pivot`, and a step that
-//! makes no progress (ties, say) hands its segment to the standard library's
-//! selection.
+//! spare. With one rank, or one adjacent pair, the pivot is placed a few
+//! sampling errors beyond it, towards the middle of the segment, so that the
+//! side that holds it is small and has it near its edge: the next partition
+//! then leaves only a sliver (Floyd and Rivest's idea). Small segments go to
+//! the standard library's selection; the upper rank of an adjacent pair is
+//! then the least key above the lower. Whatever the pivots, every step keeps
+//! the exact order statistics: a partition splits the keys by `key < pivot`,
+//! and a step that makes no progress (ties, say) hands its segment to the
+//! standard library's selection.
 
 use crate::quantile::select_ranks;
 
 /// Segments up to this length go to the standard library's selection.
 const SMALL: usize = 384;
-/// Keys sampled from a segment to estimate a pivot: one in this many,
-/// within the bounds below.
+/// Keys sampled to estimate pivots: one in this many, within the bounds below.
 const SAMPLE_DIVISOR: usize = 8;
 const SAMPLE_MIN: usize = 32;
 const SAMPLE_MAX: usize = 512;
+/// A segment whose share of the sample is smaller than this samples afresh.
+const SAMPLE_FLOOR: usize = 16;
 /// The most partitions on the way to a rank (ten wanted ranks in 2^15 keys
 /// take about eight).
 const MAX_DEPTH: u32 = 24;
@@ -38,13 +45,14 @@ const MARGIN_ERRORS: f64 = 2.5;
 pub fn select_keys(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize]) -> Vec<(usize, u64)> {
     assert_eq!(keys.len(), scratch.len(), "the scratch space is as long as the keys");
     let mut out = Vec::with_capacity(ranks.len());
-    select_into(keys, scratch, ranks, 0, MAX_DEPTH, &mut out);
+    select_into(keys, scratch, ranks, 0, &mut [], MAX_DEPTH, &mut out);
     out
 }
 
 /// Selects `ranks` (counted from `base`) among `keys`, partitioning into
 /// `scratch`, whose two parts then hold the keys of the next level, with the
-/// matching parts of `keys` as their room. Below `depth` more levels, the
+/// matching parts of `keys` as their room. `sample` holds the segment's share
+/// of the sample, in any order, which it reorders. Below `depth` more levels, the
 /// standard library's selection takes over, so that keys arranged against
 /// the sampling cannot make the recursion deep.
 fn select_into(
@@ -52,6 +60,7 @@ fn select_into(
     scratch: &mut [u64],
     ranks: &[usize],
     base: usize,
+    sample: &mut [u64],
     depth: u32,
     out: &mut Vec<(usize, u64)>,
 ) {
@@ -63,7 +72,13 @@ fn select_into(
         select_in_place(keys, ranks, base, out);
         return;
     }
-    let pivot = estimate_pivot(keys, ranks, base);
+    if sample.len() < SAMPLE_FLOOR {
+        let mut fresh = take_sample(keys);
+        select_into(keys, scratch, ranks, base, &mut fresh, depth, out);
+        return;
+    }
+    let index = pivot_index(sample.len(), n, ranks, base);
+    let pivot = *sample.select_nth_unstable(index).1;
     let below = partition(keys, scratch, pivot);
     if below == 0 || below == n {
         // The pivot is the least key, or ties make no progress.
@@ -72,25 +87,43 @@ fn select_into(
     }
     let split = base + below;
     let left = ranks.partition_point(|rank| *rank < split);
+    let (sample_below, sample_above) = sample.split_at_mut(index);
     let (scratch_below, scratch_above) = scratch.split_at_mut(below);
     let (keys_below, keys_above) = keys.split_at_mut(below);
-    select_into(scratch_below, keys_below, &ranks[..left], base, depth - 1, out);
-    select_into(scratch_above, keys_above, &ranks[left..], split, depth - 1, out);
+    select_into(scratch_below, keys_below, &ranks[..left], base, sample_below, depth - 1, out);
+    select_into(scratch_above, keys_above, &ranks[left..], split, sample_above, depth - 1, out);
 }
 
+/// The ranks of a small segment, by the standard library's selection; the
+/// upper of an adjacent pair is the least key above the lower.
 fn select_in_place(keys: &mut [u64], ranks: &[usize], base: usize, out: &mut Vec<(usize, u64)>) {
-    let local: Vec<usize> = ranks.iter().map(|rank| rank - base).collect();
-    out.extend(select_ranks(keys, &local, u64::cmp).into_iter().map(|(rank, key)| (rank + base, key)));
+    match *ranks {
+        [rank] => out.push((rank, *keys.select_nth_unstable(rank - base).1)),
+        [low, high] if high == low + 1 => {
+            let (_, key, above) = keys.select_nth_unstable(low - base);
+            let key = *key;
+            let next = above.iter().copied().min().expect("a rank above the lower one");
+            out.extend([(low, key), (high, next)]);
+        }
+        _ => {
+            let local: Vec<usize> = ranks.iter().map(|rank| rank - base).collect();
+            out.extend(select_ranks(keys, &local, u64::cmp).into_iter().map(|(rank, key)| (rank + base, key)));
+        }
+    }
 }
 
-/// A pivot from a sample taken at an even stride: in the middle of the
-/// widest gap between wanted ranks, or a margin beyond a lone rank (or
-/// adjacent pair) on the side of the segment's middle.
-fn estimate_pivot(keys: &[u64], ranks: &[usize], base: usize) -> u64 {
+/// Keys taken at an even stride.
+fn take_sample(keys: &[u64]) -> Vec<u64> {
     let n = keys.len();
-    let size = (n / SAMPLE_DIVISOR).clamp(SAMPLE_MIN, SAMPLE_MAX);
+    let size = (n / SAMPLE_DIVISOR).clamp(SAMPLE_MIN, SAMPLE_MAX).min(n);
     let stride = n / size;
-    let mut sample: Vec<u64> = (0..size).map(|i| keys[i * stride + stride / 2]).collect();
+    (0..size).map(|i| keys[i * stride + stride / 2]).collect()
+}
+
+/// The index in a sorted sample of `size` keys (from a segment of `n`) of a
+/// pivot: in the middle of the widest gap between wanted ranks, or a margin
+/// beyond a lone rank (or adjacent pair) on the side of the segment's middle.
+fn pivot_index(size: usize, n: usize, ranks: &[usize], base: usize) -> usize {
     let (first, last) = (ranks[0] - base, ranks[ranks.len() - 1] - base);
     let position = if last - first > 1 {
         // Split in the middle of the widest gap between wanted ranks, so that
@@ -110,8 +143,7 @@ fn estimate_pivot(keys: &[u64], ranks: &[usize], base: usize) -> u64 {
         let centre = fraction * size as f64;
         if low_half { centre + margin } else { centre - margin }
     };
-    let index = (position.max(0.0) as usize).min(size - 1);
-    *sample.select_nth_unstable(index).1
+    (position.max(0.0) as usize).min(size - 1)
 }
 
 /// Writes the keys below `pivot` to the front of `out` (in their order) and
@@ -294,7 +326,7 @@ mod tests {
         for depth in [0, 1, 2, 3] {
             let (mut copy, mut scratch) = (keys.clone(), vec![0; keys.len()]);
             let mut out = Vec::new();
-            select_into(&mut copy, &mut scratch, &ranks, 0, depth, &mut out);
+            select_into(&mut copy, &mut scratch, &ranks, 0, &mut [], depth, &mut out);
             out.sort_unstable();
             let expected: Vec<(usize, u64)> = ranks.iter().map(|rank| (*rank, sorted[*rank])).collect();
             assert_eq!(out, expected, "depth {depth}");
