@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 /// An order-preserving map from finite doubles to integers (branch-free:
 /// negative values have all bits flipped, others only the sign bit).
 #[inline(always)]
-fn key(value: f64) -> u64 {
+pub(crate) fn key(value: f64) -> u64 {
     let bits = value.to_bits();
     bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
 }
@@ -31,7 +31,7 @@ const BUCKETS: usize = 1 << (64 - BUCKET_SHIFT);
 const DIRECT_SELECTION_MAX: usize = 1 << 15;
 
 thread_local! {
-    /// Keys and room for [`crate::select::select_keys`], up to `2 * DIRECT_SELECTION_MAX`.
+    /// Room for [`crate::select::select_doubles`], up to `2 * DIRECT_SELECTION_MAX` keys.
     static KEY_BUFFER: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -55,14 +55,7 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
                 buffer.resize(2 * total, 0);
             }
             let (keys, scratch) = buffer[..2 * total].split_at_mut(total);
-            let mut filled = 0;
-            for part in parts {
-                for (slot, value) in keys[filled..filled + part.len()].iter_mut().zip(*part) {
-                    *slot = key(*value);
-                }
-                filled += part.len();
-            }
-            crate::select::select_keys(keys, scratch, &unique)
+            crate::select::select_doubles(parts, keys, scratch, &unique)
         });
         return ranks
             .iter()

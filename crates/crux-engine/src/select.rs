@@ -22,7 +22,7 @@
 //! and a step that makes no progress (ties, say) hands its segment to the
 //! standard library's selection.
 
-use crate::quantile::select_ranks;
+use crate::quantile::{key, select_ranks};
 
 /// Segments up to this length go to the standard library's selection.
 const SMALL: usize = 384;
@@ -39,13 +39,49 @@ const MAX_DEPTH: u32 = 24;
 /// is placed beyond it.
 const MARGIN_ERRORS: f64 = 2.5;
 
-/// The keys of the given ranks (0-based, ascending order; sorted and without
-/// repeats) of `keys`, which it reorders, using `scratch` (as long as `keys`)
-/// as room: `(rank, key)` in increasing rank.
-pub fn select_keys(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize]) -> Vec<(usize, u64)> {
-    assert_eq!(keys.len(), scratch.len(), "the scratch space is as long as the keys");
+/// The keys ([`key`]) of the given ranks (0-based, ascending order; sorted
+/// and without repeats) of the doubles in `parts`, as `(rank, key)` in
+/// increasing rank, using `keys` and `scratch` (each as long as the doubles)
+/// as room. The first partition reads the doubles themselves, so
+/// that they are mapped to keys on the way rather than in a pass of its own.
+pub fn select_doubles(parts: &[&[f64]], keys: &mut [u64], scratch: &mut [u64], ranks: &[usize]) -> Vec<(usize, u64)> {
+    let n: usize = parts.iter().map(|part| part.len()).sum();
+    assert!(keys.len() == n && scratch.len() == n, "the room is as long as the values");
     let mut out = Vec::with_capacity(ranks.len());
-    select_into(keys, scratch, ranks, 0, &mut [], MAX_DEPTH, &mut out);
+    if ranks.is_empty() {
+        return out;
+    }
+    if n <= SMALL {
+        let mut filled = 0;
+        for part in parts {
+            for (slot, value) in keys[filled..filled + part.len()].iter_mut().zip(*part) {
+                *slot = key(*value);
+            }
+            filled += part.len();
+        }
+        select_in_place(keys, ranks, 0, &mut out);
+        return out;
+    }
+    let mut sample = take_sample_of_parts(parts, n);
+    let index = pivot_index(sample.len(), n, ranks, 0);
+    let pivot = *sample.select_nth_unstable(index).1;
+    let (mut low, mut high) = (0, n);
+    for part in parts {
+        let end = partition_into(part, scratch, pivot, low, high);
+        high -= part.len() - (end - low);
+        low = end;
+    }
+    let below = low;
+    if below == 0 || below == n {
+        select_in_place(scratch, ranks, 0, &mut out);
+        return out;
+    }
+    let left = ranks.partition_point(|rank| *rank < below);
+    let (sample_below, sample_above) = sample.split_at_mut(index);
+    let (scratch_below, scratch_above) = scratch.split_at_mut(below);
+    let (keys_below, keys_above) = keys.split_at_mut(below);
+    select_into(scratch_below, keys_below, &ranks[..left], 0, sample_below, MAX_DEPTH - 1, &mut out);
+    select_into(scratch_above, keys_above, &ranks[left..], below, sample_above, MAX_DEPTH - 1, &mut out);
     out
 }
 
@@ -120,6 +156,23 @@ fn take_sample(keys: &[u64]) -> Vec<u64> {
     (0..size).map(|i| keys[i * stride + stride / 2]).collect()
 }
 
+/// [`take_sample`] of the doubles in `parts` (`n` in all), as keys.
+fn take_sample_of_parts(parts: &[&[f64]], n: usize) -> Vec<u64> {
+    let size = (n / SAMPLE_DIVISOR).clamp(SAMPLE_MIN, SAMPLE_MAX).min(n);
+    let stride = n / size;
+    let mut sample = Vec::with_capacity(size);
+    let (mut part, mut start) = (0, 0);
+    for i in 0..size {
+        let at = i * stride + stride / 2;
+        while at >= start + parts[part].len() {
+            start += parts[part].len();
+            part += 1;
+        }
+        sample.push(key(parts[part][at - start]));
+    }
+    sample
+}
+
 /// The index in a sorted sample of `size` keys (from a segment of `n`) of a
 /// pivot: in the middle of the widest gap between wanted ranks, or a margin
 /// beyond a lone rank (or adjacent pair) on the side of the segment's middle.
@@ -146,22 +199,52 @@ fn pivot_index(size: usize, n: usize, ranks: &[usize], base: usize) -> usize {
     (position.max(0.0) as usize).min(size - 1)
 }
 
+/// What a partition reads: keys, or doubles mapped to keys on the way.
+trait KeySource: Copy {
+    const DOUBLES: bool;
+    fn key(self) -> u64;
+}
+
+impl KeySource for u64 {
+    const DOUBLES: bool = false;
+    #[inline(always)]
+    fn key(self) -> u64 {
+        self
+    }
+}
+
+impl KeySource for f64 {
+    const DOUBLES: bool = true;
+    #[inline(always)]
+    fn key(self) -> u64 {
+        key(self)
+    }
+}
+
 /// Writes the keys below `pivot` to the front of `out` (in their order) and
 /// the others to its back (in an order of their own); returns how many are below.
 fn partition(keys: &[u64], out: &mut [u64], pivot: u64) -> usize {
     assert_eq!(keys.len(), out.len(), "a partition writes every key");
+    partition_into(keys, out, pivot, 0, keys.len())
+}
+
+/// Partitions the keys of `input` into the gap `low..high` of `out` (at least
+/// as wide as `input`) left by keys placed before them: those below `pivot`
+/// from `low` up, the others from `high` down; returns the final `low`.
+fn partition_into<T: KeySource>(input: &[T], out: &mut [u64], pivot: u64, low: usize, high: usize) -> usize {
+    assert!(low <= high && high - low >= input.len() && high <= out.len(), "the input fits the gap");
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2.
-        return unsafe { wide::partition(keys, out, pivot) };
+        return unsafe { wide::partition(input, out, pivot, low, high) };
     }
-    partition_tail(keys, out, pivot, 0, keys.len())
+    partition_tail(input, out, pivot, low, high)
 }
 
-/// The scalar partition of `keys` into the gap `low..high` of `out` left by
-/// the keys placed before them; returns the final `low`.
-fn partition_tail(keys: &[u64], out: &mut [u64], pivot: u64, mut low: usize, mut high: usize) -> usize {
-    for &key in keys {
+/// The scalar partition of `input` into the gap `low..high` of `out`.
+fn partition_tail<T: KeySource>(input: &[T], out: &mut [u64], pivot: u64, mut low: usize, mut high: usize) -> usize {
+    for &value in input {
+        let key = value.key();
         if key < pivot {
             out[low] = key;
             low += 1;
@@ -175,9 +258,10 @@ fn partition_tail(keys: &[u64], out: &mut [u64], pivot: u64, mut low: usize, mut
 
 #[cfg(target_arch = "x86_64")]
 mod wide {
+    use super::KeySource;
     use std::arch::x86_64::{
-        __m256i, _mm256_castsi256_pd, _mm256_cmpgt_epi64, _mm256_loadu_si256, _mm256_movemask_pd,
-        _mm256_permutevar8x32_epi32, _mm256_set1_epi64x, _mm256_storeu_si256, _mm256_xor_si256,
+        __m256i, _mm256_castsi256_pd, _mm256_cmpgt_epi64, _mm256_loadu_si256, _mm256_movemask_pd, _mm256_or_si256,
+        _mm256_permutevar8x32_epi32, _mm256_set1_epi64x, _mm256_setzero_si256, _mm256_storeu_si256, _mm256_xor_si256,
     };
 
     /// For each 4-bit mask, the 32-bit lane indices that move the 64-bit
@@ -206,28 +290,41 @@ mod wide {
         table
     }
 
-    /// [`super::partition`], four keys at a time: compare, then pack the
-    /// lanes below to the front of one vector and the others to the back of
-    /// another, store the first at the low end of the gap between the two
-    /// sides and the second at its high end, and close the gap by the number
-    /// that belong. The gap is always as wide as the keys still to place, so
-    /// with eight or more left the two stores stay inside it and apart; the
-    /// last few go one by one.
+    /// [`super::partition_into`], four keys at a time: (map doubles to keys,)
+    /// compare, then pack the lanes below to the front of one vector and the
+    /// others to the back of another, store the first at the low end of the
+    /// gap between the two sides and the second at its high end, and close
+    /// the gap by the number that belong. The gap is always at least as wide
+    /// as the keys still to place, so with eight or more left the two stores
+    /// stay inside it and apart; the last few go one by one.
     #[target_feature(enable = "avx2")]
-    pub(super) fn partition(keys: &[u64], out: &mut [u64], pivot: u64) -> usize {
-        let n = keys.len();
-        let (mut low, mut high) = (0usize, n);
+    pub(super) fn partition<T: KeySource>(
+        input: &[T],
+        out: &mut [u64],
+        pivot: u64,
+        mut low: usize,
+        mut high: usize,
+    ) -> usize {
+        const { assert!(std::mem::size_of::<T>() == 8) };
+        let n = input.len();
         // Unsigned order through signed compares: flip the sign bits.
         let bias = _mm256_set1_epi64x(i64::MIN);
         let limit = _mm256_xor_si256(_mm256_set1_epi64x(pivot as i64), bias);
+        let zero = _mm256_setzero_si256();
         let out_ptr = out.as_mut_ptr();
         let mut done = 0;
         while n - done >= 8 {
-            // SAFETY: keys `done..done + 4` exist; `FRONT` and `BACK` rows hold
-            // eight i32s; `high - low == n - done >= 8`, so `low..low + 4` and
+            // SAFETY: values `done..done + 4` exist and are eight bytes each;
+            // `FRONT` and `BACK` rows hold eight i32s; `high - low >= n - done
+            // >= 8` and `high <= out.len()`, so `low..low + 4` and
             // `high - 4..high` lie inside `out` and do not overlap.
             unsafe {
-                let x = _mm256_loadu_si256(keys.as_ptr().add(done).cast::<__m256i>());
+                let mut x = _mm256_loadu_si256(input.as_ptr().add(done).cast::<__m256i>());
+                if T::DOUBLES {
+                    // `key`: flip every bit of negative doubles, the sign bit of others.
+                    let negative = _mm256_cmpgt_epi64(zero, x);
+                    x = _mm256_xor_si256(x, _mm256_or_si256(negative, bias));
+                }
                 let less = _mm256_cmpgt_epi64(limit, _mm256_xor_si256(x, bias));
                 let mask = _mm256_movemask_pd(_mm256_castsi256_pd(less)) as usize & 15;
                 let count = mask.count_ones() as usize;
@@ -240,13 +337,20 @@ mod wide {
             }
             done += 4;
         }
-        super::partition_tail(&keys[done..], out, pivot, low, high)
+        super::partition_tail(&input[done..], out, pivot, low, high)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The keys of `ranks` among `keys`, which it reorders.
+    fn select_keys(keys: &mut [u64], scratch: &mut [u64], ranks: &[usize]) -> Vec<(usize, u64)> {
+        let mut out = Vec::new();
+        select_into(keys, scratch, ranks, 0, &mut [], MAX_DEPTH, &mut out);
+        out
+    }
 
     fn check(keys: &[u64], ranks: &[usize]) {
         let mut sorted = keys.to_vec();
@@ -314,6 +418,40 @@ mod tests {
             let mixed: Vec<u64> =
                 random_keys(n, 11, 1000).iter().map(|key| if key % 2 == 0 { key << 53 } else { !key }).collect();
             check(&mixed, &ranks);
+        }
+    }
+
+    #[test]
+    fn doubles_in_parts_select_like_sorting_their_keys() {
+        for n in [0, 1, 5, 383, 384, 385, 1000, 10_000, 20_001] {
+            let ranks = if n == 0 { Vec::new() } else { quantile_ranks(n) };
+            let mixed: Vec<f64> =
+                random_keys(n, 13, 1 << 40).iter().map(|key| (*key as f64 - (1u64 << 39) as f64) * 1e-9).collect();
+            let tied: Vec<f64> = random_keys(n, 17, 4).iter().map(|key| *key as f64 - 1.5).collect();
+            let signed_zeros: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { -0.0 } else { 0.0 }).collect();
+            for values in [mixed, tied, signed_zeros] {
+                let mut sorted: Vec<u64> = values.iter().map(|value| key(*value)).collect();
+                sorted.sort_unstable();
+                let expected: Vec<(usize, u64)> = ranks.iter().map(|rank| (*rank, sorted[*rank])).collect();
+                for part_length in [1024, 7, n.max(1)] {
+                    let parts: Vec<&[f64]> = values.chunks(part_length).collect();
+                    let (mut keys, mut scratch) = (vec![0; n], vec![0; n]);
+                    let got = select_doubles(&parts, &mut keys, &mut scratch, &ranks);
+                    assert_eq!(got, expected, "n = {n}, parts of {part_length}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partitions_of_doubles_map_them_to_keys() {
+        let values: Vec<f64> = (0..1001).map(|i| (i as f64 - 500.0) * 0.37).collect();
+        for pivot in [0.0, -0.0, -10.0, 1e9, f64::NEG_INFINITY] {
+            let mut out = vec![0; values.len()];
+            let below = partition_into(&values[..], &mut out, key(pivot), 0, values.len());
+            let expected: Vec<u64> = values.iter().map(|value| key(*value)).filter(|k| *k < key(pivot)).collect();
+            assert_eq!(out[..below], expected, "pivot {pivot}");
+            assert!(out[below..].iter().all(|k| *k >= key(pivot)), "pivot {pivot}");
         }
     }
 
