@@ -121,6 +121,18 @@ pub fn run(
     budget: &Budget,
 ) -> Result<RunOutput, ApiError> {
     let engine = Engine::new(model).map_err(|diagnostics| located(&diagnostics, sources))?;
+    run_engine(&engine, sources, samples, seed, keep_net, budget)
+}
+
+/// Runs a compiled model under a budget.
+fn run_engine(
+    engine: &Engine,
+    sources: &Sources,
+    samples: usize,
+    seed: u64,
+    keep_net: bool,
+    budget: &Budget,
+) -> Result<RunOutput, ApiError> {
     let check = |_: u64| budget.check();
     let mut options = budget.options(samples, seed, &check);
     options.keep_net = keep_net;
@@ -157,6 +169,12 @@ pub fn answer(
     keep_net: bool,
     budget: &Budget,
 ) -> Result<Answer, ApiError> {
+    let base = &state.base_engine;
+    if base.model().file.page.is_empty() && state.changes_nothing(overrides)? {
+        // The model as read, compiled once at start.
+        let output = run_engine(base, state.base_sources(), samples, seed, keep_net, budget)?;
+        return Ok(Answer::Run { model: base.model().clone(), output, samples, seed });
+    }
     let (model, sources) = state.model_with(overrides)?;
     answer_model(model, &sources, samples, seed, keep_net, budget)
 }

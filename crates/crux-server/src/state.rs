@@ -42,6 +42,8 @@ pub struct AppState {
     /// The parsed model and the sources it was read from (cloned per request).
     base_sources: Sources,
     pub base: ModelFile,
+    /// The model as read, compiled once: what a request without overrides runs.
+    pub base_engine: crux_engine::Engine,
     pub store: Mutex<Store>,
     pub limits: Limits,
     pub permits: Arc<Semaphore>,
@@ -58,7 +60,8 @@ impl AppState {
         let file = sources.add(config.model.name.clone(), config.model.text.as_str());
         let base = parse_model(&mut sources, file).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
         let resolved = resolve(base.clone()).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
-        crux_engine::Engine::new(&resolved).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
+        let base_engine =
+            crux_engine::Engine::new(&resolved).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
         let store = match &config.db {
             Some(path) => Store::open(path),
             None => Store::open_in_memory(),
@@ -74,6 +77,7 @@ impl AppState {
             model: config.model,
             base_sources: sources,
             base,
+            base_engine,
             store: Mutex::new(store),
             permits: Arc::new(Semaphore::new(concurrent)),
             compute: Arc::new(compute),
@@ -83,6 +87,17 @@ impl AppState {
     }
 
     /// The model with `overrides` applied, resolved; with the sources for locating problems.
+    /// The sources of the model as read.
+    pub fn base_sources(&self) -> &Sources {
+        &self.base_sources
+    }
+
+    /// Whether `overrides` (within the limits) change nothing: the model as read answers them.
+    pub fn changes_nothing(&self, overrides: &BTreeMap<String, String>) -> Result<bool, ApiError> {
+        self.check_overrides(overrides)?;
+        Ok(self.beliefs(overrides).overrides.is_empty())
+    }
+
     pub fn model_with(&self, overrides: &BTreeMap<String, String>) -> Result<(hir::Model, Sources), ApiError> {
         self.check_overrides(overrides)?;
         let mut sources = self.base_sources.clone();
