@@ -1,6 +1,7 @@
 //! Compiles a resolved model into a [`Program`]: constant folding, hoisting
 //! every value to the lowest [`Level`] it needs, validating constant
-//! distribution parameters, and allocating registers.
+//! distribution parameters, fusing a point-level `logistic` or `exp` into the
+//! instruction that makes its argument, and allocating registers.
 //!
 //! Arithmetic is kept symbolic while it compiles: a value is a sum of terms
 //! `coefficient * axis * factors`, with the coefficient a constant or a
@@ -143,6 +144,7 @@ pub(crate) fn compile_with(model: &hir::Model, optimize: bool) -> Result<Program
         draw_count: compiler.draw_count,
     };
     if optimize {
+        fuse_unary_point_steps(&mut program);
         allocate_registers(&mut program);
     }
     Ok(program)
@@ -262,19 +264,19 @@ impl Compiler {
             Level::Const | Level::Axis => {
                 let dst = self.axis_slots;
                 self.axis_slots += 1;
-                self.axis_steps.push(Instr { op, dst, args, origin });
+                self.axis_steps.push(Instr { op, dst, args, origin, then: None });
                 Operand::Axis(dst)
             }
             Level::Sample => {
                 let dst = self.sample_registers;
                 self.sample_registers += 1;
-                self.sample_steps.push(SampleStep::Compute(Instr { op, dst, args, origin }));
+                self.sample_steps.push(SampleStep::Compute(Instr { op, dst, args, origin, then: None }));
                 Operand::Sample(dst)
             }
             Level::Point => {
                 let dst = self.point_registers;
                 self.point_registers += 1;
-                self.point_steps.push(Instr { op, dst, args, origin });
+                self.point_steps.push(Instr { op, dst, args, origin, then: None });
                 Operand::Point(dst)
             }
         };
@@ -728,6 +730,45 @@ pub fn stream_id(owner: &str, ordinal: u32) -> u64 {
     hash
 }
 
+/// Fuses each unary point instruction into the instruction just before it
+/// when that one makes its argument and nothing else reads the value (as in
+/// `logistic((c - threshold) / width)`): one pass over the lanes instead of
+/// two, and the same value in every lane, computed by the same operations.
+/// Runs before register allocation, while every point register is written once.
+fn fuse_unary_point_steps(program: &mut Program) {
+    let mut uses = vec![0usize; program.point_registers as usize];
+    let mut count = |operand: &Operand| {
+        if let Operand::Point(register) = operand {
+            uses[*register as usize] += 1;
+        }
+    };
+    program.point_steps.iter().flat_map(|instr| &instr.args).for_each(&mut count);
+    program
+        .mechanisms
+        .iter()
+        .flat_map(|mechanism| &mechanism.terms)
+        .flat_map(|term| [Some(term.coefficient), Some(term.axis), term.factor].into_iter().flatten())
+        .chain(program.params.iter().copied())
+        .chain([program.net])
+        .for_each(|operand| count(&operand));
+    let mut fused: Vec<Instr> = Vec::with_capacity(program.point_steps.len());
+    for instr in std::mem::take(&mut program.point_steps) {
+        if let (Some(previous), [Operand::Point(argument)]) = (fused.last_mut(), instr.args.as_slice())
+            && previous.dst == *argument
+            && previous.then.is_none()
+            && uses[*argument as usize] == 1
+            && instr.then.is_none()
+            && instr.op.fuses_after(previous.op)
+        {
+            previous.then = Some(instr.op);
+            previous.dst = instr.dst;
+            continue;
+        }
+        fused.push(instr);
+    }
+    program.point_steps = fused;
+}
+
 /// Maps virtual registers to physical ones so that values whose last use has
 /// passed free their register. Params and outputs keep theirs to the end.
 fn allocate_registers(program: &mut Program) {
@@ -997,12 +1038,55 @@ side = "risk"
 effect = "3 * b"
 "#;
 
+    /// A value read both by a unary function and by a mechanism.
+    const READ_TWICE: &str = r#"
+[model]
+id = "twice"
+
+[axis]
+name = "x"
+from = 0
+to = 2
+step = 0.5
+
+[params]
+a = "normal(1, 0.5)"
+b = "1 to 3"
+
+[derived]
+z = "logistic(x - a) * logistic(x - b)"
+
+[mechanisms.one]
+side = "benefit"
+effect = "exp(z) + z"
+"#;
+
+    fn ref_v1() -> String {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/ref-v1.toml"))
+            .expect("bench/ref-v1.toml is in the repository")
+    }
+
+    #[test]
+    fn a_unary_step_fuses_into_the_step_that_makes_its_only_argument() {
+        let program = compile(&model(&ref_v1())).expect("compiles");
+        let fused: Vec<(Op, Option<Op>)> = program.point_steps.iter().map(|instr| (instr.op, instr.then)).collect();
+        // logistic((c - threshold) / width) and logistic((c - compute) / 0.5).
+        assert_eq!(fused.iter().filter(|(_, then)| *then == Some(Op::Logistic)).count(), 2, "{fused:?}");
+        assert!(fused.iter().all(|(op, _)| *op != Op::Logistic), "{fused:?}");
+        // The product read by both exp and the mechanism is kept: exp stays a step of its own.
+        let program = compile(&model(READ_TWICE)).expect("compiles");
+        let steps: Vec<(Op, Option<Op>)> = program.point_steps.iter().map(|instr| (instr.op, instr.then)).collect();
+        assert!(steps.contains(&(Op::Exp, None)), "{steps:?}");
+        assert_eq!(steps.iter().filter(|(_, then)| *then == Some(Op::Logistic)).count(), 2, "{steps:?}");
+        // Without optimisation nothing is fused.
+        let plain = compile_with(&model(&ref_v1()), false).expect("compiles");
+        assert!(plain.point_steps.iter().all(|instr| instr.then.is_none()));
+    }
+
     #[test]
     fn regrouped_programs_compute_what_the_expressions_say() {
-        let ref_v1 =
-            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/ref-v1.toml"))
-                .expect("bench/ref-v1.toml is in the repository");
-        for text in [ALGEBRA, ref_v1.as_str()] {
+        let ref_v1 = ref_v1();
+        for text in [ALGEBRA, READ_TWICE, ref_v1.as_str()] {
             let model = model(text);
             let optimised = compile(&model).expect("compiles");
             let plain = compile_with(&model, false).expect("compiles");

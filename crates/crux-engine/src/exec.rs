@@ -3,7 +3,7 @@
 //! over the block's lanes.
 
 use crate::distributions::{Shape, quantile, sample_into, sample_one, shape, tabulate};
-use crate::ops::{Arg, apply_columns, apply_scalar};
+use crate::ops::{Arg, apply_columns, apply_columns_then, apply_scalar};
 use crate::program::{Draw, Operand, Program, SampleStep};
 use crux_lang::Diagnostic;
 use rand::SeedableRng;
@@ -278,7 +278,10 @@ pub fn run_point_program(program: &Program, workspace: &mut Workspace, lanes: us
         for instr in &program.point_steps {
             let mut out = std::mem::take(&mut workspace.point[instr.dst as usize]);
             let args = ArgList::new_range(&instr.args, &workspace.sample, &workspace.point, axis, start, end);
-            apply_columns(instr.op, &mut out[start..end], args.as_slice());
+            match instr.then {
+                None => apply_columns(instr.op, &mut out[start..end], args.as_slice()),
+                Some(then) => apply_columns_then(instr.op, then, &mut out[start..end], args.as_slice()),
+            }
             workspace.point[instr.dst as usize] = out;
         }
         start = end;

@@ -125,6 +125,28 @@ fn ternary(dst: &mut [f64], a: Arg, b: Arg, c: Arg, f: impl Fn(f64, f64, f64) ->
     }
 }
 
+/// Applies `op`, then the unary `then`, lane by lane: `dst[i] =
+/// then(op(args[0][i], args[1][i]))`, for the pairs [`Op::fuses_after`] allows.
+#[inline(always)]
+pub fn apply_columns_then(op: Op, then: Op, dst: &mut [f64], args: &[Arg]) {
+    match then {
+        Op::Logistic => binary_then(op, dst, args, math::logistic),
+        Op::Exp => binary_then(op, dst, args, math::exp),
+        _ => unreachable!("{then:?} is not fused"),
+    }
+}
+
+#[inline(always)]
+fn binary_then(op: Op, dst: &mut [f64], args: &[Arg], then: impl Fn(f64) -> f64) {
+    match op {
+        Op::Add => binary(dst, args[0], args[1], |a, b| then(a + b)),
+        Op::Sub => binary(dst, args[0], args[1], |a, b| then(a - b)),
+        Op::Mul => binary(dst, args[0], args[1], |a, b| then(a * b)),
+        Op::Div => binary(dst, args[0], args[1], |a, b| then(a / b)),
+        _ => unreachable!("nothing is fused after {op:?}"),
+    }
+}
+
 /// Applies `op` lane by lane: `dst[i] = op(args[0][i], ...)`.
 #[inline(always)]
 pub fn apply_columns(op: Op, dst: &mut [f64], args: &[Arg]) {

@@ -91,6 +91,14 @@ pub enum Op {
     Pick,
 }
 
+impl Op {
+    /// Whether this unary operation can be fused after `producer` (whose
+    /// result is then its argument): the pairs the kernels compile together.
+    pub fn fuses_after(self, producer: Op) -> bool {
+        matches!(self, Op::Logistic | Op::Exp) && matches!(producer, Op::Add | Op::Sub | Op::Mul | Op::Div)
+    }
+}
+
 /// What an instruction was compiled from, for error messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Origin {
@@ -105,6 +113,10 @@ pub struct Instr {
     pub dst: u32,
     pub args: Vec<Operand>,
     pub origin: Origin,
+    /// A unary operation applied to the result before it is stored: an
+    /// instruction whose only use was by a unary one, fused with it so that
+    /// the value between them is never written (see [`Op::fuses_after`]).
+    pub then: Option<Op>,
 }
 
 /// A distribution to draw from, with its parameters as operands (constants or
