@@ -761,16 +761,16 @@ impl Engine {
                     &net_scratch[..lanes]
                 }
             };
-            let sum = match out.as_deref_mut() {
-                Some(out) => {
-                    let region = &mut out[slot * BLOCK..(slot + 1) * BLOCK];
-                    for cell in &mut region[lanes..] {
-                        cell.write(0.0);
-                    }
-                    sum_keeping(net, &mut region[..lanes])
+            if let Some(out) = out.as_deref_mut() {
+                let region = &mut out[slot * BLOCK..(slot + 1) * BLOCK];
+                for (cell, value) in region.iter_mut().zip(net) {
+                    cell.write(*value);
                 }
-                None => pairwise_sum(net),
-            };
+                for cell in &mut region[lanes..] {
+                    cell.write(0.0);
+                }
+            }
+            let sum = pairwise_sum(net);
             let mean = sum / lanes as f64;
             let (m2, positives) = spread_and_positives(net, mean);
             let spread = rms_deviation(net, mean, m2);
@@ -1095,29 +1095,6 @@ fn pairwise_sum(values: &[f64]) -> f64 {
         + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
     for value in rest {
         total += value;
-    }
-    total
-}
-
-/// [`pairwise_sum`] of `values`, writing each to `keep` (as long as `values`) on the way.
-#[inline(always)]
-fn sum_keeping(values: &[f64], keep: &mut [MaybeUninit<f64>]) -> f64 {
-    assert_eq!(values.len(), keep.len(), "every value is kept");
-    let mut partial = [0.0; 8];
-    let chunks = values.chunks_exact(8);
-    let rest = chunks.remainder();
-    let mut cells = keep.chunks_exact_mut(8);
-    for (chunk, cells) in chunks.zip(&mut cells) {
-        for ((sum, value), cell) in partial.iter_mut().zip(chunk).zip(cells) {
-            *sum += value;
-            cell.write(*value);
-        }
-    }
-    let mut total = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
-        + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
-    for (value, cell) in rest.iter().zip(cells.into_remainder()) {
-        total += value;
-        cell.write(*value);
     }
     total
 }
