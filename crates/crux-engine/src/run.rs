@@ -704,6 +704,23 @@ impl Engine {
         self.evaluate_block_body(workspace, randomness, lanes, points, keep, out)
     }
 
+    /// Runs `body` compiled for AVX2 and FMA where the CPU has them, as
+    /// [`Engine::evaluate_block_wide`] does for runs: identical results, wider
+    /// vectors, and `mul_add` as one instruction rather than a libm call.
+    #[inline(always)]
+    fn with_wide_vectors<R>(&self, body: impl FnOnce() -> R) -> R {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            #[target_feature(enable = "avx2,fma")]
+            fn wide<R>(body: impl FnOnce() -> R) -> R {
+                body()
+            }
+            // SAFETY: `wide` is true only when the CPU has AVX2 and FMA.
+            return unsafe { wide(body) };
+        }
+        body()
+    }
+
     /// The same code compiled for AVX2: identical results, wider vectors.
     /// (Rust never fuses multiplies and adds on its own, so FMA changes nothing.)
     #[cfg(target_arch = "x86_64")]
@@ -844,19 +861,28 @@ impl Engine {
             .map_init(
                 || Workspace::new(&self.program),
                 |workspace, block| {
-                    let start = block * BLOCK;
-                    let lanes = BLOCK.min(rows - start);
-                    let columns: Vec<&[f64]> = uniforms.iter().map(|column| &column[start..start + lanes]).collect();
-                    run_sample_program(&self.program, &self.shapes, workspace, lanes, Randomness::Uniforms(&columns))?;
-                    let mut out = Vec::with_capacity(points.len());
-                    for &point in points {
-                        let axis = &self.axis_table[point];
-                        run_point_program(&self.program, workspace, lanes, axis);
-                        let mut net = vec![0.0; lanes];
-                        copy_operand(self.program.net, workspace, axis, &mut net);
-                        out.push(net);
-                    }
-                    Ok(out)
+                    self.with_wide_vectors(|| {
+                        let start = block * BLOCK;
+                        let lanes = BLOCK.min(rows - start);
+                        let columns: Vec<&[f64]> =
+                            uniforms.iter().map(|column| &column[start..start + lanes]).collect();
+                        run_sample_program(
+                            &self.program,
+                            &self.shapes,
+                            workspace,
+                            lanes,
+                            Randomness::Uniforms(&columns),
+                        )?;
+                        let mut out = Vec::with_capacity(points.len());
+                        for &point in points {
+                            let axis = &self.axis_table[point];
+                            run_point_program(&self.program, workspace, lanes, axis);
+                            let mut net = vec![0.0; lanes];
+                            copy_operand(self.program.net, workspace, axis, &mut net);
+                            out.push(net);
+                        }
+                        Ok(out)
+                    })
                 },
             )
             .collect();
@@ -884,24 +910,26 @@ impl Engine {
             .map_init(
                 || Workspace::new(&self.program),
                 |workspace, block| {
-                    let lanes = BLOCK.min(samples - block * BLOCK);
-                    run_sample_program(
-                        &self.program,
-                        &self.shapes,
-                        workspace,
-                        lanes,
-                        Randomness::Seeded { seed, block: block as u64 },
-                    )?;
-                    Ok(self
-                        .program
-                        .params
-                        .iter()
-                        .map(|operand| {
-                            let mut column = vec![0.0; lanes];
-                            copy_operand(*operand, workspace, &[], &mut column);
-                            column
-                        })
-                        .collect())
+                    self.with_wide_vectors(|| {
+                        let lanes = BLOCK.min(samples - block * BLOCK);
+                        run_sample_program(
+                            &self.program,
+                            &self.shapes,
+                            workspace,
+                            lanes,
+                            Randomness::Seeded { seed, block: block as u64 },
+                        )?;
+                        Ok(self
+                            .program
+                            .params
+                            .iter()
+                            .map(|operand| {
+                                let mut column = vec![0.0; lanes];
+                                copy_operand(*operand, workspace, &[], &mut column);
+                                column
+                            })
+                            .collect())
+                    })
                 },
             )
             .collect();
@@ -1217,6 +1245,31 @@ mod tests {
         let parallel = engine.run(&RunOptions::new(150_000, 3)).unwrap();
         let alone = engine.run(&RunOptions { parallel: false, ..RunOptions::new(150_000, 3) }).unwrap();
         assert_eq!(parallel.net, alone.net);
+    }
+
+    #[test]
+    fn the_avx2_path_gives_the_portable_path_s_results_bit_for_bit() {
+        let wide = ref_v1();
+        if !wide.wide {
+            eprintln!("skipped: this CPU has no AVX2 and FMA, so both paths are the portable one");
+            return;
+        }
+        let portable = Engine { wide: false, ..wide.clone() };
+        let options = RunOptions { keep_net: true, ..RunOptions::new(5_000, 4) };
+        let (a, b) = (wide.run(&options).unwrap(), portable.run(&options).unwrap());
+        assert_eq!(a.net, b.net);
+        assert_eq!(a.mechanisms, b.mechanisms);
+        let (a, b) = (a.net_samples.unwrap(), b.net_samples.unwrap());
+        assert!((0..5_000).all(|sample| a.get(sample, 40).to_bits() == b.get(sample, 40).to_bits()));
+        assert_eq!(wide.param_samples(3_000, 4).unwrap(), portable.param_samples(3_000, 4).unwrap());
+        let uniforms: Vec<Vec<f64>> = (0..wide.draw_count())
+            .map(|draw| (0..2_000).map(|row| ((row * 7919 + draw * 104_729) % 1999) as f64 / 1999.0 + 2.5e-4).collect())
+            .collect();
+        let points = [0, 30, 40, 60];
+        assert_eq!(
+            wide.net_from_uniforms(&uniforms, &points).unwrap(),
+            portable.net_from_uniforms(&uniforms, &points).unwrap()
+        );
     }
 
     #[test]
