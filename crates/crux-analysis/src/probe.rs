@@ -81,19 +81,15 @@ impl ProbeResults {
     }
 }
 
-/// Evaluates every probe in every sample.
-pub fn run_probes(
-    model: &hir::Model,
-    probes: &[Probe],
-    samples: usize,
-    seed: u64,
-) -> Result<ProbeResults, Diagnostics> {
+/// Evaluates every probe in every sample, with the samples, seed, progress
+/// and threading of `options` (every value is kept; `points` is ignored).
+pub fn run_probes(model: &hir::Model, probes: &[Probe], options: &RunOptions) -> Result<ProbeResults, Diagnostics> {
     if probes.is_empty() {
         return Ok(ProbeResults { values: Vec::new(), summaries: Vec::new() });
     }
     let probed = probe_model(model, probes)?;
     let engine = Engine::new(&probed)?;
-    let options = RunOptions { keep_net: true, ..RunOptions::new(samples, seed) };
+    let options = RunOptions { keep_net: true, points: None, ..*options };
     let output = engine.run(&options).map_err(|diagnostic| vec![diagnostic])?;
     let net = output.net_samples.ok_or_else(|| vec![Diagnostic::error("the probe run kept no samples")])?;
     Ok(ProbeResults {
@@ -415,7 +411,7 @@ effect = "c ^ 2 + normal(0, 0.1)"
         let grid = engine.run(&options).expect("runs").net_samples.expect("kept");
         let x = engine.grid()[3];
         let probes = [Probe::new(Capability::Value(x), Quantity::Net)];
-        let results = run_probes(&model, &probes, 3000, 7).expect("probes");
+        let results = run_probes(&model, &probes, &RunOptions::new(3000, 7)).expect("probes");
         let expected = grid.column(3).concat();
         // The same draws and the same formulas; the engine may group sums
         // differently in the rewritten model, so allow for rounding.
@@ -444,7 +440,7 @@ effect = "c ^ 2 + normal(0, 0.1)"
             Probe::new(Capability::Expr(at), Quantity::Expr(expr(&mut sources, "slope"))),
             Probe::value(&expr(&mut sources, "not flag")),
         ];
-        let values = run_probes(&model, &probes, 2500, 11).expect("probes").values;
+        let values = run_probes(&model, &probes, &RunOptions::new(2500, 11)).expect("probes").values;
         let engine = Engine::new(&model).expect("compiles");
         let params = engine.param_samples(2500, 11).expect("params");
         // The params are the run's params: same streams, same order.
@@ -479,8 +475,8 @@ effect = "c ^ 2 + normal(0, 0.1)"
             span,
         };
         let probes = [Probe::new(Capability::Value(1.0), Quantity::Mechanism(0))];
-        let before = run_probes(&model, &probes, 500, 2).expect("probes").values;
-        let after = run_probes(&shifted, &probes, 500, 2).expect("probes").values;
+        let before = run_probes(&model, &probes, &RunOptions::new(500, 2)).expect("probes").values;
+        let after = run_probes(&shifted, &probes, &RunOptions::new(500, 2)).expect("probes").values;
         for (b, a) in before[0].iter().zip(&after[0]) {
             assert!((a - b - 10.0).abs() < 1e-9);
         }
@@ -490,7 +486,7 @@ effect = "c ^ 2 + normal(0, 0.1)"
     fn a_capability_that_uses_the_axis_is_refused() {
         let (mut sources, model) = load();
         let probes = [Probe::new(Capability::Expr(expr(&mut sources, "slope + 1")), Quantity::Net)];
-        let errors = run_probes(&model, &probes, 100, 1).expect_err("refused");
+        let errors = run_probes(&model, &probes, &RunOptions::new(100, 1)).expect_err("refused");
         assert!(errors[0].message.contains("depends on the axis"), "{}", errors[0].message);
     }
 }

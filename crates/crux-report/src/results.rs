@@ -33,6 +33,9 @@ pub struct Options<'a> {
     /// Whether to fill [`PageResults::sensitivity`] (Sobol indices and the
     /// value of information per crux at the open frontier now).
     pub sensitivity: bool,
+    /// Whether the model's runs spread over rayon's threads (the default) or
+    /// run on the calling thread ([`RunOptions::parallel`]); the results are the same.
+    pub parallel: bool,
 }
 
 impl std::fmt::Debug for Options<'_> {
@@ -41,14 +44,30 @@ impl std::fmt::Debug for Options<'_> {
             .field("samples", &self.samples)
             .field("seed", &self.seed)
             .field("sensitivity", &self.sensitivity)
+            .field("parallel", &self.parallel)
             .finish()
     }
 }
 
-impl Options<'_> {
+impl<'a> Options<'a> {
     /// Without the sensitivity analysis, which a front end turns on.
     pub fn new(samples: usize, seed: u64) -> Self {
-        Options { samples, seed, progress: None, sensitivity: false }
+        Options { samples, seed, progress: None, sensitivity: false, parallel: true }
+    }
+
+    /// The engine's run options for the runs [`Options::total_work`] counts.
+    fn run_options(&self) -> RunOptions<'a> {
+        RunOptions {
+            keep_net: true,
+            progress: self.progress,
+            parallel: self.parallel,
+            ..RunOptions::new(self.samples, self.seed)
+        }
+    }
+
+    /// The engine's run options for probe runs, which report no progress.
+    fn probe_options(&self) -> RunOptions<'a> {
+        RunOptions { progress: None, ..self.run_options() }
     }
 
     /// The sample-points the computation reports through `progress`: two
@@ -296,16 +315,10 @@ impl ProbePlan {
 pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Diagnostics> {
     let engine = Engine::new(model)?;
     let page = &model.file.page;
-    let mut run = engine
-        .run(&RunOptions {
-            keep_net: true,
-            progress: options.progress,
-            ..RunOptions::new(options.samples, options.seed)
-        })
-        .map_err(|diagnostic| vec![diagnostic])?;
+    let mut run = engine.run(&options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
     let net = run.net_samples.take().ok_or_else(|| vec![Diagnostic::error("the run kept no samples")])?;
     let plan = ProbePlan::new(model);
-    let probes = run_probes(model, &plan.probes, options.samples, options.seed)?;
+    let probes = run_probes(model, &plan.probes, &options.probe_options())?;
     let values = &probes.values;
     let column = |name: &str| plan.context(name).map(|index| values[index].as_slice());
     let timeline = match (column("open_now"), column("year_now"), column("growth")) {
@@ -421,7 +434,7 @@ pub fn now_point(model: &hir::Model, open_now: &[f64]) -> usize {
 /// open_now`, from `samples` draws; `None` for a model without it.
 pub fn open_frontier_point(model: &hir::Model, samples: usize, seed: u64) -> Result<Option<usize>, Diagnostics> {
     let Some(open_now) = &model.file.page.context.open_now else { return Ok(None) };
-    let values = run_probes(model, &[Probe::value(&open_now.expr)], samples, seed)?;
+    let values = run_probes(model, &[Probe::value(&open_now.expr)], &RunOptions::new(samples, seed))?;
     Ok(Some(now_point(model, &values.values[0])))
 }
 
@@ -549,19 +562,14 @@ impl Computation<'_> {
                 let index = self.model.param_index(&param.name).ok_or_else(|| missing("a param that exists"))?;
                 let shifted = shift_param(self.model, index, *shift);
                 let engine = Engine::new(&shifted)?;
-                let options = RunOptions {
-                    keep_net: true,
-                    progress: self.options.progress,
-                    ..RunOptions::new(self.options.samples, self.options.seed)
-                };
-                let mut run = engine.run(&options).map_err(|diagnostic| vec![diagnostic])?;
+                let mut run = engine.run(&self.options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
                 let net = run.net_samples.take().ok_or_else(|| missing("kept samples"))?;
                 let after = Threshold::new(engine.grid(), &run.net, &net, self.timeline.as_ref());
                 drop(net);
                 let now_after = match &self.model.file.page.context.open_now {
                     Some(open_now) => {
                         let probe = Probe::new(Capability::Expr(open_now.expr.clone()), Quantity::Net);
-                        let results = run_probes(&shifted, &[probe], self.options.samples, self.options.seed)?;
+                        let results = run_probes(&shifted, &[probe], &self.options.probe_options())?;
                         Some((results.summaries[0].mean, results.summaries[0].p_positive))
                     }
                     None => None,

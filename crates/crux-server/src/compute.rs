@@ -84,9 +84,9 @@ pub async fn bounded<T: Send + 'static>(
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
     let timeout = state.limits.timeout;
-    // Alone, a plain run spreads over every core; beside others, which already
-    // keep the cores busy, it runs on one of them: spread out, it would cost a
-    // fifth to a third more CPU (measured at 10^4 samples).
+    // Alone, a run (or a page's runs) spreads over every core; beside others,
+    // which already keep the cores busy, it runs on one of them: spread out,
+    // it would cost a fifth to a third more CPU (measured at 10^4 samples).
     let others_running = state.permits.available_permits() + 1 < state.limits.concurrent.max(1);
     let budget = Budget { cancel, deadline: Instant::now() + timeout, parallel: !others_running };
     let pool = state.compute.clone();
@@ -193,7 +193,7 @@ fn answer_model(
         return Ok(Answer::Run { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
-    let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+    let options = Options { progress: Some(&check), parallel: budget.parallel, ..Options::new(samples, seed) };
     let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
     Ok(Answer::Page { model, results: Box::new(results) })
 }
