@@ -3,10 +3,10 @@
 //! in time), runs on the server's compute threads (one per slot), and is
 //! cancelled when it runs past the time limit or when its request goes away.
 //!
-//! A computation that starts alone spreads over every compute thread. A plain
-//! run (a model without a page, through [`Budget::options`]) that starts
-//! beside others runs on a single thread; the page's analyses, sensitivity
-//! and the views still spread. The compute threads are long-lived and stay
+//! A computation that starts alone spreads over every compute thread. A run
+//! of `POST /api/run` (a plain run, or a page's runs and probes) that starts
+//! beside others runs on a single thread; sensitivity, the page's crux
+//! importance and the compare and group views still spread. The compute threads are long-lived and stay
 //! busy under load, so they stay spread over the cores: running each request
 //! on a thread of its own (a blocking thread, or a pool per thread) left the
 //! cores idle 14 to 18% of the time.
