@@ -6,10 +6,10 @@
 //! A computation that starts alone spreads over every compute thread. A run
 //! of `POST /api/run` (a plain run, or a page's runs and probes) that starts
 //! beside others runs on a single thread; sensitivity, the page's crux
-//! importance and the compare and group views still spread. The compute threads are long-lived and stay
-//! busy under load, so they stay spread over the cores: running each request
-//! on a thread of its own (a blocking thread, or a pool per thread) left the
-//! cores idle 14 to 18% of the time.
+//! importance and the compare and group views still spread. The compute
+//! threads are long-lived and stay busy under load, so they stay spread over
+//! the cores: running each request on a thread of its own (a blocking
+//! thread, or a pool per thread) left the cores idle 14 to 18% of the time.
 //!
 //! Cancellation: the engine reports progress after every block of samples;
 //! the progress callback checks a deadline and a cancel flag and, when either

@@ -86,7 +86,6 @@ impl AppState {
         })
     }
 
-    /// The model with `overrides` applied, resolved; with the sources for locating problems.
     /// The sources of the model as read.
     pub fn base_sources(&self) -> &Sources {
         &self.base_sources
@@ -98,6 +97,7 @@ impl AppState {
         Ok(self.beliefs(overrides).overrides.is_empty())
     }
 
+    /// The model with `overrides` applied, resolved; with the sources for locating problems.
     pub fn model_with(&self, overrides: &BTreeMap<String, String>) -> Result<(hir::Model, Sources), ApiError> {
         self.check_overrides(overrides)?;
         let mut sources = self.base_sources.clone();
