@@ -62,7 +62,7 @@ pub fn select_doubles(parts: &[&[f64]], keys: &mut [u64], scratch: &mut [u64], r
         select_in_place(keys, ranks, 0, &mut out);
         return out;
     }
-    let mut sample = take_sample_of_parts(parts, n);
+    let mut sample = take_sample(parts, n);
     let index = pivot_index(sample.len(), n, ranks, 0);
     let pivot = *sample.select_nth_unstable(index).1;
     let (mut low, mut high) = (0, n);
@@ -71,17 +71,7 @@ pub fn select_doubles(parts: &[&[f64]], keys: &mut [u64], scratch: &mut [u64], r
         high -= part.len() - (end - low);
         low = end;
     }
-    let below = low;
-    if below == 0 || below == n {
-        select_in_place(scratch, ranks, 0, &mut out);
-        return out;
-    }
-    let left = ranks.partition_point(|rank| *rank < below);
-    let (sample_below, sample_above) = sample.split_at_mut(index);
-    let (scratch_below, scratch_above) = scratch.split_at_mut(below);
-    let (keys_below, keys_above) = keys.split_at_mut(below);
-    select_into(scratch_below, keys_below, &ranks[..left], 0, sample_below, MAX_DEPTH - 1, &mut out);
-    select_into(scratch_above, keys_above, &ranks[left..], below, sample_above, MAX_DEPTH - 1, &mut out);
+    descend(scratch, keys, low, ranks, 0, &mut sample, index, MAX_DEPTH, &mut out);
     out
 }
 
@@ -109,25 +99,44 @@ fn select_into(
         return;
     }
     if sample.len() < SAMPLE_FLOOR {
-        let mut fresh = take_sample(keys);
+        let mut fresh = take_sample(&[&*keys], n);
         select_into(keys, scratch, ranks, base, &mut fresh, depth, out);
         return;
     }
     let index = pivot_index(sample.len(), n, ranks, base);
     let pivot = *sample.select_nth_unstable(index).1;
     let below = partition(keys, scratch, pivot);
-    if below == 0 || below == n {
-        // The pivot is the least key, or ties make no progress.
-        select_in_place(keys, ranks, base, out);
+    descend(scratch, keys, below, ranks, base, sample, index, depth, out);
+}
+
+/// After a partition at the sample's `index`-th key (selected in place) left
+/// `partitioned` with `below` keys below the pivot, selects each side's ranks
+/// in its part, with the matching part of `room` as room and of the sample as
+/// sample. A partition that made no progress (the pivot is the least key, or
+/// ties) hands its segment to the standard library's selection.
+#[allow(clippy::too_many_arguments)]
+fn descend(
+    partitioned: &mut [u64],
+    room: &mut [u64],
+    below: usize,
+    ranks: &[usize],
+    base: usize,
+    sample: &mut [u64],
+    index: usize,
+    depth: u32,
+    out: &mut Vec<(usize, u64)>,
+) {
+    if below == 0 || below == partitioned.len() {
+        select_in_place(partitioned, ranks, base, out);
         return;
     }
     let split = base + below;
     let left = ranks.partition_point(|rank| *rank < split);
     let (sample_below, sample_above) = sample.split_at_mut(index);
-    let (scratch_below, scratch_above) = scratch.split_at_mut(below);
-    let (keys_below, keys_above) = keys.split_at_mut(below);
-    select_into(scratch_below, keys_below, &ranks[..left], base, sample_below, depth - 1, out);
-    select_into(scratch_above, keys_above, &ranks[left..], split, sample_above, depth - 1, out);
+    let (partitioned_below, partitioned_above) = partitioned.split_at_mut(below);
+    let (room_below, room_above) = room.split_at_mut(below);
+    select_into(partitioned_below, room_below, &ranks[..left], base, sample_below, depth - 1, out);
+    select_into(partitioned_above, room_above, &ranks[left..], split, sample_above, depth - 1, out);
 }
 
 /// The ranks of a small segment, by the standard library's selection; the
@@ -148,16 +157,8 @@ fn select_in_place(keys: &mut [u64], ranks: &[usize], base: usize, out: &mut Vec
     }
 }
 
-/// Keys taken at an even stride.
-fn take_sample(keys: &[u64]) -> Vec<u64> {
-    let n = keys.len();
-    let size = (n / SAMPLE_DIVISOR).clamp(SAMPLE_MIN, SAMPLE_MAX).min(n);
-    let stride = n / size;
-    (0..size).map(|i| keys[i * stride + stride / 2]).collect()
-}
-
-/// [`take_sample`] of the doubles in `parts` (`n` in all), as keys.
-fn take_sample_of_parts(parts: &[&[f64]], n: usize) -> Vec<u64> {
+/// Keys taken at an even stride from the values in `parts` (`n` in all).
+fn take_sample<T: KeySource>(parts: &[&[T]], n: usize) -> Vec<u64> {
     let size = (n / SAMPLE_DIVISOR).clamp(SAMPLE_MIN, SAMPLE_MAX).min(n);
     let stride = n / size;
     let mut sample = Vec::with_capacity(size);
@@ -168,7 +169,7 @@ fn take_sample_of_parts(parts: &[&[f64]], n: usize) -> Vec<u64> {
             start += parts[part].len();
             part += 1;
         }
-        sample.push(key(parts[part][at - start]));
+        sample.push(parts[part][at - start].key());
     }
     sample
 }
