@@ -730,6 +730,19 @@ pub fn stream_id(owner: &str, ordinal: u32) -> u64 {
     hash
 }
 
+/// What a run reads besides the instructions: each param's value, the
+/// operands of each mechanism term, and net.
+fn outputs(program: &Program) -> Vec<Operand> {
+    let term_operands = |term: &Term| [Some(term.coefficient), Some(term.axis), term.factor].into_iter().flatten();
+    program
+        .params
+        .iter()
+        .copied()
+        .chain(program.mechanisms.iter().flat_map(|m| m.terms.iter().flat_map(term_operands)))
+        .chain([program.net])
+        .collect()
+}
+
 /// Fuses each unary point instruction into the instruction just before it
 /// when that one makes its argument and nothing else reads the value (as in
 /// `logistic((c - threshold) / width)`): one pass over the lanes instead of
@@ -743,14 +756,7 @@ fn fuse_unary_point_steps(program: &mut Program) {
         }
     };
     program.point_steps.iter().flat_map(|instr| &instr.args).for_each(&mut count);
-    program
-        .mechanisms
-        .iter()
-        .flat_map(|mechanism| &mechanism.terms)
-        .flat_map(|term| [Some(term.coefficient), Some(term.axis), term.factor].into_iter().flatten())
-        .chain(program.params.iter().copied())
-        .chain([program.net])
-        .for_each(|operand| count(&operand));
+    outputs(program).iter().for_each(count);
     let mut fused: Vec<Instr> = Vec::with_capacity(program.point_steps.len());
     for instr in std::mem::take(&mut program.point_steps) {
         if let (Some(previous), [Operand::Point(argument)]) = (fused.last_mut(), instr.args.as_slice())
@@ -799,15 +805,7 @@ fn allocate_registers(program: &mut Program) {
             note(operand, position, &mut sample_last, &mut point_last);
         }
     }
-    let term_operands = |term: &Term| [Some(term.coefficient), Some(term.axis), term.factor].into_iter().flatten();
-    let pinned: Vec<Operand> = program
-        .params
-        .iter()
-        .copied()
-        .chain(program.mechanisms.iter().flat_map(|m| m.terms.iter().flat_map(term_operands)))
-        .chain([program.net])
-        .collect();
-    for operand in &pinned {
+    for operand in &outputs(program) {
         note(operand, FOREVER, &mut sample_last, &mut point_last);
     }
 
