@@ -707,6 +707,8 @@ impl Engine {
     /// Runs `body` compiled for AVX2 and FMA where the CPU has them, as
     /// [`Engine::evaluate_block_wide`] does for runs: identical results, wider
     /// vectors, and `mul_add` as one instruction rather than a libm call.
+    /// `body` must be an `#[inline(always)]` closure: one that is not inlined
+    /// into the wrapper is compiled without the features, silently.
     #[inline(always)]
     fn with_wide_vectors<R>(&self, body: impl FnOnce() -> R) -> R {
         #[cfg(target_arch = "x86_64")]
@@ -861,28 +863,31 @@ impl Engine {
             .map_init(
                 || Workspace::new(&self.program),
                 |workspace, block| {
-                    self.with_wide_vectors(|| {
-                        let start = block * BLOCK;
-                        let lanes = BLOCK.min(rows - start);
-                        let columns: Vec<&[f64]> =
-                            uniforms.iter().map(|column| &column[start..start + lanes]).collect();
-                        run_sample_program(
-                            &self.program,
-                            &self.shapes,
-                            workspace,
-                            lanes,
-                            Randomness::Uniforms(&columns),
-                        )?;
-                        let mut out = Vec::with_capacity(points.len());
-                        for &point in points {
-                            let axis = &self.axis_table[point];
-                            run_point_program(&self.program, workspace, lanes, axis);
-                            let mut net = vec![0.0; lanes];
-                            copy_operand(self.program.net, workspace, axis, &mut net);
-                            out.push(net);
-                        }
-                        Ok(out)
-                    })
+                    self.with_wide_vectors(
+                        #[inline(always)]
+                        || {
+                            let start = block * BLOCK;
+                            let lanes = BLOCK.min(rows - start);
+                            let columns: Vec<&[f64]> =
+                                uniforms.iter().map(|column| &column[start..start + lanes]).collect();
+                            run_sample_program(
+                                &self.program,
+                                &self.shapes,
+                                workspace,
+                                lanes,
+                                Randomness::Uniforms(&columns),
+                            )?;
+                            let mut out = Vec::with_capacity(points.len());
+                            for &point in points {
+                                let axis = &self.axis_table[point];
+                                run_point_program(&self.program, workspace, lanes, axis);
+                                let mut net = vec![0.0; lanes];
+                                copy_operand(self.program.net, workspace, axis, &mut net);
+                                out.push(net);
+                            }
+                            Ok(out)
+                        },
+                    )
                 },
             )
             .collect();
@@ -910,26 +915,29 @@ impl Engine {
             .map_init(
                 || Workspace::new(&self.program),
                 |workspace, block| {
-                    self.with_wide_vectors(|| {
-                        let lanes = BLOCK.min(samples - block * BLOCK);
-                        run_sample_program(
-                            &self.program,
-                            &self.shapes,
-                            workspace,
-                            lanes,
-                            Randomness::Seeded { seed, block: block as u64 },
-                        )?;
-                        Ok(self
-                            .program
-                            .params
-                            .iter()
-                            .map(|operand| {
-                                let mut column = vec![0.0; lanes];
-                                copy_operand(*operand, workspace, &[], &mut column);
-                                column
-                            })
-                            .collect())
-                    })
+                    self.with_wide_vectors(
+                        #[inline(always)]
+                        || {
+                            let lanes = BLOCK.min(samples - block * BLOCK);
+                            run_sample_program(
+                                &self.program,
+                                &self.shapes,
+                                workspace,
+                                lanes,
+                                Randomness::Seeded { seed, block: block as u64 },
+                            )?;
+                            Ok(self
+                                .program
+                                .params
+                                .iter()
+                                .map(|operand| {
+                                    let mut column = vec![0.0; lanes];
+                                    copy_operand(*operand, workspace, &[], &mut column);
+                                    column
+                                })
+                                .collect())
+                        },
+                    )
                 },
             )
             .collect();
