@@ -36,12 +36,26 @@ pub fn compile(model: &hir::Model) -> Result<Program, Diagnostics> {
     compile_with(model, true)
 }
 
+/// Compiles `model`, optimised, and also turns each derived value into
+/// instructions of its own ([`Program::derived`]), for exporting per-sample
+/// values. The instructions of a plain compile come first and unchanged, so
+/// params, mechanisms and net are the same values as in [`compile`]'s program.
+pub fn compile_with_derived(model: &hir::Model) -> Result<Program, Diagnostics> {
+    compile_program(model, true, true)
+}
+
 /// Compiles `model`. With `optimize`, arithmetic is regrouped by level (see
 /// the module doc), repeated instructions are computed once and values that
 /// are no longer needed share registers; without it every operation is
 /// emitted as written into its own register, for tracing values back to
 /// their expressions.
 pub(crate) fn compile_with(model: &hir::Model, optimize: bool) -> Result<Program, Diagnostics> {
+    compile_program(model, optimize, false)
+}
+
+/// Compiles `model`; with `keep_derived`, each derived value is also
+/// materialised, after everything else, into [`Program::derived`].
+fn compile_program(model: &hir::Model, optimize: bool, keep_derived: bool) -> Result<Program, Diagnostics> {
     let mut compiler = Compiler {
         optimize,
         axis_steps: Vec::new(),
@@ -129,6 +143,14 @@ pub(crate) fn compile_with(model: &hir::Model, optimize: bool) -> Result<Program
             MechanismOutput { id: declaration.id.name.clone(), benefit: declaration.side == Side::Benefit, terms }
         })
         .collect();
+    let mut derived = Vec::new();
+    if keep_derived {
+        for (index, form) in std::mem::take(&mut compiler.derived).into_iter().enumerate() {
+            compiler.begin(&model.file.derived[index].name.name);
+            let origin = compiler.origin(model.derived[index].span);
+            derived.push(compiler.materialize(form, &origin));
+        }
+    }
     let grid = model.file.axis.as_ref().map_or_else(|| vec![0.0], |axis| axis.values());
     let mut program = Program {
         axis_steps: compiler.axis_steps,
@@ -138,6 +160,7 @@ pub(crate) fn compile_with(model: &hir::Model, optimize: bool) -> Result<Program
         point_steps: compiler.point_steps,
         point_registers: compiler.point_registers,
         params: compiler.params,
+        derived,
         mechanisms,
         net,
         grid,
@@ -738,6 +761,7 @@ fn outputs(program: &Program) -> Vec<Operand> {
         .params
         .iter()
         .copied()
+        .chain(program.derived.iter().copied())
         .chain(program.mechanisms.iter().flat_map(|m| m.terms.iter().flat_map(term_operands)))
         .chain([program.net])
         .collect()
@@ -835,7 +859,7 @@ fn allocate_registers(program: &mut Program) {
         instr.dst = point_map.define(instr.dst);
         point_map.release_dead(position, &instr.args, instr.dst, false);
     }
-    for operand in program.params.iter_mut().chain(program.mechanisms.iter_mut().flat_map(|m| {
+    for operand in program.params.iter_mut().chain(program.derived.iter_mut()).chain(program.mechanisms.iter_mut().flat_map(|m| {
         m.terms
             .iter_mut()
             .flat_map(|term| [&mut term.coefficient, &mut term.axis].into_iter().chain(term.factor.as_mut()))

@@ -5,6 +5,8 @@
 //! (constant, per grid point, per sample, per sample and point). [`Engine`]
 //! runs it over blocks of samples in parallel, with random streams keyed by
 //! (seed, block, draw), so a seed gives identical output on any thread count.
+//! [`Sampler`] streams the per-sample values of a run (params, derived
+//! values, mechanism effects and net) block by block, in order.
 //! The engine knows nothing of files, terminals or HTTP.
 
 pub mod compile;
@@ -17,7 +19,9 @@ pub mod ops;
 pub mod program;
 pub mod quantile;
 pub mod run;
+pub mod samples;
 mod select;
 
-pub use compile::compile;
+pub use compile::{compile, compile_with_derived};
 pub use run::{Engine, MechanismSummary, NetSamples, PointSummary, RunOptions, RunOutput};
+pub use samples::{ColumnKind, SampleBlock, SampleColumn, Sampler, StreamError};

@@ -258,6 +258,9 @@ pub struct Program {
     pub point_registers: u32,
     /// Each param's value (a constant or a sample register), indexed like the model's params.
     pub params: Vec<Operand>,
+    /// Each derived value (indexed like the model's), when compiled with
+    /// [`crate::compile::compile_with_derived`]; empty otherwise.
+    pub derived: Vec<Operand>,
     pub mechanisms: Vec<MechanismOutput>,
     /// `sum(benefits) - sum(risks)`.
     pub net: Operand,

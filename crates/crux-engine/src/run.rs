@@ -65,10 +65,10 @@ struct PointBrackets {
 #[derive(Debug, Clone)]
 pub struct Engine {
     model: hir::Model,
-    program: Program,
-    shapes: Vec<Option<Shape>>,
+    pub(crate) program: Program,
+    pub(crate) shapes: Vec<Option<Shape>>,
     /// Axis-level slots for every grid point.
-    axis_table: Vec<Vec<f64>>,
+    pub(crate) axis_table: Vec<Vec<f64>>,
     wide: bool,
 }
 
@@ -419,10 +419,14 @@ fn split_by_bracket(inside: &[f64], brackets: &PointBrackets) -> [Vec<f64>; QUAN
 
 impl Engine {
     pub fn new(model: &hir::Model) -> Result<Engine, Diagnostics> {
-        let program = compile(model)?;
+        Ok(Engine::with_program(model, compile(model)?))
+    }
+
+    /// An engine that runs `program`, compiled from `model`.
+    pub(crate) fn with_program(model: &hir::Model, program: Program) -> Engine {
         let shapes = constant_shapes(&program);
         let axis_table = program.grid.iter().map(|x| axis_slots(&program, *x)).collect();
-        Ok(Engine { model: model.clone(), program, shapes, axis_table, wide: wide_vectors_available() })
+        Engine { model: model.clone(), program, shapes, axis_table, wide: wide_vectors_available() }
     }
 
     pub fn model(&self) -> &hir::Model {
@@ -710,7 +714,7 @@ impl Engine {
     /// `body` must be an `#[inline(always)]` closure: one that is not inlined
     /// into the wrapper is compiled without the features, silently.
     #[inline(always)]
-    fn with_wide_vectors<R>(&self, body: impl FnOnce() -> R) -> R {
+    pub(crate) fn with_wide_vectors<R>(&self, body: impl FnOnce() -> R) -> R {
         #[cfg(target_arch = "x86_64")]
         if self.wide {
             #[target_feature(enable = "avx2,fma")]
@@ -952,7 +956,7 @@ impl Engine {
 
     /// Explains a non-finite net: re-runs the block without register sharing
     /// and follows the non-finite value back to the expression that made it.
-    fn diagnose_non_finite(&self, seed: u64, block: usize, samples: usize, x: f64) -> Diagnostic {
+    pub(crate) fn diagnose_non_finite(&self, seed: u64, block: usize, samples: usize, x: f64) -> Diagnostic {
         let generic = || Diagnostic::error("the model produced a value that is not a finite number");
         let Ok(program) = compile_with(&self.model, false) else { return generic() };
         let shapes = constant_shapes(&program);
@@ -992,7 +996,7 @@ impl Engine {
     }
 }
 
-fn check_samples(samples: usize) -> Result<(), Diagnostic> {
+pub(crate) fn check_samples(samples: usize) -> Result<(), Diagnostic> {
     if samples == 0 {
         return Err(Diagnostic::error("the number of samples must be at least 1"));
     }
@@ -1016,7 +1020,7 @@ fn wide_vectors_available() -> bool {
 }
 
 #[inline(always)]
-fn copy_operand(operand: Operand, workspace: &Workspace, axis: &[f64], out: &mut [f64]) {
+pub(crate) fn copy_operand(operand: Operand, workspace: &Workspace, axis: &[f64], out: &mut [f64]) {
     match argument(operand, &workspace.sample, &workspace.point, axis, out.len()) {
         Arg::Column(values) => out.copy_from_slice(values),
         Arg::Scalar(value) => out.fill(value),
@@ -1046,7 +1050,7 @@ fn term_sum(term: &Term, factor: Operand, workspace: &Workspace, axis: &[f64], l
 
 /// The value of a constant or axis-level operand.
 #[inline(always)]
-fn scalar(operand: Operand, axis: &[f64]) -> f64 {
+pub(crate) fn scalar(operand: Operand, axis: &[f64]) -> f64 {
     match operand {
         Operand::Const(value) => value,
         Operand::Axis(slot) => axis[slot as usize],
