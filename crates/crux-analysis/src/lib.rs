@@ -14,10 +14,12 @@
 //! Saltelli design on scrambled Sobol' points ([`sequence`]); [`voi`] the
 //! expected value of perfect information and of partial perfect information
 //! per group, for the decision "release iff E[net] > 0"; [`crossing`] where
-//! net turns negative along the axis for the charts. Nothing here reads
+//! net turns negative along the axis for the charts; [`grid`] which grid
+//! point an axis value names. Nothing here reads
 //! files, prints or serves HTTP: front ends do that.
 
 pub mod crossing;
+pub mod grid;
 pub mod inputs;
 pub mod policy;
 pub mod probe;
