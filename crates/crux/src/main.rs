@@ -4,7 +4,6 @@
 mod commands;
 mod diagnostics;
 mod input;
-mod output;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use crux_lang::Sources;
@@ -28,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run a model and answer its page (or summarise net across its axis).
     Run(RunArgs),
+    /// The per-sample values `crux run` summarises, as CSV or Parquet.
+    Samples(commands::samples::SamplesArgs),
     /// Check a model for errors without running it.
     Check {
         /// The model file (.toml); the built-in open-weights safety model if omitted.
@@ -177,6 +178,7 @@ fn main() -> ExitCode {
     let mut sources = Sources::new();
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&mut sources, &args),
+        Command::Samples(args) => commands::samples::samples(&mut sources, &args),
         Command::Serve(args) => commands::serve::serve(&mut sources, &args),
         Command::Check { model } => commands::check::check(&mut sources, model.as_deref()),
         Command::Compare { profiles, view } => commands::compare::compare(

@@ -8,6 +8,7 @@ pub mod plot;
 pub mod profiles;
 pub mod render;
 pub mod run;
+pub mod samples;
 pub mod sensitivity;
 pub mod serve;
 mod target;

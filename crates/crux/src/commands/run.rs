@@ -3,11 +3,12 @@
 
 use crate::commands::{plot, target};
 use crate::input::{Failure, model_text, parse_model_with, profile_text};
-use crate::{Format, Outcome, RunArgs, output};
-use crux_engine::{Engine, RunOptions};
+use crate::{Format, Outcome, RunArgs};
+use crux_engine::Engine;
 use crux_lang::resolve::resolve;
 use crux_lang::{Sources, hir};
-use crux_report::{Options, PageResults, compute};
+use crux_report::analyses::{self, RunReport};
+use crux_report::{Options, PageResults};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -25,32 +26,29 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
             .with_help("`crux plot --out DIR` writes the charts alone"),
         ]));
     }
-    if has_page || format == Format::Md {
-        let bar = progress_bar(Options::total_work(&model, args.samples), wanted);
-        let tick = |done: u64| bar.inc(done);
-        let options = Options {
-            progress: Some(&tick),
-            sensitivity: !args.no_sensitivity,
-            ..Options::new(args.samples, args.seed)
-        };
-        let results = compute(&model, &options);
-        bar.finish_and_clear();
-        let results = results.map_err(Failure::input)?;
-        let mut page = output::page(&model, &results, format);
-        if let Some(directory) = &args.plots {
-            page.push_str(&charts_section(&model, &results, args, directory)?);
-        }
-        return Ok(page);
-    }
-    let engine = Engine::new(&model)?;
-    let total = (args.samples as u64).saturating_mul(engine.grid().len() as u64);
+    let page = has_page || format == Format::Md;
+    let total = if page {
+        Options::total_work(&model, args.samples)
+    } else {
+        let points = model.file.axis.as_ref().map_or(1, |axis| axis.len());
+        (args.samples as u64).saturating_mul(points as u64)
+    };
     let bar = progress_bar(total, wanted);
     let tick = |done: u64| bar.inc(done);
-    let mut options = RunOptions::new(args.samples, args.seed);
-    options.progress = Some(&tick);
-    let result = engine.run(&options);
+    let options =
+        Options { progress: Some(&tick), sensitivity: !args.no_sensitivity, ..Options::new(args.samples, args.seed) };
+    let report = analyses::run(&model, &options, page);
     bar.finish_and_clear();
-    Ok(output::run(&model, &result?, args.samples, args.seed, format))
+    let report = report.map_err(Failure::input)?;
+    let mut text = match format {
+        Format::Json => report.json(&model),
+        Format::Text => report.text(&model),
+        Format::Md => report.markdown(&model).expect("a page report for --format md"),
+    };
+    if let (Some(directory), RunReport::Page(results)) = (&args.plots, &report) {
+        text.push_str(&charts_section(&model, results, args, directory)?);
+    }
+    Ok(text)
 }
 
 /// Writes the charts to `directory` and returns the Markdown section that

@@ -3,11 +3,8 @@
 use crate::commands::target;
 use crate::input::Override;
 use crate::{Format, Outcome};
-use crux_analysis::inputs::Inputs;
-use crux_analysis::sobol::{Indices, SobolOptions, sobol_indices};
-use crux_engine::format::significant;
 use crux_lang::Sources;
-use crux_report::json::SensitivityDocument;
+use crux_report::analyses;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -32,52 +29,11 @@ pub struct SensitivityArgs {
 }
 
 pub fn sensitivity(sources: &mut Sources, args: &SensitivityArgs) -> Outcome {
-    let (model, engine) = target::load(sources, args.model.as_deref(), &args.overrides)?;
+    let (model, _) = target::load(sources, args.model.as_deref(), &args.overrides)?;
     let point = target::point(&model, args.at)?;
-    let inputs = Inputs::of(&engine);
-    let result = sobol_indices(&engine, &inputs, &SobolOptions::new(args.samples, args.seed, point))?;
-    let factors = result.named_factors(&inputs);
-    let groups = result.named_groups(&inputs);
+    let report = analyses::sensitivity(&model, point, args.samples, args.seed)?;
     Ok(match args.format {
-        Format::Json => {
-            let document =
-                SensitivityDocument::new(&inputs, &result, target::axis_value(&model, &engine, point), args.seed);
-            serde_json::to_string(&document).expect("the sensitivity document serialises") + "\n"
-        }
-        Format::Text | Format::Md => {
-            let unit = &model.file.header.unit;
-            let mut text = format!(
-                "Sobol indices of net at {} (N = {}, {} model runs, seed {})\n\
-                 E[net] = {} {unit}, variance {} {unit}^2. S1: share of the variance an input explains alone;\n\
-                 ST: alone and in interactions. ± is the half-width of a 95% bootstrap interval.\n",
-                target::describe(&model, &engine, point),
-                args.samples,
-                result.evaluations,
-                args.seed,
-                significant(result.mean, 4),
-                significant(result.variance, 4),
-            );
-            let by_crux = inputs.factors.iter().any(|factor| factor.crux.is_some());
-            if by_crux {
-                text.push_str(&table("crux", &groups));
-            }
-            text.push_str(&table("param", &factors));
-            text
-        }
+        Format::Json => report.json(),
+        Format::Text | Format::Md => report.text(),
     })
-}
-
-/// Rows sorted by total index, largest first.
-fn table(heading: &str, rows: &[(String, Indices)]) -> String {
-    let mut sorted: Vec<&(String, Indices)> = rows.iter().collect();
-    sorted.sort_by(|a, b| b.1.total.total_cmp(&a.1.total));
-    let width = sorted.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0).max(heading.len());
-    let mut text = format!("\n{heading:<width$}  {:>6}{:10}{:>6}\n", "S1", "", "ST");
-    for (name, indices) in sorted {
-        text.push_str(&format!(
-            "{name:<width$}  {:>6.3} ± {:<5.3}  {:>6.3} ± {:.3}\n",
-            indices.first, indices.first_conf, indices.total, indices.total_conf,
-        ));
-    }
-    text
 }
