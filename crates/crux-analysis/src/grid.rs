@@ -31,7 +31,9 @@ mod tests {
     use super::*;
 
     fn model(axis: &str) -> hir::Model {
-        let text = format!("[model]\nid = \"m\"\n{axis}\n[params]\na = \"1 to 2\"\n\n[mechanisms.m]\nside = \"benefit\"\neffect = \"a\"\n");
+        let text = format!(
+            "[model]\nid = \"m\"\n{axis}\n[params]\na = \"1 to 2\"\n\n[mechanisms.m]\nside = \"benefit\"\neffect = \"a\"\n"
+        );
         let mut sources = crux_lang::Sources::new();
         let file = sources.add("m.toml", text);
         crux_lang::load(&mut sources, file).expect("the test model loads")

@@ -859,11 +859,13 @@ fn allocate_registers(program: &mut Program) {
         instr.dst = point_map.define(instr.dst);
         point_map.release_dead(position, &instr.args, instr.dst, false);
     }
-    for operand in program.params.iter_mut().chain(program.derived.iter_mut()).chain(program.mechanisms.iter_mut().flat_map(|m| {
-        m.terms
-            .iter_mut()
-            .flat_map(|term| [&mut term.coefficient, &mut term.axis].into_iter().chain(term.factor.as_mut()))
-    })) {
+    for operand in
+        program.params.iter_mut().chain(program.derived.iter_mut()).chain(program.mechanisms.iter_mut().flat_map(|m| {
+            m.terms
+                .iter_mut()
+                .flat_map(|term| [&mut term.coefficient, &mut term.axis].into_iter().chain(term.factor.as_mut()))
+        }))
+    {
         match operand {
             Operand::Sample(_) => sample_map.remap(operand, true),
             Operand::Point(_) => point_map.remap(operand, false),

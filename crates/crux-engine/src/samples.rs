@@ -173,7 +173,13 @@ impl Sampler {
         let program = &engine.program;
         let lanes = BLOCK.min(samples - block * BLOCK);
         let columns = program.params.len() + program.derived.len() + program.mechanisms.len() + 1;
-        run_sample_program(program, &engine.shapes, workspace, lanes, Randomness::Seeded { seed, block: block as u64 })?;
+        run_sample_program(
+            program,
+            &engine.shapes,
+            workspace,
+            lanes,
+            Randomness::Seeded { seed, block: block as u64 },
+        )?;
         let mut values = vec![0.0; points.len() * columns * lanes];
         for (slot, &point) in points.iter().enumerate() {
             let axis = &engine.axis_table[point];
@@ -188,7 +194,8 @@ impl Sampler {
                 for term in &mechanism.terms {
                     let scale = scalar(term.axis, axis);
                     let coefficient = argument(term.coefficient, &workspace.sample, &workspace.point, axis, lanes);
-                    let factor = term.factor.map(|factor| argument(factor, &workspace.sample, &workspace.point, axis, lanes));
+                    let factor =
+                        term.factor.map(|factor| argument(factor, &workspace.sample, &workspace.point, axis, lanes));
                     for (lane, value) in out.iter_mut().enumerate() {
                         let at = |arg: &Arg| match arg {
                             Arg::Column(column) => column[lane],
@@ -286,8 +293,8 @@ mod tests {
         let net = sampler.columns().len() - 1;
         for (slot, &point) in points.iter().enumerate() {
             assert_eq!(streamed[slot][net].len(), samples);
-            for sample in 0..samples {
-                assert_eq!(streamed[slot][net][sample].to_bits(), kept.get(sample, point).to_bits(), "sample {sample}");
+            for (sample, value) in streamed[slot][net].iter().enumerate() {
+                assert_eq!(value.to_bits(), kept.get(sample, point).to_bits(), "sample {sample}");
             }
         }
         let params = engine.param_samples(samples, 9).unwrap();
@@ -297,6 +304,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn mechanisms_and_derived_values_are_those_of_the_expressions() {
         let text = "[model]\nid = \"small\"\n\n[axis]\nname = \"c\"\nfrom = 0\nto = 2\nstep = 1\n\n[params]\na = \"normal(1, 0.5)\"\nb = \"2 to 5\"\n\n[derived]\nd = \"a * c + b\"\ne = \"logistic(c - a)\"\n\n[mechanisms.good]\nside = \"benefit\"\neffect = \"b * e + 1\"\n\n[mechanisms.bad]\nside = \"risk\"\neffect = \"d * 0.5\"\n";
         let model = model(text);

@@ -120,10 +120,16 @@ pub struct SensitivityReport {
 
 /// Sobol indices of net per param and per crux at grid point `point`, from a
 /// Saltelli design of `samples` rows.
-pub fn sensitivity(model: &hir::Model, point: usize, samples: usize, seed: u64) -> Result<SensitivityReport, Diagnostics> {
+pub fn sensitivity(
+    model: &hir::Model,
+    point: usize,
+    samples: usize,
+    seed: u64,
+) -> Result<SensitivityReport, Diagnostics> {
     let engine = Engine::new(model)?;
     let inputs = Inputs::of(&engine);
-    let result = sobol_indices(&engine, &inputs, &SobolOptions::new(samples, seed, point)).map_err(|error| vec![error])?;
+    let result =
+        sobol_indices(&engine, &inputs, &SobolOptions::new(samples, seed, point)).map_err(|error| vec![error])?;
     Ok(SensitivityReport {
         inputs,
         result,
@@ -208,7 +214,8 @@ pub fn value_of_information(
         None => (0..engine.grid().len()).collect(),
     };
     let inputs = Inputs::of(&engine);
-    let values = compute_value(&engine, &inputs, &VoiOptions::new(samples, seed, points)).map_err(|error| vec![error])?;
+    let values =
+        compute_value(&engine, &inputs, &VoiOptions::new(samples, seed, points)).map_err(|error| vec![error])?;
     let names = inputs.groups.iter().map(|group| group.name.clone()).collect();
     Ok(ValueReport { values, names, across, samples, seed, model: model.clone(), engine })
 }
@@ -284,7 +291,12 @@ impl ValueReport {
             number(value.evpi.standard_error)
         ));
         for (name, estimate, error) in rows {
-            text.push_str(&format!("{:<width$}  {:>8} ± {}\n", format!("EVPPI {name}"), number(estimate), number(error)));
+            text.push_str(&format!(
+                "{:<width$}  {:>8} ± {}\n",
+                format!("EVPPI {name}"),
+                number(estimate),
+                number(error)
+            ));
         }
         text
     }

@@ -307,10 +307,8 @@ mod tests {
                 assert_eq!(rows[row][index].to_bits(), value.to_bits(), "{name} in row {row}");
             }
         }
-        let samples: Vec<u64> = batches
-            .iter()
-            .flat_map(|batch| batch.column(0).as_primitive::<UInt64Type>().values().to_vec())
-            .collect();
+        let samples: Vec<u64> =
+            batches.iter().flat_map(|batch| batch.column(0).as_primitive::<UInt64Type>().values().to_vec()).collect();
         assert_eq!(samples, (1..=10_000).collect::<Vec<u64>>());
         let net = column(&batches, "net");
         let mean = net.iter().sum::<f64>() / net.len() as f64;

@@ -35,14 +35,16 @@ fn scratch(name: &str) -> PathBuf {
 
 #[test]
 fn csv_at_26_has_the_run_s_mean_of_net_and_parquet_the_same_values() {
-    let output = crux(&["samples", "bench/ref-v1.toml", "--samples", "10000", "--seed", "3", "--at", "26", "--format", "csv"]);
+    let output =
+        crux(&["samples", "bench/ref-v1.toml", "--samples", "10000", "--seed", "3", "--at", "26", "--format", "csv"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).expect("UTF-8 CSV");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
     assert_eq!(&header[..3], ["sample", "c", "hard"]);
     assert_eq!(header.last(), Some(&"net"));
-    let rows: Vec<Vec<f64>> = lines.map(|line| line.split(',').map(|cell| cell.parse().expect(cell)).collect()).collect();
+    let rows: Vec<Vec<f64>> =
+        lines.map(|line| line.split(',').map(|cell| cell.parse().expect(cell)).collect()).collect();
     assert_eq!(rows.len(), 10_000);
     let net: Vec<f64> = rows.iter().map(|row| *row.last().unwrap()).collect();
     let mean = net.iter().sum::<f64>() / net.len() as f64;
@@ -58,7 +60,17 @@ fn csv_at_26_has_the_run_s_mean_of_net_and_parquet_the_same_values() {
     let directory = scratch("samples-parquet");
     let path = directory.join("ref.parquet");
     let written = crux(&[
-        "samples", "bench/ref-v1.toml", "--samples", "10000", "--seed", "3", "--at", "26", "--format", "parquet", "-o",
+        "samples",
+        "bench/ref-v1.toml",
+        "--samples",
+        "10000",
+        "--seed",
+        "3",
+        "--at",
+        "26",
+        "--format",
+        "parquet",
+        "-o",
         path.to_str().unwrap(),
     ]);
     assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));

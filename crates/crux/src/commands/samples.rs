@@ -2,8 +2,8 @@
 //! or Parquet, to stdout or to a file (written under a temporary name and
 //! renamed, so it is never left half-written).
 
-use crate::input::{Failure, Override, model_text, parse_model_with, profile_text};
 use crate::Outcome;
+use crate::input::{Failure, Override, model_text, parse_model_with, profile_text};
 use crux_lang::resolve::resolve;
 use crux_lang::{Diagnostic, Sources};
 use crux_samples::{At, Plan, SamplesError, write_csv, write_parquet};
@@ -71,12 +71,19 @@ pub fn samples(sources: &mut Sources, args: &SamplesArgs) -> Outcome {
             let written = std::fs::File::create(&temporary)
                 .map_err(|error| SamplesError::Output(error.to_string()))
                 .and_then(|file| write(&plan, args, BufWriter::new(file)))
-                .and_then(|()| std::fs::rename(&temporary, path).map_err(|error| SamplesError::Output(error.to_string())));
+                .and_then(|()| {
+                    std::fs::rename(&temporary, path).map_err(|error| SamplesError::Output(error.to_string()))
+                });
             if let Err(error) = written {
                 let _ = std::fs::remove_file(&temporary);
                 return Err(failure(error, path));
             }
-            Ok(format!("{rows} rows of {columns} columns ({} samples, seed {}); wrote {}\n", args.samples, args.seed, path.display()))
+            Ok(format!(
+                "{rows} rows of {columns} columns ({} samples, seed {}); wrote {}\n",
+                args.samples,
+                args.seed,
+                path.display()
+            ))
         }
     }
 }
