@@ -12,11 +12,95 @@ use crate::beliefs::Beliefs;
 use crux_analysis::verdict::label;
 use crux_lang::model::ModelFile;
 use crux_lang::page::Crux;
+use crux_lang::profile::parse_profile;
 use crux_lang::resolve::resolve;
-use crux_lang::{Diagnostics, Sources};
+use crux_lang::{Diagnostic, Diagnostics, Sources};
 use crux_report::results::{AnswerResult, PageResults};
 use crux_report::{Options, compute};
 use serde::Serialize;
+
+/// Every view side by side and the double crux of each pair: what `crux
+/// compare` computes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub samples: usize,
+    pub seed: u64,
+    pub positions: Vec<Position>,
+    pub double_cruxes: Vec<DoubleCrux>,
+}
+
+impl Comparison {
+    /// The JSON document of `crux compare --format json`, with a final newline.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the comparison serialises") + "\n"
+    }
+}
+
+/// Reads each profile (a name to show in messages, and its text), checks it
+/// against the model, and makes it a view; two views with one name get
+/// numbered labels.
+pub fn views_of_profiles(
+    sources: &mut Sources,
+    model: &ModelFile,
+    profiles: &[(String, String)],
+) -> Result<Vec<View>, Diagnostics> {
+    let mut views = Vec::with_capacity(profiles.len());
+    let mut diagnostics = Vec::new();
+    for (name, text) in profiles {
+        let file = sources.add(name.clone(), text.as_str());
+        match parse_profile(sources, file) {
+            Ok(profile) => {
+                if let Err(errors) = profile.apply(&mut model.clone()) {
+                    diagnostics.extend(errors);
+                }
+                views.push(View { label: profile.name.clone(), beliefs: Beliefs::from_profile(&profile) });
+            }
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    for index in 0..views.len() {
+        let duplicates = views[..index].iter().filter(|view| view.label == views[index].label).count();
+        if duplicates > 0 {
+            views[index].label = format!("{} ({})", views[index].label, duplicates + 1);
+        }
+    }
+    Ok(views)
+}
+
+/// Computes every view and the double crux of each pair, all with `options`.
+pub fn compare(
+    sources: &mut Sources,
+    model: &ModelFile,
+    views: &[View],
+    options: &Options,
+) -> Result<Comparison, Diagnostics> {
+    if views.len() < 2 {
+        return Err(vec![
+            Diagnostic::error("compare needs at least two profiles")
+                .with_help("for example `crux compare open-release-advocate security-first`"),
+        ]);
+    }
+    let mut positions = Vec::with_capacity(views.len());
+    for view in views {
+        positions.push(compute_view(sources, model, view, options)?.0);
+    }
+    let mut double_cruxes = Vec::new();
+    for a in 0..views.len() {
+        for b in a + 1..views.len() {
+            double_cruxes.push(double_crux(
+                sources,
+                model,
+                (&views[a], &positions[a]),
+                (&views[b], &positions[b]),
+                options,
+            )?);
+        }
+    }
+    Ok(Comparison { samples: options.samples, seed: options.seed, positions, double_cruxes })
+}
 
 /// A named view of the model.
 #[derive(Debug, Clone)]

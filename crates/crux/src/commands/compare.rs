@@ -5,42 +5,17 @@ use crate::input::{Failure, Text, model_text, parse_model_with, profile_text};
 use crate::{Outcome, ViewFormat};
 use crux_lang::Sources;
 use crux_lang::model::ModelFile;
-use crux_lang::profile::parse_profile;
 use crux_report::Options;
 use crux_store::Store;
-use crux_worldview::Beliefs;
-use crux_worldview::compare::{View, compute_view, double_crux};
+use crux_worldview::compare::{View, compare as compare_views, views_of_profiles};
 use crux_worldview::group::{Method, group_view};
 use crux_worldview::report::{double_cruxes_markdown, group_markdown, positions_markdown, positions_text};
 use std::path::{Path, PathBuf};
 
 /// Reads each profile, checks it against the model, and makes it a view.
 fn views(sources: &mut Sources, model: &ModelFile, profiles: &[Text]) -> Result<Vec<View>, Failure> {
-    let mut views = Vec::with_capacity(profiles.len());
-    let mut diagnostics = Vec::new();
-    for text in profiles {
-        let file = sources.add(text.name.clone(), text.text.as_str());
-        match parse_profile(sources, file) {
-            Ok(profile) => {
-                if let Err(errors) = profile.apply(&mut model.clone()) {
-                    diagnostics.extend(errors);
-                }
-                views.push(View { label: profile.name.clone(), beliefs: Beliefs::from_profile(&profile) });
-            }
-            Err(errors) => diagnostics.extend(errors),
-        }
-    }
-    if !diagnostics.is_empty() {
-        return Err(Failure::input(diagnostics));
-    }
-    // Two views with one name would be indistinguishable in the output.
-    for index in 0..views.len() {
-        let duplicates = views[..index].iter().filter(|view| view.label == views[index].label).count();
-        if duplicates > 0 {
-            views[index].label = format!("{} ({})", views[index].label, duplicates + 1);
-        }
-    }
-    Ok(views)
+    let named: Vec<(String, String)> = profiles.iter().map(|text| (text.name.clone(), text.text.clone())).collect();
+    Ok(views_of_profiles(sources, model, &named)?)
 }
 
 pub struct CompareArgs<'a> {
@@ -62,36 +37,17 @@ pub fn compare(sources: &mut Sources, args: &CompareArgs) -> Outcome {
     let model = parse_model_with(sources, &model_text, None, &[])?;
     let texts: Vec<Text> = args.profiles.iter().map(|path| profile_text(path)).collect::<Result<_, _>>()?;
     let views = views(sources, &model, &texts)?;
-    let options = Options::new(args.samples, args.seed);
-    let mut positions = Vec::with_capacity(views.len());
-    for view in &views {
-        positions.push(compute_view(sources, &model, view, &options)?.0);
-    }
-    let mut pairs = Vec::new();
-    for a in 0..views.len() {
-        for b in a + 1..views.len() {
-            pairs.push(double_crux(sources, &model, (&views[a], &positions[a]), (&views[b], &positions[b]), &options)?);
-        }
-    }
+    let comparison = compare_views(sources, &model, &views, &Options::new(args.samples, args.seed))?;
     Ok(match args.format {
-        ViewFormat::Json => {
-            serde_json::to_string_pretty(&serde_json::json!({
-                "samples": args.samples,
-                "seed": args.seed,
-                "positions": positions,
-                "double_cruxes": pairs,
-            }))
-            .expect("the comparison serialises")
-                + "\n"
-        }
+        ViewFormat::Json => comparison.json(),
         ViewFormat::Md => format!(
             "## Side by side\n\n{}\n## The double crux\n\n{}",
-            positions_markdown(&positions),
-            double_cruxes_markdown(&pairs)
+            positions_markdown(&comparison.positions),
+            double_cruxes_markdown(&comparison.double_cruxes)
         ),
         ViewFormat::Text => {
-            let mut out = positions_text(&positions);
-            for pair in &pairs {
+            let mut out = positions_text(&comparison.positions);
+            for pair in &comparison.double_cruxes {
                 out.push('\n');
                 out.push_str(&pair.summary);
                 out.push('\n');
