@@ -109,7 +109,7 @@ def test_bad_overrides_points_and_files_raise_crux_error():
     with pytest.raises(crux.CruxError) as raised:
         model.run(samples=1_000, set={"hazard": "normal(1,"})
     assert raised.value.file == "set hazard" and raised.value.line == 1
-    with pytest.raises(crux.CruxError, match="no param"):
+    with pytest.raises(crux.CruxError, match="has no param `no_such_param`"):
         model.run(samples=1_000, set={"no_such_param": "1"})
     with pytest.raises(crux.CruxError, match="off the axis"):
         model.samples(samples=100, at=[40])

@@ -131,14 +131,14 @@ impl NativeModel {
         let mut sources = Sources::new();
         let profile = profile.map(profile_text).transpose()?;
         let file = sources.add(self.name.clone(), self.text.as_str());
-        let mut parsed = match parse_model(&sources, file) {
+        let mut parsed = match parse_model(&mut sources, file) {
             Ok(parsed) => parsed,
             Err(diagnostics) => return Err(Failure::new(sources, diagnostics)),
         };
         if let Some((name, text)) = profile {
             let profile_file = sources.add(name, text);
             if let Err(diagnostics) =
-                parse_profile(&sources, profile_file).and_then(|profile| profile.apply(&mut parsed))
+                parse_profile(&mut sources, profile_file).and_then(|profile| profile.apply(&mut parsed))
             {
                 return Err(Failure::new(sources, diagnostics));
             }
@@ -245,6 +245,7 @@ impl NativeModel {
     /// `crux run`: the JSON document, the Markdown page (for a page report)
     /// and the terminal text.
     #[pyo3(signature = (samples, seed, set, profile, sensitivity, page))]
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         py: Python<'_>,
