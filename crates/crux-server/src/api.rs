@@ -8,6 +8,7 @@
 use crate::compute::{self, PageRun, bounded, page_run};
 use crate::error::{ApiError, ErrorBody};
 use crate::html;
+pub use crate::manage::{LeftOut, ProfileInfo, SaveProfile, Selected, select_profiles};
 use crate::state::{AppState, located};
 use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
 use axum::body::Bytes;
@@ -17,11 +18,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use crux_engine::RunOutput;
-use crux_lang::Sources;
-use crux_lang::profile::parse_profile;
 use crux_report::Options;
 use crux_report::json::RunDocument;
-use crux_store::StoredProfile;
 use crux_worldview::compare::{DoubleCrux, Position, View, compute_view, double_crux};
 use crux_worldview::group::{Method, group_view};
 use crux_worldview::{Beliefs, Member, linear_pool};
@@ -38,7 +36,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/run", post(run))
         .route("/api/sensitivity", post(sensitivity))
         .route("/api/model", get(model))
-        .route("/api/profiles", get(list_profiles).post(save_profile))
         .route("/api/compare", get(compare))
         .route("/api/pool", get(pool))
         .route("/api/openapi.json", get(openapi))
@@ -51,7 +48,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         title = "Crux",
         description = "Run a Crux model with your own beliefs, store belief profiles, compare and pool them."
     ),
-    paths(run, sensitivity, model, list_profiles, save_profile, compare, pool, openapi)
+    paths(
+        run,
+        sensitivity,
+        model,
+        crate::manage::list_profiles,
+        crate::manage::save_profile,
+        crate::manage::update_profile,
+        crate::manage::delete_profile,
+        compare,
+        pool,
+        openapi
+    )
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -135,12 +143,14 @@ pub async fn run(
         let samples = samples.min(state.limits.max_page_samples);
         let started = Instant::now();
         let worker = state.clone();
-        let run = bounded(&state, move |budget| page_run(&worker, &request.overrides, samples, seed, budget)).await?;
+        let bytes = state.run_bytes(samples);
+        let run =
+            bounded(&state, bytes, move |budget| page_run(&worker, &request.overrides, samples, seed, budget)).await?;
         let fragment = html::results(&state, &run, Some(started.elapsed()));
         return Ok(Html(fragment).into_response());
     }
     let worker = state.clone();
-    let document = bounded(&state, move |budget| {
+    let document = bounded(&state, state.run_bytes(samples), move |budget| {
         Ok(compute::answer(&worker, &request.overrides, samples, seed, false, budget)?.json())
     })
     .await?;
@@ -192,7 +202,9 @@ pub async fn sensitivity(
         resamples: crux_analysis::sobol::DEFAULT_RESAMPLES,
     };
     let worker = state.clone();
-    let run = bounded(&state, move |budget| {
+    // The design's rows times (2 + factors + cruxes) evaluations at one point, a few numbers each.
+    let bytes = options.samples.saturating_mul(2 + 2 * state.base.params.len()).saturating_mul(64) + (16 << 20);
+    let run = bounded(&state, bytes, move |budget| {
         let (model, sources) = worker.model_with(&request.overrides)?;
         compute::sensitivity(&model, &sources, &options, budget)
     })
@@ -249,146 +261,6 @@ pub async fn model(State(state): State<Arc<AppState>>) -> Json<ModelDocument> {
             })
             .collect(),
     })
-}
-
-/// A profile to store: a name for the view, who holds it, why, and the beliefs.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SaveProfile {
-    pub name: String,
-    #[serde(default)]
-    pub respondent: String,
-    #[serde(default)]
-    pub notes: String,
-    /// Param name to expression: the beliefs that differ from the model's.
-    #[serde(default)]
-    pub overrides: BTreeMap<String, String>,
-}
-
-/// A stored profile.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProfileInfo {
-    pub id: i64,
-    pub name: String,
-    pub respondent: String,
-    pub created_at: String,
-    pub notes: String,
-    pub overrides: BTreeMap<String, String>,
-    /// Whether it was checked against exactly this model text (same hash).
-    pub current: bool,
-}
-
-fn profile_info(state: &AppState, stored: &StoredProfile) -> ProfileInfo {
-    let mut sources = Sources::new();
-    let file = sources.add(format!("profile {}", stored.id), stored.profile_toml.as_str());
-    let (notes, overrides) = match parse_profile(&mut sources, file) {
-        Ok(profile) => (profile.notes.clone(), Beliefs::from_profile(&profile).overrides),
-        Err(_) => (String::new(), BTreeMap::new()),
-    };
-    ProfileInfo {
-        id: stored.id,
-        name: stored.name.clone(),
-        respondent: stored.respondent.clone(),
-        created_at: stored.created_at.clone(),
-        notes,
-        overrides,
-        current: stored.model_hash == state.model.hash(),
-    }
-}
-
-/// Every stored profile of this model, oldest first.
-pub async fn stored_profiles(state: &Arc<AppState>) -> Result<Vec<ProfileInfo>, ApiError> {
-    let worker = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
-        let stored = store
-            .list(Some(&worker.base.header.id))
-            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?;
-        Ok(stored.iter().map(|profile| profile_info(&worker, profile)).collect())
-    })
-    .await
-    .map_err(|_| ApiError::internal("cannot read the store"))?
-}
-
-/// The stored profiles of this model.
-#[utoipa::path(get, path = "/api/profiles", responses((status = 200, description = "Stored profiles, oldest first", body = Vec<ProfileInfo>)))]
-pub async fn list_profiles(State(state): State<Arc<AppState>>) -> Result<Json<Vec<ProfileInfo>>, ApiError> {
-    stored_profiles(&state).await.map(Json)
-}
-
-#[derive(Serialize)]
-struct ProfileFile<'a> {
-    profile: ProfileHeader<'a>,
-    params: &'a BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-struct ProfileHeader<'a> {
-    name: &'a str,
-    author: &'a str,
-    model: &'a str,
-    notes: &'a str,
-}
-
-/// Stores the given beliefs as a named profile, after checking them against the model.
-#[utoipa::path(
-    post,
-    path = "/api/profiles",
-    request_body = SaveProfile,
-    responses(
-        (status = 201, description = "Stored", body = ProfileInfo),
-        (status = 400, description = "Bad input: a missing name, too long a text, an unknown param or an invalid expression", body = ErrorBody),
-        (status = 413, description = "The body is too large", body = ErrorBody),
-    )
-)]
-pub async fn save_profile(
-    State(state): State<Arc<AppState>>,
-    JsonBody(request): JsonBody<SaveProfile>,
-) -> Result<(StatusCode, Json<ProfileInfo>), ApiError> {
-    let name = request.name.trim();
-    if name.is_empty() {
-        return Err(ApiError::bad_request("a profile needs a name"));
-    }
-    let limit = state.limits.max_text_chars;
-    for (field, text) in
-        [("name", name), ("respondent", request.respondent.as_str()), ("notes", request.notes.as_str())]
-    {
-        if text.chars().count() > limit {
-            return Err(ApiError::bad_request(format!("the {field} is longer than {limit} characters")));
-        }
-        if text.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r') {
-            return Err(ApiError::bad_request(format!("the {field} contains control characters")));
-        }
-    }
-    let beliefs = state.beliefs(&request.overrides);
-    // Locate problems in the expressions the client wrote before storing anything.
-    state.model_with(&beliefs.overrides)?;
-    let respondent = if request.respondent.trim().is_empty() { "anonymous" } else { request.respondent.trim() };
-    let file = ProfileFile {
-        profile: ProfileHeader { name, author: respondent, model: &state.base.header.id, notes: request.notes.trim() },
-        params: &beliefs.overrides,
-    };
-    let text =
-        toml::to_string(&file).map_err(|error| ApiError::bad_request(format!("cannot write the profile: {error}")))?;
-    let mut sources = Sources::new();
-    let validated = crux_store::validate(&mut sources, &state.model, "profile", &text)
-        .map_err(|diagnostics| located(&diagnostics, &sources))?;
-    let worker = state.clone();
-    let respondent = respondent.to_string();
-    let info = tokio::task::spawn_blocking(move || {
-        let mut store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
-        let id = store
-            .add(&respondent, &validated)
-            .map_err(|error| ApiError::internal(format!("cannot write to the store: {error}")))?;
-        let stored = store
-            .get(id)
-            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?
-            .ok_or_else(|| ApiError::internal("the stored profile is missing"))?;
-        Ok::<_, ApiError>(profile_info(&worker, &stored))
-    })
-    .await
-    .map_err(|_| ApiError::internal("cannot write to the store"))??;
-    Ok((StatusCode::CREATED, Json(info)))
 }
 
 /// Where on the axis a curve stays below its level for good: `at` a grid
@@ -530,34 +402,8 @@ pub struct CompareDocument {
     pub pairs_without_double_crux: usize,
     pub differences: Vec<ParamDifference>,
     pub cruxes: Vec<CruxDisagreement>,
-}
-
-/// The stored profiles named by `ids` (`None`: every stored profile of the model).
-pub async fn select_profiles(state: &Arc<AppState>, ids: Option<Vec<i64>>) -> Result<Vec<ProfileInfo>, ApiError> {
-    let stored = stored_profiles(state).await?;
-    let selected: Vec<ProfileInfo> = match ids {
-        None => stored,
-        Some(ids) => {
-            let mut selected = Vec::new();
-            for id in ids {
-                match stored.iter().find(|profile| profile.id == id) {
-                    Some(profile) => selected.push(profile.clone()),
-                    None => {
-                        return Err(ApiError::with_status(StatusCode::NOT_FOUND, format!("no stored profile {id}")));
-                    }
-                }
-            }
-            selected
-        }
-    };
-    if selected.len() > state.limits.max_profiles {
-        return Err(ApiError::bad_request(format!(
-            "{} profiles is more than this server compares or pools at once ({})",
-            selected.len(),
-            state.limits.max_profiles
-        )));
-    }
-    Ok(selected)
+    /// Stored profiles not compared, and why (invalid, or beyond the most taken at once).
+    pub left_out: Vec<LeftOut>,
 }
 
 /// Query parameters of the compare and pool endpoints.
@@ -622,7 +468,7 @@ pub fn form_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let hex = |byte: u8| (byte as char).to_digit(16).map(|digit| digit as u8);
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -688,9 +534,11 @@ pub fn disagreement(state: &AppState, views: &[Beliefs]) -> (Vec<ParamDifference
 pub async fn compare_profiles(state: &Arc<AppState>, selection: SelectionQuery) -> Result<CompareDocument, ApiError> {
     let requested = state.samples(selection.samples)?;
     let seed = selection.seed.unwrap_or(1);
-    let profiles = select_profiles(state, selection.ids).await?;
+    let Selected { profiles, left_out } = select_profiles(state, selection.ids).await?;
     let worker = state.clone();
-    bounded(state, move |budget| {
+    // The views run one after the other, each with at most the page's samples.
+    let bytes = state.run_bytes(requested.min(state.limits.max_page_samples));
+    bounded(state, bytes, move |budget| {
         let views = views_of(&worker, &profiles)?;
         let paired = views.len().min(DOUBLE_CRUX_PROFILES);
         let mut computations = views.len();
@@ -743,6 +591,7 @@ pub async fn compare_profiles(state: &Arc<AppState>, selection: SelectionQuery) 
             pairs_without_double_crux: pairs - paired * paired.saturating_sub(1) / 2,
             differences,
             cruxes,
+            left_out,
         })
     })
     .await
@@ -775,7 +624,7 @@ fn differing_cruxes(state: &AppState, a: &View, b: &View) -> usize {
         .count()
 }
 
-/// A stored profile that no longer applies to the model.
+/// A stored profile that no longer applies to the model (found while computing: it changed since it was selected).
 fn stale(profile: &ProfileInfo, error: ApiError) -> ApiError {
     ApiError::with_status(
         StatusCode::CONFLICT,
@@ -826,6 +675,8 @@ pub struct PoolDocument {
     pub pooled: serde_json::Value,
     pub outlook: Outlook,
     pub disagreement: Disagreement,
+    /// Stored profiles not pooled, and why (invalid, or beyond the most taken at once).
+    pub left_out: Vec<LeftOut>,
 }
 
 /// How far the members are apart.
@@ -862,12 +713,14 @@ pub async fn pool_profiles(
 ) -> Result<(PoolDocument, PageRun), ApiError> {
     let requested = state.samples(selection.samples)?;
     let seed = selection.seed.unwrap_or(1);
-    let profiles = select_profiles(state, selection.ids).await?;
+    let Selected { profiles, left_out } = select_profiles(state, selection.ids).await?;
     if profiles.is_empty() {
         return Err(ApiError::with_status(StatusCode::NOT_FOUND, "no stored profiles to pool; save a profile first"));
     }
     let worker = state.clone();
-    bounded(state, move |budget| {
+    // The views run one after the other, each with at most the page's samples; the pool keeps its net.
+    let bytes = 2 * state.run_bytes(requested.min(state.limits.max_page_samples));
+    bounded(state, bytes, move |budget| {
         let views = views_of(&worker, &profiles)?;
         // Members, the pool (for its answers and for its charts), and each swap of a crux between two members.
         let mut computations = views.len() + 2;
@@ -928,6 +781,7 @@ pub async fn pool_profiles(
             pooled: serde_json::to_value(&run.document).expect("the run document serialises"),
             outlook: Outlook::of(&run.document),
             disagreement,
+            left_out,
         };
         Ok((document, run))
     })

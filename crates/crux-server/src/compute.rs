@@ -71,16 +71,40 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Runs `work` on a blocking thread once a computation slot is free, within
-/// the time limit.
+/// Runs `work` on a blocking thread once a computation slot is free and
+/// `bytes` of the memory budget are, within the time limit. A computation
+/// that needs more than the whole budget is refused at once.
 pub async fn bounded<T: Send + 'static>(
     state: &AppState,
+    bytes: usize,
     work: impl FnOnce(&Budget) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = tokio::time::timeout(state.limits.queue_wait, state.permits.clone().acquire_owned())
-        .await
-        .map_err(|_| ApiError::busy())?
-        .map_err(|_| ApiError::busy())?;
+    let metrics = state.metrics.clone();
+    let budget_bytes = state.limits.memory_budget;
+    if bytes > budget_bytes {
+        metrics.computation("over_budget");
+        return Err(ApiError::with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "this computation needs about {} MiB, more than this server's memory budget of {} MiB; ask for fewer samples",
+                bytes >> 20,
+                budget_bytes >> 20
+            ),
+        ));
+    }
+    let budget_kib = (budget_bytes / 1024).max(1);
+    let kib = u32::try_from(bytes.div_ceil(1024).clamp(1, budget_kib)).unwrap_or(u32::MAX);
+    let (slots, memory) = (state.permits.clone(), state.memory.clone());
+    let acquired = tokio::time::timeout(state.limits.queue_wait, async move {
+        let permit = slots.acquire_owned().await?;
+        let reserved = memory.acquire_many_owned(kib).await?;
+        Ok::<_, tokio::sync::AcquireError>((permit, reserved))
+    })
+    .await;
+    let Ok(Ok((permit, reserved))) = acquired else {
+        metrics.computation("busy");
+        return Err(ApiError::busy());
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
     let timeout = state.limits.timeout;
@@ -90,14 +114,29 @@ pub async fn bounded<T: Send + 'static>(
     let others_running = state.permits.available_permits() + 1 < state.limits.concurrent.max(1);
     let budget = Budget { cancel, deadline: Instant::now() + timeout, parallel: !others_running };
     let pool = state.compute.clone();
+    let held = i64::from(kib) * 1024;
+    metrics.running(1, held);
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        let _reserved = reserved;
         catch_unwind(AssertUnwindSafe(|| pool.install(|| work(&budget))))
     });
-    match task.await {
-        Ok(Ok(result)) => result,
-        Ok(Err(payload)) if payload.is::<Cancelled>() => Err(too_long(timeout)),
-        Ok(Err(_)) | Err(_) => Err(ApiError::internal("the computation failed unexpectedly")),
+    let outcome = task.await;
+    metrics.running(-1, held);
+    match outcome {
+        Ok(Ok(result)) => {
+            metrics.computation(if result.is_ok() { "finished" } else { "refused" });
+            result
+        }
+        Ok(Err(payload)) if payload.is::<Cancelled>() => {
+            metrics.computation("timeout");
+            Err(too_long(timeout))
+        }
+        Ok(Err(_)) | Err(_) => {
+            metrics.computation("failed");
+            tracing::error!("a computation failed unexpectedly");
+            Err(ApiError::internal("the computation failed unexpectedly"))
+        }
     }
 }
 

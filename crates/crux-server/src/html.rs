@@ -83,9 +83,12 @@ fn document(state: &AppState, title: &str, body: &str) -> String {
 /// `GET /`: the report, with the beliefs in the query (`set.NAME=EXPR`) applied.
 pub async fn page(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
     let mut overrides = BTreeMap::new();
+    let mut profiles_after = None;
     for (key, value) in form_pairs(query.as_deref().unwrap_or("")) {
         if let Some(name) = key.strip_prefix("set.") {
             overrides.insert(name.to_string(), value);
+        } else if key == "profiles_after" {
+            profiles_after = value.trim().parse::<i64>().ok();
         }
     }
     let beliefs = state.beliefs(&overrides).overrides;
@@ -99,14 +102,44 @@ pub async fn page(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery)
         let worker = state.clone();
         let samples = state.limits.default_samples;
         let wanted = beliefs.clone();
-        match bounded(&state, move |budget| page_run(&worker, &wanted, samples, 1, budget)).await {
+        match bounded(&state, state.run_bytes(samples), move |budget| page_run(&worker, &wanted, samples, 1, budget))
+            .await
+        {
             Ok(run) => (Arc::new(run), None),
-            Err(error) if error.status == StatusCode::BAD_REQUEST => (default_run, Some(error)),
+            Err(error) if error.status == StatusCode::BAD_REQUEST => (default_run, Some(unplaced(&state, error))),
             Err(error) => return error_page(&state, &error),
         }
     };
-    let profiles = api::stored_profiles(&state).await.unwrap_or_default();
-    Html(report(&state, &run, &beliefs, errors.as_ref(), &profiles)).into_response()
+    let page_size = state.limits.profiles_page.max(1);
+    let mut profiles = crate::manage::stored_profiles(&state, profiles_after, page_size + 1).await.unwrap_or_default();
+    let more = profiles.len() > page_size;
+    profiles.truncate(page_size);
+    let mut html = report(&state, &run, &beliefs, errors.as_ref(), &profiles);
+    if more && let Some(last) = profiles.last() {
+        // The next page of stored profiles, after the list.
+        let link = format!(
+            "<p id=\"more-profiles\"><a href=\"/?profiles_after={}#profiles\">Next {page_size} profiles</a></p>",
+            last.id
+        );
+        if let Some(index) = html.find("</section>\n</main>").or_else(|| html.rfind("</main>")) {
+            html.insert_str(index, &link);
+        }
+    }
+    Html(html).into_response()
+}
+
+/// Moves the problems of params the model does not have to the form's own
+/// error line (no field of the form shows them), naming the `set.` parameter.
+fn unplaced(state: &AppState, mut error: ApiError) -> ApiError {
+    for detail in &mut error.details {
+        if let Some(param) = detail.param.take_if(|param| state.base.param(param).is_none()) {
+            detail.message = format!("`set.{param}`: {}", detail.message);
+            for help in detail.help.drain(..) {
+                detail.message = format!("{} (help: {help})", detail.message);
+            }
+        }
+    }
+    error
 }
 
 /// The run at the model's own beliefs, computed once.
@@ -116,7 +149,10 @@ async fn default_page(state: &Arc<AppState>) -> Result<Arc<PageRun>, ApiError> {
         .get_or_try_init(|| async {
             let worker = state.clone();
             let samples = state.limits.default_samples;
-            bounded(state, move |budget| page_run(&worker, &BTreeMap::new(), samples, 1, budget)).await.map(Arc::new)
+            let bytes = state.run_bytes(samples);
+            bounded(state, bytes, move |budget| page_run(&worker, &BTreeMap::new(), samples, 1, budget))
+                .await
+                .map(Arc::new)
         })
         .await
         .cloned()
@@ -654,19 +690,41 @@ fn profile_list(profiles: &[ProfileInfo]) -> String {
         return "<p id=\"profile-list\">No profiles are stored yet.</p>".to_string();
     }
     let mut out = String::from(
-        "<form id=\"profile-list\" method=\"get\" action=\"/compare\"><table><thead><tr><th></th><th>Profile</th><th>By</th><th>Saved</th><th>Beliefs changed</th></tr></thead><tbody>",
+        "<form id=\"profile-list\" method=\"get\" action=\"/compare\"><table><thead><tr><th></th><th>Profile</th><th>By</th><th>Saved</th><th>Beliefs changed</th><th class=\"js-only\"></th></tr></thead><tbody>",
     );
     for profile in profiles {
         let changed: Vec<String> =
             profile.overrides.keys().map(|name| format!("<code>{}</code>", escape(name))).collect();
+        let (checkbox, changed) = match &profile.invalid {
+            // Never compared or pooled: its beliefs cannot be read.
+            Some(reason) => (
+                format!(
+                    "<input type=\"checkbox\" disabled aria-label=\"{} cannot be compared\">",
+                    escape(&profile.name)
+                ),
+                format!("<span class=\"error invalid\">Invalid: {}</span>", escape(reason)),
+            ),
+            None => (
+                format!(
+                    "<input type=\"checkbox\" name=\"id\" value=\"{}\" checked aria-label=\"compare {}\">",
+                    profile.id,
+                    escape(&profile.name)
+                ),
+                if changed.is_empty() { "none".to_string() } else { changed.join(", ") },
+            ),
+        };
+        let by = match &profile.author {
+            Some(author) if *author != profile.respondent => {
+                format!("{} <small>(stored by {})</small>", escape(&profile.respondent), escape(author))
+            }
+            _ => escape(&profile.respondent),
+        };
         let _ = write!(
             out,
-            "<tr><td><input type=\"checkbox\" name=\"id\" value=\"{id}\" checked aria-label=\"compare {name}\"></td><td>{name}</td><td>{by}</td><td>{at}</td><td>{changed}</td></tr>",
+            "<tr data-profile=\"{id}\"><td>{checkbox}</td><td>{name}</td><td>{by}</td><td>{at}</td><td>{changed}</td><td class=\"js-only\"><button type=\"button\" class=\"delete-profile\" data-id=\"{id}\">delete</button></td></tr>",
             id = profile.id,
             name = escape(&profile.name),
-            by = escape(&profile.respondent),
             at = escape(&profile.created_at),
-            changed = if changed.is_empty() { "none".to_string() } else { changed.join(", ") }
         );
     }
     out.push_str("</tbody></table><button type=\"submit\">Compare selected</button> <a href=\"/group\">Group view of all</a></form>");
@@ -690,6 +748,7 @@ pub async fn compare(State(state): State<Arc<AppState>>, RawQuery(query): RawQue
 fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
     let mut out = String::from("<h1>Compare profiles</h1>");
+    out.push_str(&left_out_note(&comparison.left_out));
     if comparison.profiles.is_empty() {
         out.push_str("<p>No profiles are stored yet. Save one from <a href=\"/\">the report</a>.</p>");
         return out;
@@ -766,6 +825,23 @@ fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
         out.push_str("</tbody></table>");
     }
     out.push_str(&crux_table(state, &comparison.cruxes));
+    out
+}
+
+/// The stored profiles a view did not take, and why.
+fn left_out_note(left_out: &[api::LeftOut]) -> String {
+    if left_out.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<div id=\"left-out\" class=\"rule\"><p>Not included:</p><ul>");
+    for entry in left_out {
+        let what = match entry.id {
+            Some(id) => format!("profile {id} ({})", escape(&entry.name)),
+            None => escape(&entry.name),
+        };
+        let _ = write!(out, "<li>{what}: {}</li>", escape(&entry.reason));
+    }
+    out.push_str("</ul></div>");
     out
 }
 
@@ -945,6 +1021,7 @@ pub async fn group(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery
         pool.samples,
         pool.seed
     );
+    body.push_str(&left_out_note(&pool.left_out));
     body.push_str(&results(&state, &run, None));
     body.push_str("<section id=\"disagreement\"><h2>How far the members disagree</h2><ul>");
     for sentence in &pool.disagreement.summary {

@@ -246,10 +246,24 @@ impl Store {
 
     /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host:port/database`)
     /// and brings its schema up to date.
+    ///
+    /// The PostgreSQL client blocks on a runtime of its own, so this (like
+    /// every other call on the store) must not run on an async runtime's
+    /// worker thread; it connects on a thread of its own, so that a server
+    /// may open its store while it starts.
     pub fn connect(url: &str) -> Result<Store, StoreError> {
-        let mut backend = postgres::Postgres::connect(url)?;
-        let read_only = backend.read_only()?;
-        Ok(Store { backend: Backend::Postgres(backend), read_only })
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut backend = postgres::Postgres::connect(url)?;
+                    let read_only = backend.read_only()?;
+                    Ok(Store { backend: Backend::Postgres(backend), read_only })
+                })
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(StoreError::new(ErrorKind::Unavailable, "the connection to the store failed unexpectedly"))
+                })
+        })
     }
 
     /// Opens the SQLite store at `path` and runs `configure` on its connection
@@ -390,6 +404,15 @@ impl Store {
         match &mut self.backend {
             Backend::Sqlite(store) => store.page(model_id, after, limit),
             Backend::Postgres(store) => store.page(model_id, after, limit),
+        }
+    }
+
+    /// The `limit` newest stored profiles (of `model_id`, if given), oldest first.
+    pub fn newest(&mut self, model_id: Option<&str>, limit: usize) -> Result<Vec<StoredProfile>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match &mut self.backend {
+            Backend::Sqlite(store) => store.newest(model_id, limit),
+            Backend::Postgres(store) => store.newest(model_id, limit),
         }
     }
 

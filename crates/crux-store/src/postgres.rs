@@ -36,7 +36,8 @@ const COLUMNS: &str = "id, respondent, author, created_at, updated_at, model_id,
 const NOW: &str = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 
 pub(crate) struct Postgres {
-    client: Client,
+    /// Always `Some` but while it is dropped (see the `Drop` impl).
+    client: Option<Client>,
     /// The connection string, to reconnect after a lost connection.
     url: String,
 }
@@ -59,6 +60,17 @@ pub(crate) fn redacted(url: &str) -> String {
     }
 }
 
+impl Drop for Postgres {
+    /// Closing the client blocks on its own runtime, which may not happen on
+    /// an async runtime's thread (where a server's state may be dropped): it
+    /// is closed on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
 fn row(row: &Row) -> StoredProfile {
     StoredProfile {
         id: row.get(0),
@@ -76,17 +88,18 @@ fn row(row: &Row) -> StoredProfile {
 impl Postgres {
     pub(crate) fn connect(url: &str) -> Result<Postgres, StoreError> {
         let client = Client::connect(url, NoTls).map_err(|e| error(url, "connect to", &e))?;
-        let mut store = Postgres { client, url: url.to_string() };
+        let mut store = Postgres { client: Some(client), url: url.to_string() };
         store.migrate()?;
         Ok(store)
     }
 
     /// The client, connected again if the connection was lost.
     fn client(&mut self) -> Result<&mut Client, StoreError> {
-        if self.client.is_closed() {
-            self.client = Client::connect(&self.url, NoTls).map_err(|e| error(&self.url, "reconnect to", &e))?;
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            let client = Client::connect(&self.url, NoTls).map_err(|e| error(&self.url, "reconnect to", &e))?;
+            self.client = Some(client);
         }
-        Ok(&mut self.client)
+        Ok(self.client.as_mut().expect("connected above"))
     }
 
     /// Whether writes will be refused: a read-only server or transaction
@@ -105,10 +118,8 @@ impl Postgres {
 
     pub(crate) fn schema_version(&mut self) -> Result<usize, StoreError> {
         let url = self.url.clone();
-        let row = self
-            .client()?
-            .query_one("SELECT version FROM crux_schema", &[])
-            .map_err(|e| error(&url, "read", &e))?;
+        let row =
+            self.client()?.query_one("SELECT version FROM crux_schema", &[]).map_err(|e| error(&url, "read", &e))?;
         Ok(row.get::<_, i32>(0) as usize)
     }
 
@@ -117,15 +128,13 @@ impl Postgres {
         let fail = |e| error(&url, "migrate", &e);
         // A database already at this version is not written to (it may be read-only).
         let exists: bool =
-            self.client.query_one("SELECT to_regclass('crux_schema') IS NOT NULL", &[]).map_err(fail)?.get(0);
+            self.client()?.query_one("SELECT to_regclass('crux_schema') IS NOT NULL", &[]).map_err(fail)?.get(0);
         if exists && self.schema_version()? == POSTGRES_MIGRATIONS.len() {
             return Ok(());
         }
-        let mut transaction = self.client.transaction().map_err(fail)?;
+        let mut transaction = self.client()?.transaction().map_err(fail)?;
         transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(fail)?;
-        transaction
-            .batch_execute("CREATE TABLE IF NOT EXISTS crux_schema (version INTEGER NOT NULL)")
-            .map_err(fail)?;
+        transaction.batch_execute("CREATE TABLE IF NOT EXISTS crux_schema (version INTEGER NOT NULL)").map_err(fail)?;
         let version = match transaction.query_opt("SELECT version FROM crux_schema", &[]).map_err(fail)? {
             Some(row) => row.get::<_, i32>(0) as usize,
             None => {
@@ -210,7 +219,15 @@ impl Postgres {
                          updated_at = {NOW}
                      WHERE id = $1 AND (author IS NULL OR author = $2)"
                 ),
-                &[&id, &editor, &respondent, &profile.model_id, &profile.model_hash, &profile.profile.name, &profile.text],
+                &[
+                    &id,
+                    &editor,
+                    &respondent,
+                    &profile.model_id,
+                    &profile.model_hash,
+                    &profile.profile.name,
+                    &profile.text,
+                ],
             )
             .map_err(|e| error(&url, "write to", &e))?;
         Ok(changed == 1)
@@ -239,6 +256,20 @@ impl Postgres {
                     "SELECT {COLUMNS} FROM profiles WHERE ($1::TEXT IS NULL OR model_id = $1) AND id > $2 ORDER BY id LIMIT $3"
                 ),
                 &[&model_id, &after, &limit],
+            )
+            .map_err(|e| error(&url, "read", &e))?;
+        Ok(rows.iter().map(row).collect())
+    }
+
+    pub(crate) fn newest(&mut self, model_id: Option<&str>, limit: i64) -> Result<Vec<StoredProfile>, StoreError> {
+        let url = self.url.clone();
+        let rows = self
+            .client()?
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM profiles WHERE $1::TEXT IS NULL OR model_id = $1 ORDER BY id DESC LIMIT $2) AS newest ORDER BY id"
+                ),
+                &[&model_id, &limit],
             )
             .map_err(|e| error(&url, "read", &e))?;
         Ok(rows.iter().map(row).collect())

@@ -102,7 +102,8 @@ impl Sqlite {
         }
         // Rewriting the schema version with its own value writes the file's header.
         let Ok(version) = self.schema_version() else { return true };
-        let probe = self.connection.execute_batch(&format!("BEGIN IMMEDIATE; PRAGMA user_version = {version}; ROLLBACK;"));
+        let probe =
+            self.connection.execute_batch(&format!("BEGIN IMMEDIATE; PRAGMA user_version = {version}; ROLLBACK;"));
         if probe.is_err() {
             let _ = self.connection.execute_batch("ROLLBACK");
             return true;
@@ -111,7 +112,9 @@ impl Sqlite {
     }
 
     pub(crate) fn page_count(&self) -> Result<i64, StoreError> {
-        self.connection.pragma_query_value(None, "page_count", |row| row.get(0)).map_err(|e| error(&self.path, "read", e))
+        self.connection
+            .pragma_query_value(None, "page_count", |row| row.get(0))
+            .map_err(|e| error(&self.path, "read", e))
     }
 
     pub(crate) fn schema_version(&self) -> Result<usize, StoreError> {
@@ -205,7 +208,15 @@ impl Sqlite {
                 "UPDATE profiles SET respondent = ?3, model_id = ?4, model_hash = ?5, name = ?6, profile_toml = ?7,
                      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                  WHERE id = ?1 AND (author IS NULL OR author = ?2)",
-                params![id, editor, respondent, profile.model_id, profile.model_hash, profile.profile.name, profile.text],
+                params![
+                    id,
+                    editor,
+                    respondent,
+                    profile.model_id,
+                    profile.model_hash,
+                    profile.profile.name,
+                    profile.text
+                ],
             )
             .map_err(|e| error(&self.path, "write to", e))?;
         Ok(changed == 1)
@@ -233,6 +244,18 @@ impl Sqlite {
             ))
             .map_err(fail)?;
         let rows = statement.query_map(params![model_id, after, limit], row).map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+
+    pub(crate) fn newest(&mut self, model_id: Option<&str>, limit: i64) -> Result<Vec<StoredProfile>, StoreError> {
+        let fail = |e| error(&self.path, "read", e);
+        let mut statement = self
+            .connection
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM profiles WHERE ?1 IS NULL OR model_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id"
+            ))
+            .map_err(fail)?;
+        let rows = statement.query_map(params![model_id, limit], row).map_err(fail)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
 

@@ -6,9 +6,7 @@
 mod support;
 
 use crux_lang::Sources;
-use crux_store::{
-    ErrorKind, Inserted, Location, MIGRATIONS, ModelSource, NewProfile, Quotas, Store, ValidatedProfile,
-};
+use crux_store::{ErrorKind, Inserted, Location, MIGRATIONS, ModelSource, NewProfile, Quotas, Store, ValidatedProfile};
 
 fn validate(model: &ModelSource, name: &str, text: &str) -> Result<ValidatedProfile, crux_lang::Diagnostics> {
     crux_store::validate(&mut Sources::new(), model, name, text)
@@ -160,7 +158,10 @@ mod suite {
         let all = store.list(None).unwrap();
         assert_eq!(all.len(), 1);
         let profile = &all[0];
-        assert_eq!((profile.id, profile.respondent.as_str(), profile.author.as_deref()), (id, "respondent 1", Some("alice")));
+        assert_eq!(
+            (profile.id, profile.respondent.as_str(), profile.author.as_deref()),
+            (id, "respondent 1", Some("alice"))
+        );
         assert_eq!((profile.name.as_str(), profile.model_id.as_str()), ("Optimist", "tiny"));
         assert_eq!(profile.model_hash, model().hash());
         assert_eq!(profile.profile_toml, GOOD);
@@ -176,7 +177,8 @@ mod suite {
     fn edit_and_delete_by_the_author(open: &dyn Fn() -> Store, _: &Location) {
         let mut store = open();
         let id = stored(&mut store, "Alice", Some("alice"), "Optimist").unwrap();
-        let edited = validate(&model(), "p.toml", &GOOD.replace("0.5 to 2", "1 to 3").replace("Optimist", "Edited")).unwrap();
+        let edited =
+            validate(&model(), "p.toml", &GOOD.replace("0.5 to 2", "1 to 3").replace("Optimist", "Edited")).unwrap();
         let error = store.update(id, Some("bob"), "Bob", &edited).expect_err("bob is not the author");
         assert_eq!(error.kind, ErrorKind::NotAuthor);
         assert!(error.message.contains("alice"), "{}", error.message);
@@ -218,6 +220,8 @@ mod suite {
         assert_eq!(ids_of(store.page(Some("tiny"), Some(ids[5]), Some(3)).unwrap()), ids[6..]);
         assert!(store.page(None, Some(ids[6]), Some(3)).unwrap().is_empty());
         assert!(store.page(Some("other"), None, Some(3)).unwrap().is_empty());
+        assert_eq!(ids_of(store.newest(Some("tiny"), 2).unwrap()), ids[5..]);
+        assert_eq!(ids_of(store.newest(None, 100).unwrap()), ids);
         assert_eq!(store.count().unwrap(), 7);
     }
 
@@ -249,7 +253,8 @@ mod suite {
         let profile = validate(&model(), "p.toml", GOOD).unwrap();
         let other = validate(&model(), "p.toml", &GOOD.replace("Optimist", "Other")).unwrap();
         let quotas = Quotas::default();
-        let new = |profile, hash| NewProfile { respondent: "r", author: None, profile, idempotency: Some(("key-1", hash)) };
+        let new =
+            |profile, hash| NewProfile { respondent: "r", author: None, profile, idempotency: Some(("key-1", hash)) };
         let first = store.insert(&new(&profile, "hash-a"), &quotas).unwrap();
         assert!(matches!(first, Inserted::Created(_)));
         let again = store.insert(&new(&profile, "hash-a"), &quotas).unwrap();
@@ -258,7 +263,8 @@ mod suite {
         let error = store.insert(&new(&other, "hash-b"), &quotas).expect_err("another request under the same key");
         assert_eq!(error.kind, ErrorKind::IdempotencyConflict);
         assert_eq!(store.count().unwrap(), 1);
-        let fresh = NewProfile { respondent: "r", author: None, profile: &other, idempotency: Some(("key-2", "hash-b")) };
+        let fresh =
+            NewProfile { respondent: "r", author: None, profile: &other, idempotency: Some(("key-2", "hash-b")) };
         assert!(matches!(store.insert(&fresh, &quotas).unwrap(), Inserted::Created(_)));
         assert_eq!(store.count().unwrap(), 2);
     }

@@ -106,9 +106,11 @@ impl Owned {
             }
             None => Command::new(&program),
         };
-        let output = command.args(args).current_dir(&self.directory).output().map_err(|e| {
-            format!("cannot run {}: {e}", program.display())
-        })?;
+        let output = command
+            .args(args)
+            .current_dir(&self.directory)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
         if output.status.success() {
             Ok(())
         } else {
