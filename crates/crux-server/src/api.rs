@@ -549,7 +549,7 @@ pub async fn compare_profiles(state: &Arc<AppState>, selection: SelectionQuery) 
         }
         let samples = worker.view_samples(requested, computations);
         let check = |_: u64| budget.check();
-        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+        let options = Options { progress: Some(&check), interrupt: Some(&check), ..Options::new(samples, seed) };
         let mut sources = worker.sources();
         let mut profile_outlooks = Vec::with_capacity(views.len());
         let mut positions = Vec::with_capacity(views.len());
@@ -731,7 +731,7 @@ pub async fn pool_profiles(
         }
         let samples = worker.view_samples(requested, computations);
         let check = |_: u64| budget.check();
-        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+        let options = Options { progress: Some(&check), interrupt: Some(&check), ..Options::new(samples, seed) };
         let mut sources = worker.sources();
         let weights = vec![1.0; views.len()];
         let group = group_view(&mut sources, &worker.base, &views, &weights, Method::Linear, &options)

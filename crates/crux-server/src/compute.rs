@@ -232,7 +232,12 @@ fn answer_model(
         return Ok(Answer::Run { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
-    let options = Options { progress: Some(&check), parallel: budget.parallel, ..Options::new(samples, seed) };
+    let options = Options {
+        progress: Some(&check),
+        interrupt: Some(&check),
+        parallel: budget.parallel,
+        ..Options::new(samples, seed)
+    };
     let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
     Ok(Answer::Page { model, results: Box::new(results) })
 }

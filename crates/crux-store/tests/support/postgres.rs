@@ -136,6 +136,7 @@ impl Drop for Cluster {
 
 /// A server, or `None` after printing why the test skips (a panic when
 /// `CRUX_REQUIRE_POSTGRES` is set).
+#[allow(clippy::print_stderr)]
 pub fn cluster_or_skip(test: &str) -> Option<Cluster> {
     match Cluster::start() {
         Ok(cluster) => Some(cluster),
