@@ -218,6 +218,7 @@ pub async fn serve(
         .await
         .map_err(|error| StartError { message: format!("cannot listen on {addr}: {error}") })?;
     let bound = listener.local_addr().map_err(|error| StartError { message: error.to_string() })?;
+    ready(bound);
     tracing::info!(
         address = %bound,
         max_connections = connections.max_connections,
@@ -226,7 +227,6 @@ pub async fn serve(
         store = state.store_backend,
         "listening"
     );
-    ready(bound);
     let metrics = state.metrics.clone();
     connections::serve(listener, router(state), connections, metrics, shutdown).await;
     Ok(())

@@ -220,6 +220,9 @@ pub fn serve(sources: &mut Sources, args: &ServeArgs) -> Outcome {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CRUX_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
