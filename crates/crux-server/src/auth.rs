@@ -210,7 +210,8 @@ fn query_token(query: &str) -> (Option<String>, String) {
     let mut rest = Vec::new();
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         match pair.split_once('=') {
-            Some(("token", value)) => token = Some(crate::api::percent_decode(value)),
+            // Tokens are made of unreserved characters only (see `check_token`), so never percent-encoded.
+            Some(("token", value)) => token = Some(value.to_string()),
             _ => rest.push(pair),
         }
     }
@@ -312,8 +313,8 @@ fn unauthorized(path: &str, why: &str) -> Response {
     } else {
         let body = format!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Crux: sign in</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body><main><h1>Sign in</h1><p class=\"error\">{}.</p><form method=\"get\" action=\"{}\"><label>Token <input type=\"password\" name=\"token\" autocomplete=\"current-password\" required></label> <button type=\"submit\">Sign in</button></form><p>The token is printed by <code>crux serve</code> when it starts, or set by whoever runs it (<code>CRUX_TOKEN</code>, <code>--token-file</code>, <code>--users</code>).</p></main></body></html>\n",
-            crate::html::escape(why),
-            crate::html::escape(path)
+            crate::svg::escape(why),
+            crate::svg::escape(path)
         );
         (StatusCode::UNAUTHORIZED, Html(body)).into_response()
     };
@@ -353,7 +354,7 @@ mod tests {
 
     #[test]
     fn the_login_query_is_split_from_the_rest() {
-        assert_eq!(query_token("token=a%2Bb&set.x=1"), (Some("a+b".to_string()), "set.x=1".to_string()));
+        assert_eq!(query_token("token=a-b_c&set.x=1"), (Some("a-b_c".to_string()), "set.x=1".to_string()));
         assert_eq!(query_token("set.x=1"), (None, "set.x=1".to_string()));
     }
 }

@@ -12,7 +12,7 @@
 //! (EMFILE) the server closes one the same way and keeps accepting, so that a
 //! crowd of slow clients never makes the server unreachable.
 
-use crate::telemetry::Metrics;
+use crate::metrics::Metrics;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;

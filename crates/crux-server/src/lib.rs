@@ -4,30 +4,47 @@
 //! [`router`] builds the axum application: the page (`/`), the compare and
 //! group views, and the JSON API under `/api` (documented by the OpenAPI
 //! document at `/api/openapi.json`, generated from the handlers in [`api`]).
+//!
+//! The server is split by layer, each module using only those below it:
+//! - handlers: [`api`] (JSON) and `pages` (HTML), thin: they read the
+//!   request, call the service and shape the response;
+//! - `templates`: the pages' HTML;
+//! - `service`: what the API and the pages share (a run with a client's
+//!   beliefs, the profile store, the compare and group views);
+//! - `state` (the model, the store, the limits), [`wire`] (request and
+//!   response types), `compute` (computations within the server's bounds)
+//!   and [`error`] (the error shape, at the bottom).
+//!
 //! Everything a request can make the server do is bounded by [`Limits`]:
 //! samples, body size, expression length, computation time (the work is
-//! cancelled when it runs over) and concurrent computations. The server never
-//! reads or writes a path that a client gives: the model and the store are
-//! chosen by whoever starts it.
+//! cancelled when it runs over), memory and concurrent computations. The
+//! server never reads or writes a path that a client gives: the model and the
+//! store are chosen by whoever starts it.
 //!
 //! Around the routes, as layers composed in [`router`]: the access log and
 //! the request counters ([`telemetry`]), the security headers and the `Host`
 //! check ([`security`]), authentication ([`auth`]) and the checks on writes
 //! (JSON from the server's own origin, with the CSRF token of a cookie
-//! session). [`serve`] accepts connections within [`ConnectionLimits`].
+//! session). [`serve`] accepts connections within [`ConnectionLimits`]
+//! ([`connections`]). `profiles` is the store's service (pages, edits,
+//! quotas, invalid profiles, errors without paths).
 
 pub mod api;
 pub mod auth;
 mod compute;
 pub mod connections;
 pub mod error;
-mod html;
-mod manage;
+pub mod metrics;
+mod pages;
+mod profiles;
 pub mod security;
+mod service;
 mod state;
 mod summary;
 mod svg;
 pub mod telemetry;
+mod templates;
+pub mod wire;
 
 pub use auth::Access;
 pub use connections::ConnectionLimits;
@@ -161,15 +178,14 @@ pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.limits.max_body_bytes;
     let [csp, nosniff, referrer, frames, opener] = security::header_layers();
     Router::new()
-        .route("/", get(html::page))
-        .route("/compare", get(html::compare))
-        .route("/group", get(html::group))
-        .route("/assets/app.js", get(html::script))
-        .route("/assets/style.css", get(html::style))
+        .route("/", get(pages::report))
+        .route("/compare", get(pages::compare))
+        .route("/group", get(pages::group))
+        .route("/assets/app.js", get(pages::script))
+        .route("/assets/style.css", get(pages::style))
         .route("/healthz", get(telemetry::healthz))
         .route("/metrics", get(telemetry::metrics))
         .merge(api::routes())
-        .merge(manage::routes())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.hosts.clone(), security::check_writes))

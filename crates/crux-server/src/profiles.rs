@@ -1,7 +1,8 @@
-//! The profile store over HTTP: listing profiles page by page, saving one
-//! (within the quotas, at most once per `Idempotency-Key`), editing and
-//! deleting one (only its author may, where there are per-person tokens),
-//! and choosing the profiles a comparison or a group view takes.
+//! The profile store as the API and the pages use it: a page of stored
+//! profiles, saving one (within the quotas, at most once per idempotency
+//! key), editing and deleting one (only its author may, where there are
+//! per-person tokens), and choosing the profiles a comparison or a group
+//! view takes.
 //!
 //! A stored profile that no longer parses, or no longer applies to the
 //! model, is listed with the reason (`invalid`) and left out of comparisons
@@ -9,65 +10,18 @@
 //! Store failures are answered without the store's location (which goes to
 //! the log), and a read-only store answers writes with 503.
 
-use crate::api::{JsonBody, form_pairs};
 use crate::auth::Identity;
-use crate::error::{ApiError, ErrorBody};
-use crate::state::{AppState, located};
-use axum::Extension;
-use axum::Json;
-use axum::Router;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use crate::error::{ApiError, located};
+use crate::state::AppState;
+use crate::wire::{LeftOut, ProfileInfo, SaveProfile};
+use axum::http::{HeaderMap, StatusCode};
 use crux_lang::Sources;
 use crux_lang::profile::parse_profile;
 use crux_store::{ErrorKind, Inserted, NewProfile, Store, StoreError, StoredProfile, ValidatedProfile};
 use crux_worldview::Beliefs;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use utoipa::ToSchema;
-
-/// The routes of the store.
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/profiles", get(list_profiles).post(save_profile))
-        .route("/api/profiles/{id}", put(update_profile).delete(delete_profile))
-}
-
-/// A profile to store: a name for the view, who holds it, why, and the beliefs.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SaveProfile {
-    pub name: String,
-    #[serde(default)]
-    pub respondent: String,
-    #[serde(default)]
-    pub notes: String,
-    /// Param name to expression: the beliefs that differ from the model's.
-    #[serde(default)]
-    pub overrides: BTreeMap<String, String>,
-}
-
-/// A stored profile.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProfileInfo {
-    pub id: i64,
-    pub name: String,
-    pub respondent: String,
-    /// Who stored it, where the server has per-person tokens: only they may edit or delete it.
-    pub author: Option<String>,
-    pub created_at: String,
-    pub updated_at: Option<String>,
-    pub notes: String,
-    pub overrides: BTreeMap<String, String>,
-    /// Whether it was checked against exactly this model text (same hash).
-    pub current: bool,
-    /// Why the profile cannot be used any more (it no longer parses, or no
-    /// longer applies to the model); it is then left out of comparisons and pools.
-    pub invalid: Option<String>,
-}
 
 /// Reads a stored profile: its beliefs, or why they cannot be read.
 fn profile_info(state: &AppState, stored: &StoredProfile) -> ProfileInfo {
@@ -147,68 +101,13 @@ fn writable(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Stored profiles of this model, oldest first, after id `after`, at most `limit`.
-pub async fn stored_profiles(
+/// A page of stored profiles (at most `limit`, after id `after`), whether more follow, and how many are stored.
+pub async fn profile_page(
     state: &Arc<AppState>,
     after: Option<i64>,
     limit: usize,
-) -> Result<Vec<ProfileInfo>, ApiError> {
-    with_store(state, move |store, state| {
-        let stored =
-            store.page(Some(&state.base.header.id), after, Some(limit)).map_err(|error| store_error(&error))?;
-        Ok(stored.iter().map(|profile| profile_info(state, profile)).collect())
-    })
-    .await
-}
-
-/// The query of `GET /api/profiles`.
-#[derive(Debug, Default)]
-struct PageQuery {
-    after: Option<i64>,
-    limit: Option<usize>,
-}
-
-impl PageQuery {
-    fn parse(query: Option<&str>) -> Result<PageQuery, ApiError> {
-        let mut page = PageQuery::default();
-        for (key, value) in form_pairs(query.unwrap_or("")) {
-            let bad = || ApiError::bad_request(format!("`{key}` must be a whole number, not `{value}`"));
-            match key.as_str() {
-                "after" => page.after = Some(value.trim().parse().map_err(|_| bad())?),
-                "limit" => page.limit = Some(value.trim().parse().map_err(|_| bad())?),
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "unknown query parameter `{other}`; this takes `after` (a profile id) and `limit`"
-                    )));
-                }
-            }
-        }
-        Ok(page)
-    }
-}
-
-/// The stored profiles of this model, a page at a time.
-#[utoipa::path(
-    get,
-    path = "/api/profiles",
-    params(
-        ("after" = Option<i64>, Query, description = "Only profiles with a larger id (the last id of the previous page)"),
-        ("limit" = Option<usize>, Query, description = "The most profiles to return (default and limit: the server's page size)"),
-    ),
-    responses(
-        (status = 200, description = "Stored profiles, oldest first; a `Link: <...>; rel=\"next\"` header gives the next page, `X-Total-Count` the number stored", body = Vec<ProfileInfo>),
-        (status = 400, description = "Bad query", body = ErrorBody),
-    )
-)]
-pub async fn list_profiles(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let page = PageQuery::parse(query.as_deref())?;
-    let size = state.limits.profiles_page.max(1);
-    let limit = page.limit.unwrap_or(size).clamp(1, size);
-    let after = page.after;
-    let (mut profiles, total) = with_store(&state, move |store, state| {
+) -> Result<(Vec<ProfileInfo>, bool, usize), ApiError> {
+    let (mut profiles, total) = with_store(state, move |store, state| {
         let model = Some(state.base.header.id.as_str());
         let stored = store.page(model, after, Some(limit + 1)).map_err(|error| store_error(&error))?;
         let total = store.count_of(model).map_err(|error| store_error(&error))?;
@@ -217,15 +116,7 @@ pub async fn list_profiles(
     .await?;
     let more = profiles.len() > limit;
     profiles.truncate(limit);
-    let mut response = Json(&profiles).into_response();
-    if more && let Some(last) = profiles.last() {
-        let link = format!("</api/profiles?after={}&limit={limit}>; rel=\"next\"", last.id);
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
-    }
-    response.headers_mut().insert("x-total-count", HeaderValue::from(total));
-    Ok(response)
+    Ok((profiles, more, total))
 }
 
 #[derive(Serialize)]
@@ -286,36 +177,20 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
-/// Stores the given beliefs as a named profile, after checking them against the model.
-///
-/// With an `Idempotency-Key` header, a repeated request (a retry after a lost
-/// answer) stores nothing new and answers with the first one's profile.
-#[utoipa::path(
-    post,
-    path = "/api/profiles",
-    request_body = SaveProfile,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A key of the client's choosing: the same request sent again with it stores nothing new")),
-    responses(
-        (status = 201, description = "Stored", body = ProfileInfo),
-        (status = 200, description = "Stored before, under the same idempotency key (`Idempotent-Replayed: true`)", body = ProfileInfo),
-        (status = 400, description = "Bad input: a missing name, too long a text, an unknown param or an invalid expression", body = ErrorBody),
-        (status = 413, description = "The body is too large", body = ErrorBody),
-        (status = 422, description = "The idempotency key was used for a different profile", body = ErrorBody),
-        (status = 503, description = "The store is read-only or unavailable", body = ErrorBody),
-        (status = 507, description = "A quota is reached: the author's or the store's", body = ErrorBody),
-    )
-)]
-pub async fn save_profile(
-    State(state): State<Arc<AppState>>,
-    Extension(identity): Extension<Identity>,
-    headers: HeaderMap,
-    JsonBody(request): JsonBody<SaveProfile>,
-) -> Result<Response, ApiError> {
-    writable(&state)?;
-    let key = idempotency_key(&headers)?;
-    let (validated, respondent) = validated(&state, &request)?;
+/// Stores `request`'s beliefs as a named profile by `identity`, after
+/// checking them against the model; whether it was stored before under the
+/// same idempotency key (in `headers`), and the profile.
+pub async fn save(
+    state: &Arc<AppState>,
+    identity: &Identity,
+    headers: &HeaderMap,
+    request: &SaveProfile,
+) -> Result<(Inserted, ProfileInfo), ApiError> {
+    writable(state)?;
+    let key = idempotency_key(headers)?;
+    let (validated, respondent) = validated(state, request)?;
     let author = identity.author().map(str::to_string);
-    let (inserted, info) = with_store(&state, move |store, state| {
+    let (inserted, info) = with_store(state, move |store, state| {
         let hash = crux_store::sha256_hex(
             format!("{}\0{respondent}\0{}", author.as_deref().unwrap_or(""), validated.text).as_bytes(),
         );
@@ -333,43 +208,23 @@ pub async fn save_profile(
         Ok((inserted, profile_info(state, &stored)))
     })
     .await?;
-    let mut response = Json(info).into_response();
-    match inserted {
-        Inserted::Created(_) => {
-            state.metrics.profile_write("create");
-            *response.status_mut() = StatusCode::CREATED;
-        }
-        Inserted::Replayed(_) => {
-            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-        }
+    if matches!(inserted, Inserted::Created(_)) {
+        state.metrics.profile_write("create");
     }
-    Ok(response)
+    Ok((inserted, info))
 }
 
-/// Replaces a stored profile's name, respondent, notes and beliefs.
-#[utoipa::path(
-    put,
-    path = "/api/profiles/{id}",
-    request_body = SaveProfile,
-    params(("id" = i64, Path, description = "The profile's id")),
-    responses(
-        (status = 200, description = "Edited", body = ProfileInfo),
-        (status = 400, description = "Bad input, as for saving", body = ErrorBody),
-        (status = 403, description = "The profile has another author", body = ErrorBody),
-        (status = 404, description = "No such profile", body = ErrorBody),
-        (status = 503, description = "The store is read-only or unavailable", body = ErrorBody),
-    )
-)]
-pub async fn update_profile(
-    State(state): State<Arc<AppState>>,
-    Extension(identity): Extension<Identity>,
-    Path(id): Path<i64>,
-    JsonBody(request): JsonBody<SaveProfile>,
-) -> Result<Json<ProfileInfo>, ApiError> {
-    writable(&state)?;
-    let (validated, respondent) = validated(&state, &request)?;
+/// Replaces profile `id`'s name, respondent, notes and beliefs, if `identity` may.
+pub async fn update(
+    state: &Arc<AppState>,
+    identity: &Identity,
+    id: i64,
+    request: &SaveProfile,
+) -> Result<ProfileInfo, ApiError> {
+    writable(state)?;
+    let (validated, respondent) = validated(state, request)?;
     let editor = identity.author().map(str::to_string);
-    let info = with_store(&state, move |store, state| {
+    let info = with_store(state, move |store, state| {
         store.update(id, editor.as_deref(), &respondent, &validated).map_err(|error| store_error(&error))?;
         let stored = store
             .get(id)
@@ -379,41 +234,16 @@ pub async fn update_profile(
     })
     .await?;
     state.metrics.profile_write("update");
-    Ok(Json(info))
+    Ok(info)
 }
 
-/// Deletes a stored profile.
-#[utoipa::path(
-    delete,
-    path = "/api/profiles/{id}",
-    params(("id" = i64, Path, description = "The profile's id")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, description = "The profile has another author", body = ErrorBody),
-        (status = 404, description = "No such profile", body = ErrorBody),
-        (status = 503, description = "The store is read-only or unavailable", body = ErrorBody),
-    )
-)]
-pub async fn delete_profile(
-    State(state): State<Arc<AppState>>,
-    Extension(identity): Extension<Identity>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    writable(&state)?;
+/// Deletes profile `id`, if `identity` may.
+pub async fn delete(state: &Arc<AppState>, identity: &Identity, id: i64) -> Result<(), ApiError> {
+    writable(state)?;
     let editor = identity.author().map(str::to_string);
-    with_store(&state, move |store, _| store.delete(id, editor.as_deref()).map_err(|error| store_error(&error)))
-        .await?;
+    with_store(state, move |store, _| store.delete(id, editor.as_deref()).map_err(|error| store_error(&error))).await?;
     state.metrics.profile_write("delete");
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// A profile a comparison or pool did not take, and why.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LeftOut {
-    /// The profile's id (none for a count of older profiles).
-    pub id: Option<i64>,
-    pub name: String,
-    pub reason: String,
+    Ok(())
 }
 
 /// The profiles a comparison or pool takes, and those it leaves out.
