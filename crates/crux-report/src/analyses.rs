@@ -100,7 +100,7 @@ impl RunReport {
     /// The terminal text of `crux run --format text`.
     pub fn text(&self, model: &hir::Model) -> String {
         match self {
-            RunReport::Page(results) => text::page(model, results),
+            RunReport::Page(results) => text::render(model, results),
             RunReport::Plain { output, samples, seed } => text::run_table(model, output, *samples, *seed),
         }
     }

@@ -17,8 +17,8 @@
 //! (`resume_unwind`, so no panic message is printed). Rayon carries the
 //! unwind back to the caller, and blocks not yet started are skipped.
 
-use crate::error::ApiError;
-use crate::state::{AppState, located};
+use crate::error::{ApiError, located};
+use crate::metrics::Metrics;
 use crate::summary::{self, Thresholds};
 use axum::http::StatusCode;
 use crux_analysis::inputs::Inputs;
@@ -31,6 +31,51 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// The computation slots: how many computations run at once, the threads
+/// they run on (one per slot), and how long a computation may wait and run.
+#[derive(Debug)]
+pub struct Slots {
+    permits: Arc<Semaphore>,
+    pool: Arc<rayon::ThreadPool>,
+    concurrent: usize,
+    queue_wait: Duration,
+    timeout: Duration,
+    /// The memory budget, in KiB: each computation holds its estimate while it runs.
+    memory: Arc<Semaphore>,
+    memory_budget: usize,
+    metrics: Arc<Metrics>,
+}
+
+impl Slots {
+    /// `concurrent` slots (at least one), each with a compute thread, sharing
+    /// `memory_budget` bytes; computations are counted in `metrics`.
+    pub fn new(
+        concurrent: usize,
+        queue_wait: Duration,
+        timeout: Duration,
+        memory_budget: usize,
+        metrics: Arc<Metrics>,
+    ) -> Result<Slots, String> {
+        let concurrent = concurrent.max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(concurrent)
+            .thread_name(|index| format!("crux-compute-{index}"))
+            .build()
+            .map_err(|error| format!("cannot start the compute threads: {error}"))?;
+        Ok(Slots {
+            permits: Arc::new(Semaphore::new(concurrent)),
+            pool: Arc::new(pool),
+            concurrent,
+            queue_wait,
+            timeout,
+            memory: Arc::new(Semaphore::new((memory_budget / 1024).clamp(1, Semaphore::MAX_PERMITS))),
+            memory_budget,
+            metrics,
+        })
+    }
+}
 
 /// The unwind payload of a cancelled computation.
 struct Cancelled;
@@ -71,33 +116,71 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Runs `work` on a blocking thread once a computation slot is free, within
-/// the time limit.
+/// Runs `work` on a blocking thread once a computation slot is free and
+/// `bytes` of the memory budget are, within the time limit. A computation
+/// that needs more than the whole budget is refused at once.
 pub async fn bounded<T: Send + 'static>(
-    state: &AppState,
+    slots: &Slots,
+    bytes: usize,
     work: impl FnOnce(&Budget) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = tokio::time::timeout(state.limits.queue_wait, state.permits.clone().acquire_owned())
-        .await
-        .map_err(|_| ApiError::busy())?
-        .map_err(|_| ApiError::busy())?;
+    let metrics = slots.metrics.clone();
+    if bytes > slots.memory_budget {
+        metrics.computation("over_budget");
+        return Err(ApiError::with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "this computation needs about {} MiB, more than this server's memory budget of {} MiB; ask for fewer samples",
+                bytes >> 20,
+                slots.memory_budget >> 20
+            ),
+        ));
+    }
+    let budget_kib = (slots.memory_budget / 1024).max(1);
+    let kib = u32::try_from(bytes.div_ceil(1024).clamp(1, budget_kib)).unwrap_or(u32::MAX);
+    let (permits, memory) = (slots.permits.clone(), slots.memory.clone());
+    let acquired = tokio::time::timeout(slots.queue_wait, async move {
+        let permit = permits.acquire_owned().await?;
+        let reserved = memory.acquire_many_owned(kib).await?;
+        Ok::<_, tokio::sync::AcquireError>((permit, reserved))
+    })
+    .await;
+    let Ok(Ok((permit, reserved))) = acquired else {
+        metrics.computation("busy");
+        return Err(ApiError::busy());
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
-    let timeout = state.limits.timeout;
+    let timeout = slots.timeout;
     // Alone, a run (or a page's runs) spreads over every core; beside others,
     // which already keep the cores busy, it runs on one of them: spread out,
     // it would cost a fifth to a third more CPU (measured at 10^4 samples).
-    let others_running = state.permits.available_permits() + 1 < state.limits.concurrent.max(1);
+    let others_running = slots.permits.available_permits() + 1 < slots.concurrent;
     let budget = Budget { cancel, deadline: Instant::now() + timeout, parallel: !others_running };
-    let pool = state.compute.clone();
+    let pool = slots.pool.clone();
+    let held = i64::from(kib) * 1024;
+    metrics.running(1, held);
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        let _reserved = reserved;
         catch_unwind(AssertUnwindSafe(|| pool.install(|| work(&budget))))
     });
-    match task.await {
-        Ok(Ok(result)) => result,
-        Ok(Err(payload)) if payload.is::<Cancelled>() => Err(too_long(timeout)),
-        Ok(Err(_)) | Err(_) => Err(ApiError::internal("the computation failed unexpectedly")),
+    let outcome = task.await;
+    metrics.running(-1, held);
+    match outcome {
+        Ok(Ok(result)) => {
+            metrics.computation(if result.is_ok() { "finished" } else { "refused" });
+            result
+        }
+        Ok(Err(payload)) if payload.is::<Cancelled>() => {
+            metrics.computation("timeout");
+            Err(too_long(timeout))
+        }
+        Ok(Err(_)) | Err(_) => {
+            metrics.computation("failed");
+            tracing::error!("a computation failed unexpectedly");
+            Err(ApiError::internal("the computation failed unexpectedly"))
+        }
     }
 }
 
@@ -125,7 +208,7 @@ pub fn run(
 }
 
 /// Runs a compiled model under a budget.
-fn run_engine(
+pub fn run_engine(
     engine: &Engine,
     sources: &Sources,
     samples: usize,
@@ -139,19 +222,20 @@ fn run_engine(
     engine.run(&options).map_err(|diagnostic| located(&[diagnostic], sources))
 }
 
-/// A model answered: its page's results, or, for a model without a page, its run.
+/// A model run for a request: its report's results, or, for a model without
+/// a page, its plain run.
 #[derive(Debug)]
-pub enum Answer {
-    Page { model: hir::Model, results: Box<PageResults> },
-    Run { model: hir::Model, output: RunOutput, samples: usize, seed: u64 },
+pub enum ModelRun {
+    Report { model: hir::Model, results: Box<PageResults> },
+    Plain { model: hir::Model, output: RunOutput, samples: usize, seed: u64 },
 }
 
-impl Answer {
-    /// The JSON of `crux run --format json` for this answer.
+impl ModelRun {
+    /// The JSON of `crux run --format json` for this run.
     pub fn json(&self) -> serde_json::Value {
         let value = match self {
-            Answer::Page { model, results } => serde_json::to_value(PageDocument::new(model, results)),
-            Answer::Run { model, output, samples, seed } => {
+            ModelRun::Report { model, results } => serde_json::to_value(PageDocument::new(model, results)),
+            ModelRun::Plain { model, output, samples, seed } => {
                 serde_json::to_value(RunDocument::new(model, output, *samples, *seed))
             }
         };
@@ -159,66 +243,52 @@ impl Answer {
     }
 }
 
-/// Runs the model with `overrides` the way `crux run` does: the page's
-/// analyses for a model with a page, a plain run otherwise.
-pub fn answer(
-    state: &AppState,
-    overrides: &std::collections::BTreeMap<String, String>,
-    samples: usize,
-    seed: u64,
-    keep_net: bool,
-    budget: &Budget,
-) -> Result<Answer, ApiError> {
-    let base = &state.base_engine;
-    if base.model().file.page.is_empty() && state.changes_nothing(overrides)? {
-        // The model as read, compiled once at start.
-        let output = run_engine(base, state.base_sources(), samples, seed, keep_net, budget)?;
-        return Ok(Answer::Run { model: base.model().clone(), output, samples, seed });
-    }
-    let (model, sources) = state.model_with(overrides)?;
-    answer_model(model, &sources, samples, seed, keep_net, budget)
-}
-
-/// [`answer`] for a model already resolved.
-fn answer_model(
+/// Runs a resolved model the way `crux run` does: the page's analyses for a
+/// model with a page, a plain run otherwise.
+pub fn run_model(
     model: hir::Model,
     sources: &Sources,
     samples: usize,
     seed: u64,
     keep_net: bool,
     budget: &Budget,
-) -> Result<Answer, ApiError> {
+) -> Result<ModelRun, ApiError> {
     if model.file.page.is_empty() {
         let output = run(&model, sources, samples, seed, keep_net, budget)?;
-        return Ok(Answer::Run { model, output, samples, seed });
+        return Ok(ModelRun::Plain { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
-    let options = Options { progress: Some(&check), parallel: budget.parallel, ..Options::new(samples, seed) };
+    let options = Options {
+        progress: Some(&check),
+        interrupt: Some(&check),
+        parallel: budget.parallel,
+        ..Options::new(samples, seed)
+    };
     let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
-    Ok(Answer::Page { model, results: Box::new(results) })
+    Ok(ModelRun::Report { model, results: Box::new(results) })
 }
 
-/// What the page shows of one answer: the run, the per-sample thresholds
-/// (for a model without a page), the page's report in Markdown, and the
-/// share of the uncertainty each crux carries (or why it is not shown).
+/// What the web page shows of one model run: the run, the per-sample
+/// thresholds (for a model without a page), the page's report in Markdown,
+/// and the share of the uncertainty each crux carries (or why it is not shown).
 #[derive(Debug)]
-pub struct PageRun {
+pub struct ReportRun {
     pub document: RunDocument,
     pub thresholds: Option<Thresholds>,
     pub markdown: Option<String>,
     pub importance: Option<Result<SensitivityRun, String>>,
 }
 
-impl PageRun {
-    pub fn new(answer: &Answer) -> PageRun {
-        match answer {
-            Answer::Run { model, output, samples, seed } => PageRun {
+impl ReportRun {
+    pub fn new(run: &ModelRun) -> ReportRun {
+        match run {
+            ModelRun::Plain { model, output, samples, seed } => ReportRun {
                 document: RunDocument::new(model, output, *samples, *seed),
                 thresholds: output.net_samples.as_ref().and_then(|net| summary::thresholds(net, &output.points)),
                 markdown: None,
                 importance: None,
             },
-            Answer::Page { model, results } => PageRun {
+            ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
                 thresholds: None,
                 markdown: Some(crux_report::markdown::render(model, results)),
@@ -228,24 +298,19 @@ impl PageRun {
     }
 }
 
-/// Runs the model with `overrides` for the page, with the crux-importance
-/// analysis at `state.limits.page_sensitivity_samples` rows.
-pub fn page_run(
-    state: &AppState,
-    overrides: &std::collections::BTreeMap<String, String>,
+/// Runs a resolved model for the web page, with the crux-importance analysis
+/// at `importance_rows` rows.
+pub fn report_run(
+    model: hir::Model,
+    sources: &Sources,
     samples: usize,
     seed: u64,
+    importance_rows: usize,
     budget: &Budget,
-) -> Result<PageRun, ApiError> {
-    let (model, sources) = state.model_with(overrides)?;
-    let options = SensitivityRequestOptions {
-        samples: state.limits.page_sensitivity_samples,
-        seed,
-        at: None,
-        resamples: PAGE_RESAMPLES,
-    };
-    let importance = sensitivity(&model, &sources, &options, budget).map_err(|error| error.message());
-    let mut run = PageRun::new(&answer_model(model, &sources, samples, seed, true, budget)?);
+) -> Result<ReportRun, ApiError> {
+    let options = SensitivityRequestOptions { samples: importance_rows, seed, at: None, resamples: PAGE_RESAMPLES };
+    let importance = sensitivity(&model, sources, &options, budget).map_err(|error| error.message());
+    let mut run = ReportRun::new(&run_model(model, sources, samples, seed, true, budget)?);
     run.importance = Some(importance);
     Ok(run)
 }

@@ -3,7 +3,11 @@
 //! beliefs (param overrides) to the model, with every problem located in the
 //! expression the client wrote.
 
-use crate::error::ApiError;
+use crate::auth::Access;
+use crate::compute::{ReportRun, Slots};
+use crate::error::{ApiError, BELIEF_SOURCE, located};
+use crate::metrics::Metrics;
+use crate::security::Hosts;
 use crate::{Config, Limits};
 use crux_lang::model::{ModelFile, parse_model};
 use crux_lang::resolve::resolve;
@@ -13,7 +17,6 @@ use crux_worldview::Beliefs;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use tokio::sync::Semaphore;
 
 /// Why the server could not start.
 #[derive(Debug)]
@@ -32,9 +35,6 @@ impl std::error::Error for StartError {}
 /// The fewest samples of a view in a comparison or group, however many views it computes.
 pub const MIN_VIEW_SAMPLES: usize = 1000;
 
-/// The source-name prefix of a client's param expression: `belief: NAME`.
-const VIEW: &str = "belief";
-
 /// The shared state of the server.
 #[derive(Debug)]
 pub struct AppState {
@@ -45,12 +45,21 @@ pub struct AppState {
     /// The model as read, compiled once: what a request without overrides runs.
     pub base_engine: crux_engine::Engine,
     pub store: Mutex<Store>,
+    /// Whether the store was found read-only at start (writes answer 503).
+    pub store_read_only: bool,
+    /// `sqlite` or `postgres`.
+    pub store_backend: &'static str,
     pub limits: Limits,
-    pub permits: Arc<Semaphore>,
-    /// The threads computations run on, one per computation slot.
-    pub compute: Arc<rayon::ThreadPool>,
-    /// The page at the default beliefs, computed once.
-    pub default_page: tokio::sync::OnceCell<Arc<crate::compute::PageRun>>,
+    /// Who may use the server.
+    pub access: Arc<Access>,
+    /// The host names the server answers to.
+    pub hosts: Arc<Hosts>,
+    /// The counters behind `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// The computation slots and the threads computations run on.
+    pub slots: Slots,
+    /// The web page's run at the model's own beliefs, computed once.
+    pub default_report: tokio::sync::OnceCell<Arc<ReportRun>>,
 }
 
 impl AppState {
@@ -63,26 +72,38 @@ impl AppState {
         let base_engine =
             crux_engine::Engine::new(&resolved).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
         let store = match &config.db {
-            Some(path) => Store::open(path),
+            Some(location) => Store::open_location(location),
             None => Store::open_in_memory(),
         }
         .map_err(|error| StartError { message: error.message })?;
-        let concurrent = config.limits.concurrent.max(1);
-        let compute = rayon::ThreadPoolBuilder::new()
-            .num_threads(concurrent)
-            .thread_name(|index| format!("crux-compute-{index}"))
-            .build()
-            .map_err(|error| StartError { message: format!("cannot start the compute threads: {error}") })?;
+        let store_read_only = store.read_only();
+        if store_read_only {
+            let location = config.db.as_ref().map_or_else(|| "(in memory)".to_string(), |db| db.display());
+            tracing::warn!(
+                store = %location,
+                "the profile store is read-only: profiles are shown, but saving, editing and deleting them answer 503"
+            );
+        }
+        let store_backend = store.backend_name();
+        let metrics = Arc::new(Metrics::new());
+        let limits = &config.limits;
+        let slots =
+            Slots::new(limits.concurrent, limits.queue_wait, limits.timeout, limits.memory_budget, metrics.clone())
+                .map_err(|message| StartError { message })?;
         Ok(AppState {
             model: config.model,
             base_sources: sources,
             base,
             base_engine,
             store: Mutex::new(store),
-            permits: Arc::new(Semaphore::new(concurrent)),
-            compute: Arc::new(compute),
+            store_read_only,
+            store_backend,
+            access: Arc::new(config.access),
+            hosts: Arc::new(Hosts::new(&config.allowed_hosts)),
+            metrics,
+            slots,
             limits: config.limits,
-            default_page: tokio::sync::OnceCell::new(),
+            default_report: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -103,7 +124,9 @@ impl AppState {
         let mut sources = self.base_sources.clone();
         let mut model = self.base.clone();
         let beliefs = self.beliefs(overrides);
-        beliefs.apply(&mut sources, &mut model, VIEW).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        beliefs
+            .apply(&mut sources, &mut model, BELIEF_SOURCE)
+            .map_err(|diagnostics| located(&diagnostics, &sources))?;
         let resolved = resolve(model).map_err(|diagnostics| located(&diagnostics, &sources))?;
         Ok((resolved, sources))
     }
@@ -159,6 +182,16 @@ impl AppState {
         requested.min(share.max(MIN_VIEW_SAMPLES))
     }
 
+    /// An estimate of the memory one run of `samples` samples may need at its
+    /// peak, in bytes: every net value kept (samples times grid points, 8
+    /// bytes each, which the page's per-sample analyses keep), the param
+    /// columns, and a fixed allowance for the program and the documents.
+    pub fn run_bytes(&self, samples: usize) -> usize {
+        let points = self.base_engine.grid().len().max(1);
+        let params = self.base.params.len() + 1;
+        samples.saturating_mul(points + params).saturating_mul(8).saturating_add(16 << 20)
+    }
+
     /// Checks a sample count against the limits (`None`: the default).
     pub fn samples(&self, samples: Option<u64>) -> Result<usize, ApiError> {
         checked_samples(samples, self.limits.default_samples, self.limits.max_samples, "samples")
@@ -186,13 +219,6 @@ fn checked_samples(samples: Option<u64>, default: usize, max: usize, what: &str)
         )));
     }
     Ok(samples as usize)
-}
-
-/// Diagnostics located in the client's expressions (or the model file).
-pub fn located(diagnostics: &[crux_lang::Diagnostic], sources: &Sources) -> ApiError {
-    ApiError::from_diagnostics(diagnostics, sources, |file| {
-        sources.get(file).name.strip_prefix(VIEW).and_then(|rest| rest.strip_prefix(": ")).map(str::to_string)
-    })
 }
 
 fn model_error(model: &ModelSource, diagnostics: &[crux_lang::Diagnostic]) -> StartError {
