@@ -2,35 +2,30 @@
 //! store, comparing profiles and pooling them, and the OpenAPI document
 //! generated from these handlers (`GET /api/openapi.json`).
 //!
-//! Request bodies are read by [`JsonBody`], which answers malformed JSON,
-//! unknown fields and oversized bodies with the API's error shape.
+//! Handlers only read the request and shape the response; the work is in
+//! [`crate::service`], the types in [`crate::wire`]. Request bodies are read
+//! by [`JsonBody`], which answers malformed JSON, unknown fields and
+//! oversized bodies with the API's error shape.
 
-use crate::compute::{self, PageRun, bounded, page_run};
+use crate::compute;
 use crate::error::{ApiError, ErrorBody};
-use crate::html;
-use crate::state::{AppState, located};
-use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
+use crate::service;
+use crate::state::AppState;
+use crate::templates;
+use crate::wire::{
+    CompareResponse, ModelResponse, ParamInfo, PoolResponse, ProfileInfo, QueryOf, RunRequest, SaveProfile,
+    SelectionQuery, SensitivityRequest,
+};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, RawQuery, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crux_engine::RunOutput;
-use crux_lang::Sources;
-use crux_lang::profile::parse_profile;
-use crux_report::Options;
-use crux_report::json::RunDocument;
-use crux_store::StoredProfile;
-use crux_worldview::compare::{DoubleCrux, Position, View, compute_view, double_crux};
-use crux_worldview::group::{Method, group_view};
-use crux_worldview::{Beliefs, Member, linear_pool};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 /// The API's routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -90,19 +85,6 @@ fn json_error(error: &serde_json::Error) -> ApiError {
     api_error
 }
 
-/// A run: the beliefs that differ from the model's, and how many samples.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RunRequest {
-    /// Param name to expression, in the model's expression syntax (`"5 to 50"`).
-    #[serde(default)]
-    pub overrides: BTreeMap<String, String>,
-    /// Monte Carlo samples (default: the server's, at most its limit).
-    pub samples: Option<u64>,
-    /// Random seed: the same seed gives the same numbers.
-    pub seed: Option<u64>,
-}
-
 /// Runs the model with the given beliefs.
 ///
 /// Returns the same JSON document as `crux run --format json`. With
@@ -134,33 +116,12 @@ pub async fn run(
     if wants_html {
         let samples = samples.min(state.limits.max_page_samples);
         let started = Instant::now();
-        let worker = state.clone();
-        let run = bounded(&state, move |budget| page_run(&worker, &request.overrides, samples, seed, budget)).await?;
-        let fragment = html::results(&state, &run, Some(started.elapsed()));
+        let run = service::report(&state, request.overrides, samples, seed).await?;
+        let fragment = templates::results(&state, &run, Some(started.elapsed()));
         return Ok(Html(fragment).into_response());
     }
-    let worker = state.clone();
-    let document = bounded(&state, move |budget| {
-        Ok(compute::answer(&worker, &request.overrides, samples, seed, false, budget)?.json())
-    })
-    .await?;
-    Ok(Json(document).into_response())
-}
-
-/// A sensitivity analysis: beliefs as for a run, the rows of the design and the point of the axis.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SensitivityRequest {
-    /// Param name to expression, in the model's expression syntax (`"5 to 50"`).
-    #[serde(default)]
-    pub overrides: BTreeMap<String, String>,
-    /// Rows N of each matrix of the Saltelli design (the model runs N * (2 + params + cruxes) times;
-    /// a power of two keeps the Sobol' points balanced). Default and limit: the server's.
-    pub samples: Option<u64>,
-    /// Random seed of the scrambled Sobol' points and of the bootstrap.
-    pub seed: Option<u64>,
-    /// The axis value to analyse (the nearest grid point; default: the middle of the axis).
-    pub at: Option<f64>,
+    let run = service::run(&state, request.overrides, samples, seed).await?;
+    Ok(Json(run.json()).into_response())
 }
 
 /// Sobol indices of net at one point of the axis, per param and per crux.
@@ -192,7 +153,7 @@ pub async fn sensitivity(
         resamples: crux_analysis::sobol::DEFAULT_RESAMPLES,
     };
     let worker = state.clone();
-    let run = bounded(&state, move |budget| {
+    let run = compute::bounded(&state.slots, move |budget| {
         let (model, sources) = worker.model_with(&request.overrides)?;
         compute::sensitivity(&model, &sources, &options, budget)
     })
@@ -200,36 +161,11 @@ pub async fn sensitivity(
     Ok(Json(run.document).into_response())
 }
 
-/// One param of the model, as a client may set it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ParamInfo {
-    pub name: String,
-    /// The model's expression.
-    pub default: String,
-    pub label: Option<String>,
-    /// The crux group the param belongs to.
-    pub crux: Option<String>,
-    pub source: Option<String>,
-    pub note: Option<String>,
-}
-
-/// The model: its id, title and the params a client can set.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ModelDocument {
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    pub unit: String,
-    /// SHA-256 of the model text: which exact model the numbers come from.
-    pub hash: String,
-    pub params: Vec<ParamInfo>,
-}
-
 /// The model and its params.
-#[utoipa::path(get, path = "/api/model", responses((status = 200, description = "The model", body = ModelDocument)))]
-pub async fn model(State(state): State<Arc<AppState>>) -> Json<ModelDocument> {
+#[utoipa::path(get, path = "/api/model", responses((status = 200, description = "The model", body = ModelResponse)))]
+pub async fn model(State(state): State<Arc<AppState>>) -> Json<ModelResponse> {
     let header = &state.base.header;
-    Json(ModelDocument {
+    Json(ModelResponse {
         id: header.id.clone(),
         title: header.title.clone(),
         description: header.description.clone(),
@@ -251,83 +187,10 @@ pub async fn model(State(state): State<Arc<AppState>>) -> Json<ModelDocument> {
     })
 }
 
-/// A profile to store: a name for the view, who holds it, why, and the beliefs.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SaveProfile {
-    pub name: String,
-    #[serde(default)]
-    pub respondent: String,
-    #[serde(default)]
-    pub notes: String,
-    /// Param name to expression: the beliefs that differ from the model's.
-    #[serde(default)]
-    pub overrides: BTreeMap<String, String>,
-}
-
-/// A stored profile.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProfileInfo {
-    pub id: i64,
-    pub name: String,
-    pub respondent: String,
-    pub created_at: String,
-    pub notes: String,
-    pub overrides: BTreeMap<String, String>,
-    /// Whether it was checked against exactly this model text (same hash).
-    pub current: bool,
-}
-
-fn profile_info(state: &AppState, stored: &StoredProfile) -> ProfileInfo {
-    let mut sources = Sources::new();
-    let file = sources.add(format!("profile {}", stored.id), stored.profile_toml.as_str());
-    let (notes, overrides) = match parse_profile(&mut sources, file) {
-        Ok(profile) => (profile.notes.clone(), Beliefs::from_profile(&profile).overrides),
-        Err(_) => (String::new(), BTreeMap::new()),
-    };
-    ProfileInfo {
-        id: stored.id,
-        name: stored.name.clone(),
-        respondent: stored.respondent.clone(),
-        created_at: stored.created_at.clone(),
-        notes,
-        overrides,
-        current: stored.model_hash == state.model.hash(),
-    }
-}
-
-/// Every stored profile of this model, oldest first.
-pub async fn stored_profiles(state: &Arc<AppState>) -> Result<Vec<ProfileInfo>, ApiError> {
-    let worker = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
-        let stored = store
-            .list(Some(&worker.base.header.id))
-            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?;
-        Ok(stored.iter().map(|profile| profile_info(&worker, profile)).collect())
-    })
-    .await
-    .map_err(|_| ApiError::internal("cannot read the store"))?
-}
-
 /// The stored profiles of this model.
 #[utoipa::path(get, path = "/api/profiles", responses((status = 200, description = "Stored profiles, oldest first", body = Vec<ProfileInfo>)))]
 pub async fn list_profiles(State(state): State<Arc<AppState>>) -> Result<Json<Vec<ProfileInfo>>, ApiError> {
-    stored_profiles(&state).await.map(Json)
-}
-
-#[derive(Serialize)]
-struct ProfileFile<'a> {
-    profile: ProfileHeader<'a>,
-    params: &'a BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-struct ProfileHeader<'a> {
-    name: &'a str,
-    author: &'a str,
-    model: &'a str,
-    notes: &'a str,
+    service::stored_profiles(&state).await.map(Json)
 }
 
 /// Stores the given beliefs as a named profile, after checking them against the model.
@@ -345,442 +208,8 @@ pub async fn save_profile(
     State(state): State<Arc<AppState>>,
     JsonBody(request): JsonBody<SaveProfile>,
 ) -> Result<(StatusCode, Json<ProfileInfo>), ApiError> {
-    let name = request.name.trim();
-    if name.is_empty() {
-        return Err(ApiError::bad_request("a profile needs a name"));
-    }
-    let limit = state.limits.max_text_chars;
-    for (field, text) in
-        [("name", name), ("respondent", request.respondent.as_str()), ("notes", request.notes.as_str())]
-    {
-        if text.chars().count() > limit {
-            return Err(ApiError::bad_request(format!("the {field} is longer than {limit} characters")));
-        }
-        if text.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r') {
-            return Err(ApiError::bad_request(format!("the {field} contains control characters")));
-        }
-    }
-    let beliefs = state.beliefs(&request.overrides);
-    // Locate problems in the expressions the client wrote before storing anything.
-    state.model_with(&beliefs.overrides)?;
-    let respondent = if request.respondent.trim().is_empty() { "anonymous" } else { request.respondent.trim() };
-    let file = ProfileFile {
-        profile: ProfileHeader { name, author: respondent, model: &state.base.header.id, notes: request.notes.trim() },
-        params: &beliefs.overrides,
-    };
-    let text =
-        toml::to_string(&file).map_err(|error| ApiError::bad_request(format!("cannot write the profile: {error}")))?;
-    let mut sources = Sources::new();
-    let validated = crux_store::validate(&mut sources, &state.model, "profile", &text)
-        .map_err(|diagnostics| located(&diagnostics, &sources))?;
-    let worker = state.clone();
-    let respondent = respondent.to_string();
-    let info = tokio::task::spawn_blocking(move || {
-        let mut store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
-        let id = store
-            .add(&respondent, &validated)
-            .map_err(|error| ApiError::internal(format!("cannot write to the store: {error}")))?;
-        let stored = store
-            .get(id)
-            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?
-            .ok_or_else(|| ApiError::internal("the stored profile is missing"))?;
-        Ok::<_, ApiError>(profile_info(&worker, &stored))
-    })
-    .await
-    .map_err(|_| ApiError::internal("cannot write to the store"))??;
+    let info = service::save_profile(&state, request).await?;
     Ok((StatusCode::CREATED, Json(info)))
-}
-
-/// Where on the axis a curve stays below its level for good: `at` a grid
-/// value, `below` (from the start of the axis) or `never`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CrossingInfo {
-    /// `at`, `below` or `never`.
-    pub kind: String,
-    pub at: Option<f64>,
-}
-
-impl From<Place> for CrossingInfo {
-    fn from(place: Place) -> Self {
-        match place {
-            Place::At(value) => CrossingInfo { kind: "at".to_string(), at: Some(value) },
-            Place::FromStart => CrossingInfo { kind: "below".to_string(), at: None },
-            Place::Never => CrossingInfo { kind: "never".to_string(), at: None },
-        }
-    }
-}
-
-/// A stretch of the axis with one verdict on P(net > 0) (Positive >= 0.7, Negative <= 0.3, else Unclear).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StretchInfo {
-    pub from: f64,
-    pub to: f64,
-    pub verdict: String,
-}
-
-/// What one view concludes along the axis.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Outlook {
-    /// From where E[net] stays negative (the report's mean crossing).
-    pub mean_crossing: CrossingInfo,
-    /// From where P(net > 0) stays below 0.5 (the report's median crossing).
-    pub even_odds_crossing: CrossingInfo,
-    /// The axis cut into stretches of equal verdict.
-    pub verdicts: Vec<StretchInfo>,
-    /// P(net > 0) at each grid point.
-    pub p_positive: Vec<f64>,
-    /// E[net] at each grid point.
-    pub mean: Vec<f64>,
-}
-
-impl Outlook {
-    pub fn new(axis: &[f64], mean: Vec<f64>, p_positive: Vec<f64>) -> Outlook {
-        Outlook {
-            mean_crossing: stays_below_from(axis, &mean, 0.0).into(),
-            even_odds_crossing: stays_below_from(axis, &p_positive, 0.5).into(),
-            verdicts: verdict_stretches(axis, &p_positive)
-                .into_iter()
-                .map(|stretch| StretchInfo {
-                    from: stretch.from,
-                    to: stretch.to,
-                    verdict: stretch.verdict.as_str().to_string(),
-                })
-                .collect(),
-            p_positive,
-            mean,
-        }
-    }
-
-    pub fn of(document: &RunDocument) -> Outlook {
-        Outlook::new(&axis_values(document), document.net.mean.clone(), document.net.p_positive.clone())
-    }
-
-    fn of_run(output: &RunOutput) -> Outlook {
-        Outlook::new(
-            &output.points,
-            output.net.iter().map(|point| point.mean).collect(),
-            output.net.iter().map(|point| point.p_positive).collect(),
-        )
-    }
-}
-
-/// A stored profile with what it concludes.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProfileOutlook {
-    pub profile: ProfileInfo,
-    /// The view's answers to the model's page, as `crux compare` reads them:
-    /// `evaluation` (dimension, verdict, p_positive per row), `now` (mean,
-    /// p_positive and verdict at the open frontier now), `threshold`
-    /// (mean_crossing, p50, p05, p95, year_p50, never_share of the per-sample
-    /// threshold) and `best_release_threshold`; `null` where the model does not ask.
-    #[schema(value_type = Object)]
-    pub position: Position,
-    pub outlook: Outlook,
-}
-
-/// A group member: the stored profile and its answers.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MemberPosition {
-    pub profile: ProfileInfo,
-    /// The member's answers, as in [`ProfileOutlook`].
-    #[schema(value_type = Object)]
-    pub position: Position,
-}
-
-/// One param on which the compared views differ.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ParamDifference {
-    pub param: String,
-    pub crux: Option<String>,
-    /// The model's own expression.
-    pub default: String,
-    /// Each view's expression, in the order of the profiles.
-    pub expressions: Vec<String>,
-}
-
-/// One crux's share of the disagreement among views.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CruxDisagreement {
-    /// The crux group (`(no crux)` for params outside every group).
-    pub crux: String,
-    pub params: Vec<String>,
-    /// How many different belief sets the views hold on this crux.
-    pub distinct_views: usize,
-    /// How many views differ from the model's defaults on it.
-    pub views_off_default: usize,
-}
-
-/// Profiles side by side, run with common random numbers (one seed).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CompareDocument {
-    /// Monte Carlo samples of each view computed.
-    pub samples: usize,
-    pub seed: u64,
-    /// The axis grid.
-    pub axis: Vec<f64>,
-    pub profiles: Vec<ProfileOutlook>,
-    /// The double crux of each pair of profiles (of the first few): the crux
-    /// whose beliefs, taken from the other view, flip the verdict or move the
-    /// threshold most. Fields: a, b, swaps (crux, crux_title, view, from_view,
-    /// verdict_before, verdict_after, threshold_before, threshold_after),
-    /// main_crux and summary.
-    #[schema(value_type = Vec<Object>)]
-    pub double_cruxes: Vec<DoubleCrux>,
-    /// Pairs of profiles without a double crux (only the first few profiles are paired).
-    pub pairs_without_double_crux: usize,
-    pub differences: Vec<ParamDifference>,
-    pub cruxes: Vec<CruxDisagreement>,
-}
-
-/// The stored profiles named by `ids` (`None`: every stored profile of the model).
-pub async fn select_profiles(state: &Arc<AppState>, ids: Option<Vec<i64>>) -> Result<Vec<ProfileInfo>, ApiError> {
-    let stored = stored_profiles(state).await?;
-    let selected: Vec<ProfileInfo> = match ids {
-        None => stored,
-        Some(ids) => {
-            let mut selected = Vec::new();
-            for id in ids {
-                match stored.iter().find(|profile| profile.id == id) {
-                    Some(profile) => selected.push(profile.clone()),
-                    None => {
-                        return Err(ApiError::with_status(StatusCode::NOT_FOUND, format!("no stored profile {id}")));
-                    }
-                }
-            }
-            selected
-        }
-    };
-    if selected.len() > state.limits.max_profiles {
-        return Err(ApiError::bad_request(format!(
-            "{} profiles is more than this server compares or pools at once ({})",
-            selected.len(),
-            state.limits.max_profiles
-        )));
-    }
-    Ok(selected)
-}
-
-/// Query parameters of the compare and pool endpoints.
-#[derive(Debug, Default)]
-pub struct SelectionQuery {
-    pub ids: Option<Vec<i64>>,
-    pub samples: Option<u64>,
-    pub seed: Option<u64>,
-}
-
-impl SelectionQuery {
-    pub fn parse(query: Option<&str>) -> Result<SelectionQuery, ApiError> {
-        let mut selection = SelectionQuery::default();
-        for (key, value) in form_pairs(query.unwrap_or("")) {
-            let number = |what: &str| {
-                value
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| ApiError::bad_request(format!("`{what}` must be a whole number, not `{value}`")))
-            };
-            match key.as_str() {
-                "ids" => {
-                    let mut ids = Vec::new();
-                    for part in value.split(',').map(str::trim).filter(|part| !part.is_empty()) {
-                        ids.push(part.parse::<i64>().map_err(|_| {
-                            ApiError::bad_request(format!(
-                                "`ids` is a comma-separated list of profile ids, not `{value}`"
-                            ))
-                        })?);
-                    }
-                    selection.ids.get_or_insert_with(Vec::new).extend(ids);
-                }
-                "id" => {
-                    let id = value
-                        .trim()
-                        .parse::<i64>()
-                        .map_err(|_| ApiError::bad_request(format!("`id` must be a profile id, not `{value}`")))?;
-                    selection.ids.get_or_insert_with(Vec::new).push(id);
-                }
-                "samples" => selection.samples = Some(number("samples")?),
-                "seed" => selection.seed = Some(number("seed")?),
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "unknown query parameter `{other}`; this takes `ids`, `samples` and `seed`"
-                    )));
-                }
-            }
-        }
-        Ok(selection)
-    }
-}
-
-/// Decoded `key=value` pairs of a query string.
-pub fn form_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let hex = |byte: u8| (byte as char).to_digit(16).map(|digit| digit as u8);
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'+' => out.push(b' '),
-            b'%' if index + 2 < bytes.len() => match (hex(bytes[index + 1]), hex(bytes[index + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high * 16 + low);
-                    index += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        index += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The params some view sets away from the model, and the per-crux disagreement of several belief sets.
-pub fn disagreement(state: &AppState, views: &[Beliefs]) -> (Vec<ParamDifference>, Vec<CruxDisagreement>) {
-    let mut differences = Vec::new();
-    for param in &state.base.params {
-        let expressions: Vec<String> = views.iter().map(|view| view.text(param).to_string()).collect();
-        if expressions.iter().any(|text| text != &param.text) {
-            differences.push(ParamDifference {
-                param: param.name.name.clone(),
-                crux: param.crux.as_ref().map(|crux| crux.name.clone()),
-                default: param.text.clone(),
-                expressions,
-            });
-        }
-    }
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for param in &state.base.params {
-        let group = param.crux.as_ref().map_or("(no crux)".to_string(), |crux| crux.name.clone());
-        match groups.iter_mut().find(|(name, _)| *name == group) {
-            Some((_, params)) => params.push(param.name.name.clone()),
-            None => groups.push((group, vec![param.name.name.clone()])),
-        }
-    }
-    let mut cruxes: Vec<CruxDisagreement> = groups
-        .into_iter()
-        .map(|(crux, params)| {
-            let held: Vec<Vec<&str>> = views
-                .iter()
-                .map(|view| params.iter().map(|name| view.overrides.get(name).map_or("", String::as_str)).collect())
-                .collect();
-            let mut distinct = held.clone();
-            distinct.sort();
-            distinct.dedup();
-            let off_default = held.iter().filter(|beliefs| beliefs.iter().any(|text| !text.is_empty())).count();
-            CruxDisagreement { crux, params, distinct_views: distinct.len(), views_off_default: off_default }
-        })
-        .collect();
-    cruxes.sort_by(|a, b| b.distinct_views.cmp(&a.distinct_views).then(b.views_off_default.cmp(&a.views_off_default)));
-    (differences, cruxes)
-}
-
-/// Runs each selected profile with one seed, and finds the double crux of each pair.
-pub async fn compare_profiles(state: &Arc<AppState>, selection: SelectionQuery) -> Result<CompareDocument, ApiError> {
-    let requested = state.samples(selection.samples)?;
-    let seed = selection.seed.unwrap_or(1);
-    let profiles = select_profiles(state, selection.ids).await?;
-    let worker = state.clone();
-    bounded(state, move |budget| {
-        let views = views_of(&worker, &profiles)?;
-        let paired = views.len().min(DOUBLE_CRUX_PROFILES);
-        let mut computations = views.len();
-        for a in 0..paired {
-            for b in a + 1..paired {
-                computations += 2 * differing_cruxes(&worker, &views[a], &views[b]);
-            }
-        }
-        let samples = worker.view_samples(requested, computations);
-        let check = |_: u64| budget.check();
-        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
-        let mut sources = worker.sources();
-        let mut profile_outlooks = Vec::with_capacity(views.len());
-        let mut positions = Vec::with_capacity(views.len());
-        let mut axis = Vec::new();
-        for (profile, view) in profiles.iter().zip(&views) {
-            let (position, results) = compute_view(&mut sources, &worker.base, view, &options)
-                .map_err(|diagnostics| stale(profile, located(&diagnostics, &sources)))?;
-            axis.clone_from(&results.run.points);
-            positions.push(position.clone());
-            profile_outlooks.push(ProfileOutlook {
-                profile: profile.clone(),
-                position,
-                outlook: Outlook::of_run(&results.run),
-            });
-        }
-        let mut double_cruxes = Vec::new();
-        for a in 0..paired {
-            for b in a + 1..paired {
-                let found = double_crux(
-                    &mut sources,
-                    &worker.base,
-                    (&views[a], &positions[a]),
-                    (&views[b], &positions[b]),
-                    &options,
-                )
-                .map_err(|diagnostics| located(&diagnostics, &sources))?;
-                double_cruxes.push(found);
-            }
-        }
-        let pairs = views.len() * views.len().saturating_sub(1) / 2;
-        let beliefs: Vec<Beliefs> = views.into_iter().map(|view| view.beliefs).collect();
-        let (differences, cruxes) = disagreement(&worker, &beliefs);
-        Ok(CompareDocument {
-            samples,
-            seed,
-            axis,
-            profiles: profile_outlooks,
-            double_cruxes,
-            pairs_without_double_crux: pairs - paired * paired.saturating_sub(1) / 2,
-            differences,
-            cruxes,
-        })
-    })
-    .await
-}
-
-/// The most profiles whose every pair gets a double crux (each pair costs
-/// two model runs per crux the pair differs on).
-pub const DOUBLE_CRUX_PROFILES: usize = 4;
-
-/// Each profile as a view (labelled with its name), after checking that its
-/// beliefs still apply to the model.
-fn views_of(state: &AppState, profiles: &[ProfileInfo]) -> Result<Vec<View>, ApiError> {
-    profiles
-        .iter()
-        .map(|profile| {
-            state.model_with(&profile.overrides).map_err(|error| stale(profile, error))?;
-            Ok(View { label: profile.name.clone(), beliefs: Beliefs { overrides: profile.overrides.clone() } })
-        })
-        .collect()
-}
-
-/// How many crux groups views `a` and `b` hold different beliefs on.
-fn differing_cruxes(state: &AppState, a: &View, b: &View) -> usize {
-    state
-        .base
-        .page
-        .cruxes
-        .iter()
-        .filter(|crux| a.beliefs.with_group_from(&b.beliefs, &state.base, &crux.id.name) != a.beliefs)
-        .count()
-}
-
-/// A stored profile that no longer applies to the model.
-fn stale(profile: &ProfileInfo, error: ApiError) -> ApiError {
-    ApiError::with_status(
-        StatusCode::CONFLICT,
-        format!("profile {} (\"{}\") no longer applies to this model: {}", profile.id, profile.name, error.message()),
-    )
 }
 
 /// Stored profiles side by side: each one's answers, the double crux of each pair, the params they differ on, and the cruxes those belong to.
@@ -793,7 +222,7 @@ fn stale(profile: &ProfileInfo, error: ApiError) -> ApiError {
         ("seed" = Option<u64>, Query, description = "Random seed, shared by every profile"),
     ),
     responses(
-        (status = 200, description = "The comparison", body = CompareDocument),
+        (status = 200, description = "The comparison", body = CompareResponse),
         (status = 400, description = "Bad query", body = ErrorBody),
         (status = 404, description = "No such profile", body = ErrorBody),
         (status = 409, description = "A stored profile no longer applies to the model", body = ErrorBody),
@@ -803,135 +232,9 @@ fn stale(profile: &ProfileInfo, error: ApiError) -> ApiError {
 )]
 pub async fn compare(
     State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<CompareDocument>, ApiError> {
-    let selection = SelectionQuery::parse(query.as_deref())?;
-    compare_profiles(&state, selection).await.map(Json)
-}
-
-/// A group's pooled view.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PoolDocument {
-    /// `linear`: each sample takes one member's whole belief set, members equally likely.
-    pub method: String,
-    /// Monte Carlo samples of each view computed.
-    pub samples: usize,
-    pub seed: u64,
-    pub members: Vec<MemberPosition>,
-    /// The pooled view's answers, as each member's `position`.
-    #[schema(value_type = Object)]
-    pub pooled_position: Position,
-    /// The pooled run, in the shape of `crux run --format json` for a model without a page.
-    #[schema(value_type = Object)]
-    pub pooled: serde_json::Value,
-    pub outlook: Outlook,
-    pub disagreement: Disagreement,
-}
-
-/// How far the members are apart.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Disagreement {
-    /// In sentences: the spread of verdicts and thresholds, and the crux the group disagrees on most.
-    pub summary: Vec<String>,
-    /// For each crux, in how many (member, other member) pairs the member's
-    /// verdict at the open frontier flips when it takes the other's view of that crux.
-    pub crux_flips: Vec<CruxFlips>,
-    /// Lowest and highest member value of where E[net] stays negative (members with a crossing on the axis).
-    pub mean_crossing_range: Option<[f64; 2]>,
-    /// Members whose E[net] is not negative at the end of the axis, and those negative from its start.
-    pub never_negative: usize,
-    pub negative_from_start: usize,
-    /// The crux the members' beliefs differ on most (most distinct belief sets).
-    pub most_disputed: Option<String>,
-    pub cruxes: Vec<CruxDisagreement>,
-}
-
-/// The verdict flips one crux causes among a group's members.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CruxFlips {
-    pub crux: String,
-    /// "Crux 2 (Capability Threshold)", or the crux's title.
-    pub title: String,
-    pub flips: usize,
-}
-
-/// Pools the selected stored profiles (linear pool, equal weights).
-pub async fn pool_profiles(
-    state: &Arc<AppState>,
-    selection: SelectionQuery,
-) -> Result<(PoolDocument, PageRun), ApiError> {
-    let requested = state.samples(selection.samples)?;
-    let seed = selection.seed.unwrap_or(1);
-    let profiles = select_profiles(state, selection.ids).await?;
-    if profiles.is_empty() {
-        return Err(ApiError::with_status(StatusCode::NOT_FOUND, "no stored profiles to pool; save a profile first"));
-    }
-    let worker = state.clone();
-    bounded(state, move |budget| {
-        let views = views_of(&worker, &profiles)?;
-        // Members, the pool (for its answers and for its charts), and each swap of a crux between two members.
-        let mut computations = views.len() + 2;
-        for a in &views {
-            for b in &views {
-                computations += differing_cruxes(&worker, a, b);
-            }
-        }
-        let samples = worker.view_samples(requested, computations);
-        let check = |_: u64| budget.check();
-        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
-        let mut sources = worker.sources();
-        let weights = vec![1.0; views.len()];
-        let group = group_view(&mut sources, &worker.base, &views, &weights, Method::Linear, &options)
-            .map_err(|diagnostics| located(&diagnostics, &sources))?;
-        let members: Vec<Member> =
-            views.iter().map(|view| Member { beliefs: view.beliefs.clone(), weight: 1.0 }).collect();
-        let pooled_file =
-            linear_pool(&mut sources, &worker.base, &members).map_err(|diagnostics| located(&diagnostics, &sources))?;
-        let pooled_model =
-            crux_lang::resolve::resolve(pooled_file).map_err(|diagnostics| located(&diagnostics, &sources))?;
-        let output = compute::run(&pooled_model, &sources, samples, seed, true, budget)?;
-        let run = PageRun::new(&compute::Answer::Run { model: pooled_model, output, samples, seed });
-        let beliefs: Vec<Beliefs> = views.into_iter().map(|view| view.beliefs).collect();
-        let (_, cruxes) = disagreement(&worker, &beliefs);
-        let crossings: Vec<Option<f64>> =
-            group.members.iter().map(|member| member.threshold.and_then(|threshold| threshold.mean_crossing)).collect();
-        let ats: Vec<f64> = crossings.iter().flatten().copied().collect();
-        let start = run.document.axis.as_ref().and_then(|axis| axis.values.first().copied());
-        let disagreement = Disagreement {
-            summary: group.disagreement.clone(),
-            crux_flips: group
-                .crux_flips
-                .iter()
-                .map(|(crux, flips)| CruxFlips { crux: crux.clone(), title: worker.crux_title(crux), flips: *flips })
-                .collect(),
-            mean_crossing_range: (!ats.is_empty()).then(|| {
-                [
-                    ats.iter().copied().fold(f64::INFINITY, f64::min),
-                    ats.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                ]
-            }),
-            never_negative: crossings.iter().filter(|crossing| crossing.is_none()).count(),
-            negative_from_start: crossings.iter().filter(|crossing| crossing.is_some() && **crossing == start).count(),
-            most_disputed: cruxes.first().filter(|crux| crux.distinct_views > 1).map(|crux| crux.crux.clone()),
-            cruxes,
-        };
-        let document = PoolDocument {
-            method: group.method.to_string(),
-            samples,
-            seed,
-            members: profiles
-                .into_iter()
-                .zip(group.members)
-                .map(|(profile, position)| MemberPosition { profile, position })
-                .collect(),
-            pooled_position: group.pooled,
-            pooled: serde_json::to_value(&run.document).expect("the run document serialises"),
-            outlook: Outlook::of(&run.document),
-            disagreement,
-        };
-        Ok((document, run))
-    })
-    .await
+    QueryOf(selection): QueryOf<SelectionQuery>,
+) -> Result<Json<CompareResponse>, ApiError> {
+    service::compare_profiles(&state, &selection).await.map(Json)
 }
 
 /// The group view: the linear pool of stored profiles (equal weights) and how far its members disagree.
@@ -944,7 +247,7 @@ pub async fn pool_profiles(
         ("seed" = Option<u64>, Query, description = "Random seed"),
     ),
     responses(
-        (status = 200, description = "The pooled view", body = PoolDocument),
+        (status = 200, description = "The pooled view", body = PoolResponse),
         (status = 400, description = "Bad query", body = ErrorBody),
         (status = 404, description = "No such profile, or none stored", body = ErrorBody),
         (status = 409, description = "A stored profile no longer applies to the model", body = ErrorBody),
@@ -954,10 +257,9 @@ pub async fn pool_profiles(
 )]
 pub async fn pool(
     State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<PoolDocument>, ApiError> {
-    let selection = SelectionQuery::parse(query.as_deref())?;
-    pool_profiles(&state, selection).await.map(|(document, _)| Json(document))
+    QueryOf(selection): QueryOf<SelectionQuery>,
+) -> Result<Json<PoolResponse>, ApiError> {
+    service::pool_profiles(&state, &selection).await.map(|(response, _)| Json(response))
 }
 
 /// This document.

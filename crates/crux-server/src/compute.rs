@@ -17,8 +17,7 @@
 //! (`resume_unwind`, so no panic message is printed). Rayon carries the
 //! unwind back to the caller, and blocks not yet started are skipped.
 
-use crate::error::ApiError;
-use crate::state::{AppState, located};
+use crate::error::{ApiError, located};
 use crate::summary::{self, Thresholds};
 use axum::http::StatusCode;
 use crux_analysis::inputs::Inputs;
@@ -31,6 +30,37 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// The computation slots: how many computations run at once, the threads
+/// they run on (one per slot), and how long a computation may wait and run.
+#[derive(Debug)]
+pub struct Slots {
+    permits: Arc<Semaphore>,
+    pool: Arc<rayon::ThreadPool>,
+    concurrent: usize,
+    queue_wait: Duration,
+    timeout: Duration,
+}
+
+impl Slots {
+    /// `concurrent` slots (at least one), each with a compute thread.
+    pub fn new(concurrent: usize, queue_wait: Duration, timeout: Duration) -> Result<Slots, String> {
+        let concurrent = concurrent.max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(concurrent)
+            .thread_name(|index| format!("crux-compute-{index}"))
+            .build()
+            .map_err(|error| format!("cannot start the compute threads: {error}"))?;
+        Ok(Slots {
+            permits: Arc::new(Semaphore::new(concurrent)),
+            pool: Arc::new(pool),
+            concurrent,
+            queue_wait,
+            timeout,
+        })
+    }
+}
 
 /// The unwind payload of a cancelled computation.
 struct Cancelled;
@@ -74,22 +104,22 @@ impl Drop for CancelOnDrop {
 /// Runs `work` on a blocking thread once a computation slot is free, within
 /// the time limit.
 pub async fn bounded<T: Send + 'static>(
-    state: &AppState,
+    slots: &Slots,
     work: impl FnOnce(&Budget) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = tokio::time::timeout(state.limits.queue_wait, state.permits.clone().acquire_owned())
+    let permit = tokio::time::timeout(slots.queue_wait, slots.permits.clone().acquire_owned())
         .await
         .map_err(|_| ApiError::busy())?
         .map_err(|_| ApiError::busy())?;
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
-    let timeout = state.limits.timeout;
+    let timeout = slots.timeout;
     // Alone, a run (or a page's runs) spreads over every core; beside others,
     // which already keep the cores busy, it runs on one of them: spread out,
     // it would cost a fifth to a third more CPU (measured at 10^4 samples).
-    let others_running = state.permits.available_permits() + 1 < state.limits.concurrent.max(1);
+    let others_running = slots.permits.available_permits() + 1 < slots.concurrent;
     let budget = Budget { cancel, deadline: Instant::now() + timeout, parallel: !others_running };
-    let pool = state.compute.clone();
+    let pool = slots.pool.clone();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         catch_unwind(AssertUnwindSafe(|| pool.install(|| work(&budget))))
@@ -125,7 +155,7 @@ pub fn run(
 }
 
 /// Runs a compiled model under a budget.
-fn run_engine(
+pub fn run_engine(
     engine: &Engine,
     sources: &Sources,
     samples: usize,
@@ -139,19 +169,20 @@ fn run_engine(
     engine.run(&options).map_err(|diagnostic| located(&[diagnostic], sources))
 }
 
-/// A model answered: its page's results, or, for a model without a page, its run.
+/// A model run for a request: its report's results, or, for a model without
+/// a page, its plain run.
 #[derive(Debug)]
-pub enum Answer {
-    Page { model: hir::Model, results: Box<PageResults> },
-    Run { model: hir::Model, output: RunOutput, samples: usize, seed: u64 },
+pub enum ModelRun {
+    Report { model: hir::Model, results: Box<PageResults> },
+    Plain { model: hir::Model, output: RunOutput, samples: usize, seed: u64 },
 }
 
-impl Answer {
-    /// The JSON of `crux run --format json` for this answer.
+impl ModelRun {
+    /// The JSON of `crux run --format json` for this run.
     pub fn json(&self) -> serde_json::Value {
         let value = match self {
-            Answer::Page { model, results } => serde_json::to_value(PageDocument::new(model, results)),
-            Answer::Run { model, output, samples, seed } => {
+            ModelRun::Report { model, results } => serde_json::to_value(PageDocument::new(model, results)),
+            ModelRun::Plain { model, output, samples, seed } => {
                 serde_json::to_value(RunDocument::new(model, output, *samples, *seed))
             }
         };
@@ -159,66 +190,47 @@ impl Answer {
     }
 }
 
-/// Runs the model with `overrides` the way `crux run` does: the page's
-/// analyses for a model with a page, a plain run otherwise.
-pub fn answer(
-    state: &AppState,
-    overrides: &std::collections::BTreeMap<String, String>,
-    samples: usize,
-    seed: u64,
-    keep_net: bool,
-    budget: &Budget,
-) -> Result<Answer, ApiError> {
-    let base = &state.base_engine;
-    if base.model().file.page.is_empty() && state.changes_nothing(overrides)? {
-        // The model as read, compiled once at start.
-        let output = run_engine(base, state.base_sources(), samples, seed, keep_net, budget)?;
-        return Ok(Answer::Run { model: base.model().clone(), output, samples, seed });
-    }
-    let (model, sources) = state.model_with(overrides)?;
-    answer_model(model, &sources, samples, seed, keep_net, budget)
-}
-
-/// [`answer`] for a model already resolved.
-fn answer_model(
+/// Runs a resolved model the way `crux run` does: the page's analyses for a
+/// model with a page, a plain run otherwise.
+pub fn run_model(
     model: hir::Model,
     sources: &Sources,
     samples: usize,
     seed: u64,
     keep_net: bool,
     budget: &Budget,
-) -> Result<Answer, ApiError> {
+) -> Result<ModelRun, ApiError> {
     if model.file.page.is_empty() {
         let output = run(&model, sources, samples, seed, keep_net, budget)?;
-        return Ok(Answer::Run { model, output, samples, seed });
+        return Ok(ModelRun::Plain { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
     let options = Options { progress: Some(&check), parallel: budget.parallel, ..Options::new(samples, seed) };
     let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
-    Ok(Answer::Page { model, results: Box::new(results) })
+    Ok(ModelRun::Report { model, results: Box::new(results) })
 }
 
-/// What the page shows of one answer: the run, the per-sample thresholds
-/// (for a model without a page), the page's report in Markdown, and the
-/// share of the uncertainty each crux carries (or why it is not shown).
+/// What the web page shows of one model run: the run, the per-sample
+/// thresholds (for a model without a page), the page's report in Markdown,
+/// and the share of the uncertainty each crux carries (or why it is not shown).
 #[derive(Debug)]
-pub struct PageRun {
+pub struct ReportRun {
     pub document: RunDocument,
     pub thresholds: Option<Thresholds>,
     pub markdown: Option<String>,
     pub importance: Option<Result<SensitivityRun, String>>,
 }
 
-impl PageRun {
-    pub fn new(answer: &Answer) -> PageRun {
-        match answer {
-            Answer::Run { model, output, samples, seed } => PageRun {
+impl ReportRun {
+    pub fn new(run: &ModelRun) -> ReportRun {
+        match run {
+            ModelRun::Plain { model, output, samples, seed } => ReportRun {
                 document: RunDocument::new(model, output, *samples, *seed),
                 thresholds: output.net_samples.as_ref().and_then(|net| summary::thresholds(net, &output.points)),
                 markdown: None,
                 importance: None,
             },
-            Answer::Page { model, results } => PageRun {
+            ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
                 thresholds: None,
                 markdown: Some(crux_report::markdown::render(model, results)),
@@ -228,24 +240,19 @@ impl PageRun {
     }
 }
 
-/// Runs the model with `overrides` for the page, with the crux-importance
-/// analysis at `state.limits.page_sensitivity_samples` rows.
-pub fn page_run(
-    state: &AppState,
-    overrides: &std::collections::BTreeMap<String, String>,
+/// Runs a resolved model for the web page, with the crux-importance analysis
+/// at `importance_rows` rows.
+pub fn report_run(
+    model: hir::Model,
+    sources: &Sources,
     samples: usize,
     seed: u64,
+    importance_rows: usize,
     budget: &Budget,
-) -> Result<PageRun, ApiError> {
-    let (model, sources) = state.model_with(overrides)?;
-    let options = SensitivityRequestOptions {
-        samples: state.limits.page_sensitivity_samples,
-        seed,
-        at: None,
-        resamples: PAGE_RESAMPLES,
-    };
-    let importance = sensitivity(&model, &sources, &options, budget).map_err(|error| error.message());
-    let mut run = PageRun::new(&answer_model(model, &sources, samples, seed, true, budget)?);
+) -> Result<ReportRun, ApiError> {
+    let options = SensitivityRequestOptions { samples: importance_rows, seed, at: None, resamples: PAGE_RESAMPLES };
+    let importance = sensitivity(&model, sources, &options, budget).map_err(|error| error.message());
+    let mut run = ReportRun::new(&run_model(model, sources, samples, seed, true, budget)?);
     run.importance = Some(importance);
     Ok(run)
 }

@@ -1,7 +1,8 @@
 //! Errors as the API returns them: `{"error": {"message", "line", "col", ...}}`
 //! with a 4xx status for anything a client sent, and diagnostics of the model
 //! language turned into that shape (the same message as the command line,
-//! with the line and column in the text the client gave).
+//! with the line and column in the text the client gave). The lowest layer of
+//! the server: it depends on no other module.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -147,4 +148,14 @@ pub async fn not_found() -> ApiError {
         StatusCode::NOT_FOUND,
         "no such page; the pages are /, /compare and /group, the API is described at /api/openapi.json",
     )
+}
+
+/// The source-name prefix of a client's param expression: `belief: NAME`.
+pub const BELIEF_SOURCE: &str = "belief";
+
+/// Diagnostics located in the client's expressions (or the model file).
+pub fn located(diagnostics: &[Diagnostic], sources: &Sources) -> ApiError {
+    ApiError::from_diagnostics(diagnostics, sources, |file| {
+        sources.get(file).name.strip_prefix(BELIEF_SOURCE).and_then(|rest| rest.strip_prefix(": ")).map(str::to_string)
+    })
 }

@@ -4,6 +4,17 @@
 //! [`router`] builds the axum application: the page (`/`), the compare and
 //! group views, and the JSON API under `/api` (documented by the OpenAPI
 //! document at `/api/openapi.json`, generated from the handlers in [`api`]).
+//!
+//! The server is split by layer, each module using only those below it:
+//! - handlers: [`api`] (JSON) and `pages` (HTML), thin: they read the
+//!   request, call the service and shape the response;
+//! - `templates`: the pages' HTML;
+//! - `service`: what the API and the pages share (a run with a client's
+//!   beliefs, the profile store, the compare and group views);
+//! - `state` (the model, the store, the limits), [`wire`] (request and
+//!   response types), `compute` (computations within the server's bounds)
+//!   and [`error`] (the error shape, at the bottom).
+//!
 //! Everything a request can make the server do is bounded by [`Limits`]:
 //! samples, body size, expression length, computation time (the work is
 //! cancelled when it runs over) and concurrent computations. The server never
@@ -13,10 +24,13 @@
 pub mod api;
 mod compute;
 pub mod error;
-mod html;
+mod pages;
+mod service;
 mod state;
 mod summary;
 mod svg;
+mod templates;
+pub mod wire;
 
 pub use state::{AppState, StartError};
 
@@ -102,11 +116,11 @@ pub struct Config {
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.limits.max_body_bytes;
     Router::new()
-        .route("/", get(html::page))
-        .route("/compare", get(html::compare))
-        .route("/group", get(html::group))
-        .route("/assets/app.js", get(html::script))
-        .route("/assets/style.css", get(html::style))
+        .route("/", get(pages::report))
+        .route("/compare", get(pages::compare))
+        .route("/group", get(pages::group))
+        .route("/assets/app.js", get(pages::script))
+        .route("/assets/style.css", get(pages::style))
         .merge(api::routes())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -3,7 +3,8 @@
 //! beliefs (param overrides) to the model, with every problem located in the
 //! expression the client wrote.
 
-use crate::error::ApiError;
+use crate::compute::{ReportRun, Slots};
+use crate::error::{ApiError, BELIEF_SOURCE, located};
 use crate::{Config, Limits};
 use crux_lang::model::{ModelFile, parse_model};
 use crux_lang::resolve::resolve;
@@ -13,7 +14,6 @@ use crux_worldview::Beliefs;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use tokio::sync::Semaphore;
 
 /// Why the server could not start.
 #[derive(Debug)]
@@ -32,9 +32,6 @@ impl std::error::Error for StartError {}
 /// The fewest samples of a view in a comparison or group, however many views it computes.
 pub const MIN_VIEW_SAMPLES: usize = 1000;
 
-/// The source-name prefix of a client's param expression: `belief: NAME`.
-const VIEW: &str = "belief";
-
 /// The shared state of the server.
 #[derive(Debug)]
 pub struct AppState {
@@ -46,11 +43,10 @@ pub struct AppState {
     pub base_engine: crux_engine::Engine,
     pub store: Mutex<Store>,
     pub limits: Limits,
-    pub permits: Arc<Semaphore>,
-    /// The threads computations run on, one per computation slot.
-    pub compute: Arc<rayon::ThreadPool>,
-    /// The page at the default beliefs, computed once.
-    pub default_page: tokio::sync::OnceCell<Arc<crate::compute::PageRun>>,
+    /// The computation slots and the threads computations run on.
+    pub slots: Slots,
+    /// The web page's run at the model's own beliefs, computed once.
+    pub default_report: tokio::sync::OnceCell<Arc<ReportRun>>,
 }
 
 impl AppState {
@@ -67,22 +63,18 @@ impl AppState {
             None => Store::open_in_memory(),
         }
         .map_err(|error| StartError { message: error.message })?;
-        let concurrent = config.limits.concurrent.max(1);
-        let compute = rayon::ThreadPoolBuilder::new()
-            .num_threads(concurrent)
-            .thread_name(|index| format!("crux-compute-{index}"))
-            .build()
-            .map_err(|error| StartError { message: format!("cannot start the compute threads: {error}") })?;
+        let limits = &config.limits;
+        let slots = Slots::new(limits.concurrent, limits.queue_wait, limits.timeout)
+            .map_err(|message| StartError { message })?;
         Ok(AppState {
             model: config.model,
             base_sources: sources,
             base,
             base_engine,
             store: Mutex::new(store),
-            permits: Arc::new(Semaphore::new(concurrent)),
-            compute: Arc::new(compute),
+            slots,
             limits: config.limits,
-            default_page: tokio::sync::OnceCell::new(),
+            default_report: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -103,7 +95,9 @@ impl AppState {
         let mut sources = self.base_sources.clone();
         let mut model = self.base.clone();
         let beliefs = self.beliefs(overrides);
-        beliefs.apply(&mut sources, &mut model, VIEW).map_err(|diagnostics| located(&diagnostics, &sources))?;
+        beliefs
+            .apply(&mut sources, &mut model, BELIEF_SOURCE)
+            .map_err(|diagnostics| located(&diagnostics, &sources))?;
         let resolved = resolve(model).map_err(|diagnostics| located(&diagnostics, &sources))?;
         Ok((resolved, sources))
     }
@@ -186,13 +180,6 @@ fn checked_samples(samples: Option<u64>, default: usize, max: usize, what: &str)
         )));
     }
     Ok(samples as usize)
-}
-
-/// Diagnostics located in the client's expressions (or the model file).
-pub fn located(diagnostics: &[crux_lang::Diagnostic], sources: &Sources) -> ApiError {
-    ApiError::from_diagnostics(diagnostics, sources, |file| {
-        sources.get(file).name.strip_prefix(VIEW).and_then(|rest| rest.strip_prefix(": ")).map(str::to_string)
-    })
 }
 
 fn model_error(model: &ModelSource, diagnostics: &[crux_lang::Diagnostic]) -> StartError {

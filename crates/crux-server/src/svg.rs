@@ -4,12 +4,27 @@
 //! the uncertainty each crux carries (crux importance).
 
 use crate::compute::SensitivityRun;
-use crate::html::escape;
 use crate::summary::{Place, Thresholds, axis_values, mean_zero};
 use crux_analysis::sobol::Indices;
 use crux_engine::format::significant;
 use crux_report::json::RunDocument;
 use std::fmt::Write;
+
+/// Text made safe for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;

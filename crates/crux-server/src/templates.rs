@@ -1,18 +1,17 @@
-//! The pages, rendered on the server: the model's report with a belief editor
-//! next to each crux, the comparison of stored profiles, and the group view.
+//! The pages' HTML: the model's report with a belief editor next to each
+//! crux, the comparison of stored profiles, and the group view. Rendering
+//! only: the handlers are in [`crate::pages`].
 //! Every page is complete without JavaScript (the belief editor is a plain
 //! form); `assets/app.js` makes it recompute in place. Every text that comes
 //! from a model, a client or the store goes through [`escape`].
 
-use crate::api::{self, CompareDocument, ProfileInfo, SelectionQuery, form_pairs};
-use crate::compute::{PageRun, bounded, page_run};
+use crate::compute::ReportRun;
 use crate::error::ApiError;
+use crate::service;
 use crate::state::AppState;
 use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
-use crate::svg;
-use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use crate::svg::{self, escape};
+use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, PoolResponse, ProfileInfo, StretchInfo};
 use crux_analysis::verdict::label;
 use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
@@ -22,24 +21,7 @@ use crux_report::json::RunDocument;
 use crux_worldview::compare::Position;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Arc;
 use std::time::Duration;
-
-/// Text made safe for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
 
 /// The verdict label of a probability that net is positive (crux-analysis's rule).
 fn verdict_label(p_positive: f64) -> &'static str {
@@ -80,59 +62,16 @@ fn document(state: &AppState, title: &str, body: &str) -> String {
     )
 }
 
-/// `GET /`: the report, with the beliefs in the query (`set.NAME=EXPR`) applied.
-pub async fn page(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let mut overrides = BTreeMap::new();
-    for (key, value) in form_pairs(query.as_deref().unwrap_or("")) {
-        if let Some(name) = key.strip_prefix("set.") {
-            overrides.insert(name.to_string(), value);
-        }
-    }
-    let beliefs = state.beliefs(&overrides).overrides;
-    let default_run = match default_page(&state).await {
-        Ok(run) => run,
-        Err(error) => return error_page(&state, &error),
-    };
-    let (run, errors) = if beliefs.is_empty() {
-        (default_run, None)
-    } else {
-        let worker = state.clone();
-        let samples = state.limits.default_samples;
-        let wanted = beliefs.clone();
-        match bounded(&state, move |budget| page_run(&worker, &wanted, samples, 1, budget)).await {
-            Ok(run) => (Arc::new(run), None),
-            Err(error) if error.status == StatusCode::BAD_REQUEST => (default_run, Some(error)),
-            Err(error) => return error_page(&state, &error),
-        }
-    };
-    let profiles = api::stored_profiles(&state).await.unwrap_or_default();
-    Html(report(&state, &run, &beliefs, errors.as_ref(), &profiles)).into_response()
-}
-
-/// The run at the model's own beliefs, computed once.
-async fn default_page(state: &Arc<AppState>) -> Result<Arc<PageRun>, ApiError> {
-    state
-        .default_page
-        .get_or_try_init(|| async {
-            let worker = state.clone();
-            let samples = state.limits.default_samples;
-            bounded(state, move |budget| page_run(&worker, &BTreeMap::new(), samples, 1, budget)).await.map(Arc::new)
-        })
-        .await
-        .cloned()
-}
-
-fn error_page(state: &AppState, error: &ApiError) -> Response {
+/// The page shown for an error.
+pub fn error_page(state: &AppState, error: &ApiError) -> String {
     let body = format!("<h1>Not available</h1><p class=\"error\">{}</p>", escape(&error.message()));
-    let mut response = Html(document(state, "Crux", &body)).into_response();
-    *response.status_mut() = error.status;
-    response
+    document(state, "Crux", &body)
 }
 
 /// The whole report page.
-fn report(
+pub fn report(
     state: &AppState,
-    run: &PageRun,
+    run: &ReportRun,
     beliefs: &BTreeMap<String, String>,
     errors: Option<&ApiError>,
     profiles: &[ProfileInfo],
@@ -201,7 +140,7 @@ fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
 /// (with the net chart), the arguments with their effects, and the key
 /// question (with the threshold histogram). `POST /api/run` with
 /// `Accept: text/html` returns exactly this, and the page swaps each section in.
-pub fn results(state: &AppState, run: &PageRun, elapsed: Option<Duration>) -> String {
+pub fn results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -> String {
     if let Some(markdown) = &run.markdown {
         let (sections, charts) = page_sections(state, run, markdown, elapsed);
         return sections.into_iter().map(|(_, html)| html).collect::<String>() + &charts;
@@ -254,7 +193,7 @@ pub fn results(state: &AppState, run: &PageRun, elapsed: Option<Duration>) -> St
 }
 
 /// The crux-importance chart of a run, with its caption, or why it is missing.
-fn importance(run: &PageRun) -> String {
+fn importance(run: &ReportRun) -> String {
     match &run.importance {
         Some(Ok(sensitivity)) => match svg::importance_chart(sensitivity) {
             Some(chart) => format!(
@@ -387,7 +326,7 @@ fn crossing_text(place: Place, name: &str) -> String {
 }
 
 /// Where net turns negative: for the mean, for even odds, per sample.
-fn key_question(run: &PageRun, axis: &[f64]) -> String {
+fn key_question(run: &ReportRun, axis: &[f64]) -> String {
     let document = &run.document;
     let mut out = String::from("<section id=\"key-question\"><h2>Key question: where does net turn negative?</h2>");
     let Some(axis_info) = &document.axis else {
@@ -519,7 +458,7 @@ fn heading_matches(heading: &str, crux: &crux_lang::page::Crux) -> bool {
 /// the Markdown is shown as text.
 fn page_sections(
     state: &AppState,
-    run: &PageRun,
+    run: &ReportRun,
     markdown: &str,
     elapsed: Option<Duration>,
 ) -> (Vec<(String, String)>, String) {
@@ -673,21 +612,12 @@ fn profile_list(profiles: &[ProfileInfo]) -> String {
     out
 }
 
-/// `GET /compare?ids=1,2`: stored profiles side by side.
-pub async fn compare(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let result = match SelectionQuery::parse(query.as_deref()) {
-        Ok(selection) => api::compare_profiles(&state, selection).await,
-        Err(error) => Err(error),
-    };
-    match result {
-        Ok(comparison) => {
-            Html(document(&state, "Compare profiles", &compare_body(&state, &comparison))).into_response()
-        }
-        Err(error) => error_page(&state, &error),
-    }
+/// The compare page.
+pub fn compare(state: &AppState, comparison: &CompareResponse) -> String {
+    document(state, "Compare profiles", &compare_body(state, comparison))
 }
 
-fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
+fn compare_body(state: &AppState, comparison: &CompareResponse) -> String {
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
     let mut out = String::from("<h1>Compare profiles</h1>");
     if comparison.profiles.is_empty() {
@@ -769,7 +699,7 @@ fn compare_body(state: &AppState, comparison: &CompareDocument) -> String {
     out
 }
 
-fn stretches_cell(stretches: &[api::StretchInfo]) -> String {
+fn stretches_cell(stretches: &[StretchInfo]) -> String {
     let parts: Vec<String> = stretches
         .iter()
         .map(|stretch| {
@@ -842,7 +772,7 @@ fn position_rows(positions: &[&Position]) -> String {
 }
 
 /// Each pair's double crux: the finding, and every swap of a crux between the two views.
-fn double_crux_section(comparison: &CompareDocument) -> String {
+fn double_crux_section(comparison: &CompareResponse) -> String {
     if comparison.profiles.len() < 2 {
         return String::new();
     }
@@ -885,7 +815,7 @@ fn double_crux_section(comparison: &CompareDocument) -> String {
         let _ = write!(
             out,
             "<p class=\"rule\">The double crux is found for the pairs of the first {} profiles; select fewer profiles to see the {} other pairs.</p>",
-            api::DOUBLE_CRUX_PROFILES,
+            service::DOUBLE_CRUX_PROFILES,
             comparison.pairs_without_double_crux
         );
     }
@@ -893,7 +823,7 @@ fn double_crux_section(comparison: &CompareDocument) -> String {
     out
 }
 
-fn crossing_cell(crossing: &api::CrossingInfo) -> String {
+fn crossing_cell(crossing: &CrossingInfo) -> String {
     match (crossing.kind.as_str(), crossing.at) {
         ("at", Some(value)) => number(value),
         ("below", _) => "from the start".to_string(),
@@ -901,7 +831,7 @@ fn crossing_cell(crossing: &api::CrossingInfo) -> String {
     }
 }
 
-fn crux_table(state: &AppState, cruxes: &[api::CruxDisagreement]) -> String {
+fn crux_table(state: &AppState, cruxes: &[CruxDisagreement]) -> String {
     let mut out = String::from(
         "<h2>Disagreement by crux</h2><table id=\"crux-disagreement\"><thead><tr><th>Crux</th><th>Params</th><th>Different belief sets</th><th>Views off the model's defaults</th></tr></thead><tbody>",
     );
@@ -920,23 +850,17 @@ fn crux_table(state: &AppState, cruxes: &[api::CruxDisagreement]) -> String {
     out
 }
 
-/// `GET /group`: the pooled view of the stored profiles, with the disagreement.
-pub async fn group(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let result = match SelectionQuery::parse(query.as_deref()) {
-        Ok(selection) => api::pool_profiles(&state, selection).await,
-        Err(error) => Err(error),
-    };
-    let (pool, run) = match result {
-        Ok(result) => result,
-        Err(error) if error.status == StatusCode::NOT_FOUND => {
-            let body = format!(
-                "<h1>Group view</h1><p>{} Save profiles from <a href=\"/\">the report</a>.</p>",
-                escape(&error.message())
-            );
-            return Html(document(&state, "Group view", &body)).into_response();
-        }
-        Err(error) => return error_page(&state, &error),
-    };
+/// The group page when no profile is stored yet.
+pub fn group_empty(state: &AppState, error: &ApiError) -> String {
+    let body = format!(
+        "<h1>Group view</h1><p>{} Save profiles from <a href=\"/\">the report</a>.</p>",
+        escape(&error.message())
+    );
+    document(state, "Group view", &body)
+}
+
+/// The group page: the pooled view of the stored profiles, with the disagreement.
+pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
     let mut body = String::from("<h1>Group view</h1>");
     let _ = write!(
         body,
@@ -945,7 +869,7 @@ pub async fn group(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery
         pool.samples,
         pool.seed
     );
-    body.push_str(&results(&state, &run, None));
+    body.push_str(&results(state, run, None));
     body.push_str("<section id=\"disagreement\"><h2>How far the members disagree</h2><ul>");
     for sentence in &pool.disagreement.summary {
         let _ = write!(body, "<li>{}</li>", escape(sentence));
@@ -1000,28 +924,15 @@ pub async fn group(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery
         let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", escape(&flips.title), flips.flips);
     }
     body.push_str("</tbody></table>");
-    body.push_str(&crux_table(&state, &disagreement.cruxes));
+    body.push_str(&crux_table(state, &disagreement.cruxes));
     body.push_str("</section>");
-    Html(document(&state, "Group view", &body)).into_response()
-}
-
-/// The page's script.
-pub async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../assets/app.js"))
-}
-
-/// The page's style sheet.
-pub async fn style() -> Response {
-    asset("text/css; charset=utf-8", include_str!("../assets/style.css"))
-}
-
-fn asset(content_type: &'static str, text: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], text).into_response()
+    document(state, "Group view", &body)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{escape, interval};
+    use super::interval;
+    use crate::svg::escape;
 
     #[test]
     fn escape_neutralises_markup() {
