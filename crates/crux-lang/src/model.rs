@@ -8,7 +8,8 @@
 
 use crate::ast::{Expr, Ident};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
-use crate::page::{Page, RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
+use crate::page::{EVALUATION_COLUMNS, Page, Section, Show, yaml_scalar};
+use crate::page::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
 use crate::parser::parse_expr;
 use crate::references::{self, Citation, RawReference, Reference};
 use crate::span::{FileId, Sources, Span};
@@ -42,7 +43,18 @@ pub struct ModelHeader {
     pub id: String,
     pub title: String,
     pub description: String,
+    /// The unit of every effect, such as `bp`.
     pub unit: String,
+    /// What the unit measures, in words (`basis points of the probability of
+    /// catastrophe`); reports say it once, beside the unit.
+    pub unit_label: String,
+}
+
+impl ModelHeader {
+    /// How reports name the model: its title, or its id without one.
+    pub fn name(&self) -> &str {
+        if self.title.is_empty() { &self.id } else { &self.title }
+    }
 }
 
 /// The capability axis (or any other axis): a grid `from + i * step`.
@@ -154,6 +166,71 @@ impl Mechanism {
 }
 
 impl ModelFile {
+    /// The page's YAML frontmatter, between its `---` lines: the title, the
+    /// description and the fields kept from the page as read.
+    pub fn frontmatter(&self) -> String {
+        let header = &self.header;
+        let mut out = String::from("---\n");
+        if !header.title.is_empty() {
+            out.push_str(&format!("title: {}\n", yaml_scalar(&header.title)));
+        }
+        if !header.description.is_empty() {
+            out.push_str(&format!("description: {}\n", yaml_scalar(&header.description)));
+        }
+        if let Some(extra) = &self.page.frontmatter {
+            out.push_str(extra.trim_end());
+            out.push('\n');
+        }
+        out.push_str("---\n");
+        out
+    }
+
+    /// The page's sections in its order or, for a model that gives none,
+    /// what it has in the usual order of a page.
+    pub fn sections(&self) -> Vec<Section> {
+        if !self.page.sections.is_empty() {
+            return self.page.sections.clone();
+        }
+        let page = &self.page;
+        let section = |heading: Option<&str>, show: Show| Section {
+            heading: heading.map(str::to_string),
+            level: 2,
+            body: None,
+            show: Some(show),
+            span: Span::new(self.file, 0, 0),
+        };
+        let mut sections = Vec::new();
+        if page.question.is_some() {
+            sections.push(section(None, Show::Question));
+        }
+        if !page.evaluation.is_empty() {
+            let columns = EVALUATION_COLUMNS.iter().map(|column| column.to_string()).collect();
+            sections.push(section(Some("Evaluation Summary"), Show::Evaluation { columns }));
+        }
+        for (side, heading, column) in [(Side::Benefit, "Benefits", "Benefit"), (Side::Risk, "Risks", "Risk")] {
+            let mechanisms: Vec<usize> = self
+                .mechanisms
+                .iter()
+                .enumerate()
+                .filter(|(_, mechanism)| mechanism.side == side)
+                .map(|(index, _)| index)
+                .collect();
+            if !mechanisms.is_empty() {
+                let columns = vec![column.to_string(), "Mechanism".to_string()];
+                sections.push(section(Some(heading), Show::Mechanisms { side, columns, mechanisms }));
+            }
+        }
+        for (index, crux) in page.cruxes.iter().enumerate() {
+            if !crux.sides.is_empty() || !crux.notes.is_empty() {
+                sections.push(section(Some(&crux.heading()), Show::Crux(index)));
+            }
+        }
+        if !page.policies.is_empty() {
+            sections.push(section(Some("Policy Implications"), Show::Policies));
+        }
+        sections
+    }
+
     pub fn param(&self, name: &str) -> Option<&Declaration> {
         self.params.iter().find(|param| param.name.name == name)
     }
@@ -327,6 +404,7 @@ impl Reader<'_> {
             title: raw.model.title.unwrap_or_default(),
             description: raw.model.description.unwrap_or_default(),
             unit: raw.model.unit.unwrap_or_default(),
+            unit_label: raw.model.unit_label.unwrap_or_default(),
         };
         let axis = raw.axis.map(|axis| self.axis(axis));
         let params = self.declarations(raw.params, "param");
@@ -536,6 +614,7 @@ struct RawHeader {
     title: Option<String>,
     description: Option<String>,
     unit: Option<String>,
+    unit_label: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -294,6 +294,40 @@ impl Show {
     pub const NAMES: [&'static str; 6] = ["question", "evaluation", "benefits", "risks", "crux", "policies"];
 }
 
+/// A YAML scalar as it is written in the page's frontmatter: plain when
+/// that reads back as the same string, else double-quoted with escapes.
+pub fn yaml_scalar(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.trim() == value
+        && !value.contains(['\n', '\t', '"', '\\'])
+        && !value.contains(": ")
+        && !value.contains(" #")
+        && !value.ends_with(':')
+        && !value.starts_with(|ch: char| "-?:,[]{}#&*!|>'%@`\"".contains(ch))
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "null" | "~" | "on" | "off"
+        )
+        && value.parse::<f64>().is_err();
+    if plain {
+        return value.to_string();
+    }
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for ch in value.chars() {
+        match ch {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            ch if ch.is_control() => quoted.push_str(&format!("\\u{:04x}", u32::from(ch))),
+            ch => quoted.push(ch),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 /// Default column headings of the evaluation table.
 pub const EVALUATION_COLUMNS: [&str; 3] = ["Dimension", "Assessment", "Notes"];
 

@@ -190,40 +190,6 @@ fn char_to_byte(text: &str, index: usize) -> usize {
     text.char_indices().nth(index).map_or(text.len(), |(offset, _)| offset)
 }
 
-/// A YAML scalar for `value`: plain when that reads back the same, else
-/// double-quoted.
-pub fn yaml_scalar(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value.trim() == value
-        && !value.contains(['\n', '\t', '"', '\\'])
-        && !value.contains(": ")
-        && !value.contains(" #")
-        && !value.ends_with(':')
-        && !value.starts_with(|ch: char| "-?:,[]{}#&*!|>'%@`\"".contains(ch))
-        && !matches!(
-            value.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "null" | "~" | "on" | "off"
-        )
-        && value.parse::<f64>().is_err();
-    if plain {
-        return value.to_string();
-    }
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('"');
-    for ch in value.chars() {
-        match ch {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\t' => quoted.push_str("\\t"),
-            ch if ch.is_control() => quoted.push_str(&format!("\\u{:04x}", u32::from(ch))),
-            ch => quoted.push(ch),
-        }
-    }
-    quoted.push('"');
-    quoted
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,9 +246,9 @@ mod tests {
     #[test]
     fn scalars_are_quoted_only_when_needed() {
         for value in ["Open Source Safety", "Why: because", "- dash", "true", "3.5", "a \"quote\"", " padded", "x #y"] {
-            let yaml = format!("title: {}\n", yaml_scalar(value));
+            let yaml = format!("title: {}\n", crux_lang::page::yaml_scalar(value));
             assert_eq!(read(&yaml, 0).unwrap().title.as_deref(), Some(value), "{yaml}");
         }
-        assert_eq!(yaml_scalar("Open Source Safety"), "Open Source Safety");
+        assert_eq!(crux_lang::page::yaml_scalar("Open Source Safety"), "Open Source Safety");
     }
 }

@@ -4,91 +4,22 @@
 //! benefit or risk table, a crux with its table and notes, or the policy
 //! list). The page with its numbers is the report's (`crux-report`).
 
-use crate::frontmatter::yaml_scalar;
 use crate::markdown::escape_pipes;
-use crux_lang::model::{ModelFile, Side};
+use crux_lang::model::ModelFile;
 use crux_lang::page::{Assessment, Crux, Item, Section, Show};
 use std::fmt::Write;
 
 /// Renders the page of `model` as written. A computed assessment shows its rule.
 pub fn render(model: &ModelFile) -> String {
-    let mut out = String::new();
-    frontmatter(&mut out, model);
-    let defaults;
-    let sections = if model.page.sections.is_empty() {
-        defaults = default_sections(model);
-        &defaults
-    } else {
-        &model.page.sections
-    };
-    for section in sections {
+    let mut out = model.frontmatter();
+    out.push('\n');
+    for section in &model.sections() {
         render_section(&mut out, model, section);
     }
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
     out.push('\n');
     out
-}
-
-/// The page's YAML frontmatter: title, description and the fields kept from
-/// the page as read.
-pub fn frontmatter(out: &mut String, model: &ModelFile) {
-    let header = &model.header;
-    out.push_str("---\n");
-    if !header.title.is_empty() {
-        let _ = writeln!(out, "title: {}", yaml_scalar(&header.title));
-    }
-    if !header.description.is_empty() {
-        let _ = writeln!(out, "description: {}", yaml_scalar(&header.description));
-    }
-    if let Some(extra) = &model.page.frontmatter {
-        out.push_str(extra.trim_end());
-        out.push('\n');
-    }
-    out.push_str("---\n\n");
-}
-
-/// The order of a model that does not give one: what it has, in the usual
-/// order of a page.
-pub fn default_sections(model: &ModelFile) -> Vec<Section> {
-    let page = &model.page;
-    let section = |heading: Option<&str>, show: Show| Section {
-        heading: heading.map(str::to_string),
-        level: 2,
-        body: None,
-        show: Some(show),
-        span: crux_lang::Span::new(model.file, 0, 0),
-    };
-    let mut sections = Vec::new();
-    if page.question.is_some() {
-        sections.push(section(None, Show::Question));
-    }
-    if !page.evaluation.is_empty() {
-        let columns = crux_lang::page::EVALUATION_COLUMNS.iter().map(|column| column.to_string()).collect();
-        sections.push(section(Some("Evaluation Summary"), Show::Evaluation { columns }));
-    }
-    for (side, heading, column) in [(Side::Benefit, "Benefits", "Benefit"), (Side::Risk, "Risks", "Risk")] {
-        let mechanisms: Vec<usize> = model
-            .mechanisms
-            .iter()
-            .enumerate()
-            .filter(|(_, mechanism)| mechanism.side == side)
-            .map(|(index, _)| index)
-            .collect();
-        if !mechanisms.is_empty() {
-            let columns = vec![column.to_string(), "Mechanism".to_string()];
-            sections.push(section(Some(heading), Show::Mechanisms { side, columns, mechanisms }));
-        }
-    }
-    for (index, crux) in page.cruxes.iter().enumerate() {
-        if !crux.sides.is_empty() || !crux.notes.is_empty() {
-            sections.push(section(Some(&crux.heading()), Show::Crux(index)));
-        }
-    }
-    if !page.policies.is_empty() {
-        sections.push(section(Some("Policy Implications"), Show::Policies));
-    }
-    sections
 }
 
 fn render_section(out: &mut String, model: &ModelFile, section: &Section) {

@@ -1,17 +1,23 @@
-//! Crux reports: a model's page answered with its numbers.
+//! Crux reports: a model's results, and its page answered with them.
 //!
-//! [`results::compute`] runs the model and every analysis its page asks for
-//! (the evaluation verdicts, the effects at the open frontier now, the
-//! capability threshold, the answer to each policy implication). The results
-//! render as the page in Markdown ([`markdown`]), as JSON with stable field
-//! names ([`json`]), or for the terminal ([`text`]). [`builtin`] holds the
-//! built-in open-weights safety model. This crate prints nothing itself.
+//! The flow: [`results::compute`] runs the model and every analysis its page
+//! asks for (the evaluation verdicts, the effects at the open frontier now,
+//! the capability threshold, the answer to each policy implication);
+//! [`build::document`] turns the results into one typed [`document`], whose
+//! sentences all come from [`sentences`]; three writers walk that document:
+//! [`markdown`], [`text`] (the terminal) and `html` (the web page). The
+//! JSON ([`json`]) is a serialisation of the results, with stable field
+//! names, not of the document. [`builtin`] holds the built-in open-weights
+//! safety model. This crate prints nothing itself.
 
+pub mod build;
 pub mod builtin;
+pub mod document;
 pub mod format;
 pub mod json;
 pub mod markdown;
 pub mod results;
+pub mod sentences;
 pub mod text;
 
 pub use results::{Options, PageResults, compute};

@@ -1,15 +1,13 @@
-//! Terminal views: aligned plain-text tables of a run, and a compact view of
-//! a model's page with its answers.
+//! The terminal writer: a [`Document`] as plain text, with headings
+//! underlined, paragraphs wrapped and tables aligned; and the aligned table
+//! of a plain run.
 
-use crate::format::{capability, effect, interval, probability, signed};
-use crate::markdown::{answer_lines, sensitivity_method, sensitivity_summary, sensitivity_table, threshold_lines};
+use crate::build::{self, spread};
+use crate::document::{Block, Document, ListItem, Text};
 use crate::results::PageResults;
 use crux_engine::RunOutput;
 use crux_engine::format::significant;
 use crux_lang::hir;
-use crux_lang::model::Side;
-use crux_lang::page::Assessment;
-use std::fmt::Write;
 
 /// A plain-text table of a run: net's summary at each point and each
 /// mechanism's mean at a few points.
@@ -40,7 +38,7 @@ pub fn run_table(model: &hir::Model, output: &RunOutput, samples: usize, seed: u
     out.push_str(&table(&columns, &rows));
     if !output.mechanisms.is_empty() {
         out.push_str(&format!("\nmean effect by mechanism{unit}\n"));
-        let picks = spread_indices(output.points.len(), 7);
+        let picks = spread(output.points.len(), 7);
         let mut columns: Vec<String> = vec!["mechanism".to_string(), "side".to_string()];
         columns.extend(picks.iter().map(|index| format!("{axis_name}={}", significant(output.points[*index], 6))));
         let rows: Vec<Vec<String>> = output
@@ -59,134 +57,93 @@ pub fn run_table(model: &hir::Model, output: &RunOutput, samples: usize, seed: u
     out
 }
 
-/// The page's answers for the terminal.
-pub fn page(model: &hir::Model, results: &PageResults) -> String {
-    let file = &model.file;
-    let page = &file.page;
-    let unit = if file.header.unit.is_empty() { String::new() } else { format!(" ({})", file.header.unit) };
-    let mut out = String::new();
-    let title = if file.header.title.is_empty() { &file.header.id } else { &file.header.title };
-    let _ = writeln!(out, "{title}\n{} samples, seed {}\n", results.samples, results.seed);
-    if let Some(question) = &page.question {
-        let _ = writeln!(out, "{}: {}\n", question.label, question.text);
-    }
-    if !page.evaluation.is_empty() {
-        out.push_str("Evaluation\n");
-        let rows: Vec<Vec<String>> = page
-            .evaluation
-            .iter()
-            .zip(&results.evaluation)
-            .map(|(row, computed)| match (&row.assessment, computed) {
-                (Assessment::Verdict(_), Some(verdict)) => vec![
-                    row.dimension.clone(),
-                    verdict.label.as_str().to_string(),
-                    format!("P(net > 0) = {}", probability(verdict.probability)),
-                ],
-                (Assessment::Fixed(text), _) => vec![row.dimension.clone(), text.clone(), row.notes.clone()],
-                (Assessment::Verdict(rule), None) => vec![row.dimension.clone(), rule.text.clone(), String::new()],
-            })
-            .collect();
-        out.push_str(&indent(&table(&["dimension", "assessment", "notes"], &rows)));
-        out.push('\n');
-    }
-    if let Some(now) = &results.now {
-        let _ = writeln!(
-            out,
-            "At the open frontier now{unit}: E[net] = {} (90% {}), P(net > 0) = {}",
-            signed(now.net.mean),
-            interval(&now.net),
-            probability(now.p_positive)
-        );
-        let rows: Vec<Vec<String>> = file
-            .mechanisms
-            .iter()
-            .zip(&now.mechanisms)
-            .map(|(mechanism, summary)| {
-                vec![
-                    mechanism.display_name().to_string(),
-                    if mechanism.side == Side::Benefit { "benefit" } else { "risk" }.to_string(),
-                    effect(summary.mean),
-                    interval(summary),
-                ]
-            })
-            .collect();
-        out.push_str(&indent(&table(&["mechanism", "side", "mean", "90% interval"], &rows)));
-        out.push('\n');
-    }
-    if let Some(threshold) = &results.threshold {
-        out.push_str("Capability threshold\n");
-        for line in threshold_lines(model, threshold) {
-            let _ = writeln!(out, "  - {}", plain(&line));
+/// The report of `model`'s results, for the terminal.
+pub fn render(model: &hir::Model, results: &PageResults) -> String {
+    write(&build::document(model, results))
+}
+
+/// The widest a paragraph or list item runs before it wraps.
+const WIDTH: usize = 100;
+
+/// Writes `document` for the terminal: the title, headings underlined,
+/// paragraphs and list items wrapped, tables aligned, marks removed.
+pub fn write(document: &Document) -> String {
+    let mut out = format!("{}\n{}\n\n", document.title, "=".repeat(document.title.chars().count()));
+    for section in &document.sections {
+        if let Some(heading) = &section.heading {
+            let text = heading.text.to_plain();
+            let rule = if heading.level <= 2 { '=' } else { '-' };
+            out.push_str(&format!("{text}\n{}\n\n", rule.to_string().repeat(text.chars().count())));
         }
-        out.push('\n');
-    }
-    if !page.policies.is_empty() {
-        out.push_str("Policy implications\n");
-        for (item, answer) in page.policies.iter().zip(&results.policies) {
-            let _ = writeln!(out, "  {}", item.text);
-            if let Some(answer) = answer {
-                for line in answer_lines(model, results, answer) {
-                    let _ = writeln!(out, "    - {}", plain(&line));
-                }
+        for block in &section.blocks {
+            let text = self::block(block);
+            if !text.is_empty() {
+                out.push_str(&text);
+                out.push('\n');
             }
         }
-        out.push('\n');
-    }
-    if let Some(sensitivity) = &results.sensitivity {
-        let _ = writeln!(out, "{}", plain(&sensitivity_summary(sensitivity)));
-        let (headings, rows) = sensitivity_table(sensitivity);
-        let rows: Vec<Vec<String>> = rows.iter().map(|row| row.iter().map(|cell| plain(cell)).collect()).collect();
-        out.push_str(&indent(&table(&headings, &rows)));
-        let _ = writeln!(out, "{}\n", plain(&sensitivity_method(sensitivity)));
-    }
-    if results.run.points.len() > 1 {
-        let axis = crate::markdown::axis_name(model);
-        let _ = writeln!(out, "Net by capability{unit}");
-        let rows: Vec<Vec<String>> = results
-            .run
-            .points
-            .iter()
-            .zip(&results.run.net)
-            .filter(|(x, _)| crate::format::on_half_step(**x))
-            .map(|(x, summary)| {
-                vec![
-                    capability(*x),
-                    signed(summary.mean),
-                    format!("{} to {}", effect(summary.p05), effect(summary.p95)),
-                    probability(summary.p_positive),
-                ]
-            })
-            .collect();
-        out.push_str(&indent(&table(&[axis.as_str(), "E[net]", "90% interval", "P(net>0)"], &rows)));
     }
     out
 }
 
-/// Markdown emphasis and code marks removed.
-fn plain(text: &str) -> String {
-    let text = text.replace("**", "").replace('`', "");
-    let text = text.trim();
-    match text.strip_prefix('_').and_then(|inner| inner.strip_suffix('_')) {
-        Some(inner) => inner.to_string(),
-        None => text.to_string(),
+/// One block's lines.
+fn block(block: &Block) -> String {
+    match block {
+        Block::Paragraph(text) | Block::Note(text) | Block::Caption(text) => wrap(&text.to_plain(), "", ""),
+        Block::List(items) => {
+            let mut out = String::new();
+            list(&mut out, items, 0);
+            out
+        }
+        Block::Table(table) => {
+            let headings: Vec<String> = table.headings.iter().map(Text::to_plain).collect();
+            let rows: Vec<Vec<String>> = table
+                .rows
+                .iter()
+                .map(|row| row.iter().map(|cell| cell.to_plain().replace('\n', " ")).collect())
+                .collect();
+            let columns: Vec<&str> = headings.iter().map(String::as_str).collect();
+            self::table(&columns, &rows)
+        }
+        Block::Chart(_) => String::new(),
+        Block::Markdown(text) => text.trim_end().to_string() + "\n",
     }
 }
 
-fn indent(text: &str) -> String {
-    text.lines().map(|line| format!("  {line}\n")).collect()
-}
-
-/// Up to `count` indices spread evenly over `0..len`, ends included.
-fn spread_indices(len: usize, count: usize) -> Vec<usize> {
-    if len <= count {
-        return (0..len).collect();
+fn list(out: &mut String, items: &[ListItem], depth: usize) {
+    let indent = "  ".repeat(depth);
+    for item in items {
+        out.push_str(&wrap(&item.text.to_plain(), &format!("{indent}- "), &format!("{indent}  ")));
+        list(out, &item.children, depth + 1);
     }
-    let mut picks: Vec<usize> = (0..count).map(|i| (i * (len - 1) + (count - 1) / 2) / (count - 1)).collect();
-    picks.dedup();
-    picks
 }
 
-/// A right-aligned text table (first column left-aligned).
+/// `text` in lines of at most [`WIDTH`] characters (a longer word stands
+/// alone), the first after `first`, the others after `rest`.
+fn wrap(text: &str, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+/// An aligned text table: the first column and columns of text to the
+/// left, columns of numbers to the right.
 pub fn table(columns: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
     for row in rows {
@@ -194,13 +151,26 @@ pub fn table(columns: &[&str], rows: &[Vec<String>]) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
+    let numeric: Vec<bool> = (0..columns.len())
+        .map(|column| {
+            column > 0
+                && rows.iter().all(|row| {
+                    let cell = row.get(column).map_or("", |cell| cell.trim());
+                    cell.is_empty()
+                        || cell.trim_start_matches(['+', '-', '−']).starts_with(|ch: char| ch.is_ascii_digit())
+                })
+        })
+        .collect();
     let line = |cells: Vec<&str>| {
         let mut text = String::new();
         for (index, (cell, width)) in cells.iter().zip(&widths).enumerate() {
-            if index == 0 {
-                text.push_str(&format!("{cell:<width$}"));
+            if index > 0 {
+                text.push_str("  ");
+            }
+            if numeric[index] {
+                text.push_str(&format!("{cell:>width$}"));
             } else {
-                text.push_str(&format!("  {cell:>width$}"));
+                text.push_str(&format!("{cell:<width$}"));
             }
         }
         text.trim_end().to_string() + "\n"

@@ -13,7 +13,7 @@ pub fn page(model: &hir::Model, results: &PageResults, format: Format) -> String
     match format {
         Format::Md => markdown::render(model, results) + "\n",
         Format::Json => json(&PageDocument::new(model, results)),
-        Format::Text => text::page(model, results),
+        Format::Text => text::render(model, results),
     }
 }
 

@@ -1,0 +1,400 @@
+//! Builds the report's [`Document`] from a model and its results: the page's
+//! sections in the page's order, each with its computed answers, then the
+//! model details. A model without a page gets the same parts in the usual
+//! order: the verdict on net, the benefits and risks, where net turns
+//! negative, which crux matters most, and the details. The sentences come
+//! from [`crate::sentences`].
+
+use crate::document::{Block, Document, Heading, ListItem, Section, SectionKind, Table, Text};
+use crate::format::{effect, flop, interval, on_half_step, param_value, probability, share, signed};
+use crate::results::PageResults;
+use crate::sentences::{self, Words};
+use crux_lang::hir;
+use crux_lang::model::Side;
+use crux_lang::page::{Assessment, Crux, Item, Show};
+
+/// The report of `model`'s results.
+pub fn document(model: &hir::Model, results: &PageResults) -> Document {
+    let words = Words::new(model);
+    let file = &model.file;
+    let mut sections = vec![Section {
+        kind: SectionKind::About,
+        heading: None,
+        blocks: vec![Block::Note(sentences::about(words, results))],
+    }];
+    // A model without a page gets the parts of one in the usual order.
+    let page_sections = if file.page.is_empty() {
+        sections.extend(plain_sections(words, results));
+        Vec::new()
+    } else {
+        file.sections()
+    };
+    let mut shown = Vec::new();
+    for section in &page_sections {
+        if let Some(Show::Crux(index)) = section.show {
+            shown.push(index);
+        }
+        sections.push(page_section(words, results, section));
+    }
+    sections.extend(details(words, results, &shown));
+    Document { title: file.header.name().to_string(), frontmatter: Some(file.frontmatter()), sections }
+}
+
+/// A section of the page with its answers.
+fn page_section(words: Words, results: &PageResults, section: &crux_lang::page::Section) -> Section {
+    let model = words.model;
+    let heading = section.heading.as_ref().map(|text| Heading { level: section.level, text: Text::plain(text) });
+    let mut blocks = Vec::new();
+    if let Some(body) = &section.body {
+        let body = body.trim_end_matches('\n');
+        if !body.trim().is_empty() {
+            blocks.push(Block::Markdown(body.to_string()));
+        }
+    }
+    let kind = match &section.show {
+        None => SectionKind::Text,
+        Some(Show::Question) => {
+            if let Some(question) = &model.file.page.question {
+                blocks.push(Block::Paragraph(
+                    Text::new().and_strong(&question.label).and(": ").and_source(&question.text),
+                ));
+            }
+            SectionKind::Question
+        }
+        Some(Show::Evaluation { columns }) => {
+            blocks.push(Block::Table(evaluation_table(words, results, columns)));
+            SectionKind::Evaluation
+        }
+        Some(Show::Mechanisms { side, columns, mechanisms }) => {
+            blocks.extend(mechanism_blocks(words, results, *side, columns, mechanisms));
+            SectionKind::Arguments(*side)
+        }
+        Some(Show::Crux(index)) => {
+            blocks.extend(crux_blocks(words, results, *index));
+            SectionKind::Crux(model.file.page.cruxes[*index].id.name.clone())
+        }
+        Some(Show::Policies) => {
+            blocks.extend(policy_blocks(words, results));
+            SectionKind::Policies
+        }
+    };
+    Section { kind, heading, blocks }
+}
+
+fn cell(text: &str) -> Text {
+    Text::source(text)
+}
+
+fn evaluation_table(words: Words, results: &PageResults, columns: &[String]) -> Table {
+    let rows = words
+        .model
+        .file
+        .page
+        .evaluation
+        .iter()
+        .zip(&results.evaluation)
+        .map(|(row, computed)| {
+            let (assessment, notes) = match (&row.assessment, computed) {
+                (Assessment::Verdict(rule), Some(verdict)) => {
+                    let computed = sentences::verdict_notes(words, rule, verdict.probability);
+                    let notes = if row.notes.is_empty() {
+                        Text::plain(computed)
+                    } else {
+                        Text::source(&row.notes).and("; ").and(computed)
+                    };
+                    (Text::plain(verdict.label.as_str()), notes)
+                }
+                (Assessment::Fixed(text), _) | (Assessment::Verdict(crux_lang::page::Verdict { text, .. }), None) => {
+                    (cell(text), cell(&row.notes))
+                }
+            };
+            vec![cell(&row.dimension), assessment, notes]
+        })
+        .collect();
+    Table { headings: columns.iter().map(|column| cell(column)).collect(), rows }
+}
+
+fn mechanism_blocks(
+    words: Words,
+    results: &PageResults,
+    side: Side,
+    columns: &[String],
+    mechanisms: &[usize],
+) -> Vec<Block> {
+    let model = words.model;
+    let mut headings: Vec<Text> = columns.iter().map(|column| cell(column)).collect();
+    if results.now.is_some() {
+        headings.push(Text::plain(sentences::effect_heading(words)));
+        headings.push(Text::plain("90% interval"));
+    }
+    let rows = mechanisms
+        .iter()
+        .map(|index| {
+            let mechanism = &model.file.mechanisms[*index];
+            let mut row =
+                vec![cell(mechanism.display_name()), cell(mechanism.mechanism.as_deref().unwrap_or_default())];
+            if let Some(now) = &results.now {
+                let summary = &now.mechanisms[*index];
+                row.push(Text::plain(effect(summary.mean)));
+                row.push(Text::plain(interval(summary)));
+            }
+            row
+        })
+        .collect();
+    let mut blocks = vec![Block::Table(Table { headings, rows })];
+    if results.now.is_some() {
+        blocks.push(Block::Caption(sentences::effects_caption(words, side)));
+    }
+    blocks
+}
+
+fn crux_blocks(words: Words, results: &PageResults, index: usize) -> Vec<Block> {
+    let crux = &words.model.file.page.cruxes[index];
+    let mut blocks = Vec::new();
+    if let Some(description) = &crux.description {
+        blocks.push(Block::Markdown(description.clone()));
+    }
+    if !crux.sides.is_empty() {
+        blocks.push(Block::Table(Table {
+            headings: crux.sides.iter().map(|side| cell(side)).collect(),
+            rows: crux.rows.iter().map(|row| row.iter().map(|text| cell(text)).collect()).collect(),
+        }));
+    }
+    for (note, answer) in crux.notes.iter().zip(&results.crux_notes[index]) {
+        blocks.push(Block::Paragraph(item_text(note)));
+        if let Some(answer) = answer {
+            let lines = sentences::answer(words, results, answer);
+            blocks.push(Block::List(lines.into_iter().map(ListItem::new).collect()));
+        }
+    }
+    blocks.extend(params_blocks(words, results, crux, "What the model says"));
+    blocks
+}
+
+/// A policy or a note: its bold label, then its text.
+fn item_text(item: &Item) -> Text {
+    match &item.label {
+        Some(label) => Text::new().and_strong(label).and(": ").and_source(&item.text),
+        None => Text::source(&item.text),
+    }
+}
+
+/// The table of a crux's params, with its lead.
+fn params_blocks(words: Words, results: &PageResults, crux: &Crux, lead: &str) -> Vec<Block> {
+    let model = words.model;
+    let params: Vec<usize> = (0..model.file.params.len())
+        .filter(|index| model.file.params[*index].crux.as_ref().is_some_and(|id| id.name == crux.id.name))
+        .collect();
+    if params.is_empty() {
+        return Vec::new();
+    }
+    let headings = ["Param", "What it is", "Median", "90% interval", "Source"]
+        .iter()
+        .map(|heading| Text::plain(*heading))
+        .collect();
+    let rows = params
+        .iter()
+        .map(|index| {
+            let param = &model.file.params[*index];
+            let range = &results.params[*index];
+            let (median, spread) = match range.share_true {
+                Some(share_true) => (format!("{} true", share(share_true)), "0 or 1".to_string()),
+                None if range.summary.p05 == range.summary.p95 => {
+                    (param_value(range.summary.p50, 0.0), "fixed".to_string())
+                }
+                None => {
+                    let width = range.summary.p95 - range.summary.p05;
+                    let shown = |x: f64| param_value(x, width);
+                    (shown(range.summary.p50), format!("{} to {}", shown(range.summary.p05), shown(range.summary.p95)))
+                }
+            };
+            vec![
+                Text::new().and_code(&param.name.name),
+                cell(param.label.as_deref().unwrap_or_default()),
+                Text::plain(median),
+                Text::plain(spread),
+                cell(param.source.as_deref().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    vec![Block::Paragraph(sentences::params_lead(lead, results.samples)), Block::Table(Table { headings, rows })]
+}
+
+fn policy_blocks(words: Words, results: &PageResults) -> Vec<Block> {
+    let items = words
+        .model
+        .file
+        .page
+        .policies
+        .iter()
+        .zip(&results.policies)
+        .map(|(item, answer)| ListItem {
+            text: item_text(item),
+            children: answer
+                .as_ref()
+                .map(|answer| sentences::answer(words, results, answer).into_iter().map(ListItem::new).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let mut blocks = vec![Block::List(items)];
+    blocks.extend(sensitivity_blocks(words, results));
+    blocks
+}
+
+/// Which crux matters most, its table, and how it was estimated.
+fn sensitivity_blocks(words: Words, results: &PageResults) -> Vec<Block> {
+    let Some(sensitivity) = &results.sensitivity else { return Vec::new() };
+    vec![
+        Block::Paragraph(sentences::sensitivity_summary(words, sensitivity)),
+        Block::Table(Table {
+            headings: sentences::sensitivity_headings().iter().map(|heading| Text::plain(*heading)).collect(),
+            rows: sentences::sensitivity_rows(words, sensitivity),
+        }),
+        Block::Paragraph(sentences::sensitivity_method(sensitivity)),
+    ]
+}
+
+/// The sections of a model without a page: the verdict on net, the benefits
+/// and the risks, and, on an axis, where net turns negative, then which crux
+/// matters most when that was computed.
+fn plain_sections(words: Words, results: &PageResults) -> Vec<Section> {
+    let model = words.model;
+    let heading = |text: &str| Some(Heading { level: 2, text: Text::plain(text) });
+    let run = &results.run;
+    let mut sections = vec![Section {
+        kind: SectionKind::Evaluation,
+        heading: heading("Verdict"),
+        blocks: vec![
+            Block::Paragraph(sentences::verdict_on_net(words, run)),
+            Block::Caption(sentences::verdict_rule()),
+        ],
+    }];
+    let picks = spread(run.points.len(), 7);
+    for (side, title, column) in [(Side::Benefit, "Benefits", "Benefit"), (Side::Risk, "Risks", "Risk")] {
+        let mechanisms: Vec<usize> =
+            (0..model.file.mechanisms.len()).filter(|index| model.file.mechanisms[*index].side == side).collect();
+        if mechanisms.is_empty() {
+            continue;
+        }
+        let mut headings = vec![Text::plain(column), Text::plain("Mechanism")];
+        headings
+            .extend(picks.iter().map(|index| Text::plain(sentences::mean_effect_heading(words, run.points[*index]))));
+        let rows = mechanisms
+            .iter()
+            .map(|index| {
+                let mechanism = &model.file.mechanisms[*index];
+                let mut row =
+                    vec![cell(mechanism.display_name()), cell(mechanism.mechanism.as_deref().unwrap_or_default())];
+                row.extend(picks.iter().map(|point| Text::plain(effect(run.mechanisms[*index].mean[*point]))));
+                row
+            })
+            .collect();
+        sections.push(Section {
+            kind: SectionKind::Arguments(side),
+            heading: heading(title),
+            blocks: vec![
+                Block::Table(Table { headings, rows }),
+                Block::Caption(sentences::mean_effects_caption(words, side)),
+            ],
+        });
+    }
+    if let Some(threshold) = &results.threshold {
+        sections.push(Section {
+            kind: SectionKind::Threshold,
+            heading: heading("Where net turns negative"),
+            blocks: vec![Block::List(sentences::threshold(words, threshold).into_iter().map(ListItem::new).collect())],
+        });
+    }
+    let sensitivity = sensitivity_blocks(words, results);
+    if !sensitivity.is_empty() {
+        sections.push(Section {
+            kind: SectionKind::Sensitivity,
+            heading: heading("Which crux matters most"),
+            blocks: sensitivity,
+        });
+    }
+    sections
+}
+
+/// Up to `count` indices spread evenly over `0..len`, ends included.
+pub fn spread(len: usize, count: usize) -> Vec<usize> {
+    if len <= count {
+        return (0..len).collect();
+    }
+    let mut picks: Vec<usize> = (0..count).map(|i| (i * (len - 1) + (count - 1) / 2) / (count - 1)).collect();
+    picks.dedup();
+    picks
+}
+
+/// The model details: the cruxes the page does not show, the params
+/// without a crux, and net along the axis.
+fn details(words: Words, results: &PageResults, shown: &[usize]) -> Vec<Section> {
+    let model = words.model;
+    let heading = |level: u8, text: &str| Some(Heading { level, text: Text::plain(text) });
+    let mut intro = vec![Block::Paragraph(sentences::details_intro(results))];
+    let mut sections = Vec::new();
+    for (index, crux) in model.file.page.cruxes.iter().enumerate() {
+        if shown.contains(&index) {
+            continue;
+        }
+        let mut blocks = Vec::new();
+        if let Some(description) = &crux.description {
+            blocks.push(Block::Markdown(description.clone()));
+        }
+        blocks.extend(params_blocks(words, results, crux, "Parameters"));
+        sections.push(Section {
+            kind: SectionKind::Crux(crux.id.name.clone()),
+            heading: heading(3, &crux.heading()),
+            blocks,
+        });
+    }
+    let ungrouped: Vec<&str> =
+        model.file.params.iter().filter(|param| param.crux.is_none()).map(|param| param.name.name.as_str()).collect();
+    if !ungrouped.is_empty() && !model.file.page.cruxes.is_empty() {
+        let paragraph = Block::Paragraph(sentences::ungrouped_params(&ungrouped));
+        match sections.last_mut() {
+            Some(last) => last.blocks.push(paragraph),
+            None => intro.push(paragraph),
+        }
+    }
+    let mut all = vec![Section { kind: SectionKind::Details, heading: heading(2, "Model details"), blocks: intro }];
+    all.extend(sections);
+    if results.run.points.len() > 1 {
+        all.push(net_by_axis(words, results));
+    }
+    all
+}
+
+/// Net at each whole and half step of the axis.
+fn net_by_axis(words: Words, results: &PageResults) -> Section {
+    let flop_axis = words.flop_axis();
+    let mut headings = vec![Text::plain(words.axis())];
+    if flop_axis {
+        headings.push(Text::plain("FLOP"));
+    }
+    headings.extend(["E[net]", "90% interval", "P(net > 0)"].iter().map(|heading| Text::plain(*heading)));
+    let rows = results
+        .run
+        .points
+        .iter()
+        .zip(&results.run.net)
+        .filter(|(x, _)| on_half_step(**x))
+        .map(|(x, summary)| {
+            let mut row = vec![Text::plain(crate::format::capability(*x))];
+            if flop_axis {
+                row.push(Text::plain(flop(*x).trim_end_matches(" FLOP")));
+            }
+            row.extend([
+                Text::plain(signed(summary.mean)),
+                Text::plain(format!("{} to {}", effect(summary.p05), effect(summary.p95))),
+                Text::plain(probability(summary.p_positive)),
+            ]);
+            row
+        })
+        .collect();
+    Section {
+        kind: SectionKind::NetByAxis,
+        heading: Some(Heading { level: 3, text: Text::plain(sentences::net_by_axis_heading(words)) }),
+        blocks: vec![Block::Table(Table { headings, rows })],
+    }
+}

@@ -1,0 +1,98 @@
+//! The typed report document: its sections by kind (each crux findable by
+//! its id), and the Markdown and terminal writers saying the same sentences.
+
+mod common;
+
+use crux_lang::Sources;
+use crux_lang::model::Side;
+use crux_report::build::document;
+use crux_report::document::{Block, Document, SectionKind};
+use crux_report::{markdown, text};
+
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every paragraph, note and list item of the document, as plain text.
+fn sentences(document: &Document) -> Vec<String> {
+    let mut out = Vec::new();
+    for section in &document.sections {
+        for block in &section.blocks {
+            match block {
+                Block::Paragraph(text) | Block::Note(text) | Block::Caption(text) => out.push(text.to_plain()),
+                Block::List(items) => {
+                    for item in items {
+                        out.push(item.text.to_plain());
+                        out.extend(item.children.iter().map(|child| child.text.to_plain()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_builtin_report_has_a_section_of_each_kind_in_the_page_order() {
+    let model = common::builtin(&[]);
+    let results = common::results(&model, 2000);
+    let document = document(&model, &results);
+    let kinds: Vec<&SectionKind> = document.sections.iter().map(|section| &section.kind).collect();
+    let crux = |id: &str| SectionKind::Crux(id.to_string());
+    assert_eq!(
+        kinds,
+        [
+            &SectionKind::About,
+            &SectionKind::Question,
+            &SectionKind::Evaluation,
+            &SectionKind::Text,
+            &SectionKind::Arguments(Side::Benefit),
+            &SectionKind::Arguments(Side::Risk),
+            &crux("net_effect"),
+            &crux("threshold"),
+            &crux("compute"),
+            &SectionKind::Policies,
+            &SectionKind::Details,
+            &crux("alignment"),
+            &crux("evidence"),
+            &SectionKind::NetByAxis,
+        ]
+    );
+    for crux in &model.file.page.cruxes {
+        assert!(document.crux_section(&crux.id.name).is_some(), "the section of crux {}", crux.id.name);
+    }
+    // The Markdown and the terminal text say every sentence of the document.
+    let markdown = squeeze(&markdown::write(&document).replace("**", "").replace('`', ""));
+    let text = squeeze(&text::write(&document));
+    for sentence in sentences(&document) {
+        let sentence = squeeze(&sentence);
+        assert!(text.contains(&sentence), "the text says {sentence}");
+        assert!(markdown.contains(&sentence), "the Markdown says {sentence}");
+    }
+}
+
+#[test]
+fn a_model_without_a_page_gets_a_verdict_its_mechanisms_and_its_threshold() {
+    let mut sources = Sources::new();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/no-page.toml")).unwrap();
+    let file = sources.add("no-page.toml", text);
+    let model = crux_lang::load(&mut sources, file).expect("the model loads");
+    let results = common::results(&model, 2000);
+    let document = document(&model, &results);
+    let kinds: Vec<&SectionKind> = document.sections.iter().map(|section| &section.kind).collect();
+    for kind in [
+        SectionKind::Evaluation,
+        SectionKind::Arguments(Side::Benefit),
+        SectionKind::Arguments(Side::Risk),
+        SectionKind::Threshold,
+        SectionKind::Details,
+        SectionKind::NetByAxis,
+    ] {
+        assert!(kinds.contains(&&kind), "{kind:?} in {kinds:?}");
+    }
+    let markdown = markdown::write(&document);
+    assert!(markdown.contains("**Verdict**: **Positive** up to c = "), "{markdown}");
+    assert!(markdown.contains("| More safety research | Academics can study real models |"), "{markdown}");
+    assert!(markdown.contains("E[net] is negative from c = "), "{markdown}");
+}
