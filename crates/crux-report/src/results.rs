@@ -30,6 +30,10 @@ pub struct Options<'a> {
     pub seed: u64,
     /// Called with the number of sample-points finished, from any thread.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Called like `progress` during the runs that `progress` does not count
+    /// (the probes), so that a caller with a time limit can stop those too
+    /// (by unwinding out of the callback).
+    pub interrupt: Option<&'a (dyn Fn(u64) + Sync)>,
     /// Whether to fill [`PageResults::sensitivity`] (Sobol indices and the
     /// value of information per crux at the open frontier now).
     pub sensitivity: bool,
@@ -52,7 +56,7 @@ impl std::fmt::Debug for Options<'_> {
 impl<'a> Options<'a> {
     /// Without the sensitivity analysis, which a front end turns on.
     pub fn new(samples: usize, seed: u64) -> Self {
-        Options { samples, seed, progress: None, sensitivity: false, parallel: true }
+        Options { samples, seed, progress: None, interrupt: None, sensitivity: false, parallel: true }
     }
 
     /// The engine's run options for the runs [`Options::total_work`] counts.
@@ -65,9 +69,10 @@ impl<'a> Options<'a> {
         }
     }
 
-    /// The engine's run options for probe runs, which report no progress.
+    /// The engine's run options for probe runs, which report no progress
+    /// (but may be interrupted).
     fn probe_options(&self) -> RunOptions<'a> {
-        RunOptions { progress: None, ..self.run_options() }
+        RunOptions { progress: self.interrupt, ..self.run_options() }
     }
 
     /// The sample-points the computation reports through `progress`: two

@@ -13,6 +13,14 @@
   var generation = 0;
   var intervalPattern = /^\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s+to\s+(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$/;
 
+  // Writes carry the CSRF token of the signed-in session (a cookie the
+  // server sets at sign-in; absent when the server needs no token).
+  function withCsrf(headers) {
+    var match = /(?:^|;\s*)crux_csrf=([^;]*)/.exec(document.cookie);
+    if (match) headers["X-CSRF-Token"] = decodeURIComponent(match[1]);
+    return headers;
+  }
+
   function params() {
     return Array.prototype.slice.call(form.querySelectorAll(".param"));
   }
@@ -109,7 +117,7 @@
     document.body.classList.add("computing");
     fetch("/api/run", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/html" },
+      headers: withCsrf({ "Content-Type": "application/json", Accept: "text/html" }),
       body: JSON.stringify({ overrides: beliefs, samples: samples() }),
       signal: controller.signal,
     })
@@ -201,6 +209,29 @@
     recompute();
   });
 
+  // Deleting a stored profile from the list (the server allows only its author, where there are per-person tokens).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button.delete-profile") : null;
+    if (!button) return;
+    var row = button.closest("tr");
+    var saveStatus = document.getElementById("save-status");
+    if (!window.confirm("Delete this profile?")) return;
+    fetch("/api/profiles/" + encodeURIComponent(button.dataset.id), { method: "DELETE", headers: withCsrf({}) })
+      .then(function (response) {
+        if (response.status === 204) {
+          if (row) row.remove();
+          if (saveStatus) saveStatus.textContent = "Profile " + button.dataset.id + " deleted.";
+          return;
+        }
+        return response.json().then(function (body) {
+          if (saveStatus) saveStatus.textContent = "not deleted: " + (body && body.error ? describe(body.error) : response.status);
+        });
+      })
+      .catch(function () {
+        if (saveStatus) saveStatus.textContent = "could not reach the server";
+      });
+  });
+
   var save = document.getElementById("save-profile");
   if (save) {
     save.addEventListener("submit", function (event) {
@@ -210,7 +241,7 @@
       saveStatus.textContent = "saving…";
       fetch("/api/profiles", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: withCsrf({ "Content-Type": "application/json" }),
         body: JSON.stringify({
           name: fields.name.value,
           respondent: fields.respondent.value,

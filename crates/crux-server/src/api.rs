@@ -7,21 +7,25 @@
 //! by [`JsonBody`], which answers malformed JSON, unknown fields and
 //! oversized bodies with the API's error shape.
 
+use crate::auth::Identity;
 use crate::compute;
 use crate::error::{ApiError, ErrorBody};
+use crate::profiles;
 use crate::service;
 use crate::state::AppState;
 use crate::templates;
 use crate::wire::{
-    CompareResponse, ModelResponse, ParamInfo, PoolResponse, ProfileInfo, QueryOf, RunRequest, SaveProfile,
+    CompareResponse, ModelResponse, PageQuery, ParamInfo, PoolResponse, ProfileInfo, QueryOf, RunRequest, SaveProfile,
     SelectionQuery, SensitivityRequest,
 };
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use crux_store::Inserted;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,6 +38,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/sensitivity", post(sensitivity))
         .route("/api/model", get(model))
         .route("/api/profiles", get(list_profiles).post(save_profile))
+        .route("/api/profiles/{id}", put(update_profile).delete(delete_profile))
         .route("/api/compare", get(compare))
         .route("/api/pool", get(pool))
         .route("/api/openapi.json", get(openapi))
@@ -46,7 +51,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         title = "Crux",
         description = "Run a Crux model with your own beliefs, store belief profiles, compare and pool them."
     ),
-    paths(run, sensitivity, model, list_profiles, save_profile, compare, pool, openapi)
+    paths(
+        run,
+        sensitivity,
+        model,
+        list_profiles,
+        save_profile,
+        update_profile,
+        delete_profile,
+        compare,
+        pool,
+        openapi
+    )
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -153,7 +169,9 @@ pub async fn sensitivity(
         resamples: crux_analysis::sobol::DEFAULT_RESAMPLES,
     };
     let worker = state.clone();
-    let run = compute::bounded(&state.slots, move |budget| {
+    // The design's rows times (2 + factors + cruxes) evaluations at one point, a few numbers each.
+    let bytes = options.samples.saturating_mul(2 + 2 * state.base.params.len()).saturating_mul(64) + (16 << 20);
+    let run = compute::bounded(&state.slots, bytes, move |budget| {
         let (model, sources) = worker.model_with(&request.overrides)?;
         compute::sensitivity(&model, &sources, &options, budget)
     })
@@ -187,29 +205,114 @@ pub async fn model(State(state): State<Arc<AppState>>) -> Json<ModelResponse> {
     })
 }
 
-/// The stored profiles of this model.
-#[utoipa::path(get, path = "/api/profiles", responses((status = 200, description = "Stored profiles, oldest first", body = Vec<ProfileInfo>)))]
-pub async fn list_profiles(State(state): State<Arc<AppState>>) -> Result<Json<Vec<ProfileInfo>>, ApiError> {
-    service::stored_profiles(&state).await.map(Json)
+/// The stored profiles of this model, a page at a time; each says whether it is still valid.
+#[utoipa::path(
+    get,
+    path = "/api/profiles",
+    params(
+        ("after" = Option<i64>, Query, description = "Only profiles with a larger id (the last id of the previous page)"),
+        ("limit" = Option<usize>, Query, description = "The most profiles to return (default and limit: the server's page size)"),
+    ),
+    responses(
+        (status = 200, description = "Stored profiles, oldest first; a `Link: <...>; rel=\"next\"` header gives the next page, `X-Total-Count` the number stored", body = Vec<ProfileInfo>),
+        (status = 400, description = "Bad query", body = ErrorBody),
+    )
+)]
+pub async fn list_profiles(
+    State(state): State<Arc<AppState>>,
+    QueryOf(page): QueryOf<PageQuery>,
+) -> Result<Response, ApiError> {
+    let size = state.limits.profiles_page.max(1);
+    let limit = page.limit.unwrap_or(size).clamp(1, size);
+    let (profiles, more, total) = profiles::profile_page(&state, page.after, limit).await?;
+    let mut response = Json(&profiles).into_response();
+    if more && let Some(last) = profiles.last() {
+        let link = format!("</api/profiles?after={}&limit={limit}>; rel=\"next\"", last.id);
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response.headers_mut().insert("x-total-count", HeaderValue::from(total));
+    Ok(response)
 }
 
 /// Stores the given beliefs as a named profile, after checking them against the model.
+///
+/// With an `Idempotency-Key` header, a repeated request (a retry after a lost
+/// answer) stores nothing new and answers with the first one's profile.
 #[utoipa::path(
     post,
     path = "/api/profiles",
     request_body = SaveProfile,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A key of the client's choosing: the same request sent again with it stores nothing new")),
     responses(
         (status = 201, description = "Stored", body = ProfileInfo),
+        (status = 200, description = "Stored before, under the same idempotency key (`Idempotent-Replayed: true`)", body = ProfileInfo),
         (status = 400, description = "Bad input: a missing name, too long a text, an unknown param or an invalid expression", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "The idempotency key was used for a different profile", body = ErrorBody),
+        (status = 503, description = "The store is read-only or unavailable", body = ErrorBody),
+        (status = 507, description = "A quota is reached: the author's or the store's", body = ErrorBody),
     )
 )]
 pub async fn save_profile(
     State(state): State<Arc<AppState>>,
+    Extension(identity): Extension<Identity>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<SaveProfile>,
-) -> Result<(StatusCode, Json<ProfileInfo>), ApiError> {
-    let info = service::save_profile(&state, request).await?;
-    Ok((StatusCode::CREATED, Json(info)))
+) -> Result<Response, ApiError> {
+    let (inserted, info) = profiles::save(&state, &identity, &headers, &request).await?;
+    let mut response = Json(info).into_response();
+    match inserted {
+        Inserted::Created(_) => *response.status_mut() = StatusCode::CREATED,
+        Inserted::Replayed(_) => {
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+    }
+    Ok(response)
+}
+
+/// Replaces a stored profile's name, respondent, notes and beliefs.
+#[utoipa::path(
+    put,
+    path = "/api/profiles/{id}",
+    request_body = SaveProfile,
+    params(("id" = i64, Path, description = "The profile's id")),
+    responses(
+        (status = 200, description = "Edited", body = ProfileInfo),
+        (status = 400, description = "Bad input, as for saving", body = ErrorBody),
+        (status = 403, description = "The profile has another author", body = ErrorBody),
+        (status = 404, description = "No such profile", body = ErrorBody),
+        (status = 503, description = "The store is read-only or unavailable", body = ErrorBody),
+    )
+)]
+pub async fn update_profile(
+    State(state): State<Arc<AppState>>,
+    Extension(identity): Extension<Identity>,
+    Path(id): Path<i64>,
+    JsonBody(request): JsonBody<SaveProfile>,
+) -> Result<Json<ProfileInfo>, ApiError> {
+    profiles::update(&state, &identity, id, &request).await.map(Json)
+}
+
+/// Deletes a stored profile.
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{id}",
+    params(("id" = i64, Path, description = "The profile's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The profile has another author", body = ErrorBody),
+        (status = 404, description = "No such profile", body = ErrorBody),
+        (status = 503, description = "The store is read-only or unavailable", body = ErrorBody),
+    )
+)]
+pub async fn delete_profile(
+    State(state): State<Arc<AppState>>,
+    Extension(identity): Extension<Identity>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    profiles::delete(&state, &identity, id).await.map(|()| StatusCode::NO_CONTENT)
 }
 
 /// Stored profiles side by side: each one's answers, the double crux of each pair, the params they differ on, and the cruxes those belong to.

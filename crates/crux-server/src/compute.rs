@@ -18,6 +18,7 @@
 //! unwind back to the caller, and blocks not yet started are skipped.
 
 use crate::error::{ApiError, located};
+use crate::metrics::Metrics;
 use crate::summary::{self, Thresholds};
 use axum::http::StatusCode;
 use crux_analysis::inputs::Inputs;
@@ -41,11 +42,22 @@ pub struct Slots {
     concurrent: usize,
     queue_wait: Duration,
     timeout: Duration,
+    /// The memory budget, in KiB: each computation holds its estimate while it runs.
+    memory: Arc<Semaphore>,
+    memory_budget: usize,
+    metrics: Arc<Metrics>,
 }
 
 impl Slots {
-    /// `concurrent` slots (at least one), each with a compute thread.
-    pub fn new(concurrent: usize, queue_wait: Duration, timeout: Duration) -> Result<Slots, String> {
+    /// `concurrent` slots (at least one), each with a compute thread, sharing
+    /// `memory_budget` bytes; computations are counted in `metrics`.
+    pub fn new(
+        concurrent: usize,
+        queue_wait: Duration,
+        timeout: Duration,
+        memory_budget: usize,
+        metrics: Arc<Metrics>,
+    ) -> Result<Slots, String> {
         let concurrent = concurrent.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(concurrent)
@@ -58,6 +70,9 @@ impl Slots {
             concurrent,
             queue_wait,
             timeout,
+            memory: Arc::new(Semaphore::new((memory_budget / 1024).clamp(1, Semaphore::MAX_PERMITS))),
+            memory_budget,
+            metrics,
         })
     }
 }
@@ -101,16 +116,39 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Runs `work` on a blocking thread once a computation slot is free, within
-/// the time limit.
+/// Runs `work` on a blocking thread once a computation slot is free and
+/// `bytes` of the memory budget are, within the time limit. A computation
+/// that needs more than the whole budget is refused at once.
 pub async fn bounded<T: Send + 'static>(
     slots: &Slots,
+    bytes: usize,
     work: impl FnOnce(&Budget) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = tokio::time::timeout(slots.queue_wait, slots.permits.clone().acquire_owned())
-        .await
-        .map_err(|_| ApiError::busy())?
-        .map_err(|_| ApiError::busy())?;
+    let metrics = slots.metrics.clone();
+    if bytes > slots.memory_budget {
+        metrics.computation("over_budget");
+        return Err(ApiError::with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "this computation needs about {} MiB, more than this server's memory budget of {} MiB; ask for fewer samples",
+                bytes >> 20,
+                slots.memory_budget >> 20
+            ),
+        ));
+    }
+    let budget_kib = (slots.memory_budget / 1024).max(1);
+    let kib = u32::try_from(bytes.div_ceil(1024).clamp(1, budget_kib)).unwrap_or(u32::MAX);
+    let (permits, memory) = (slots.permits.clone(), slots.memory.clone());
+    let acquired = tokio::time::timeout(slots.queue_wait, async move {
+        let permit = permits.acquire_owned().await?;
+        let reserved = memory.acquire_many_owned(kib).await?;
+        Ok::<_, tokio::sync::AcquireError>((permit, reserved))
+    })
+    .await;
+    let Ok(Ok((permit, reserved))) = acquired else {
+        metrics.computation("busy");
+        return Err(ApiError::busy());
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
     let timeout = slots.timeout;
@@ -120,14 +158,29 @@ pub async fn bounded<T: Send + 'static>(
     let others_running = slots.permits.available_permits() + 1 < slots.concurrent;
     let budget = Budget { cancel, deadline: Instant::now() + timeout, parallel: !others_running };
     let pool = slots.pool.clone();
+    let held = i64::from(kib) * 1024;
+    metrics.running(1, held);
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        let _reserved = reserved;
         catch_unwind(AssertUnwindSafe(|| pool.install(|| work(&budget))))
     });
-    match task.await {
-        Ok(Ok(result)) => result,
-        Ok(Err(payload)) if payload.is::<Cancelled>() => Err(too_long(timeout)),
-        Ok(Err(_)) | Err(_) => Err(ApiError::internal("the computation failed unexpectedly")),
+    let outcome = task.await;
+    metrics.running(-1, held);
+    match outcome {
+        Ok(Ok(result)) => {
+            metrics.computation(if result.is_ok() { "finished" } else { "refused" });
+            result
+        }
+        Ok(Err(payload)) if payload.is::<Cancelled>() => {
+            metrics.computation("timeout");
+            Err(too_long(timeout))
+        }
+        Ok(Err(_)) | Err(_) => {
+            metrics.computation("failed");
+            tracing::error!("a computation failed unexpectedly");
+            Err(ApiError::internal("the computation failed unexpectedly"))
+        }
     }
 }
 
@@ -205,7 +258,12 @@ pub fn run_model(
         return Ok(ModelRun::Plain { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
-    let options = Options { progress: Some(&check), parallel: budget.parallel, ..Options::new(samples, seed) };
+    let options = Options {
+        progress: Some(&check),
+        interrupt: Some(&check),
+        parallel: budget.parallel,
+        ..Options::new(samples, seed)
+    };
     let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
     Ok(ModelRun::Report { model, results: Box::new(results) })
 }

@@ -17,21 +17,38 @@
 //!
 //! Everything a request can make the server do is bounded by [`Limits`]:
 //! samples, body size, expression length, computation time (the work is
-//! cancelled when it runs over) and concurrent computations. The server never
-//! reads or writes a path that a client gives: the model and the store are
-//! chosen by whoever starts it.
+//! cancelled when it runs over), memory and concurrent computations. The
+//! server never reads or writes a path that a client gives: the model and the
+//! store are chosen by whoever starts it.
+//!
+//! Around the routes, as layers composed in [`router`]: the access log and
+//! the request counters ([`telemetry`]), the security headers and the `Host`
+//! check ([`security`]), authentication ([`auth`]) and the checks on writes
+//! (JSON from the server's own origin, with the CSRF token of a cookie
+//! session). [`serve`] accepts connections within [`ConnectionLimits`]
+//! ([`connections`]). `profiles` is the store's service (pages, edits,
+//! quotas, invalid profiles, errors without paths).
 
 pub mod api;
+pub mod auth;
 mod compute;
+pub mod connections;
 pub mod error;
+pub mod metrics;
 mod pages;
+mod profiles;
+pub mod security;
 mod service;
 mod state;
 mod summary;
 mod svg;
+pub mod telemetry;
 mod templates;
 pub mod wire;
 
+pub use auth::Access;
+pub use connections::ConnectionLimits;
+pub use crux_store::{Location, Quotas};
 pub use state::{AppState, StartError};
 
 use axum::Router;
@@ -41,7 +58,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,6 +95,14 @@ pub struct Limits {
     /// together (each member, the pool, each crux swapped between two views):
     /// with many views, each gets fewer samples.
     pub view_samples_budget: usize,
+    /// Memory the computations running at once may reserve, in bytes: each
+    /// reserves an estimate of what it needs before it starts, and waits (up
+    /// to `queue_wait`) while the others hold too much.
+    pub memory_budget: usize,
+    /// How many profiles the store may hold, per author and in total.
+    pub quotas: Quotas,
+    /// The most profiles one page of `GET /api/profiles` (and of the report's list) holds.
+    pub profiles_page: usize,
 }
 
 impl Default for Limits {
@@ -98,33 +122,83 @@ impl Default for Limits {
             timeout: Duration::from_secs(20),
             max_profiles: 24,
             view_samples_budget: 200_000,
+            memory_budget: default_memory_budget(),
+            quotas: Quotas { per_author: Some(200), total: Some(10_000) },
+            profiles_page: 100,
         }
     }
 }
 
-/// How to start the server: the model, the store and the limits.
+/// A quarter of this machine's memory, at least 512 MiB (1 GiB when it cannot be read).
+pub fn default_memory_budget() -> usize {
+    let info = rustix::system::sysinfo();
+    let total = usize::try_from(info.totalram).unwrap_or(usize::MAX).saturating_mul(info.mem_unit.max(1) as usize);
+    if total == 0 { 1 << 30 } else { (total / 4).max(512 << 20) }
+}
+
+/// How to start the server: the model, the store, the limits and who may use it.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The model: a name for messages and its TOML text.
     pub model: crux_store::ModelSource,
-    /// The store's database file (`None`: a store in memory, gone when the server stops).
-    pub db: Option<PathBuf>,
+    /// The store: a SQLite file or a PostgreSQL database (`None`: a store in
+    /// memory, gone when the server stops).
+    pub db: Option<Location>,
     pub limits: Limits,
+    /// Who may use the server (the team token and per-person tokens).
+    pub access: Access,
+    /// Host names the server answers to besides `localhost`, this machine's
+    /// name and IP addresses (`--allowed-host`).
+    pub allowed_hosts: Vec<String>,
+    /// How connections are bounded.
+    pub connections: ConnectionLimits,
 }
 
-/// The application: every route, with the state it shares.
+impl Config {
+    /// A server of `model` within `limits`, with a store in memory, open to
+    /// anyone who reaches it (for a server on loopback) and the default connection limits.
+    pub fn new(model: crux_store::ModelSource, limits: Limits) -> Config {
+        Config {
+            model,
+            db: None,
+            limits,
+            access: Access::open(),
+            allowed_hosts: Vec::new(),
+            connections: ConnectionLimits::default(),
+        }
+    }
+}
+
+/// The application: every route, with the state it shares, inside the
+/// layers every request goes through (outermost first): the access log, the
+/// request counters, the security headers, the `Host` check, the refusal of
+/// declared bodies over the limit, authentication, the checks on writes and
+/// the body limit while a body is read.
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.limits.max_body_bytes;
+    let [csp, nosniff, referrer, frames, opener] = security::header_layers();
     Router::new()
         .route("/", get(pages::report))
         .route("/compare", get(pages::compare))
         .route("/group", get(pages::group))
         .route("/assets/app.js", get(pages::script))
         .route("/assets/style.css", get(pages::style))
+        .route("/healthz", get(telemetry::healthz))
+        .route("/metrics", get(telemetry::metrics))
         .merge(api::routes())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.hosts.clone(), security::check_writes))
+        .layer(middleware::from_fn_with_state(state.access.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_large_bodies))
+        .layer(middleware::from_fn_with_state(state.hosts.clone(), security::check_host))
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(frames)
+        .layer(opener)
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), telemetry::count_requests))
+        .layer(telemetry::trace_layer())
         .with_state(state)
 }
 
@@ -154,14 +228,22 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    let connections = config.connections.clone();
     let state = Arc::new(AppState::new(config)?);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| StartError { message: format!("cannot listen on {addr}: {error}") })?;
     let bound = listener.local_addr().map_err(|error| StartError { message: error.to_string() })?;
     ready(bound);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|error| StartError { message: format!("the server stopped: {error}") })
+    tracing::info!(
+        address = %bound,
+        max_connections = connections.max_connections,
+        header_timeout_s = connections.header_timeout.as_secs_f64(),
+        token = state.access.required(),
+        store = state.store_backend,
+        "listening"
+    );
+    let metrics = state.metrics.clone();
+    connections::serve(listener, router(state), connections, metrics, shutdown).await;
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! Errors are pages too, with the status of the error.
 
 use crate::error::ApiError;
+use crate::profiles;
 use crate::service;
 use crate::state::AppState;
 use crate::templates;
@@ -24,12 +25,29 @@ pub async fn report(State(state): State<Arc<AppState>>, Query(query): Query<Beli
     } else {
         match service::report(&state, beliefs.clone(), state.limits.default_samples, 1).await {
             Ok(run) => (Arc::new(run), None),
-            Err(error) if error.status == StatusCode::BAD_REQUEST => (default_run, Some(error)),
+            Err(error) if error.status == StatusCode::BAD_REQUEST => (default_run, Some(unplaced(&state, error))),
             Err(error) => return error_page(&state, &error),
         }
     };
-    let profiles = service::stored_profiles(&state).await.unwrap_or_default();
-    Html(templates::report(&state, &run, &beliefs, errors.as_ref(), &profiles)).into_response()
+    let after = query.0.get("profiles_after").and_then(|value| value.trim().parse::<i64>().ok());
+    let size = state.limits.profiles_page.max(1);
+    let (profiles, more, _) = profiles::profile_page(&state, after, size).await.unwrap_or_default();
+    Html(templates::report(&state, &run, &beliefs, errors.as_ref(), &profiles, more)).into_response()
+}
+
+/// Moves the problems of params the model does not have to the form's own
+/// error line (no field of the form shows them), naming the `set.` parameter
+/// and the suggestion.
+fn unplaced(state: &AppState, mut error: ApiError) -> ApiError {
+    for detail in &mut error.details {
+        if let Some(param) = detail.param.take_if(|param| state.base.param(param).is_none()) {
+            detail.message = format!("`set.{param}`: {}", detail.message);
+            for help in detail.help.drain(..) {
+                detail.message = format!("{} (help: {help})", detail.message);
+            }
+        }
+    }
+    error
 }
 
 /// `GET /compare?id=1&id=2` (or `?ids=1,2`): stored profiles side by side.

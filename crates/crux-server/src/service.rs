@@ -1,26 +1,23 @@
 //! What the API and the pages both do, between the handlers and the
 //! computations: running the model with a client's beliefs for the JSON
-//! document or the web page, the profile store (list, save), and the
-//! compare and group views of stored profiles. Handlers call these and only
-//! shape the response.
+//! document or the web page, and the compare and group views of stored
+//! profiles (chosen by `profiles`, the store's service). Handlers call these
+//! and only shape the response.
 
 use crate::compute::{self, ModelRun, ReportRun, bounded};
 use crate::error::{ApiError, located};
+use crate::profiles::{Selected, select_profiles};
 use crate::state::AppState;
 use crate::wire::{
     CompareResponse, CruxDisagreement, CruxFlips, Disagreement, MemberPosition, Outlook, ParamDifference, PoolResponse,
-    ProfileInfo, ProfileOutlook, SaveProfile, SelectionQuery,
+    ProfileInfo, ProfileOutlook, SelectionQuery,
 };
 use axum::http::StatusCode;
 use crux_analysis::inputs::OTHER_GROUP;
-use crux_lang::Sources;
-use crux_lang::profile::parse_profile;
 use crux_report::Options;
-use crux_store::StoredProfile;
 use crux_worldview::compare::{View, compute_view, double_crux};
 use crux_worldview::group::{Method, group_view};
 use crux_worldview::{Beliefs, Member, linear_pool};
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -34,7 +31,7 @@ pub async fn run(
     seed: u64,
 ) -> Result<ModelRun, ApiError> {
     let worker = state.clone();
-    bounded(&state.slots, move |budget| {
+    bounded(&state.slots, state.run_bytes(samples), move |budget| {
         let base = &worker.base_engine;
         if base.model().file.page.is_empty() && worker.changes_nothing(&overrides)? {
             let output = compute::run_engine(base, worker.base_sources(), samples, seed, false, budget)?;
@@ -55,7 +52,7 @@ pub async fn report(
     seed: u64,
 ) -> Result<ReportRun, ApiError> {
     let worker = state.clone();
-    bounded(&state.slots, move |budget| {
+    bounded(&state.slots, state.run_bytes(samples), move |budget| {
         let (model, sources) = worker.model_with(&overrides)?;
         compute::report_run(model, &sources, samples, seed, worker.limits.page_sensitivity_samples, budget)
     })
@@ -71,128 +68,6 @@ pub async fn default_report(state: &Arc<AppState>) -> Result<Arc<ReportRun>, Api
         })
         .await
         .cloned()
-}
-
-fn profile_info(state: &AppState, stored: &StoredProfile) -> ProfileInfo {
-    let mut sources = Sources::new();
-    let file = sources.add(format!("profile {}", stored.id), stored.profile_toml.as_str());
-    let (notes, overrides) = match parse_profile(&mut sources, file) {
-        Ok(profile) => (profile.notes.clone(), Beliefs::from_profile(&profile).overrides),
-        Err(_) => (String::new(), BTreeMap::new()),
-    };
-    ProfileInfo {
-        id: stored.id,
-        name: stored.name.clone(),
-        respondent: stored.respondent.clone(),
-        created_at: stored.created_at.clone(),
-        notes,
-        overrides,
-        current: stored.model_hash == state.model.hash(),
-    }
-}
-
-/// Every stored profile of this model, oldest first.
-pub async fn stored_profiles(state: &Arc<AppState>) -> Result<Vec<ProfileInfo>, ApiError> {
-    let worker = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
-        let stored = store
-            .list(Some(&worker.base.header.id))
-            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?;
-        Ok(stored.iter().map(|profile| profile_info(&worker, profile)).collect())
-    })
-    .await
-    .map_err(|_| ApiError::internal("cannot read the store"))?
-}
-
-#[derive(Serialize)]
-struct ProfileFile<'a> {
-    profile: ProfileHeader<'a>,
-    params: &'a BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-struct ProfileHeader<'a> {
-    name: &'a str,
-    author: &'a str,
-    model: &'a str,
-    notes: &'a str,
-}
-
-/// Stores `request`'s beliefs as a named profile, after checking them against the model.
-pub async fn save_profile(state: &Arc<AppState>, request: SaveProfile) -> Result<ProfileInfo, ApiError> {
-    let name = request.name.trim();
-    if name.is_empty() {
-        return Err(ApiError::bad_request("a profile needs a name"));
-    }
-    let limit = state.limits.max_text_chars;
-    for (field, text) in
-        [("name", name), ("respondent", request.respondent.as_str()), ("notes", request.notes.as_str())]
-    {
-        if text.chars().count() > limit {
-            return Err(ApiError::bad_request(format!("the {field} is longer than {limit} characters")));
-        }
-        if text.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r') {
-            return Err(ApiError::bad_request(format!("the {field} contains control characters")));
-        }
-    }
-    let beliefs = state.beliefs(&request.overrides);
-    // Locate problems in the expressions the client wrote before storing anything.
-    state.model_with(&beliefs.overrides)?;
-    let respondent = if request.respondent.trim().is_empty() { "anonymous" } else { request.respondent.trim() };
-    let file = ProfileFile {
-        profile: ProfileHeader { name, author: respondent, model: &state.base.header.id, notes: request.notes.trim() },
-        params: &beliefs.overrides,
-    };
-    let text =
-        toml::to_string(&file).map_err(|error| ApiError::bad_request(format!("cannot write the profile: {error}")))?;
-    let mut sources = Sources::new();
-    let validated = crux_store::validate(&mut sources, &state.model, "profile", &text)
-        .map_err(|diagnostics| located(&diagnostics, &sources))?;
-    let worker = state.clone();
-    let respondent = respondent.to_string();
-    let info = tokio::task::spawn_blocking(move || {
-        let mut store = worker.store.lock().map_err(|_| ApiError::internal("the store is unavailable"))?;
-        let id = store
-            .add(&respondent, &validated)
-            .map_err(|error| ApiError::internal(format!("cannot write to the store: {error}")))?;
-        let stored = store
-            .get(id)
-            .map_err(|error| ApiError::internal(format!("cannot read the store: {error}")))?
-            .ok_or_else(|| ApiError::internal("the stored profile is missing"))?;
-        Ok::<_, ApiError>(profile_info(&worker, &stored))
-    })
-    .await
-    .map_err(|_| ApiError::internal("cannot write to the store"))??;
-    Ok(info)
-}
-
-/// The stored profiles named by `ids` (`None`: every stored profile of the model).
-pub async fn select_profiles(state: &Arc<AppState>, ids: Option<Vec<i64>>) -> Result<Vec<ProfileInfo>, ApiError> {
-    let stored = stored_profiles(state).await?;
-    let selected: Vec<ProfileInfo> = match ids {
-        None => stored,
-        Some(ids) => {
-            let mut selected = Vec::new();
-            for id in ids {
-                match stored.iter().find(|profile| profile.id == id) {
-                    Some(profile) => selected.push(profile.clone()),
-                    None => {
-                        return Err(ApiError::with_status(StatusCode::NOT_FOUND, format!("no stored profile {id}")));
-                    }
-                }
-            }
-            selected
-        }
-    };
-    if selected.len() > state.limits.max_profiles {
-        return Err(ApiError::bad_request(format!(
-            "{} profiles is more than this server compares or pools at once ({})",
-            selected.len(),
-            state.limits.max_profiles
-        )));
-    }
-    Ok(selected)
 }
 
 /// The params some view sets away from the model, and the per-crux disagreement of several belief sets.
@@ -239,9 +114,11 @@ pub fn disagreement(state: &AppState, views: &[Beliefs]) -> (Vec<ParamDifference
 pub async fn compare_profiles(state: &Arc<AppState>, selection: &SelectionQuery) -> Result<CompareResponse, ApiError> {
     let requested = state.samples(selection.samples)?;
     let seed = selection.seed.unwrap_or(1);
-    let profiles = select_profiles(state, selection.ids()?).await?;
+    let Selected { profiles, left_out } = select_profiles(state, selection.ids()?).await?;
     let worker = state.clone();
-    bounded(&state.slots, move |budget| {
+    // The views run one after the other, each with at most the page's samples.
+    let bytes = state.run_bytes(requested.min(state.limits.max_page_samples));
+    bounded(&state.slots, bytes, move |budget| {
         let views = views_of(&worker, &profiles)?;
         let paired = views.len().min(DOUBLE_CRUX_PROFILES);
         let mut computations = views.len();
@@ -252,7 +129,7 @@ pub async fn compare_profiles(state: &Arc<AppState>, selection: &SelectionQuery)
         }
         let samples = worker.view_samples(requested, computations);
         let check = |_: u64| budget.check();
-        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+        let options = Options { progress: Some(&check), interrupt: Some(&check), ..Options::new(samples, seed) };
         let mut sources = worker.sources();
         let mut profile_outlooks = Vec::with_capacity(views.len());
         let mut positions = Vec::with_capacity(views.len());
@@ -294,6 +171,7 @@ pub async fn compare_profiles(state: &Arc<AppState>, selection: &SelectionQuery)
             pairs_without_double_crux: pairs - paired * paired.saturating_sub(1) / 2,
             differences,
             cruxes,
+            left_out,
         })
     })
     .await
@@ -341,12 +219,14 @@ pub async fn pool_profiles(
 ) -> Result<(PoolResponse, ReportRun), ApiError> {
     let requested = state.samples(selection.samples)?;
     let seed = selection.seed.unwrap_or(1);
-    let profiles = select_profiles(state, selection.ids()?).await?;
+    let Selected { profiles, left_out } = select_profiles(state, selection.ids()?).await?;
     if profiles.is_empty() {
         return Err(ApiError::with_status(StatusCode::NOT_FOUND, "no stored profiles to pool; save a profile first"));
     }
     let worker = state.clone();
-    bounded(&state.slots, move |budget| {
+    // The views run one after the other, each with at most the page's samples; the pool keeps its net.
+    let bytes = 2 * state.run_bytes(requested.min(state.limits.max_page_samples));
+    bounded(&state.slots, bytes, move |budget| {
         let views = views_of(&worker, &profiles)?;
         // Members, the pool (for its answers and for its charts), and each swap of a crux between two members.
         let mut computations = views.len() + 2;
@@ -357,7 +237,7 @@ pub async fn pool_profiles(
         }
         let samples = worker.view_samples(requested, computations);
         let check = |_: u64| budget.check();
-        let options = Options { progress: Some(&check), ..Options::new(samples, seed) };
+        let options = Options { progress: Some(&check), interrupt: Some(&check), ..Options::new(samples, seed) };
         let mut sources = worker.sources();
         let weights = vec![1.0; views.len()];
         let group = group_view(&mut sources, &worker.base, &views, &weights, Method::Linear, &options)
@@ -407,6 +287,7 @@ pub async fn pool_profiles(
             pooled: serde_json::to_value(&run.document).expect("the run document serialises"),
             outlook: Outlook::of(&run.document),
             disagreement,
+            left_out,
         };
         Ok((document, run))
     })

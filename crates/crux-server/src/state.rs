@@ -3,8 +3,11 @@
 //! beliefs (param overrides) to the model, with every problem located in the
 //! expression the client wrote.
 
+use crate::auth::Access;
 use crate::compute::{ReportRun, Slots};
 use crate::error::{ApiError, BELIEF_SOURCE, located};
+use crate::metrics::Metrics;
+use crate::security::Hosts;
 use crate::{Config, Limits};
 use crux_lang::model::{ModelFile, parse_model};
 use crux_lang::resolve::resolve;
@@ -42,7 +45,17 @@ pub struct AppState {
     /// The model as read, compiled once: what a request without overrides runs.
     pub base_engine: crux_engine::Engine,
     pub store: Mutex<Store>,
+    /// Whether the store was found read-only at start (writes answer 503).
+    pub store_read_only: bool,
+    /// `sqlite` or `postgres`.
+    pub store_backend: &'static str,
     pub limits: Limits,
+    /// Who may use the server.
+    pub access: Arc<Access>,
+    /// The host names the server answers to.
+    pub hosts: Arc<Hosts>,
+    /// The counters behind `/metrics`.
+    pub metrics: Arc<Metrics>,
     /// The computation slots and the threads computations run on.
     pub slots: Slots,
     /// The web page's run at the model's own beliefs, computed once.
@@ -59,19 +72,35 @@ impl AppState {
         let base_engine =
             crux_engine::Engine::new(&resolved).map_err(|diagnostics| model_error(&config.model, &diagnostics))?;
         let store = match &config.db {
-            Some(path) => Store::open(path),
+            Some(location) => Store::open_location(location),
             None => Store::open_in_memory(),
         }
         .map_err(|error| StartError { message: error.message })?;
+        let store_read_only = store.read_only();
+        if store_read_only {
+            let location = config.db.as_ref().map_or_else(|| "(in memory)".to_string(), |db| db.display());
+            tracing::warn!(
+                store = %location,
+                "the profile store is read-only: profiles are shown, but saving, editing and deleting them answer 503"
+            );
+        }
+        let store_backend = store.backend_name();
+        let metrics = Arc::new(Metrics::new());
         let limits = &config.limits;
-        let slots = Slots::new(limits.concurrent, limits.queue_wait, limits.timeout)
-            .map_err(|message| StartError { message })?;
+        let slots =
+            Slots::new(limits.concurrent, limits.queue_wait, limits.timeout, limits.memory_budget, metrics.clone())
+                .map_err(|message| StartError { message })?;
         Ok(AppState {
             model: config.model,
             base_sources: sources,
             base,
             base_engine,
             store: Mutex::new(store),
+            store_read_only,
+            store_backend,
+            access: Arc::new(config.access),
+            hosts: Arc::new(Hosts::new(&config.allowed_hosts)),
+            metrics,
             slots,
             limits: config.limits,
             default_report: tokio::sync::OnceCell::new(),
@@ -151,6 +180,16 @@ impl AppState {
         let requested = requested.min(self.limits.max_page_samples);
         let share = self.limits.view_samples_budget / computations.max(1);
         requested.min(share.max(MIN_VIEW_SAMPLES))
+    }
+
+    /// An estimate of the memory one run of `samples` samples may need at its
+    /// peak, in bytes: every net value kept (samples times grid points, 8
+    /// bytes each, which the page's per-sample analyses keep), the param
+    /// columns, and a fixed allowance for the program and the documents.
+    pub fn run_bytes(&self, samples: usize) -> usize {
+        let points = self.base_engine.grid().len().max(1);
+        let params = self.base.params.len() + 1;
+        samples.saturating_mul(points + params).saturating_mul(8).saturating_add(16 << 20)
     }
 
     /// Checks a sample count against the limits (`None`: the default).

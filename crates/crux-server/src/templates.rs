@@ -11,7 +11,7 @@ use crate::service;
 use crate::state::AppState;
 use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
 use crate::svg::{self, escape};
-use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, PoolResponse, ProfileInfo, StretchInfo};
+use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, LeftOut, PoolResponse, ProfileInfo, StretchInfo};
 use crux_analysis::verdict::label;
 use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
@@ -75,6 +75,7 @@ pub fn report(
     beliefs: &BTreeMap<String, String>,
     errors: Option<&ApiError>,
     profiles: &[ProfileInfo],
+    more_profiles: bool,
 ) -> String {
     let header = &state.base.header;
     let title = if header.title.is_empty() { header.id.clone() } else { header.title.clone() };
@@ -123,7 +124,7 @@ pub fn report(
             body.push_str(key_question);
         }
     }
-    body.push_str(&profiles_section(profiles));
+    body.push_str(&profiles_section(profiles, more_profiles));
     document(state, &title, &body)
 }
 
@@ -579,11 +580,20 @@ fn error_text(detail: &crate::error::ErrorDetail) -> String {
 }
 
 /// Saving the current beliefs, and the stored profiles to compare.
-fn profiles_section(profiles: &[ProfileInfo]) -> String {
+fn profiles_section(profiles: &[ProfileInfo], more: bool) -> String {
     let mut out = String::from(
         "<section id=\"profiles\"><h2>Profiles</h2><form id=\"save-profile\" class=\"js-only\"><p>Save your current beliefs as a named profile, to compare with others' or to pool with a group's.</p><label>Name <input type=\"text\" name=\"name\" required maxlength=\"200\"></label> <label>Your name <input type=\"text\" name=\"respondent\" maxlength=\"200\"></label><label class=\"wide\">Why you hold these beliefs <textarea name=\"notes\" rows=\"2\" maxlength=\"4000\"></textarea></label><button type=\"submit\">Save profile</button> <span id=\"save-status\" role=\"status\"></span></form><noscript><p>Saving a profile needs JavaScript, or a script: <code>POST /api/profiles</code>.</p></noscript>",
     );
     out.push_str(&profile_list(profiles));
+    if more && let Some(last) = profiles.last() {
+        // The next page of stored profiles.
+        let _ = write!(
+            out,
+            "<p id=\"more-profiles\"><a href=\"/?profiles_after={}#profiles\">Next {} profiles</a></p>",
+            last.id,
+            profiles.len()
+        );
+    }
     out.push_str("</section>\n");
     out
 }
@@ -593,19 +603,41 @@ fn profile_list(profiles: &[ProfileInfo]) -> String {
         return "<p id=\"profile-list\">No profiles are stored yet.</p>".to_string();
     }
     let mut out = String::from(
-        "<form id=\"profile-list\" method=\"get\" action=\"/compare\"><table><thead><tr><th></th><th>Profile</th><th>By</th><th>Saved</th><th>Beliefs changed</th></tr></thead><tbody>",
+        "<form id=\"profile-list\" method=\"get\" action=\"/compare\"><table><thead><tr><th></th><th>Profile</th><th>By</th><th>Saved</th><th>Beliefs changed</th><th class=\"js-only\"></th></tr></thead><tbody>",
     );
     for profile in profiles {
         let changed: Vec<String> =
             profile.overrides.keys().map(|name| format!("<code>{}</code>", escape(name))).collect();
+        let (checkbox, changed) = match &profile.invalid {
+            // Never compared or pooled: its beliefs cannot be read.
+            Some(reason) => (
+                format!(
+                    "<input type=\"checkbox\" disabled aria-label=\"{} cannot be compared\">",
+                    escape(&profile.name)
+                ),
+                format!("<span class=\"error invalid\">Invalid: {}</span>", escape(reason)),
+            ),
+            None => (
+                format!(
+                    "<input type=\"checkbox\" name=\"id\" value=\"{}\" checked aria-label=\"compare {}\">",
+                    profile.id,
+                    escape(&profile.name)
+                ),
+                if changed.is_empty() { "none".to_string() } else { changed.join(", ") },
+            ),
+        };
+        let by = match &profile.author {
+            Some(author) if *author != profile.respondent => {
+                format!("{} <small>(stored by {})</small>", escape(&profile.respondent), escape(author))
+            }
+            _ => escape(&profile.respondent),
+        };
         let _ = write!(
             out,
-            "<tr><td><input type=\"checkbox\" name=\"id\" value=\"{id}\" checked aria-label=\"compare {name}\"></td><td>{name}</td><td>{by}</td><td>{at}</td><td>{changed}</td></tr>",
+            "<tr data-profile=\"{id}\"><td>{checkbox}</td><td>{name}</td><td>{by}</td><td>{at}</td><td>{changed}</td><td class=\"js-only\"><button type=\"button\" class=\"delete-profile\" data-id=\"{id}\">delete</button></td></tr>",
             id = profile.id,
             name = escape(&profile.name),
-            by = escape(&profile.respondent),
             at = escape(&profile.created_at),
-            changed = if changed.is_empty() { "none".to_string() } else { changed.join(", ") }
         );
     }
     out.push_str("</tbody></table><button type=\"submit\">Compare selected</button> <a href=\"/group\">Group view of all</a></form>");
@@ -620,6 +652,7 @@ pub fn compare(state: &AppState, comparison: &CompareResponse) -> String {
 fn compare_body(state: &AppState, comparison: &CompareResponse) -> String {
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
     let mut out = String::from("<h1>Compare profiles</h1>");
+    out.push_str(&left_out_note(&comparison.left_out));
     if comparison.profiles.is_empty() {
         out.push_str("<p>No profiles are stored yet. Save one from <a href=\"/\">the report</a>.</p>");
         return out;
@@ -696,6 +729,23 @@ fn compare_body(state: &AppState, comparison: &CompareResponse) -> String {
         out.push_str("</tbody></table>");
     }
     out.push_str(&crux_table(state, &comparison.cruxes));
+    out
+}
+
+/// The stored profiles a view did not take, and why.
+fn left_out_note(left_out: &[LeftOut]) -> String {
+    if left_out.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<div id=\"left-out\" class=\"rule\"><p>Not included:</p><ul>");
+    for entry in left_out {
+        let what = match entry.id {
+            Some(id) => format!("profile {id} ({})", escape(&entry.name)),
+            None => escape(&entry.name),
+        };
+        let _ = write!(out, "<li>{what}: {}</li>", escape(&entry.reason));
+    }
+    out.push_str("</ul></div>");
     out
 }
 
@@ -869,6 +919,7 @@ pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
         pool.samples,
         pool.seed
     );
+    body.push_str(&left_out_note(&pool.left_out));
     body.push_str(&results(state, run, None));
     body.push_str("<section id=\"disagreement\"><h2>How far the members disagree</h2><ul>");
     for sentence in &pool.disagreement.summary {

@@ -89,11 +89,36 @@ pub struct ProfileInfo {
     pub id: i64,
     pub name: String,
     pub respondent: String,
+    /// Who stored it, where the server has per-person tokens: only they may edit or delete it.
+    pub author: Option<String>,
     pub created_at: String,
+    pub updated_at: Option<String>,
     pub notes: String,
     pub overrides: BTreeMap<String, String>,
     /// Whether it was checked against exactly this model text (same hash).
     pub current: bool,
+    /// Why the profile cannot be used any more (it no longer parses, or no
+    /// longer applies to the model); it is then left out of comparisons and pools.
+    pub invalid: Option<String>,
+}
+
+/// A stored profile a comparison or pool did not take, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeftOut {
+    /// The profile's id (none for a count of older profiles).
+    pub id: Option<i64>,
+    pub name: String,
+    pub reason: String,
+}
+
+/// The query of `GET /api/profiles`: a page of profiles.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Only profiles with a larger id (the last id of the previous page).
+    pub after: Option<i64>,
+    /// The most profiles to return (default and limit: the server's page size).
+    pub limit: Option<usize>,
 }
 
 /// Where on the axis a curve stays below its level for good: `at` a grid
@@ -235,6 +260,8 @@ pub struct CompareResponse {
     pub pairs_without_double_crux: usize,
     pub differences: Vec<ParamDifference>,
     pub cruxes: Vec<CruxDisagreement>,
+    /// Stored profiles not compared, and why (invalid, or beyond the most taken at once).
+    pub left_out: Vec<LeftOut>,
 }
 
 /// The query of the compare and pool endpoints and pages:
@@ -304,6 +331,8 @@ pub struct PoolResponse {
     pub pooled: serde_json::Value,
     pub outlook: Outlook,
     pub disagreement: Disagreement,
+    /// Stored profiles not pooled, and why (invalid, or beyond the most taken at once).
+    pub left_out: Vec<LeftOut>,
 }
 
 /// How far the members are apart.

@@ -92,7 +92,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
         );
         return;
     };
-    let config = crux_server::Config { model: builtin_model(), db: None, limits: limits() };
+    let config = crux_server::Config::new(builtin_model(), limits());
     let server = LiveServer::start(config).await;
     let addr = server.addr;
     let driver = start_driver(&chromedriver);

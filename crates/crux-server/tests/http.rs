@@ -527,6 +527,8 @@ async fn the_openapi_document_matches_the_endpoints() {
         ("/api/model", "get"),
         ("/api/profiles", "get"),
         ("/api/profiles", "post"),
+        ("/api/profiles/{id}", "put"),
+        ("/api/profiles/{id}", "delete"),
         ("/api/compare", "get"),
         ("/api/pool", "get"),
         ("/api/openapi.json", "get"),
@@ -542,7 +544,7 @@ async fn the_openapi_document_matches_the_endpoints() {
     // Each documented operation answers (not 404/405) on the router.
     for (path, method) in &wanted {
         let request = Request::builder().method(method.to_uppercase().as_str()).uri(path.as_str());
-        let request = if method == "post" {
+        let request = if method == "post" || method == "put" {
             request.header("content-type", "application/json").body(Body::from("{}")).unwrap()
         } else {
             request.body(Body::empty()).unwrap()
@@ -574,7 +576,7 @@ fn raw_status(addr: std::net::SocketAddr, request: &[u8]) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_server_answers_bad_requests_and_keeps_serving() {
-    let config = crux_server::Config { model: fixture_model(), db: None, limits: limits() };
+    let config = crux_server::Config::new(fixture_model(), limits());
     let server = LiveServer::start(config).await;
     let addr = server.addr;
     assert!(addr.ip().is_loopback());

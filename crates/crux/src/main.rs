@@ -88,7 +88,7 @@ enum ProfilesAction {
         /// The model the profiles are for.
         #[arg(long)]
         model: PathBuf,
-        /// The store (a SQLite file, created if missing).
+        /// The store: a SQLite file (created if missing) or a `postgres://` address.
         #[arg(long, default_value = "crux.db")]
         db: PathBuf,
         /// Who holds these views (default: each profile's author).
@@ -97,6 +97,7 @@ enum ProfilesAction {
     },
     /// List the stored profiles.
     List {
+        /// The store: a SQLite file or a `postgres://` address.
         #[arg(long, default_value = "crux.db")]
         db: PathBuf,
     },
@@ -104,6 +105,7 @@ enum ProfilesAction {
     Export {
         /// The folder to write to (created if missing).
         directory: PathBuf,
+        /// The store: a SQLite file or a `postgres://` address.
         #[arg(long, default_value = "crux.db")]
         db: PathBuf,
     },

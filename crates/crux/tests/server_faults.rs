@@ -118,7 +118,7 @@ fn a_server_killed_under_load_loses_no_saved_profile_and_leaves_nothing_half_wri
         }
         acknowledged_total.extend(acknowledged.lock().unwrap().drain(..));
 
-        let store = Store::open(&db).expect("the database opens after the kill");
+        let mut store = Store::open(&db).expect("the database opens after the kill");
         assert_eq!(store.integrity_check().unwrap(), "ok");
         let stored = store.list(None).unwrap();
         let names: Vec<&str> = stored.iter().map(|profile| profile.name.as_str()).collect();

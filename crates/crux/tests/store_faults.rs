@@ -63,7 +63,7 @@ fn a_writer_killed_mid_write_loses_nothing_committed_and_leaves_nothing_half_wri
         let reported = 1 + receiver.try_iter().count();
         reported_total += reported;
 
-        let store = Store::open(&db).expect("the database opens after the kill");
+        let mut store = Store::open(&db).expect("the database opens after the kill");
         assert_eq!(store.integrity_check().unwrap(), "ok");
         let stored = store.list(None).unwrap();
         assert!(

@@ -44,6 +44,9 @@ pub fn limits() -> Limits {
         timeout: Duration::from_secs(60),
         max_profiles: 8,
         view_samples_budget: 200_000,
+        memory_budget: 2 << 30,
+        quotas: crux_server::Quotas { per_author: Some(50), total: Some(100) },
+        profiles_page: 20,
     }
 }
 
@@ -52,7 +55,12 @@ pub fn app_with(limits: Limits) -> Router {
 }
 
 pub fn app_of(model: ModelSource, limits: Limits) -> Router {
-    let state = AppState::new(Config { model, db: None, limits }).expect("the model loads");
+    app_from(Config::new(model, limits))
+}
+
+/// The router of a server started with `config`.
+pub fn app_from(config: Config) -> Router {
+    let state = AppState::new(config).expect("the model loads");
     router(Arc::new(state))
 }
 
@@ -88,6 +96,15 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.expect("a body").to_bytes();
     Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+/// A request with `headers`, and a body (JSON unless a content type is given).
+pub async fn request(app: &Router, method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut builder = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    send(app, builder.body(Body::from(body.to_string())).unwrap()).await
 }
 
 pub async fn get(app: &Router, uri: &str) -> Reply {

@@ -7,7 +7,7 @@ use crux_lang::Sources;
 use crux_lang::model::ModelFile;
 use crux_lang::profile::parse_profile;
 use crux_report::Options;
-use crux_store::Store;
+use crux_store::{Location, Store};
 use crux_worldview::Beliefs;
 use crux_worldview::compare::{View, compute_view, double_crux};
 use crux_worldview::group::{Method, group_view};
@@ -117,8 +117,8 @@ pub fn pool(sources: &mut Sources, args: &PoolArgs) -> Outcome {
     let model = parse_model_with(sources, &model_text, None, &[])?;
     let mut texts: Vec<Text> = args.profiles.iter().map(|path| profile_text(path)).collect::<Result<_, _>>()?;
     if let Some(db) = args.db {
-        let store =
-            Store::open(db).map_err(|error| Failure::input(vec![crux_lang::Diagnostic::error(error.message)]))?;
+        let mut store = Store::open_location(&Location::parse(&db.to_string_lossy()))
+            .map_err(|error| Failure::input(vec![crux_lang::Diagnostic::error(error.message)]))?;
         let stored = store
             .list(Some(&model.header.id))
             .map_err(|error| Failure::input(vec![crux_lang::Diagnostic::error(error.message)]))?;

@@ -4,9 +4,14 @@ use crate::Outcome;
 use crate::input::{Failure, read_text};
 use crux_lang::{Diagnostic, Sources};
 use crux_report::text::table;
-use crux_store::{ModelSource, Store, StoreError, validate};
+use crux_store::{Location, ModelSource, Store, StoreError, validate};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+/// Opens the store at `db`: a SQLite file, or a `postgres://` address.
+fn open(db: &Path) -> Result<Store, Failure> {
+    Store::open_location(&Location::parse(&db.to_string_lossy())).map_err(store_failure)
+}
 
 fn store_failure(error: StoreError) -> Failure {
     Failure { diagnostics: vec![Diagnostic::error(error.message)], exit_code: 2 }
@@ -40,7 +45,7 @@ pub fn add(
             .push(Diagnostic::error("no profile was stored").with_help("fix the profiles above and add them again"));
         return Err(Failure::input(diagnostics));
     }
-    let mut store = Store::open(db).map_err(store_failure)?;
+    let mut store = open(db)?;
     let mut stdout = std::io::stdout().lock();
     for (file, profile) in &validated {
         let respondent = respondent.map_or_else(|| profile.profile.author.clone(), str::to_string);
@@ -52,7 +57,7 @@ pub fn add(
 }
 
 pub fn list(db: &Path) -> Outcome {
-    let store = Store::open(db).map_err(store_failure)?;
+    let mut store = open(db)?;
     let rows: Vec<Vec<String>> = store
         .list(None)
         .map_err(store_failure)?
@@ -68,13 +73,13 @@ pub fn list(db: &Path) -> Outcome {
         })
         .collect();
     if rows.is_empty() {
-        return Ok(format!("no profiles in {}\n", db.display()));
+        return Ok(format!("no profiles in {}\n", Location::parse(&db.to_string_lossy()).display()));
     }
     Ok(table(&["id", "name", "respondent", "stored", "model"], &rows))
 }
 
 pub fn export(db: &Path, directory: &Path) -> Outcome {
-    let store = Store::open(db).map_err(store_failure)?;
+    let mut store = open(db)?;
     let written = store.export(directory).map_err(store_failure)?;
     let mut out = String::new();
     for path in &written {

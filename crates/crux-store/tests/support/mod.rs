@@ -1,0 +1,3 @@
+//! Helpers of the store tests.
+
+pub mod postgres;
