@@ -1,34 +1,61 @@
 //! Release policies: which capability threshold a regulator should set, and
 //! how far the threshold moves when a param shifts.
 //!
-//! **Release threshold.** The policy "open below T" lets models of
-//! capability below `T` be released openly and keeps the others closed
-//! (whose marginal effect of openness is then zero). Its value is the
-//! expected net per frontier release over the horizon: in each sample, the
-//! open frontier moves from `open_now` to `open_now + growth * horizon`, one
-//! release per moment, so capabilities are spread uniformly over that path.
-//! Each grid point stands for the stretch of path nearest to it; the part of
-//! the path beyond the grid counts at the last grid point (where the model's
-//! logistic factors are close to saturation), and its share is reported.
-//! The best `T` maximises the expected value; the regret of another `T` is
-//! what it loses against the best.
+//! **Release rule.** The rule "open below T" lets a model be released openly
+//! when its capability, as the rule measures it, is below `T`, and keeps it
+//! closed otherwise (a closed release's marginal effect of openness is zero).
+//! Its value is the expected net per frontier release over the years the
+//! rule governs: in each sample, one release at every moment of the horizon
+//! (`[context] horizon`, years), each the next open frontier release of its
+//! year (`[context] next_release`), valued with the world of that year.
+//!
+//! - The years are taken in steps of [`YEAR_STEP`], at each step's middle.
+//! - With `[context] years_ahead`, the model's own world moves: that param
+//!   is set to each year, so the frontiers and actors of that year value the
+//!   release, and `next_release` is that year's next release. Without it the
+//!   world stays as it is now and the release advances by `growth` per year.
+//! - A rule written in raw training FLOP measures less on an axis of
+//!   effective compute as algorithms improve: with `[context] rule_drift`
+//!   (axis units per year), a release of capability `x` in year `y` counts as
+//!   `x - rule_drift * y` for the rule.
+//! - Each release is evaluated at its own capability (the model's formulas
+//!   hold beyond the grid); the share of releases beyond the grid's end is
+//!   reported, and only "no threshold" opens those.
+//!
+//! The best `T` on the grid maximises the expected value; the regret of
+//! another rule is what it loses against the best.
 //!
 //! **Param shift.** [`shift_param`] adds a constant to one param in every
 //! sample (the same draws, moved), so that re-running with the same seed
-//! shows the effect of that change alone.
+//! shows the effect of that change alone; [`set_param`] holds a param at a
+//! value in every sample.
 
-use crux_engine::NetSamples;
-use crux_lang::ast::BinaryOp;
+use crate::probe::{Capability, Probe, Quantity, run_probes};
+use crux_engine::RunOptions;
+use crux_lang::ast::{self, BinaryOp};
 use crux_lang::hir::{self, ExprKind};
+use crux_lang::{Diagnostic, Diagnostics};
 
-/// Per-sample paths of the open frontier over the horizon.
-#[derive(Debug, Clone, Copy)]
-pub struct ReleasePaths<'a> {
-    pub open_now: &'a [f64],
-    /// Axis units per year.
-    pub growth: &'a [f64],
-    /// Years.
-    pub horizon: &'a [f64],
+/// The years between the release moments a rule is valued at.
+pub const YEAR_STEP: f64 = 0.25;
+
+/// The longest horizon a release rule is valued over, in years.
+pub const MAX_HORIZON_YEARS: f64 = 25.0;
+
+/// The frontier releases a rule governs, as a model's `[context]` states them.
+#[derive(Debug, Clone)]
+pub struct ReleaseSchedule {
+    /// The capability of the next open frontier release (per sample).
+    pub next_release: ast::Expr,
+    /// Growth of the open frontier, in axis units per year (used when the
+    /// model's world does not move with `years_ahead`).
+    pub growth: ast::Expr,
+    /// The years of releases the rule governs (per sample).
+    pub horizon: ast::Expr,
+    /// Axis units per year by which a rule's threshold moves up the axis.
+    pub rule_drift: Option<ast::Expr>,
+    /// The param that sets the year of the model's world.
+    pub years_ahead: Option<usize>,
 }
 
 /// The value of "open below T" for every T on the grid.
@@ -36,11 +63,15 @@ pub struct ReleasePaths<'a> {
 pub struct ReleasePolicy {
     /// The axis grid: the candidate thresholds.
     pub grid: Vec<f64>,
-    /// Expected net per release (in the model's unit) contributed by releases
-    /// at each grid point, averaged over samples.
+    /// Expected net per release (in the model's unit) contributed by the
+    /// releases that the rule measures below the grid's first point (index
+    /// 0), between grid points `k - 1` and `k` (index `k`), and at or beyond
+    /// its last point (the last index), averaged over samples.
     pub contributions: Vec<f64>,
-    /// Share of the releases on the path that lie beyond the grid's end.
+    /// Share of the releases whose capability lies beyond the grid's end.
     pub beyond_grid_share: f64,
+    /// The largest horizon over the samples, in years.
+    pub longest_horizon: f64,
 }
 
 /// The threshold with the highest expected value.
@@ -51,63 +82,74 @@ pub struct Best {
     pub value: f64,
 }
 
+/// One frontier release of one sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Release {
+    /// Its capability on the axis.
+    pub capability: f64,
+    /// Its capability as the rule measures it.
+    pub rule_capability: f64,
+    /// Its net effect.
+    pub net: f64,
+    /// Its share of the sample's releases.
+    pub weight: f64,
+}
+
 impl ReleasePolicy {
-    /// Analyses a run over the whole grid that kept every net value.
-    pub fn new(grid: &[f64], net: &NetSamples, paths: &ReleasePaths) -> ReleasePolicy {
-        let points = grid.len();
-        let step = if points > 1 { grid[1] - grid[0] } else { 1.0 };
-        let mut sums = vec![0.0; points];
+    /// Values the rules on `grid` over the releases of `samples` samples.
+    pub fn from_releases(grid: &[f64], samples: usize, releases: impl IntoIterator<Item = Release>) -> Self {
+        let mut contributions = vec![0.0; grid.len() + 1];
         let mut beyond = 0.0;
-        for sample in 0..net.samples {
-            let start = paths.open_now[sample];
-            let end = start + (paths.growth[sample] * paths.horizon[sample]).max(0.0);
-            let length = end - start;
-            let last = grid[points - 1];
-            if length > 0.0 {
-                beyond += ((end - start.max(last)).max(0.0)) / length;
-            } else if start > last {
-                beyond += 1.0;
-            }
-            for (index, weight) in path_weights(grid, step, start, end) {
-                sums[index] += weight * net.get(sample, index);
+        let last = grid.last().copied().unwrap_or(f64::INFINITY);
+        let scale = 1.0 / samples.max(1) as f64;
+        for release in releases {
+            // The number of grid points at or below the release: "open below
+            // grid[k]" opens it when k is greater (with a tolerance, so that
+            // T = 25 keeps a release measured at 25.000000000000004 closed).
+            let bucket = grid.partition_point(|point| *point <= release.rule_capability + 1e-9);
+            contributions[bucket] += release.weight * release.net * scale;
+            if release.capability > last + 1e-9 {
+                beyond += release.weight * scale;
             }
         }
-        let samples = net.samples.max(1) as f64;
-        ReleasePolicy {
-            grid: grid.to_vec(),
-            contributions: sums.iter().map(|sum| sum / samples).collect(),
-            beyond_grid_share: beyond / samples,
+        ReleasePolicy { grid: grid.to_vec(), contributions, beyond_grid_share: beyond, longest_horizon: 0.0 }
+    }
+
+    /// The expected value of "open below `threshold`"; `None` is no
+    /// threshold. A threshold is taken at its nearest grid point.
+    pub fn value(&self, threshold: Option<f64>) -> f64 {
+        match threshold {
+            None => self.contributions.iter().sum(),
+            Some(threshold) => self.contributions[..=self.nearest(threshold)].iter().sum(),
         }
     }
 
-    /// The expected value of "open below `threshold`"; `None` is no threshold.
-    pub fn value(&self, threshold: Option<f64>) -> f64 {
-        let limit = threshold.unwrap_or(f64::INFINITY);
-        // A small tolerance, so that T = 25 excludes the grid point 25.000000000000004.
-        self.grid
-            .iter()
-            .zip(&self.contributions)
-            .filter(|(x, _)| **x < limit - 1e-9)
-            .map(|(_, contribution)| contribution)
-            .sum()
+    /// The grid index nearest `threshold`.
+    fn nearest(&self, threshold: f64) -> usize {
+        let after = self.grid.partition_point(|point| *point < threshold);
+        match (after.checked_sub(1), self.grid.get(after)) {
+            (Some(before), Some(next)) if threshold - self.grid[before] < next - threshold => before,
+            (Some(before), None) => before,
+            _ => after,
+        }
     }
 
     /// The value of "open below T" for every T on the grid, in grid order.
     pub fn curve(&self) -> Vec<f64> {
         let mut total = 0.0;
-        let mut out = Vec::with_capacity(self.grid.len());
-        for contribution in &self.contributions {
-            out.push(total);
-            total += contribution;
-        }
-        out
+        self.contributions[..self.grid.len()]
+            .iter()
+            .map(|contribution| {
+                total += contribution;
+                total
+            })
+            .collect()
     }
 
     /// The best threshold on the grid, or none.
     pub fn best(&self) -> Best {
-        let curve = self.curve();
         let mut best = Best { threshold: None, value: self.value(None) };
-        for (x, value) in self.grid.iter().zip(curve) {
+        for (x, value) in self.grid.iter().zip(self.curve()) {
             if value > best.value {
                 best = Best { threshold: Some(*x), value };
             }
@@ -121,23 +163,90 @@ impl ReleasePolicy {
     }
 }
 
-/// The share of a path from `start` to `end` nearest to each grid point.
-fn path_weights(grid: &[f64], step: f64, start: f64, end: f64) -> Vec<(usize, f64)> {
-    let points = grid.len();
-    let nearest = |x: f64| (((x - grid[0]) / step).round().max(0.0) as usize).min(points - 1);
-    let (first, last) = (nearest(start), nearest(end));
-    let length = end - start;
-    if length <= 0.0 || first == last {
-        return vec![(first, 1.0)];
+/// Values "open below T" for every T on `grid`: runs the model once per
+/// step of [`YEAR_STEP`] over the longest horizon, with the samples, seed and
+/// threading of `options` (common random numbers: sample `i` is sample `i` of
+/// the grid run).
+pub fn value_release_rules(
+    model: &hir::Model,
+    grid: &[f64],
+    schedule: &ReleaseSchedule,
+    options: &RunOptions,
+) -> Result<ReleasePolicy, Diagnostics> {
+    let horizons = run_probes(model, &[Probe::value(&schedule.horizon)], options)?.values.swap_remove(0);
+    if let Some(bad) = horizons.iter().find(|years| !(years.is_finite() && **years > 0.0)) {
+        return Err(vec![
+            Diagnostic::error(format!("the horizon of a release rule must be a positive number of years, not {bad}"))
+                .at(schedule.horizon.span),
+        ]);
     }
-    (first..=last)
-        .map(|index| {
-            let low = if index == 0 { f64::NEG_INFINITY } else { grid[index] - step / 2.0 };
-            let high = if index == points - 1 { f64::INFINITY } else { grid[index] + step / 2.0 };
-            let overlap = (end.min(high) - start.max(low)).max(0.0);
-            (index, overlap / length)
-        })
-        .collect()
+    let longest = horizons.iter().copied().fold(0.0, f64::max);
+    if longest > MAX_HORIZON_YEARS {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "the horizon of a release rule reaches {longest:.1} years; at most {MAX_HORIZON_YEARS} are valued"
+            ))
+            .at(schedule.horizon.span),
+        ]);
+    }
+    let steps = (longest / YEAR_STEP).ceil() as usize;
+    let samples = horizons.len();
+    let mut releases = Vec::with_capacity(samples);
+    let mut policy = ReleasePolicy::from_releases(grid, samples, std::iter::empty());
+    for step in 0..steps {
+        let (start, year) = (step as f64 * YEAR_STEP, (step as f64 + 0.5) * YEAR_STEP);
+        let (world, capability) = match schedule.years_ahead {
+            Some(param) => (set_param(model, param, year), schedule.next_release.clone()),
+            None => (model.clone(), plus_growth(&schedule.next_release, &schedule.growth, year)),
+        };
+        let mut probes =
+            vec![Probe::new(Capability::Expr(capability.clone()), Quantity::Net), Probe::value(&capability)];
+        if let Some(drift) = &schedule.rule_drift {
+            probes.push(Probe::value(drift));
+        }
+        let values = run_probes(&world, &probes, options)?.values;
+        releases.clear();
+        for (sample, horizon) in horizons.iter().enumerate() {
+            let weight = ((start + YEAR_STEP).min(*horizon) - start).max(0.0) / horizon;
+            if weight > 0.0 {
+                let capability = values[1][sample];
+                let drift = values.get(2).map_or(0.0, |drift| drift[sample]);
+                releases.push(Release {
+                    capability,
+                    rule_capability: capability - drift * year,
+                    net: values[0][sample],
+                    weight,
+                });
+            }
+        }
+        let part = ReleasePolicy::from_releases(grid, samples, releases.iter().copied());
+        for (total, value) in policy.contributions.iter_mut().zip(&part.contributions) {
+            *total += value;
+        }
+        policy.beyond_grid_share += part.beyond_grid_share;
+    }
+    policy.longest_horizon = longest;
+    Ok(policy)
+}
+
+/// `release + growth * years`.
+fn plus_growth(release: &ast::Expr, growth: &ast::Expr, years: f64) -> ast::Expr {
+    let span = release.span;
+    let binary = |op, lhs: ast::Expr, rhs: ast::Expr| ast::Expr {
+        kind: ast::ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+        span,
+    };
+    let years = ast::Expr { kind: ast::ExprKind::Number(years), span };
+    binary(BinaryOp::Add, release.clone(), binary(BinaryOp::Mul, growth.clone(), years))
+}
+
+/// The model with param `param` equal to `value` in every sample (its own
+/// draws removed; every other draw keeps its random stream).
+pub fn set_param(model: &hir::Model, param: usize, value: f64) -> hir::Model {
+    let mut held = model.clone();
+    let span = held.params[param].span;
+    held.params[param] = hir::Expr { kind: ExprKind::Number(value), span };
+    held
 }
 
 /// The model with `by` added to param `param` in every sample.
@@ -169,21 +278,15 @@ mod tests {
         crux_lang::load(&mut sources, file).expect("loads")
     }
 
-    #[test]
-    fn path_weights_split_the_path_between_grid_points() {
-        let grid = [0.0, 1.0, 2.0, 3.0];
-        let weights = path_weights(&grid, 1.0, 0.5, 2.5);
-        assert_eq!(weights, vec![(1, 0.5), (2, 0.5), (3, 0.0)]);
-        let total: f64 = weights.iter().map(|(_, weight)| weight).sum();
-        assert!((total - 1.0).abs() < 1e-12);
-        assert_eq!(path_weights(&grid, 1.0, 1.2, 1.3), vec![(1, 1.0)]);
-        // Beyond the grid, the rest of the path counts at the last point.
-        assert_eq!(path_weights(&grid, 1.0, 2.0, 6.0), vec![(2, 0.125), (3, 0.875)]);
-    }
-
-    /// net = 2 - c, the same in every sample: releases below 2 help, above 2
-    /// harm, so the best threshold is T = 2 (open below 2).
-    const DETERMINISTIC: &str = r#"
+    /// net = 2 - c + k * years_ahead with k = 0 (a static world) or k = 1
+    /// (a world whose benefit grows with time); the next release is at
+    /// `years_ahead` when the world moves, else it starts at 0 and grows by 1
+    /// a year; the rule governs 4 years of releases.
+    fn text(moving: bool) -> String {
+        let (k, release, years_ahead) =
+            if moving { ("1", "years_ahead", "years_ahead = \"years_ahead\"\n") } else { ("0", "start", "") };
+        format!(
+            r#"
 [model]
 id = "deterministic"
 [axis]
@@ -192,28 +295,51 @@ from = 0
 to = 4
 step = 1
 [params]
-k = "2"
+k = "{k}"
+start = "0"
+years_ahead = "0"
+growth = "1"
+horizon = "4"
+drift = "0.5"
 [mechanisms.gain]
 side = "benefit"
-effect = "k"
+effect = "2 + k * years_ahead"
 [mechanisms.loss]
 side = "risk"
 effect = "c"
-"#;
+[context]
+next_release = "{release}"
+growth = "growth"
+horizon = "horizon"
+{years_ahead}"#
+        )
+    }
+
+    fn model(moving: bool) -> hir::Model {
+        load(&text(moving))
+    }
+
+    fn schedule(model: &hir::Model, drift: bool) -> ReleaseSchedule {
+        let context = &model.file.page.context;
+        ReleaseSchedule {
+            next_release: context.next_release.as_ref().expect("set").expr.clone(),
+            growth: context.growth.as_ref().expect("set").expr.clone(),
+            horizon: context.horizon.as_ref().expect("set").expr.clone(),
+            rule_drift: drift.then(|| crux_lang::parser::parse_expr("drift", crux_lang::FileId(0), 0).expect("parses")),
+            years_ahead: context.years_ahead.as_ref().and_then(|param| model.param_index(&param.name)),
+        }
+    }
 
     #[test]
     fn the_best_threshold_of_a_known_model() {
-        let model = load(DETERMINISTIC);
-        let engine = Engine::new(&model).expect("compiles");
-        let samples = 100;
-        let output = engine.run(&RunOptions { keep_net: true, ..RunOptions::new(samples, 1) }).expect("runs");
-        let net = output.net_samples.expect("kept");
-        // Every path runs from 0 to 4 (growth 1 per year, 4 years): the nearest
-        // grid points get 1/8, 1/4, 1/4, 1/4, 1/8 of the releases.
-        let (open_now, growth, horizon) = (vec![0.0; samples], vec![1.0; samples], vec![4.0; samples]);
-        let paths = ReleasePaths { open_now: &open_now, growth: &growth, horizon: &horizon };
-        let policy = ReleasePolicy::new(engine.grid(), &net, &paths);
-        let expected = [2.0 / 8.0, 1.0 / 4.0, 0.0, -1.0 / 4.0, -2.0 / 8.0];
+        // Sixteen releases, at 0.125, 0.375, ..., 3.875, each with net 2 - x
+        // and a sixteenth of the weight.
+        let model = model(false);
+        let grid = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let policy =
+            value_release_rules(&model, &grid, &schedule(&model, false), &RunOptions::new(100, 1)).expect("values");
+        assert_eq!(policy.longest_horizon, 4.0);
+        let expected = [0.0, 6.0 / 16.0, 2.0 / 16.0, -2.0 / 16.0, -6.0 / 16.0, 0.0];
         for (got, want) in policy.contributions.iter().zip(expected) {
             assert!((got - want).abs() < 1e-12, "{:?}", policy.contributions);
         }
@@ -221,16 +347,66 @@ effect = "c"
         let best = policy.best();
         assert_eq!(best.threshold, Some(2.0));
         assert!((best.value - 0.5).abs() < 1e-12);
-        assert!((policy.value(None) - 0.0).abs() < 1e-12);
+        assert!(policy.value(None).abs() < 1e-12);
         assert!((policy.regret(None) - 0.5).abs() < 1e-12);
-        assert!((policy.regret(Some(1.0)) - 0.25).abs() < 1e-12);
-        assert!((policy.regret(Some(2.0))).abs() < 1e-12);
+        assert!((policy.regret(Some(1.0)) - 0.125).abs() < 1e-12);
+        assert!((policy.regret(Some(3.0)) - 0.125).abs() < 1e-12);
+        assert!(policy.regret(Some(2.1)).abs() < 1e-12, "a threshold is taken at its nearest grid point");
         assert_eq!(policy.curve()[0], 0.0);
     }
 
     #[test]
+    fn a_rule_in_raw_flop_drifts_up_the_axis() {
+        // The rule measures a release in year y at x - 0.5 y = 0.5 y: "open
+        // below 1" opens the first two years, whose releases are at x < 2.
+        let model = model(false);
+        let grid = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let policy =
+            value_release_rules(&model, &grid, &schedule(&model, true), &RunOptions::new(50, 2)).expect("values");
+        assert!((policy.value(Some(1.0)) - 0.5).abs() < 1e-12, "{:?}", policy.contributions);
+        assert!((policy.value(Some(2.0)) - 0.0).abs() < 1e-12);
+        assert_eq!(policy.best().threshold, Some(1.0));
+    }
+
+    #[test]
+    fn a_moving_world_values_each_release_with_its_year() {
+        // net = 2 - y + y = 2 for every release: open everything.
+        let model = model(true);
+        let grid = [0.0, 1.0, 2.0, 3.0];
+        let policy =
+            value_release_rules(&model, &grid, &schedule(&model, false), &RunOptions::new(50, 3)).expect("values");
+        assert!((policy.value(None) - 2.0).abs() < 1e-12, "{:?}", policy.contributions);
+        assert_eq!(policy.best().threshold, None);
+        // Releases in the last year are at x in (3, 4): beyond the grid's end.
+        assert!((policy.beyond_grid_share - 0.25).abs() < 1e-12, "{}", policy.beyond_grid_share);
+        assert!((policy.contributions[4] - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_horizon_that_is_not_a_positive_number_of_years_is_an_error() {
+        let model = load(&text(false).replace(r#"horizon = "4""#, r#"horizon = "normal(1, 1)""#));
+        let error = value_release_rules(&model, &[0.0, 1.0], &schedule(&model, false), &RunOptions::new(100, 1))
+            .expect_err("some horizons are negative");
+        assert!(error[0].message.contains("positive number of years"), "{}", error[0].message);
+    }
+
+    #[test]
+    fn holding_a_param_leaves_the_other_draws_alone() {
+        let text = text(false)
+            .replace(r#"k = "0""#, r#"k = "normal(2, 1)""#)
+            .replace(r#"start = "0""#, r#"start = "uniform(0, 1)""#);
+        let model = load(&text);
+        let held = set_param(&model, model.param_index("k").expect("declared"), 5.0);
+        let before = Engine::new(&model).expect("compiles").param_samples(300, 4).expect("params");
+        let after = Engine::new(&held).expect("compiles").param_samples(300, 4).expect("params");
+        let (k, start) = (model.param_index("k").expect("k"), model.param_index("start").expect("start"));
+        assert!(after[k].iter().all(|value| *value == 5.0));
+        assert_eq!(before[start], after[start]);
+    }
+
+    #[test]
     fn shifting_a_param_moves_every_sample_by_the_same_amount() {
-        let model = load(DETERMINISTIC.replace("k = \"2\"", "k = \"normal(2, 1)\"").as_str());
+        let model = load(&text(false).replace(r#"k = "0""#, r#"k = "normal(2, 1)""#));
         let index = model.param_index("k").expect("declared");
         let shifted = shift_param(&model, index, 1.0);
         let before = Engine::new(&model).expect("compiles").param_samples(500, 9).expect("params");

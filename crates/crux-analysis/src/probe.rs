@@ -184,6 +184,7 @@ pub fn probe_model(model: &hir::Model, probes: &[Probe]) -> Result<hir::Model, D
         note: None,
         source: None,
         placeholder: false,
+        citations: Vec::new(),
         span: axis_span,
     }];
     let axis_name = model
@@ -213,6 +214,7 @@ fn declaration(name: &str, expr: ast::Expr, span: Span) -> Declaration {
         source: None,
         note: None,
         placeholder: false,
+        citations: Vec::new(),
         span,
     }
 }

@@ -557,6 +557,7 @@ impl Compiler {
                     Func::Sqrt => Op::Sqrt,
                     Func::Abs => Op::Abs,
                     Func::Logistic => Op::Logistic,
+                    Func::Softplus => Op::Softplus,
                     Func::Floor => Op::Floor,
                     Func::Ceil => Op::Ceil,
                     Func::Sin => Op::Sin,

@@ -85,6 +85,14 @@ pub fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + exp(-x))
 }
 
+/// The softplus function `ln(1 + e^x)`, the integral of [`logistic`]:
+/// written `max(x, 0) + ln(1 + e^-|x|)` so that it neither overflows for large
+/// `x` nor loses the tail for very negative `x`.
+#[inline(always)]
+pub fn softplus(x: f64) -> f64 {
+    x.max(0.0) + exp(-x.abs()).ln_1p()
+}
+
 /// Truth value of a number: anything but zero (and NaN) is true.
 #[inline(always)]
 pub fn truth(x: f64) -> bool {

@@ -17,6 +17,7 @@ fn unary_fn(op: Op) -> fn(f64) -> f64 {
         Op::Sqrt => f64::sqrt,
         Op::Abs => f64::abs,
         Op::Logistic => math::logistic,
+        Op::Softplus => math::softplus,
         Op::Floor => f64::floor,
         Op::Ceil => f64::ceil,
         Op::Sin => f64::sin,
@@ -176,6 +177,7 @@ pub fn apply_columns(op: Op, dst: &mut [f64], args: &[Arg]) {
         }
         Op::Exp => unary(dst, args[0], math::exp),
         Op::Logistic => unary(dst, args[0], math::logistic),
+        Op::Softplus => unary(dst, args[0], math::softplus),
         Op::Neg => unary(dst, args[0], |a| -a),
         Op::Abs => unary(dst, args[0], f64::abs),
         Op::Sqrt => unary(dst, args[0], f64::sqrt),

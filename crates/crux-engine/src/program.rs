@@ -76,6 +76,8 @@ pub enum Op {
     Sqrt,
     Abs,
     Logistic,
+    /// `ln(1 + e^x)`, computed without overflow.
+    Softplus,
     Floor,
     Ceil,
     Sin,

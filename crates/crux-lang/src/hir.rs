@@ -72,6 +72,7 @@ pub enum Func {
     Max,
     Clamp,
     Logistic,
+    Softplus,
     Floor,
     Ceil,
     Sin,
@@ -80,7 +81,7 @@ pub enum Func {
 }
 
 impl Func {
-    pub const ALL: [(&'static str, Func); 16] = [
+    pub const ALL: [(&'static str, Func); 17] = [
         ("exp", Func::Exp),
         ("ln", Func::Ln),
         ("log", Func::Ln),
@@ -92,6 +93,7 @@ impl Func {
         ("max", Func::Max),
         ("clamp", Func::Clamp),
         ("logistic", Func::Logistic),
+        ("softplus", Func::Softplus),
         ("floor", Func::Floor),
         ("ceil", Func::Ceil),
         ("sin", Func::Sin),

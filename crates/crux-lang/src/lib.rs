@@ -17,6 +17,7 @@ pub mod parser;
 pub mod print;
 pub mod profile;
 pub mod quantify;
+pub mod references;
 pub mod resolve;
 pub mod span;
 

@@ -11,6 +11,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::page::{EVALUATION_COLUMNS, Page, Section, Show, yaml_scalar};
 use crate::page::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
 use crate::parser::parse_expr;
+use crate::references::{self, Citation, RawReference, Reference};
 use crate::span::{FileId, Sources, Span};
 use indexmap::IndexMap;
 use serde::de::{self, MapAccess, Visitor};
@@ -33,6 +34,8 @@ pub struct ModelFile {
     /// The page the model answers: question, evaluation, cruxes, policies,
     /// context and section order (empty for a model without a page).
     pub page: Page,
+    /// The bibliography (`[references.<id>]`), in file order.
+    pub references: Vec<Reference>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -107,8 +110,17 @@ pub struct Declaration {
     pub note: Option<String>,
     /// `placeholder = true`: the value stands in until someone quantifies it.
     pub placeholder: bool,
+    /// The `[@id]` citations in `source` and `note`.
+    pub citations: Vec<Citation>,
     /// The span of the whole entry.
     pub span: Span,
+}
+
+impl Declaration {
+    /// Whether the value rests on judgement alone: its source cites no reference.
+    pub fn is_judgement(&self) -> bool {
+        self.citations.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +154,8 @@ pub struct Mechanism {
     /// `placeholder = true`: the effect stands in until someone quantifies it
     /// (as in a model imported from a page).
     pub placeholder: bool,
+    /// The `[@id]` citations in `source` and `note`.
+    pub citations: Vec<Citation>,
     pub span: Span,
 }
 
@@ -219,6 +233,25 @@ impl ModelFile {
 
     pub fn param(&self, name: &str) -> Option<&Declaration> {
         self.params.iter().find(|param| param.name.name == name)
+    }
+
+    /// The references the model cites (in its params, derived values and
+    /// mechanisms), in the bibliography's order.
+    pub fn cited_references(&self) -> Vec<&Reference> {
+        let cited = |id: &str| {
+            self.params
+                .iter()
+                .chain(&self.derived)
+                .flat_map(|declaration| &declaration.citations)
+                .chain(self.mechanisms.iter().flat_map(|mechanism| &mechanism.citations))
+                .any(|citation| citation.id == id)
+        };
+        self.references.iter().filter(|reference| cited(&reference.id)).collect()
+    }
+
+    /// The reference with this id.
+    pub fn reference(&self, id: &str) -> Option<&Reference> {
+        self.references.iter().find(|reference| reference.id == id)
     }
 
     /// Replaces the expression of param `name` by `text`, parsed as source `file`.
@@ -334,6 +367,21 @@ impl Reader<'_> {
         }
     }
 
+    /// The citations in a TOML string value, placed in the file (or, for a
+    /// string with escapes, in a source of its own named by its place).
+    pub(crate) fn citations(&mut self, value: &Spanned<String>) -> Vec<Citation> {
+        let range = value.span();
+        match string_base(self.text, range.clone(), value.get_ref()) {
+            Some(base) => references::citations(value.get_ref(), self.file, base),
+            None if value.get_ref().contains("[@") => {
+                let location = self.sources.location(self.span(range));
+                let file = self.sources.add(format!("{location} (string value)"), value.get_ref().as_str());
+                references::citations(value.get_ref(), file, 0)
+            }
+            None => Vec::new(),
+        }
+    }
+
     pub(crate) fn ident(&mut self, key: &Spanned<String>, what: &str) -> Ident {
         let name = key.get_ref().clone();
         let span = self.span(key.span());
@@ -374,7 +422,19 @@ impl Reader<'_> {
             sections: raw.sections,
         };
         let page = self.page(parts, &params, &mechanisms);
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page }
+        let references: Vec<Reference> = raw
+            .references
+            .into_iter()
+            .map(|(id, value)| references::reference(&id, value, self.file, &mut self.diagnostics))
+            .collect();
+        let citations = params
+            .iter()
+            .chain(&derived)
+            .flat_map(|declaration| &declaration.citations)
+            .chain(mechanisms.iter().flat_map(|mechanism| &mechanism.citations));
+        let citations: Vec<Citation> = citations.cloned().collect();
+        self.diagnostics.extend(references::check_citations(&citations, &references));
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -444,15 +504,17 @@ impl Reader<'_> {
                 }
             };
             let Some(expr) = self.expr(&expr_text) else { continue };
+            let citations = source.iter().chain(&note).flat_map(|text| self.citations(text)).collect();
             out.push(Declaration {
                 name,
                 expr,
                 text: expr_text.into_inner(),
                 label,
                 crux,
-                source,
-                note,
+                source: source.map(Spanned::into_inner),
+                note: note.map(Spanned::into_inner),
                 placeholder,
+                citations,
                 span: entry_span,
             });
         }
@@ -475,6 +537,7 @@ impl Reader<'_> {
             }
         };
         let effect = self.expr(&raw.effect)?;
+        let citations = raw.source.iter().chain(&raw.note).flat_map(|text| self.citations(text)).collect();
         Some(Mechanism {
             id,
             side,
@@ -482,9 +545,10 @@ impl Reader<'_> {
             text: raw.effect.into_inner(),
             name: raw.name,
             mechanism: raw.mechanism,
-            note: raw.note,
-            source: raw.source,
+            note: raw.note.map(Spanned::into_inner),
+            source: raw.source.map(Spanned::into_inner),
             placeholder: raw.placeholder.unwrap_or(false),
+            citations,
             span,
         })
     }
@@ -539,6 +603,8 @@ struct RawModelFile {
     context: Option<RawContext>,
     #[serde(default)]
     sections: Vec<Spanned<RawSection>>,
+    #[serde(default)]
+    references: IndexMap<Spanned<String>, Spanned<RawReference>>,
 }
 
 #[derive(Deserialize)]
@@ -568,8 +634,8 @@ struct RawMechanism {
     effect: Spanned<String>,
     name: Option<String>,
     mechanism: Option<String>,
-    note: Option<String>,
-    source: Option<String>,
+    note: Option<Spanned<String>>,
+    source: Option<Spanned<String>>,
     placeholder: Option<bool>,
 }
 
@@ -580,8 +646,8 @@ enum RawEntry {
         value: Option<Spanned<String>>,
         label: Option<String>,
         crux: Option<Spanned<String>>,
-        source: Option<String>,
-        note: Option<String>,
+        source: Option<Spanned<String>>,
+        note: Option<Spanned<String>>,
         placeholder: Option<bool>,
     },
 }

@@ -72,6 +72,9 @@ pub struct Question {
 pub struct EvaluationRow {
     pub dimension: String,
     pub assessment: Assessment,
+    /// The page's own assessment, as the page states it, shown beside a
+    /// computed one (for a fixed assessment it is that text).
+    pub page_assessment: Option<String>,
     pub notes: String,
     pub span: Span,
 }
@@ -116,7 +119,8 @@ impl Verdict {
 /// Where on the axis a verdict is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum At {
-    /// At the open frontier now (`[context] open_now`), per sample.
+    /// At "now": the next open frontier release (`[context] next_release`),
+    /// or the open frontier (`open_now`) without it, per sample.
     Now,
     /// At a fixed axis value.
     Value(f64),
@@ -213,6 +217,16 @@ pub struct Context {
     pub growth: Option<ContextValue>,
     /// Years ahead over which release policies are compared.
     pub horizon: Option<ContextValue>,
+    /// The capability of the next open frontier release: where the answers
+    /// about "now" are evaluated. Without it, "now" is `open_now`.
+    pub next_release: Option<ContextValue>,
+    /// A param that sets the year of the model's world, in years after now
+    /// (0 in the model): the release-rule analysis sets it to each release's
+    /// year, so that the frontiers and actors of that year value it.
+    pub years_ahead: Option<Ident>,
+    /// Axis units per year by which a release rule written in raw training
+    /// FLOP moves up an axis of effective compute (algorithmic progress).
+    pub rule_drift: Option<ContextValue>,
 }
 
 impl Context {
@@ -224,10 +238,18 @@ impl Context {
             ("year_now", &self.year_now),
             ("growth", &self.growth),
             ("horizon", &self.horizon),
+            ("next_release", &self.next_release),
+            ("rule_drift", &self.rule_drift),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_ref().map(|value| (name, value)))
         .collect()
+    }
+
+    /// Where "now" is evaluated: the next open frontier release, else the
+    /// open frontier itself.
+    pub fn now(&self) -> Option<&ContextValue> {
+        self.next_release.as_ref().or(self.open_now.as_ref())
     }
 }
 
@@ -329,6 +351,7 @@ pub(crate) struct RawQuestion {
 pub(crate) struct RawEvaluation {
     dimension: String,
     assessment: Spanned<String>,
+    page_assessment: Option<String>,
     notes: Option<String>,
 }
 
@@ -370,6 +393,9 @@ pub(crate) struct RawContext {
     year_now: Option<Spanned<String>>,
     growth: Option<Spanned<String>>,
     horizon: Option<Spanned<String>>,
+    next_release: Option<Spanned<String>>,
+    years_ahead: Option<Spanned<String>>,
+    rule_drift: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -451,12 +477,31 @@ impl Reader<'_> {
             this.check_param_expr(&expr, params, "a [context] value")?;
             Some(ContextValue { expr, text: field.get_ref().clone(), span: this.span(field.span()) })
         };
+        let years_ahead = raw.years_ahead.and_then(|name| {
+            let ident = Ident { name: name.get_ref().trim().to_string(), span: self.span(name.span()) };
+            if params.iter().any(|param| param.name.name == ident.name) {
+                return Some(ident);
+            }
+            let mut diagnostic = Diagnostic::error(format!("`years_ahead` must name a param, not `{}`", ident.name))
+                .at(ident.span)
+                .with_help(
+                    "declare a param such as `years_ahead = \"0\"` and use it where the model's world moves with time",
+                );
+            if let Some(help) = did_you_mean(&ident.name, params.iter().map(|param| param.name.name.as_str())) {
+                diagnostic = diagnostic.with_help(help);
+            }
+            self.error(diagnostic);
+            None
+        });
         Context {
             open_now: value(self, raw.open_now),
             closed_now: value(self, raw.closed_now),
             year_now: value(self, raw.year_now),
             growth: value(self, raw.growth),
             horizon: value(self, raw.horizon),
+            next_release: value(self, raw.next_release),
+            years_ahead,
+            rule_drift: value(self, raw.rule_drift),
         }
     }
 
@@ -518,12 +563,19 @@ impl Reader<'_> {
             .trim_start()
             .strip_prefix("verdict")
             .is_some_and(|rest| rest.trim_start().starts_with('('));
-        let assessment = if computed {
-            Assessment::Verdict(self.verdict(&raw.assessment, params, context)?)
+        let (assessment, page_assessment) = if computed {
+            (Assessment::Verdict(self.verdict(&raw.assessment, params, context)?), raw.page_assessment)
         } else {
-            Assessment::Fixed(raw.assessment.into_inner())
+            let text = raw.assessment.into_inner();
+            (Assessment::Fixed(text.clone()), raw.page_assessment.or(Some(text)))
         };
-        Some(EvaluationRow { dimension: raw.dimension, assessment, notes: raw.notes.unwrap_or_default(), span })
+        Some(EvaluationRow {
+            dimension: raw.dimension,
+            assessment,
+            page_assessment,
+            notes: raw.notes.unwrap_or_default(),
+            span,
+        })
     }
 
     /// Parses `verdict(P(net > 0) at POINT [given CONDITION])`.

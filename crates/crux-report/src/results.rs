@@ -10,7 +10,7 @@
 //! the shift.
 
 use crux_analysis::inputs::{Inputs, OTHER_GROUP};
-use crux_analysis::policy::{Best, ReleasePaths, ReleasePolicy, shift_param};
+use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules};
 use crux_analysis::probe::{Capability, Probe, Quantity, run_probes};
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
@@ -18,7 +18,7 @@ use crux_analysis::threshold::{Threshold, Timeline};
 use crux_analysis::verdict::{Verdict, verdict};
 use crux_analysis::voi::{VoiOptions, value_of_information};
 use crux_engine::format::short;
-use crux_engine::{Engine, NetSamples, RunOptions, RunOutput};
+use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::model::Side;
 use crux_lang::page::{Answer, Assessment, At};
 use crux_lang::{Diagnostic, Diagnostics, hir};
@@ -279,8 +279,8 @@ impl ProbePlan {
             context: Vec::new(),
             evaluation: Vec::new(),
         };
-        if let Some(open_now) = &page.context.open_now {
-            let at = || Capability::Expr(open_now.expr.clone());
+        if let Some(now) = page.context.now() {
+            let at = || Capability::Expr(now.expr.clone());
             plan.net_now = Some(plan.push(Probe::new(at(), Quantity::Net)));
             for index in 0..model.file.mechanisms.len() {
                 let probe = plan.push(Probe::new(at(), Quantity::Mechanism(index)));
@@ -364,8 +364,9 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         })?;
         evaluation.push(Some(result));
     }
-    let sensitivity = match (options.sensitivity, column("open_now")) {
-        (true, Some(open_now)) => Some(crux_sensitivity(model, &engine, now_point(model, open_now), options.seed)?),
+    let now_column = column("next_release").or(column("open_now"));
+    let sensitivity = match (options.sensitivity, now_column) {
+        (true, Some(now)) => Some(crux_sensitivity(model, &engine, now_point(model, now), options.seed)?),
         _ => None,
     };
     let has_grid = engine.grid().len() > 1;
@@ -374,7 +375,6 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         model,
         engine: &engine,
         run: &run,
-        net: &net,
         values,
         plan: &plan,
         threshold: threshold.as_ref(),
@@ -426,20 +426,22 @@ pub const VALUE_OF_INFORMATION_RUNS: usize = 1 << 15;
 /// Inner rows per outer point of the report's EVPPI design.
 const VALUE_OF_INFORMATION_INNER: usize = 64;
 
-/// The grid point of the open frontier now: the one nearest the median of
-/// `open_now` over the samples (0 for a model without an axis).
-pub fn now_point(model: &hir::Model, open_now: &[f64]) -> usize {
-    match (&model.file.axis, Summary::of(open_now)) {
+/// The grid point of "now": the one nearest the median of the capability of
+/// the next open frontier release (or of the open frontier) over the samples
+/// (0 for a model without an axis).
+pub fn now_point(model: &hir::Model, now: &[f64]) -> usize {
+    match (&model.file.axis, Summary::of(now)) {
         (Some(axis), Some(summary)) => axis.nearest_index(summary.p50),
         _ => 0,
     }
 }
 
-/// The grid point of the open frontier now for a model with `[context]
-/// open_now`, from `samples` draws; `None` for a model without it.
+/// The grid point of "now" (see [`now_point`]) for a model with `[context]
+/// next_release` or `open_now`, from `samples` draws; `None` for a model
+/// without them.
 pub fn open_frontier_point(model: &hir::Model, samples: usize, seed: u64) -> Result<Option<usize>, Diagnostics> {
-    let Some(open_now) = &model.file.page.context.open_now else { return Ok(None) };
-    let values = run_probes(model, &[Probe::value(&open_now.expr)], &RunOptions::new(samples, seed))?;
+    let Some(now) = model.file.page.context.now() else { return Ok(None) };
+    let values = run_probes(model, &[Probe::value(&now.expr)], &RunOptions::new(samples, seed))?;
     Ok(Some(now_point(model, &values.values[0])))
 }
 
@@ -510,7 +512,6 @@ struct Computation<'a> {
     model: &'a hir::Model,
     engine: &'a Engine,
     run: &'a RunOutput,
-    net: &'a NetSamples,
     values: &'a [Vec<f64>],
     plan: &'a ProbePlan,
     threshold: Option<&'a Threshold>,
@@ -536,13 +537,22 @@ impl Computation<'_> {
                 AnswerResult::SupportRelease { net: now.net, p_positive: now.p_positive }
             }
             Answer::ReleaseThreshold { compare } => {
-                let (Some(open_now), Some(growth), Some(horizon)) =
-                    (self.column("open_now"), self.column("growth"), self.column("horizon"))
+                let context = &self.model.file.page.context;
+                let (Some(next_release), Some(growth), Some(horizon)) =
+                    (context.now(), context.growth.as_ref(), context.horizon.as_ref())
                 else {
-                    return Err(missing("`open_now`, `growth` and `horizon` in [context]"));
+                    return Err(missing("`open_now` or `next_release`, `growth` and `horizon` in [context]"));
                 };
-                let paths = ReleasePaths { open_now, growth, horizon };
-                let policy = ReleasePolicy::new(self.engine.grid(), self.net, &paths);
+                let schedule = ReleaseSchedule {
+                    next_release: next_release.expr.clone(),
+                    growth: growth.expr.clone(),
+                    horizon: horizon.expr.clone(),
+                    rule_drift: context.rule_drift.as_ref().map(|drift| drift.expr.clone()),
+                    years_ahead: context.years_ahead.as_ref().and_then(|param| self.model.param_index(&param.name)),
+                };
+                let policy =
+                    value_release_rules(self.model, self.engine.grid(), &schedule, &self.options.probe_options())?;
+                let horizon = self.column("horizon").ok_or_else(|| missing("`horizon` in [context]"))?;
                 let best = policy.best();
                 let comparisons = compare
                     .iter()
@@ -571,9 +581,9 @@ impl Computation<'_> {
                 let net = run.net_samples.take().ok_or_else(|| missing("kept samples"))?;
                 let after = Threshold::new(engine.grid(), &run.net, &net, self.timeline.as_ref());
                 drop(net);
-                let now_after = match &self.model.file.page.context.open_now {
-                    Some(open_now) => {
-                        let probe = Probe::new(Capability::Expr(open_now.expr.clone()), Quantity::Net);
+                let now_after = match self.model.file.page.context.now() {
+                    Some(now) => {
+                        let probe = Probe::new(Capability::Expr(now.expr.clone()), Quantity::Net);
                         let results = run_probes(&shifted, &[probe], &self.options.probe_options())?;
                         Some((results.summaries[0].mean, results.summaries[0].p_positive))
                     }

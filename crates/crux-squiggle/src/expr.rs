@@ -192,6 +192,9 @@ impl Exporter<'_> {
     fn note_call(&mut self, func: Func, random: bool) {
         match func {
             Func::Logistic => self.rewrite("logistic(x) (which Squiggle 0.10 lacks) is written 1 / (1 + exp(-x))"),
+            Func::Softplus => self.rewrite(
+                "softplus(x) (which Squiggle 0.10 lacks) is written log(1 + exp(x)), which overflows for x above about 700",
+            ),
             Func::Clamp => {
                 self.rewrite("clamp(x, low, high) (which Squiggle 0.10 lacks) is written min(max(x, low), high)")
             }
@@ -441,7 +444,15 @@ fn arithmetic(op: BinaryOp) -> bool {
 fn direct(func: Func) -> bool {
     matches!(
         func,
-        Func::Exp | Func::Ln | Func::Log10 | Func::Sqrt | Func::Min | Func::Max | Func::Clamp | Func::Logistic
+        Func::Exp
+            | Func::Ln
+            | Func::Log10
+            | Func::Sqrt
+            | Func::Min
+            | Func::Max
+            | Func::Clamp
+            | Func::Logistic
+            | Func::Softplus
     )
 }
 
@@ -523,5 +534,6 @@ fn call(func: Func, args: &[Code], ty: Ty) -> Code {
         }
         Func::Clamp => Code::atom(format!("min(max({}, {}), {})", args[0].text, args[1].text, args[2].text), ty),
         Func::Logistic => Code::new(format!("1 / (1 + exp(-{}))", args[0].at(ATOM)), ty, MUL),
+        Func::Softplus => Code::atom(format!("log(1 + exp({}))", args[0].text), ty),
     }
 }

@@ -73,6 +73,7 @@ pub(crate) fn add_param(
         source: Some("the pool's weights".to_string()),
         note: None,
         placeholder: false,
+        citations: Vec::new(),
         span,
     });
     Ok(())

@@ -49,6 +49,17 @@ fn malformed_models_get_exit_code_2_and_a_located_diagnostic() {
 }
 
 #[test]
+fn check_refuses_a_citation_missing_from_the_bibliography() {
+    let directory = fixtures().join("invalid");
+    let output = crux(&directory, &["check", "unknown-reference.toml"], None);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
+    assert!(stderr.contains("[unknown-reference.toml:6:"), "file:line:col of the id:\n{stderr}");
+    assert!(stderr.contains("`righeti2025` is not in the model's references"), "{stderr}");
+    assert!(stderr.contains("did you mean `righetti2025`?"), "{stderr}");
+}
+
+#[test]
 fn bad_command_lines_get_exit_code_2() {
     let directory = repo_path("bench");
     let cases: [&[&str]; 6] = [
