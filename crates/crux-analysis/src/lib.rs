@@ -15,7 +15,9 @@
 //! expected value of perfect information and of partial perfect information
 //! per group, for the decision "release iff E[net] > 0"; [`crossing`] where
 //! net turns negative along the axis for the charts; [`grid`] which grid
-//! point an axis value names. Nothing here reads
+//! point an axis value names; [`robustness`] where E[net] turns negative,
+//! and P(net > 0) now, when one judgement-only param at a time is held at
+//! its 10th or 90th percentile. Nothing here reads
 //! files, prints or serves HTTP: front ends do that.
 
 pub mod crossing;
@@ -23,6 +25,7 @@ pub mod grid;
 pub mod inputs;
 pub mod policy;
 pub mod probe;
+pub mod robustness;
 pub mod sequence;
 pub mod sobol;
 pub mod stats;

@@ -4,17 +4,26 @@
 //! first grid point from which a curve stays below its level to the end of
 //! the grid:
 //! - the **mean crossing**: where E[net] stays below 0;
-//! - the **median crossing**: where P(net > 0) stays below 0.5 (the median
-//!   of net stays negative);
+//! - the **median crossing**: where the median of net stays below 0. (Not
+//!   "P(net > 0) below 0.5": where net is exactly 0 in most samples, as below
+//!   a model's open frontier, P(net > 0) is below 0.5 without net being negative.)
 //! - the **per-sample threshold**: for each sample, the first grid point from
-//!   which that sample's net stays negative ([`sample_thresholds`]). Samples
-//!   whose net is still non-negative at the end of the grid "never" cross and
-//!   are counted apart; the quantiles are over the samples that cross.
+//!   which that sample's net stays negative ([`sample_thresholds`]). A sample
+//!   whose net is still non-negative at the end of the grid "never" crosses
+//!   and counts as beyond the grid's end (+infinity): the quantiles are over
+//!   all samples, and a quantile that lands beyond the grid is `None`. The
+//!   quantiles over only the samples that cross are kept apart, under a name
+//!   that says so ([`SampleThreshold::capability_if_crossing`]).
 //!
 //! With a context (the open frontier now, the year now, the frontier's growth
 //! per year, one value per sample), a capability also gets the year in which
-//! the open frontier reaches it: `year_now + (capability - open_now) / growth`,
-//! which is in the past when the frontier is already beyond it.
+//! the open frontier reaches it: `year_now + (capability - open_now) / growth`.
+//! A capability the frontier has already reached is [`Year::Passed`] rather
+//! than a year in the past, and one it never reaches (or a threshold beyond
+//! the grid) is [`Year::Beyond`].
+//!
+//! This is the one definition of the threshold: the report, its JSON, `crux
+//! plot` and the web page all read this struct.
 
 use crate::crossing::sample_thresholds;
 use crate::stats::Summary;
@@ -35,6 +44,7 @@ pub fn stays_below(values: &[f64], level: f64) -> Option<usize> {
 pub struct Timeline<'a> {
     /// The capability of the open frontier now.
     pub open_now: &'a [f64],
+    /// The year of "now".
     pub year_now: &'a [f64],
     /// Growth of the open frontier, in axis units per year.
     pub growth: &'a [f64],
@@ -52,26 +62,135 @@ impl Timeline<'_> {
         (growth > 0.0).then(|| self.year_now[sample] + gap / growth)
     }
 
-    /// The year the open frontier reaches `capability`, over the samples.
-    pub fn years(&self, capability: f64) -> Option<Summary> {
-        let years: Vec<f64> = (0..self.open_now.len()).filter_map(|sample| self.year(sample, capability)).collect();
-        Summary::of(&years)
+    /// Sample `sample`'s year for `capability` on the line of [`quantile`]:
+    /// -infinity when the open frontier has already reached it (the year is
+    /// not after the year now), +infinity when it never does.
+    fn year_key(&self, sample: usize, capability: f64) -> f64 {
+        match self.year(sample, capability) {
+            Some(year) if year <= self.year_now[sample] => f64::NEG_INFINITY,
+            Some(year) => year,
+            None => f64::INFINITY,
+        }
+    }
+
+    /// The year the open frontier reaches `capability`, over all samples.
+    pub fn years(&self, capability: f64) -> Quantiles<Year> {
+        let mut keys: Vec<f64> = (0..self.open_now.len()).map(|sample| self.year_key(sample, capability)).collect();
+        Quantiles::of(&mut keys).map(Year::from_key)
     }
 }
 
-/// The per-sample threshold, summarised.
+/// The 5%, 50% and 95% quantiles of a per-sample value over all samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantiles<T> {
+    /// The 5% quantile.
+    pub p05: T,
+    /// The median.
+    pub p50: T,
+    /// The 95% quantile.
+    pub p95: T,
+}
+
+impl Quantiles<f64> {
+    /// The quantiles of `values` (sorted in place; may hold ±infinity), by
+    /// [`quantile`]; NaN for no values.
+    fn of(values: &mut [f64]) -> Quantiles<f64> {
+        values.sort_by(f64::total_cmp);
+        Quantiles { p05: quantile(values, 0.05), p50: quantile(values, 0.5), p95: quantile(values, 0.95) }
+    }
+}
+
+impl<T> Quantiles<T> {
+    /// Each quantile through `f`.
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Quantiles<U> {
+        Quantiles { p05: f(self.p05), p50: f(self.p50), p95: f(self.p95) }
+    }
+}
+
+/// The `q` quantile of sorted values that may hold ±infinity, by numpy's
+/// linear interpolation between the two order statistics around rank
+/// `(n - 1) q`. Between a finite value and an infinite one the infinite one
+/// wins (as in arithmetic on the extended line); between -infinity and
+/// +infinity, the nearer rank. NaN for no values.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let low = rank.floor() as usize;
+    let high = (low + 1).min(sorted.len() - 1);
+    let fraction = rank - low as f64;
+    let (a, b) = (sorted[low], sorted[high]);
+    if fraction == 0.0 || a == b {
+        a
+    } else if a.is_finite() && b.is_finite() {
+        a + (b - a) * fraction
+    } else if a == f64::NEG_INFINITY && b == f64::INFINITY {
+        if fraction < 0.5 { a } else { b }
+    } else if b == f64::INFINITY {
+        b
+    } else {
+        a
+    }
+}
+
+/// A quantile of the year in which the open frontier reaches a threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Year {
+    /// The open frontier has already reached it: not a forecast.
+    Passed,
+    /// In this year (after the year now).
+    In(f64),
+    /// Never within the grid: the threshold is beyond the grid's end, or the
+    /// open frontier does not grow.
+    Beyond,
+}
+
+impl Year {
+    fn from_key(key: f64) -> Year {
+        if key == f64::NEG_INFINITY {
+            Year::Passed
+        } else if key == f64::INFINITY || key.is_nan() {
+            Year::Beyond
+        } else {
+            Year::In(key)
+        }
+    }
+
+    /// The year, when it is one.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Year::In(year) => Some(year),
+            Year::Passed | Year::Beyond => None,
+        }
+    }
+}
+
+/// The per-sample threshold, summarised over all samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleThreshold {
+    /// How many samples.
     pub samples: usize,
-    /// Share of samples whose net is not negative at the end of the grid.
+    /// Share of samples whose net is not negative at the end of the grid
+    /// ("never" within the grid: counted as beyond its end).
     pub never_share: f64,
     /// Share of samples whose net is negative across the whole grid.
     pub from_start_share: f64,
-    /// The threshold (axis value) among the samples that cross.
-    pub capability: Option<Summary>,
-    /// The year the sample's open frontier reaches its threshold, among the
-    /// samples that cross (and whose frontier gets there).
-    pub year: Option<Summary>,
+    /// How many samples have their threshold at each grid point (the
+    /// histogram; the rest, `never_share`, are beyond the grid).
+    pub counts: Vec<usize>,
+    /// The threshold (axis value) over all samples, "never" counted as
+    /// beyond the grid's end; `None` for a quantile beyond the grid.
+    pub capability: Quantiles<Option<f64>>,
+    /// The threshold among the samples that cross only (conditional on
+    /// crossing; `None` when none does). Say so wherever it is shown.
+    pub capability_if_crossing: Option<Summary>,
+    /// The year each sample's open frontier reaches its threshold, over all
+    /// samples (without a timeline, `None`).
+    pub year: Option<Quantiles<Year>>,
+    /// Share of samples whose threshold their open frontier has already
+    /// reached now (without a timeline, `None`).
+    pub passed_share: Option<f64>,
 }
 
 /// Every reading of the threshold.
@@ -81,10 +200,11 @@ pub struct Threshold {
     pub grid: Vec<f64>,
     /// Grid index from which E[net] stays negative.
     pub mean_crossing: Option<usize>,
-    /// Grid index from which P(net > 0) stays below 0.5.
+    /// Grid index from which the median of net stays negative.
     pub median_crossing: Option<usize>,
     /// The year the open frontier reaches the mean crossing, over samples.
-    pub mean_crossing_year: Option<Summary>,
+    pub mean_crossing_year: Option<Quantiles<Year>>,
+    /// The per-sample threshold.
     pub sample: SampleThreshold,
 }
 
@@ -92,43 +212,68 @@ impl Threshold {
     /// Analyses a run over the whole grid that kept every net value.
     pub fn new(grid: &[f64], summaries: &[PointSummary], net: &NetSamples, timeline: Option<&Timeline>) -> Threshold {
         let means: Vec<f64> = summaries.iter().map(|summary| summary.mean).collect();
-        let positives: Vec<f64> = summaries.iter().map(|summary| summary.p_positive).collect();
+        let medians: Vec<f64> = summaries.iter().map(|summary| summary.p50).collect();
         let mean_crossing = stays_below(&means, 0.0);
-        let median_crossing = stays_below(&positives, 0.5);
+        let median_crossing = stays_below(&medians, 0.0);
         let per_sample = sample_thresholds(net);
         let samples = per_sample.len();
-        let crossing: Vec<(usize, usize)> =
-            per_sample.iter().enumerate().filter_map(|(sample, index)| index.map(|index| (sample, index))).collect();
-        let capabilities: Vec<f64> = crossing.iter().map(|(_, index)| grid[*index]).collect();
-        let years: Vec<f64> = match timeline {
+        let mut counts = vec![0usize; grid.len()];
+        for index in per_sample.iter().flatten() {
+            counts[*index] += 1;
+        }
+        let crossed: Vec<f64> = per_sample.iter().flatten().map(|index| grid[*index]).collect();
+        let mut capabilities: Vec<f64> =
+            per_sample.iter().map(|index| index.map_or(f64::INFINITY, |index| grid[index])).collect();
+        let capability = Quantiles::of(&mut capabilities).map(|value| value.is_finite().then_some(value));
+        let (year, passed_share) = match timeline {
             Some(timeline) => {
-                crossing.iter().filter_map(|(sample, index)| timeline.year(*sample, grid[*index])).collect()
+                let mut keys: Vec<f64> = per_sample
+                    .iter()
+                    .enumerate()
+                    .map(|(sample, index)| index.map_or(f64::INFINITY, |index| timeline.year_key(sample, grid[index])))
+                    .collect();
+                let passed = keys.iter().filter(|key| **key == f64::NEG_INFINITY).count();
+                (Some(Quantiles::of(&mut keys).map(Year::from_key)), Some(share(passed, samples)))
             }
-            None => Vec::new(),
+            None => (None, None),
         };
-        let share = |count: usize| if samples == 0 { f64::NAN } else { count as f64 / samples as f64 };
         Threshold {
             grid: grid.to_vec(),
             mean_crossing,
             median_crossing,
-            mean_crossing_year: mean_crossing.zip(timeline).and_then(|(index, timeline)| timeline.years(grid[index])),
+            mean_crossing_year: mean_crossing.zip(timeline).map(|(index, timeline)| timeline.years(grid[index])),
             sample: SampleThreshold {
                 samples,
-                never_share: share(samples - crossing.len()),
-                from_start_share: share(crossing.iter().filter(|(_, index)| *index == 0).count()),
-                capability: Summary::of(&capabilities),
-                year: Summary::of(&years),
+                never_share: share(samples - crossed.len(), samples),
+                from_start_share: share(counts.first().copied().unwrap_or(0), samples),
+                counts,
+                capability,
+                capability_if_crossing: Summary::of(&crossed),
+                year,
+                passed_share,
             },
         }
     }
 
+    /// The axis value from which E[net] stays negative.
     pub fn mean_crossing_value(&self) -> Option<f64> {
         self.mean_crossing.map(|index| self.grid[index])
     }
 
+    /// The axis value from which the median of net stays negative.
     pub fn median_crossing_value(&self) -> Option<f64> {
         self.median_crossing.map(|index| self.grid[index])
     }
+
+    /// The grid's end: a quantile beyond it is "beyond" this value.
+    pub fn grid_end(&self) -> f64 {
+        self.grid.last().copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// `count` as a share of `total` (NaN for no samples).
+fn share(count: usize, total: usize) -> f64 {
+    if total == 0 { f64::NAN } else { count as f64 / total as f64 }
 }
 
 #[cfg(test)]
@@ -136,6 +281,20 @@ mod tests {
     use super::*;
     use crux_engine::{Engine, RunOptions};
     use crux_lang::Sources;
+
+    #[test]
+    fn quantiles_count_infinities_as_beyond() {
+        let mut values = vec![f64::INFINITY, 1.0, 2.0, 3.0];
+        let quantiles = Quantiles::of(&mut values);
+        assert_eq!(values, [1.0, 2.0, 3.0, f64::INFINITY]);
+        // Ranks 0.15, 1.5 and 2.85: the last interpolates towards +infinity.
+        assert_eq!(quantiles, Quantiles { p05: 1.15, p50: 2.5, p95: f64::INFINITY });
+        let mut passed = vec![f64::NEG_INFINITY, f64::NEG_INFINITY, 5.0];
+        assert_eq!(Quantiles::of(&mut passed).map(Year::from_key).p50, Year::Passed);
+        assert_eq!(quantile(&[f64::NEG_INFINITY, f64::INFINITY], 0.4), f64::NEG_INFINITY);
+        assert_eq!(quantile(&[f64::NEG_INFINITY, f64::INFINITY], 0.6), f64::INFINITY);
+        assert!(quantile(&[], 0.5).is_nan());
+    }
 
     #[test]
     fn stays_below_finds_the_last_crossing() {
@@ -190,21 +349,40 @@ effect = "c"
             let expected = (never == 0.0).then(|| ((k / 0.5).floor() as usize) + 1);
             assert_eq!(*index, expected, "sample {sample}: k = {k}");
         }
-        // E[net] = 2 + 20 - c: never negative on this grid; P(net > 0) stays
-        // at least 0.2, so the median crosses where k < c for 5/8 of the
-        // crossing samples: c = 2.5 has P(k > 2.5) * 0.8 + 0.2 = 0.4.
+        // E[net] = 2 + 20 - c: never negative on this grid. The median of net
+        // is where 0.8 P(k - c <= m) = 0.5, m = 2.25 - c: negative from c = 2.5.
         assert_eq!(threshold.mean_crossing, None);
         assert_eq!(threshold.median_crossing_value(), Some(2.5));
         let sample = &threshold.sample;
         assert!((sample.never_share - 0.2).abs() < 0.01, "{}", sample.never_share);
         assert_eq!(sample.from_start_share, 0.0);
-        let capability = sample.capability.expect("some samples cross");
-        // k uniform on (1, 3) -> threshold 1.5, 2, 2.5 or 3 with weights 1/4, 1/4, 1/4, 1/4
-        // (1.5 for k in (1, 1.5), ...): the median is between 2 and 2.5.
-        assert!((2.0..=2.5).contains(&capability.p50), "{capability:?}");
-        assert_eq!((capability.p05, capability.p95), (1.5, 3.0));
+        assert_eq!(
+            sample.counts.iter().sum::<usize>() + (sample.never_share * samples as f64).round() as usize,
+            samples
+        );
+        // Over all samples, "never" beyond the grid: 1.5, 2, 2.5 and 3 with
+        // weight 0.2 each and beyond with 0.2, so the median is 2.5 and the
+        // 95% quantile beyond the grid.
+        assert_eq!(sample.capability, Quantiles { p05: Some(1.5), p50: Some(2.5), p95: None });
+        // Among the samples that cross only: 1.5 to 3, median between 2 and 2.5.
+        let crossing = sample.capability_if_crossing.expect("some samples cross");
+        assert!((2.0..=2.5).contains(&crossing.p50), "{crossing:?}");
+        assert_eq!((crossing.p05, crossing.p95), (1.5, 3.0));
+        // Threshold 1.5 is reached in 2027, 2.5 in 2029; beyond the grid never.
         let year = sample.year.expect("years");
-        assert_eq!((year.p05, year.p95), (2027.0, 2030.0));
+        assert_eq!(year, Quantiles { p05: Year::In(2027.0), p50: Year::In(2029.0), p95: Year::Beyond });
+        assert_eq!(sample.passed_share, Some(0.0));
         assert_eq!(timeline.year(0, 0.0), Some(2024.0));
+
+        // With the open frontier at 2 now, thresholds 1.5 and 2 (40% of
+        // samples) are already passed: not years in the past.
+        let open_now = vec![2.0; samples];
+        let timeline = Timeline { open_now: &open_now, year_now: &year_now, growth: &growth };
+        let threshold = Threshold::new(engine.grid(), &output.net, net, Some(&timeline));
+        let year = threshold.sample.year.expect("years");
+        assert_eq!(year, Quantiles { p05: Year::Passed, p50: Year::In(2027.0), p95: Year::Beyond });
+        let passed = threshold.sample.passed_share.expect("a timeline");
+        assert!((passed - 0.4).abs() < 0.02, "{passed}");
+        assert_eq!(threshold.mean_crossing_year, None);
     }
 }

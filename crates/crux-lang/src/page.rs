@@ -774,7 +774,7 @@ impl Reader<'_> {
                             self.error(
                                 Diagnostic::error("`compute_governance` needs the param whose shift it measures")
                                     .at(answer_span)
-                                    .with_help("add `param = \"c_actor\"` (and optionally `shift = 1`)"),
+                                    .with_help("add `param = \"actor_gap\"` (and optionally `shift = 1`)"),
                             );
                             return None;
                         };

@@ -1,6 +1,6 @@
 //! Drawing each kind of chart on any plotters backend.
 
-use crate::{Bands, Chart, ContributionKind, Contributions, Histogram, Lines, Mark, Tornado};
+use crate::{Bands, Chart, ContributionKind, Contributions, Histogram, Lines, Mark, Swing, Tornado};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
@@ -16,6 +16,7 @@ const PALE_BLUE: RGBColor = RGBColor(212, 228, 245);
 const GREEN: RGBColor = RGBColor(46, 139, 87);
 const RED: RGBColor = RGBColor(200, 60, 50);
 const GREY: RGBColor = RGBColor(110, 110, 110);
+const ORANGE: RGBColor = RGBColor(230, 126, 34);
 const DARK: RGBColor = RGBColor(40, 40, 40);
 /// Colours of line series, in turn.
 const SERIES: [RGBColor; 8] = [
@@ -97,6 +98,7 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
         Chart::Tornado(tornado) => draw_tornado(tornado, root),
         Chart::Contributions(contributions) => draw_contributions(contributions, root),
         Chart::Lines(lines) => draw_lines(lines, root),
+        Chart::Swing(swing) => draw_swing(swing, root),
     }
 }
 
@@ -545,4 +547,110 @@ fn draw_lines<DB: DrawingBackend>(lines: &Lines, root: &DrawingArea<DB, Shift>) 
             .map_err(fail)?;
     }
     draw_marks(&mut chart, &lines.marks, (y_low, y_high))
+}
+
+fn draw_swing<DB: DrawingBackend>(swing: &Swing, root: &DrawingArea<DB, Shift>) -> Result<()> {
+    let count = swing.rows.len().max(1) as i32;
+    let values = swing
+        .rows
+        .iter()
+        .flat_map(|row| [row.low, row.high])
+        .chain(std::iter::once(swing.base))
+        .chain(swing.marks.iter().map(|mark| mark.x));
+    let (low, high) = extent(values, false);
+    // Room for the values written beside the bars.
+    let room = 0.1 * (high - low);
+    let (low, high) = (low - room, high + room);
+    let label_of = |position: i32| -> String {
+        swing.rows.get((count - 1 - position) as usize).map_or(String::new(), |row| row.label.clone())
+    };
+    let area = legend_strip(
+        root,
+        &[
+            (Swatch::Block(ORANGE), swing.low_name.as_str()),
+            (Swatch::Block(BLUE), swing.high_name.as_str()),
+            (Swatch::Line(DARK), swing.base_label.as_str()),
+        ],
+    )?;
+    let mut chart = ChartBuilder::on(&area)
+        .caption(&swing.title, caption_style())
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(230)
+        .build_cartesian_2d(low..high, (0..count - 1).into_segmented())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .x_desc(&swing.x_label)
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 17))
+        .x_label_formatter(&|x| tick(*x))
+        .y_labels(count as usize)
+        .y_label_formatter(&|value| match value {
+            SegmentValue::CenterOf(position) => label_of(*position),
+            _ => String::new(),
+        })
+        .disable_y_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.12))
+        .draw()
+        .map_err(fail)?;
+    // Each row: the low value's bar in its upper half, the high value's in its lower half.
+    let row_height = (chart.plotting_area().dim_in_pixel().1 as i32 / count).max(8);
+    let half = row_height / 2;
+    let bars = |upper: bool| {
+        swing.rows.iter().enumerate().map(move |(index, row)| {
+            let position = count - 1 - index as i32;
+            let (value, color) = if upper { (row.low, ORANGE) } else { (row.high, BLUE) };
+            let mut rectangle = Rectangle::new(
+                [(swing.base, SegmentValue::Exact(position)), (value, SegmentValue::Exact(position + 1))],
+                color.filled(),
+            );
+            if upper {
+                rectangle.set_margin(3, (half - 1).max(0) as u32, 0, 0);
+            } else {
+                rectangle.set_margin((half - 1).max(0) as u32, 3, 0, 0);
+            }
+            rectangle
+        })
+    };
+    chart.draw_series(bars(true)).map_err(fail)?;
+    chart.draw_series(bars(false)).map_err(fail)?;
+    let texts = swing.rows.iter().enumerate().flat_map(|(index, row)| {
+        let position = count - 1 - index as i32;
+        [(position, row.low, &row.low_text, -row_height / 4), (position, row.high, &row.high_text, row_height / 4)]
+    });
+    chart
+        .draw_series(texts.map(|(position, value, text, offset)| {
+            let side = if value >= swing.base { HPos::Left } else { HPos::Right };
+            let style = (FONT, 13).into_font().color(&DARK).pos(Pos::new(side, VPos::Center));
+            EmptyElement::at((value, SegmentValue::CenterOf(position)))
+                + Text::new(format!(" {text} "), (0, offset), style)
+        }))
+        .map_err(fail)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            [(swing.base, SegmentValue::Exact(0)), (swing.base, SegmentValue::Last)],
+            ShapeStyle::from(&DARK).stroke_width(2),
+        )))
+        .map_err(fail)?;
+    for mark in &swing.marks {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                [(mark.x, SegmentValue::Exact(0)), (mark.x, SegmentValue::Last)],
+                ShapeStyle::from(&RED).stroke_width(1),
+            )))
+            .map_err(fail)?;
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((mark.x, SegmentValue::Last))
+                    + Text::new(
+                        format!(" {}", mark.label),
+                        (0, 8),
+                        (FONT, 14).into_font().color(&RED).pos(Pos::new(HPos::Right, VPos::Top)),
+                    ),
+            ))
+            .map_err(fail)?;
+    }
+    Ok(())
 }

@@ -19,6 +19,7 @@ pub enum Chart {
     Tornado(Tornado),
     Contributions(Contributions),
     Lines(Lines),
+    Swing(Swing),
 }
 
 /// A quantity across an axis: its mean, a 50% band and a 90% band.
@@ -81,6 +82,36 @@ pub struct TornadoRow {
     pub total: f64,
     /// Half-width of the total index's 95% interval.
     pub total_conf: f64,
+}
+
+/// How far a result moves when one input at a time takes a low and a high
+/// value: for each row, a bar from the base line to the result at the low
+/// value and one from the base line to the result at the high value, so that
+/// together they span the row's swing, largest swing first (the caller's order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Swing {
+    pub title: String,
+    pub x_label: String,
+    /// The result with every input as it is, drawn as a vertical line.
+    pub base: f64,
+    pub base_label: String,
+    /// What the two bars of a row stand for, such as "held at its 10th percentile".
+    pub low_name: String,
+    pub high_name: String,
+    pub rows: Vec<SwingRow>,
+    /// Vertical marks, such as the end of the axis.
+    pub marks: Vec<Mark>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwingRow {
+    pub label: String,
+    /// The result at the input's low and at its high value, where drawn.
+    pub low: f64,
+    pub high: f64,
+    /// The result written beside each end, such as "26.4" or "never".
+    pub low_text: String,
+    pub high_text: String,
 }
 
 /// Signed contributions to a total, as horizontal bars.
@@ -148,6 +179,7 @@ impl Chart {
             Chart::Tornado(chart) => &chart.title,
             Chart::Contributions(chart) => &chart.title,
             Chart::Lines(chart) => &chart.title,
+            Chart::Swing(chart) => &chart.title,
         }
     }
 
@@ -159,6 +191,7 @@ impl Chart {
                 (960, (150 + 26 * rows as u32).max(360))
             }
             Chart::Contributions(contributions) => (960, (150 + 34 * contributions.rows.len() as u32).max(360)),
+            Chart::Swing(swing) => (960, (170 + 34 * swing.rows.len() as u32).max(360)),
             _ => (960, 560),
         }
     }

@@ -97,6 +97,41 @@ fn charts() -> Vec<(&'static str, Chart)> {
                 zero_line: true,
             }),
         ),
+        (
+            "swing",
+            Chart::Swing(Swing {
+                title: "How far the threshold moves with each judgement".into(),
+                x_label: "capability c where E[net] turns negative".into(),
+                base: 26.0,
+                base_label: "every judgement as drawn: 26".into(),
+                low_name: "held at its 10th percentile".into(),
+                high_name: "held at its 90th percentile".into(),
+                rows: vec![
+                    SwingRow {
+                        label: "race_hazard".into(),
+                        low: 27.5,
+                        high: 24.6,
+                        low_text: "27.5".into(),
+                        high_text: "24.6".into(),
+                    },
+                    SwingRow {
+                        label: "c_misuse".into(),
+                        low: 25.5,
+                        high: 30.1,
+                        low_text: "25.5".into(),
+                        high_text: "never".into(),
+                    },
+                    SwingRow {
+                        label: "tiny".into(),
+                        low: 26.0,
+                        high: 26.0,
+                        low_text: "26".into(),
+                        high_text: "26".into(),
+                    },
+                ],
+                marks: vec![Mark { x: 30.0, label: "end of the axis".into() }],
+            }),
+        ),
     ]
 }
 
@@ -118,6 +153,7 @@ fn every_chart_is_written_as_svg_and_png() {
             Chart::Tornado(chart) => &chart.title,
             Chart::Contributions(chart) => &chart.title,
             Chart::Lines(chart) => &chart.title,
+            Chart::Swing(chart) => &chart.title,
         };
         let escaped = title.replace('&', "&amp;").replace('\'', "&apos;");
         assert!(svg.contains(&escaped), "{stem}.svg has its title");

@@ -16,7 +16,7 @@ use crux_report::analyses;
 use crux_report::builtin::{OPEN_SOURCE_SAFETY, OPEN_SOURCE_SAFETY_NAME};
 use crux_samples::{At, Plan, SamplesError};
 use crux_worldview::compare::{compare, views_of_profiles};
-use crux_worldview::presets::{PRESETS, preset};
+use crux_worldview::presets::{PRESETS, preset, preset_worldviews};
 use crux_worldview::report::{double_cruxes_markdown, positions_markdown};
 use pyo3::prelude::*;
 use serde_json::json;
@@ -257,7 +257,13 @@ impl NativeModel {
         page: bool,
     ) -> PyResult<(String, Option<String>, String)> {
         with_model(py, self, profile.as_deref(), &set, |model| {
-            let options = Options { sensitivity, ..Options::new(samples, seed) };
+            // The presets side by side, as `crux run` shows them without a profile.
+            let worldviews = if profile.is_none() {
+                preset_worldviews(model, |name| self.resolved(Some(name), &set).ok().map(|(_, model)| model))
+            } else {
+                Vec::new()
+            };
+            let options = Options { sensitivity, worldviews: &worldviews, ..Options::new(samples, seed) };
             let report = analyses::run(model, &options, page)?;
             Ok((report.json(model), report.markdown(model), report.text(model)))
         })

@@ -5,10 +5,11 @@
 //! negative, which crux matters most, and the details. The sentences come
 //! from [`crate::sentences`].
 
-use crate::document::{Block, Document, Heading, ListItem, Section, SectionKind, Table, Text};
+use crate::document::{Block, Chart, Document, Heading, ListItem, Section, SectionKind, Table, Text};
 use crate::format::{effect, flop, interval, on_half_step, param_value, probability, share, signed};
 use crate::results::PageResults;
 use crate::sentences::{self, Words};
+use crux_analysis::robustness::Robustness;
 use crux_lang::hir;
 use crux_lang::model::Side;
 use crux_lang::page::{Assessment, Crux, Item, Show};
@@ -36,7 +37,10 @@ pub fn document(model: &hir::Model, results: &PageResults) -> Document {
         }
         sections.push(page_section(words, results, section));
     }
+    insert_robustness(&mut sections, words, results);
+    add_worldviews(&mut sections, words, results);
     sections.extend(details(words, results, &shown));
+    sections.extend(references(model));
     Document { title: file.header.name().to_string(), frontmatter: Some(file.frontmatter()), sections }
 }
 
@@ -93,16 +97,28 @@ fn evaluation_table(words: Words, results: &PageResults, columns: &[String]) -> 
         .evaluation
         .iter()
         .zip(&results.evaluation)
-        .map(|(row, computed)| {
+        .zip(&results.evaluation_effects)
+        .map(|((row, computed), effects)| {
             let (assessment, notes) = match (&row.assessment, computed) {
                 (Assessment::Verdict(rule), Some(verdict)) => {
                     let computed = sentences::verdict_notes(words, rule, verdict.probability);
-                    let notes = if row.notes.is_empty() {
+                    let mut notes = if row.notes.is_empty() {
                         Text::plain(computed)
                     } else {
                         Text::source(&row.notes).and("; ").and(computed)
                     };
-                    (Text::plain(verdict.label.as_str()), notes)
+                    let label = verdict.label.as_str();
+                    let page = row.page_assessment.as_deref().map(str::trim).filter(|page| !page.is_empty());
+                    let mut assessment = Text::plain(label);
+                    if let Some(page) = page {
+                        assessment = assessment.and(format!(" (page: {page})"));
+                        if !page.eq_ignore_ascii_case(label)
+                            && let Some(effects) = effects
+                        {
+                            notes = notes.and(". ").and(sentences::evaluation_differs(words, page, label, rule, effects));
+                        }
+                    }
+                    (assessment, notes)
                 }
                 (Assessment::Fixed(text), _) | (Assessment::Verdict(crux_lang::page::Verdict { text, .. }), None) => {
                     (cell(text), cell(&row.notes))
@@ -363,6 +379,144 @@ fn details(words: Words, results: &PageResults, shown: &[usize]) -> Vec<Section>
         all.push(net_by_axis(words, results));
     }
     all
+}
+
+/// The works the model cites, in the bibliography's order: the report's last section.
+fn references(model: &hir::Model) -> Option<Section> {
+    let cited = model.file.cited_references();
+    (!cited.is_empty()).then(|| Section {
+        kind: SectionKind::References,
+        heading: Some(Heading { level: 2, text: Text::plain("References") }),
+        blocks: vec![Block::List(cited.into_iter().map(|reference| ListItem::new(sentences::reference(reference))).collect())],
+    })
+}
+
+/// The worldviews' answers side by side, in the robustness section (made
+/// for them, after the policies, when the model has none).
+fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResults) {
+    if results.worldviews.is_empty() {
+        return;
+    }
+    let computed: Vec<usize> = (0..results.evaluation.len()).filter(|row| results.evaluation[*row].is_some()).collect();
+    let mut headings = vec![Text::plain("Worldview"), Text::plain(sentences::worldview_now_heading(words))];
+    headings.push(Text::plain("P(net > 0)"));
+    headings.push(Text::plain("E[net] negative from"));
+    headings.extend(computed.iter().map(|row| cell(&words.model.file.page.evaluation[*row].dimension)));
+    let base = crate::results::WorldviewAnswer {
+        name: "This model's defaults".to_string(),
+        now: results.now.as_ref().map(|now| (now.net.mean, now.p_positive)),
+        mean_crossing: results.threshold.as_ref().and_then(|threshold| threshold.mean_crossing_value()),
+        evaluation: results.evaluation.clone(),
+    };
+    let rows = std::iter::once(&base)
+        .chain(&results.worldviews)
+        .map(|answer| {
+            let mut row = vec![Text::plain(&answer.name)];
+            row.extend(sentences::worldview_cells(words, answer, results.run.points.last().copied()));
+            row.extend(computed.iter().map(|index| {
+                Text::plain(answer.evaluation[*index].map_or_else(|| "–".to_string(), |verdict| {
+                    format!("{} ({})", verdict.label.as_str(), crate::format::probability(verdict.probability))
+                }))
+            }));
+            row
+        })
+        .collect();
+    let blocks = vec![
+        Block::Paragraph(sentences::worldviews_lead(words, results.worldviews.len())),
+        Block::Table(Table { headings, rows }),
+    ];
+    match sections.iter_mut().find(|section| section.kind == SectionKind::Robustness) {
+        Some(section) => section.blocks.extend(blocks),
+        None => {
+            let after = sections.iter().rposition(|section| matches!(section.kind, SectionKind::Policies | SectionKind::Threshold));
+            let section = Section {
+                kind: SectionKind::Robustness,
+                heading: Some(Heading { level: 2, text: Text::plain("How robust the answer is") }),
+                blocks,
+            };
+            sections.insert(after.map_or(sections.len(), |index| index + 1), section);
+        }
+    }
+}
+
+/// Puts the robustness section after the policies (a page) or the
+/// threshold (a model without a page), else at the end, before the details.
+fn insert_robustness(sections: &mut Vec<Section>, words: Words, results: &PageResults) {
+    let Some(robustness) = &results.robustness else { return };
+    let after =
+        sections.iter().rposition(|section| matches!(section.kind, SectionKind::Policies | SectionKind::Threshold));
+    let section = Section {
+        kind: SectionKind::Robustness,
+        heading: Some(Heading { level: 2, text: Text::plain("How robust the answer is") }),
+        blocks: vec![
+            Block::Paragraph(sentences::robustness_summary(words, robustness)),
+            Block::Table(Table {
+                headings: sentences::robustness_headings(words).into_iter().map(Text::plain).collect(),
+                rows: sentences::robustness_rows(words, robustness),
+            }),
+            Block::Chart(Box::new(Chart {
+                id: "robustness-chart".to_string(),
+                chart: robustness_chart(words, robustness),
+                figures: robustness_figures(robustness),
+                caption: sentences::robustness_caption(words, robustness),
+            })),
+            Block::Paragraph(sentences::robustness_method(words, robustness, results.samples)),
+        ],
+    };
+    sections.insert(after.map_or(sections.len(), |index| index + 1), section);
+}
+
+/// The key figures of the robustness chart: the earliest and the latest
+/// crossing and the base (`never` beyond the grid).
+fn robustness_figures(robustness: &Robustness) -> Vec<(String, String)> {
+    let text = |crossing: Option<f64>| crossing.map_or_else(|| "never".to_string(), crate::format::capability);
+    let (min, max) = robustness.crossing_range();
+    vec![
+        ("crossing-min".to_string(), text(min)),
+        ("crossing-max".to_string(), text(max)),
+        ("crossing-base".to_string(), text(robustness.base.crossing)),
+    ]
+}
+
+/// The swing tornado of the robustness analysis: for each judgement param,
+/// where E[net] turns negative with it held at its 10th and at its 90th
+/// percentile, around the crossing with every param as drawn. A crossing
+/// beyond the grid is drawn one step past its end, marked "never".
+pub fn robustness_chart(words: Words, robustness: &Robustness) -> crux_plot::Chart {
+    let beyond = robustness.beyond_grid();
+    let end = robustness.grid.last().copied().unwrap_or(beyond);
+    let value = |crossing: Option<f64>| crossing.unwrap_or(beyond);
+    let text = |crossing: Option<f64>| crossing.map_or_else(|| "never".to_string(), crate::format::capability);
+    let axis = words.axis();
+    crux_plot::Chart::Swing(crux_plot::Swing {
+        title: "How robust the answer is: where E[net] turns negative, one judgement at a time".to_string(),
+        x_label: format!("{axis} from which E[net] stays negative"),
+        base: value(robustness.base.crossing),
+        base_label: format!("every judgement as drawn: {}", text(robustness.base.crossing)),
+        low_name: "held at its 10th percentile".to_string(),
+        high_name: "held at its 90th percentile".to_string(),
+        rows: robustness
+            .rows
+            .iter()
+            .map(|row| crux_plot::SwingRow {
+                label: row.name.clone(),
+                low: value(row.at_low.crossing),
+                high: value(row.at_high.crossing),
+                low_text: text(row.at_low.crossing),
+                high_text: text(row.at_high.crossing),
+            })
+            .collect(),
+        // The end of the grid, when a bar reaches past it.
+        marks: std::iter::once(robustness.base.crossing)
+            .chain(robustness.rows.iter().flat_map(|row| [row.at_low.crossing, row.at_high.crossing]))
+            .any(|crossing| crossing.is_none())
+            .then(|| crux_plot::Mark {
+                x: end,
+                label: format!("end of the grid ({axis} = {})", crate::format::capability(end)),
+            })
+            .into_iter()
+            .collect(),
+    })
 }
 
 /// Net at each whole and half step of the axis.

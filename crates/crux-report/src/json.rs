@@ -5,17 +5,19 @@
 //! and net's summary at each grid point, and each mechanism's mean.
 //! [`PageDocument`] adds what a model's page asks: values at the open
 //! frontier now (`now`), `context`, the `evaluation` rows, the `threshold`,
-//! the answer to each of the `policies` and the `sensitivity` of the decision
-//! to each crux. Effects, probabilities and
+//! the answer to each of the `policies`, the `sensitivity` of the decision
+//! to each crux and the `robustness` of the threshold to each judgement. Effects, probabilities and
 //! shares are rounded to four significant figures; capabilities, years and
 //! context values to six.
 
 use crate::format::{json_number as round, json_precise as precise};
 use crate::results::{AnswerResult, PageResults};
+use crate::sentences::{self, Words};
 use crux_analysis::inputs::Inputs;
+use crux_analysis::robustness::Robustness;
 use crux_analysis::sobol::{Indices, Sensitivity};
 use crux_analysis::stats::Summary;
-use crux_analysis::threshold::Threshold;
+use crux_analysis::threshold::{Quantiles, Threshold, Year};
 use crux_engine::RunOutput;
 use crux_lang::hir;
 use crux_lang::page::Assessment;
@@ -108,6 +110,12 @@ pub struct PageDocument {
     /// Each crux's share of the uncertainty of net at the open frontier now
     /// and the value of resolving it; `null` when the analysis did not run.
     pub sensitivity: Value,
+    /// One row per judgement-only param, largest swing first (see
+    /// [`robustness_json`]); `null` for a model without an axis or without
+    /// judgement params.
+    pub robustness: Value,
+    /// The works the model cites: `{id, authors, title, year, venue, url, doi}`.
+    pub references: Vec<Value>,
 }
 
 impl PageDocument {
@@ -136,7 +144,8 @@ impl PageDocument {
             .evaluation
             .iter()
             .zip(&results.evaluation)
-            .map(|(row, computed)| {
+            .zip(&results.evaluation_effects)
+            .map(|((row, computed), effects)| {
                 let (assessment, rule) = match (&row.assessment, computed) {
                     (Assessment::Verdict(rule), Some(verdict)) => {
                         (verdict.label.as_str().to_string(), Some(rule.text.clone()))
@@ -144,9 +153,26 @@ impl PageDocument {
                     (Assessment::Verdict(rule), None) => (rule.text.clone(), Some(rule.text.clone())),
                     (Assessment::Fixed(text), _) => (text.clone(), None),
                 };
+                let page_assessment = row.page_assessment.as_deref().map(str::trim);
+                let why = match (&row.assessment, computed, effects, page_assessment) {
+                    (Assessment::Verdict(rule), Some(verdict), Some(effects), Some(page))
+                        if !page.eq_ignore_ascii_case(verdict.label.as_str()) =>
+                    {
+                        Some(sentences::evaluation_differs(
+                            Words::new(model),
+                            page,
+                            verdict.label.as_str(),
+                            rule,
+                            effects,
+                        ))
+                    }
+                    _ => None,
+                };
                 json!({
                     "dimension": row.dimension,
                     "assessment": assessment,
+                    "page_assessment": page_assessment,
+                    "why_different": why,
                     "notes": row.notes,
                     "computed": rule,
                     "p_positive": computed.map(|verdict| round(verdict.probability)),
@@ -174,6 +200,26 @@ impl PageDocument {
             evaluation,
             threshold,
             policies,
+            references: model
+                .file
+                .cited_references()
+                .into_iter()
+                .map(|reference| {
+                    json!({
+                        "id": reference.id,
+                        "authors": reference.authors,
+                        "title": reference.title,
+                        "year": reference.year,
+                        "venue": reference.venue,
+                        "url": reference.link(),
+                        "doi": reference.doi,
+                    })
+                })
+                .collect(),
+            robustness: results
+                .robustness
+                .as_ref()
+                .map_or(Value::Null, |robustness| robustness_json(model, robustness)),
             sensitivity: results.sensitivity.as_ref().map_or(Value::Null, |sensitivity| {
                 json!({
                     "target": sensitivity.target,
@@ -189,6 +235,36 @@ impl PageDocument {
             }),
         }
     }
+}
+
+/// The robustness analysis under its stable names: a list of `{param,
+/// label, low, high, crossing_low, crossing_high, now_p_positive_low,
+/// now_p_positive_high, now_mean_low, now_mean_high}`, one per judgement
+/// param held at its 10th (`low`) and 90th (`high`) percentile, largest swing
+/// of the crossing first. A crossing is where E[net] stays negative from,
+/// `null` when it never does within the grid; the values now are `null` for
+/// a model that does not say where now is.
+pub fn robustness_json(model: &hir::Model, robustness: &Robustness) -> Value {
+    Value::Array(
+        robustness
+            .rows
+            .iter()
+            .map(|row| {
+                json!({
+                    "param": row.name,
+                    "label": model.file.params[row.param].label,
+                    "low": precise(row.low),
+                    "high": precise(row.high),
+                    "crossing_low": row.at_low.crossing.map(precise),
+                    "crossing_high": row.at_high.crossing.map(precise),
+                    "now_p_positive_low": row.at_low.now_p_positive.map(round),
+                    "now_p_positive_high": row.at_high.now_p_positive.map(round),
+                    "now_mean_low": row.at_low.now_mean.map(round),
+                    "now_mean_high": row.at_high.now_mean.map(round),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The mean and quantiles of an effect.
@@ -221,26 +297,52 @@ fn quantiles_json(summary: Option<&Summary>) -> Value {
     }
 }
 
-/// The threshold under its stable names.
+/// The threshold under its stable names: `mean_crossing` (where E[net]
+/// stays negative), `median_crossing` (where the median of net stays
+/// negative), `mean_crossing_year`, `sample` and `year`.
+///
+/// `sample.p05`, `p50` and `p95` are quantiles of the per-sample threshold
+/// over all samples, a sample whose net never turns negative on the grid
+/// counting as beyond the grid's end: a quantile beyond the grid is `null`.
+/// `sample.never_share` is the share that never turns negative,
+/// `from_start_share` the share negative over the whole grid,
+/// `passed_share` the share whose threshold the open frontier has already
+/// reached now, `flop` the quantiles as FLOP (`null` beyond the grid), and
+/// `if_crossing` the quantiles among the samples that cross only (`null`
+/// when none does). `year` (and `mean_crossing_year`) give the year the open
+/// frontier reaches the threshold: a number, `null` beyond the grid, or
+/// `"passed"` when the frontier is already there.
 pub fn threshold_json(threshold: &Threshold) -> Value {
     let sample = &threshold.sample;
-    let mut sample_json = quantiles_json(sample.capability.as_ref());
-    sample_json["never_share"] = json!(round(sample.never_share));
-    sample_json["from_start_share"] = json!(round(sample.from_start_share));
-    sample_json["flop"] = match &sample.capability {
-        Some(summary) => json!({
-            "p05": round(10f64.powf(summary.p05)),
-            "p50": round(10f64.powf(summary.p50)),
-            "p95": round(10f64.powf(summary.p95)),
-        }),
-        None => Value::Null,
+    let capability = sample.capability;
+    let or_null = |value: Option<f64>, f: fn(f64) -> f64| value.map_or(Value::Null, |value| json!(f(value)));
+    let flop = |value: f64| round(10f64.powf(value));
+    let year = |year: Year| match year {
+        Year::In(year) => json!(precise(year)),
+        Year::Passed => json!("passed"),
+        Year::Beyond => Value::Null,
     };
+    let years = |quantiles: &Quantiles<Year>| json!({ "p05": year(quantiles.p05), "p50": year(quantiles.p50), "p95": year(quantiles.p95) });
+    let sample_json = json!({
+        "p05": or_null(capability.p05, precise),
+        "p50": or_null(capability.p50, precise),
+        "p95": or_null(capability.p95, precise),
+        "never_share": round(sample.never_share),
+        "from_start_share": round(sample.from_start_share),
+        "passed_share": sample.passed_share.map(round),
+        "flop": {
+            "p05": or_null(capability.p05, flop),
+            "p50": or_null(capability.p50, flop),
+            "p95": or_null(capability.p95, flop),
+        },
+        "if_crossing": sample.capability_if_crossing.as_ref().map(|summary| quantiles_json(Some(summary))),
+    });
     json!({
         "mean_crossing": threshold.mean_crossing_value().map(precise),
         "median_crossing": threshold.median_crossing_value().map(precise),
-        "mean_crossing_year": threshold.mean_crossing_year.as_ref().map(|summary| quantiles_json(Some(summary))),
+        "mean_crossing_year": threshold.mean_crossing_year.as_ref().map(years),
         "sample": sample_json,
-        "year": quantiles_json(sample.year.as_ref()),
+        "year": sample.year.as_ref().map_or_else(|| json!({ "p05": null, "p50": null, "p95": null }), years),
     })
 }
 
@@ -271,7 +373,7 @@ fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult)
                 json!({
                     "mean_crossing": point.threshold.mean_crossing_value().map(precise),
                     "median_crossing": point.threshold.median_crossing_value().map(precise),
-                    "sample_p50": point.threshold.sample.capability.map(|summary| precise(summary.p50)),
+                    "sample_p50": point.threshold.sample.capability.p50.map(precise),
                     "never_share": round(point.threshold.sample.never_share),
                     "p_positive_now": point.p_positive_now.map(round),
                     "mean_now": point.mean_now.map(round),

@@ -12,6 +12,7 @@
 use crux_analysis::inputs::{Inputs, OTHER_GROUP};
 use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules};
 use crux_analysis::probe::{Capability, Probe, Quantity, run_probes};
+use crux_analysis::robustness::{ROBUSTNESS_SAMPLES, Robustness, is_judgement_source, robustness};
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Threshold, Timeline};
@@ -37,9 +38,16 @@ pub struct Options<'a> {
     /// Whether to fill [`PageResults::sensitivity`] (Sobol indices and the
     /// value of information per crux at the open frontier now).
     pub sensitivity: bool,
+    /// Whether to fill [`PageResults::robustness`] (on by default; about
+    /// `2 * judgement params + 1` grid runs of at most [`ROBUSTNESS_SAMPLES`]
+    /// samples, which a caller that computes many views may skip).
+    pub robustness: bool,
     /// Whether the model's runs spread over rayon's threads (the default) or
     /// run on the calling thread ([`RunOptions::parallel`]); the results are the same.
     pub parallel: bool,
+    /// Other worldviews of the same model (its presets), answered beside it
+    /// in [`PageResults::worldviews`].
+    pub worldviews: &'a [Worldview],
 }
 
 impl std::fmt::Debug for Options<'_> {
@@ -48,6 +56,7 @@ impl std::fmt::Debug for Options<'_> {
             .field("samples", &self.samples)
             .field("seed", &self.seed)
             .field("sensitivity", &self.sensitivity)
+            .field("robustness", &self.robustness)
             .field("parallel", &self.parallel)
             .finish()
     }
@@ -56,7 +65,16 @@ impl std::fmt::Debug for Options<'_> {
 impl<'a> Options<'a> {
     /// Without the sensitivity analysis, which a front end turns on.
     pub fn new(samples: usize, seed: u64) -> Self {
-        Options { samples, seed, progress: None, interrupt: None, sensitivity: false, parallel: true }
+        Options {
+            samples,
+            seed,
+            progress: None,
+            interrupt: None,
+            sensitivity: false,
+            robustness: true,
+            parallel: true,
+            worldviews: &[],
+        }
     }
 
     /// The engine's run options for the runs [`Options::total_work`] counts.
@@ -106,6 +124,12 @@ pub struct PageResults {
     pub params: Vec<ParamRange>,
     /// One per evaluation row: the computed verdict, `None` for fixed text.
     pub evaluation: Vec<Option<Verdict>>,
+    /// The answers of [`Options::worldviews`], in their order.
+    pub worldviews: Vec<WorldviewAnswer>,
+    /// One per evaluation row: the mean effects behind a computed verdict at
+    /// "now", over the samples its condition counts (why the model says
+    /// what it says), `None` for fixed text or a verdict elsewhere.
+    pub evaluation_effects: Vec<Option<ConditionalEffects>>,
     /// The capability threshold (when the model has an axis).
     pub threshold: Option<Threshold>,
     /// One per policy: the computed answer.
@@ -115,6 +139,31 @@ pub struct PageResults {
     /// Variance-based sensitivity and value of information per crux, when
     /// an analysis has filled them (see [`Sensitivity`]).
     pub sensitivity: Option<Sensitivity>,
+    /// Where E[net] turns negative, and P(net > 0) now, with each
+    /// judgement-only param held at its 10th and 90th percentile, at
+    /// [`robustness_samples`] samples: for a model with an axis of more than
+    /// one point and at least one judgement param, else `None`.
+    pub robustness: Option<Robustness>,
+}
+
+/// Another worldview of the model: a named profile applied to it.
+#[derive(Debug, Clone)]
+pub struct Worldview {
+    pub name: String,
+    pub model: hir::Model,
+}
+
+/// A worldview's answers to the page's main questions, with the report's
+/// samples and seed.
+#[derive(Debug, Clone)]
+pub struct WorldviewAnswer {
+    pub name: String,
+    /// E[net] and P(net > 0) at "now".
+    pub now: Option<(f64, f64)>,
+    /// Where E[net] turns negative for good (`None`: not within the grid).
+    pub mean_crossing: Option<f64>,
+    /// One per evaluation row, as [`PageResults::evaluation`].
+    pub evaluation: Vec<Option<Verdict>>,
 }
 
 /// Values at the open frontier now.
@@ -125,6 +174,45 @@ pub struct Now {
     /// Each mechanism's effect (positive: its size as a benefit or a risk),
     /// indexed like the model's mechanisms.
     pub mechanisms: Vec<Summary>,
+}
+
+/// Mean effects at "now" over the samples an evaluation row counts.
+#[derive(Debug, Clone)]
+pub struct ConditionalEffects {
+    /// The sum of the benefits' mean effects.
+    pub benefits: f64,
+    /// The sum of the risks' mean effects (positive: their size).
+    pub risks: f64,
+    /// The largest benefit and the largest risk: (mechanism index, mean).
+    pub largest_benefit: Option<(usize, f64)>,
+    pub largest_risk: Option<(usize, f64)>,
+}
+
+impl ConditionalEffects {
+    /// Means of each mechanism's per-sample `values` over the samples whose
+    /// `condition` is true (all without one); `None` when none is.
+    fn of(model: &hir::Model, values: &[&[f64]], condition: Option<&[f64]>) -> Option<ConditionalEffects> {
+        let counted = |sample: usize| condition.is_none_or(|condition| crux_engine::math::truth(condition[sample]));
+        let samples = values.first().map_or(0, |column| column.len());
+        let count = (0..samples).filter(|sample| counted(*sample)).count();
+        if count == 0 {
+            return None;
+        }
+        let mut effects = ConditionalEffects { benefits: 0.0, risks: 0.0, largest_benefit: None, largest_risk: None };
+        for (index, column) in values.iter().enumerate() {
+            let mean = (0..samples).filter(|sample| counted(*sample)).map(|sample| column[sample]).sum::<f64>()
+                / count as f64;
+            let (total, largest) = match model.file.mechanisms[index].side {
+                Side::Benefit => (&mut effects.benefits, &mut effects.largest_benefit),
+                Side::Risk => (&mut effects.risks, &mut effects.largest_risk),
+            };
+            *total += mean;
+            if largest.is_none_or(|(_, best)| mean.abs() > best.abs()) {
+                *largest = Some((index, mean));
+            }
+        }
+        Some(effects)
+    }
 }
 
 /// A param's spread over the samples.
@@ -342,28 +430,25 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         .iter()
         .map(|column| ParamRange {
             summary: Summary::of(column).expect("at least one sample"),
-            share_true: column
-                .iter()
-                .all(|value| *value == 0.0 || *value == 1.0)
-                .then(|| column.iter().sum::<f64>() / column.len() as f64),
+            // A 0/1 param that is not the same in every sample.
+            share_true: (column.iter().all(|value| *value == 0.0 || *value == 1.0)
+                && column.windows(2).any(|pair| pair[0] != pair[1]))
+            .then(|| column.iter().sum::<f64>() / column.len() as f64),
         })
         .collect();
-    let mut evaluation = Vec::with_capacity(page.evaluation.len());
-    for (row, probes) in page.evaluation.iter().zip(&plan.evaluation) {
-        let (Assessment::Verdict(rule), Some((net_probe, condition))) = (&row.assessment, probes) else {
-            evaluation.push(None);
-            continue;
-        };
-        let condition = condition.map(|index| values[index].as_slice());
-        let result = verdict(&values[*net_probe], |value| rule.holds(value), condition).ok_or_else(|| {
-            vec![
-                Diagnostic::error(format!("no sample meets the condition of `{}`", rule.text))
-                    .at(rule.span)
-                    .with_help("the verdict needs samples where the condition is true; check the condition's params"),
-            ]
-        })?;
-        evaluation.push(Some(result));
-    }
+    let evaluation = evaluation_verdicts(model, &plan, values)?;
+    let mechanisms_now: Vec<&[f64]> = plan.mechanisms_now.iter().map(|probe| values[*probe].as_slice()).collect();
+    let evaluation_effects = page
+        .evaluation
+        .iter()
+        .zip(&plan.evaluation)
+        .map(|(row, probes)| match (&row.assessment, probes) {
+            (Assessment::Verdict(rule), Some((_, condition))) if rule.at == At::Now && !mechanisms_now.is_empty() => {
+                ConditionalEffects::of(model, &mechanisms_now, condition.map(|index| values[index].as_slice()))
+            }
+            _ => None,
+        })
+        .collect();
     let now_column = column("next_release").or(column("open_now"));
     let sensitivity = match (options.sensitivity, now_column) {
         (true, Some(now)) => Some(crux_sensitivity(model, &engine, now_point(model, now), options.seed)?),
@@ -405,10 +490,90 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         context,
         params,
         evaluation,
+        worldviews: options
+            .worldviews
+            .iter()
+            .map(|worldview| answer_worldview(worldview, options))
+            .collect::<Result<Vec<_>, _>>()?,
+        evaluation_effects,
         threshold,
         policies,
         crux_notes,
         sensitivity,
+        robustness: robustness_of(model, options)?,
+    })
+}
+
+/// The samples of each run of the robustness analysis: the report's, at
+/// most [`ROBUSTNESS_SAMPLES`].
+pub fn robustness_samples(samples: usize) -> usize {
+    samples.min(ROBUSTNESS_SAMPLES)
+}
+
+/// Whether [`compute`] runs the robustness analysis of `model`: it has an
+/// axis of more than one point and a param whose source is judgement.
+pub fn has_robustness(model: &hir::Model) -> bool {
+    let judgement = model.file.params.iter().any(|param| is_judgement_source(param.source.as_deref()));
+    judgement && model.file.axis.as_ref().is_some_and(|axis| axis.len() > 1)
+}
+
+/// The robustness analysis of a model with an axis of more than one point
+/// and at least one judgement param that is random; `None` for any other model.
+fn robustness_of(model: &hir::Model, options: &Options) -> Result<Option<Robustness>, Diagnostics> {
+    if !options.robustness || !has_robustness(model) {
+        return Ok(None);
+    }
+    let run_options = RunOptions { samples: robustness_samples(options.samples), ..options.probe_options() };
+    let result = robustness(model, &run_options)?;
+    Ok((!result.rows.is_empty()).then_some(result))
+}
+
+/// The verdict of each computed evaluation row, from the plan's probe values.
+fn evaluation_verdicts(
+    model: &hir::Model,
+    plan: &ProbePlan,
+    values: &[Vec<f64>],
+) -> Result<Vec<Option<Verdict>>, Diagnostics> {
+    let mut evaluation = Vec::with_capacity(plan.evaluation.len());
+    for (row, probes) in model.file.page.evaluation.iter().zip(&plan.evaluation) {
+        let (Assessment::Verdict(rule), Some((net_probe, condition))) = (&row.assessment, probes) else {
+            evaluation.push(None);
+            continue;
+        };
+        let condition = condition.map(|index| values[index].as_slice());
+        let result = verdict(&values[*net_probe], |value| rule.holds(value), condition).ok_or_else(|| {
+            vec![
+                Diagnostic::error(format!("no sample meets the condition of `{}`", rule.text))
+                    .at(rule.span)
+                    .with_help("the verdict needs samples where the condition is true; check the condition's params"),
+            ]
+        })?;
+        evaluation.push(Some(result));
+    }
+    Ok(evaluation)
+}
+
+/// A worldview's answers: one grid run (for where E[net] turns negative)
+/// and the probes at "now", with the report's samples and seed.
+fn answer_worldview(worldview: &Worldview, options: &Options) -> Result<WorldviewAnswer, Diagnostics> {
+    let model = &worldview.model;
+    let engine = Engine::new(model)?;
+    let run_options = RunOptions { keep_net: false, progress: options.interrupt, ..options.run_options() };
+    let run = engine.run(&run_options).map_err(|diagnostic| vec![diagnostic])?;
+    let means: Vec<f64> = run.net.iter().map(|summary| summary.mean).collect();
+    let mean_crossing = if run.points.len() > 1 {
+        crux_analysis::threshold::stays_below(&means, 0.0).map(|index| run.points[index])
+    } else {
+        None
+    };
+    let plan = ProbePlan::new(model);
+    let probes = run_probes(model, &plan.probes, &options.probe_options())?;
+    let now = plan.net_now.map(|index| (probes.summaries[index].mean, probes.summaries[index].p_positive));
+    Ok(WorldviewAnswer {
+        name: worldview.name.clone(),
+        now,
+        mean_crossing,
+        evaluation: evaluation_verdicts(model, &plan, &probes.values)?,
     })
 }
 
@@ -483,7 +648,7 @@ pub fn crux_sensitivity(
         )
     };
     Ok(Sensitivity {
-        target: format!("net at the open frontier now{at}"),
+        target: format!("net for {}{at}", crate::sentences::Words::new(model).now()),
         cruxes: inputs
             .groups
             .iter()

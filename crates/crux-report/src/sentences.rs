@@ -9,9 +9,12 @@
 
 use crate::document::{Inline, Text};
 use crate::format::{capability, effect, flop, interval, is_whole, on_half_step, probability, share, signed, year};
-use crate::results::{AnswerResult, CruxSensitivity, PageResults, ReleaseAnswer, Sensitivity, ShiftAnswer};
+use crate::results::{
+    AnswerResult, ConditionalEffects, CruxSensitivity, PageResults, ReleaseAnswer, Sensitivity, ShiftAnswer,
+};
+use crux_analysis::robustness::{Robustness, Row as RobustnessRow};
 use crux_analysis::stats::Summary;
-use crux_analysis::threshold::Threshold;
+use crux_analysis::threshold::{Quantiles, Threshold, Year};
 use crux_analysis::verdict::{Label, NEGATIVE_AT, POSITIVE_AT, label};
 use crux_engine::RunOutput;
 use crux_lang::hir;
@@ -50,6 +53,16 @@ impl<'a> Words<'a> {
     /// values can also be given in FLOP.
     pub fn flop_axis(&self) -> bool {
         self.model.file.axis.as_ref().is_some_and(|axis| axis.label.contains("FLOP"))
+    }
+
+    /// What "now" is: the next open frontier release when the model says
+    /// where it is (`[context] next_release`), else the open frontier now.
+    pub fn now(&self) -> &'static str {
+        if self.model.file.page.context.next_release.is_some() {
+            "the next open frontier release"
+        } else {
+            "the open frontier now"
+        }
     }
 
     /// ` (3.2e27 FLOP)` on a FLOP axis, else nothing.
@@ -99,13 +112,23 @@ pub fn about(words: Words, results: &PageResults) -> Text {
             text.and(format!(" Effects are in {unit}; net = benefits − risks: positive when the benefits outweigh."));
     }
     let context = |name: &str| results.context.iter().find(|(field, _)| *field == name).map(|(_, summary)| summary);
-    if let Some(open_now) = context("open_now") {
-        let (at, low, high) = (capability(open_now.p50), capability(open_now.p05), capability(open_now.p95));
-        text = text.and(if words.flop_axis() {
-            format!(" \"Now\" is the open frontier now, 10^{at} FLOP (90% interval 10^{low} to 10^{high})")
+    let place = |summary: &Summary| {
+        let (at, low, high) = (capability(summary.p50), capability(summary.p05), capability(summary.p95));
+        if words.flop_axis() {
+            format!("10^{at} FLOP (90% interval 10^{low} to 10^{high})")
         } else {
-            format!(" \"Now\" is the open frontier now, {} = {at} (90% interval {low} to {high})", words.axis())
-        });
+            format!("{} = {at} (90% interval {low} to {high})", words.axis())
+        }
+    };
+    if let (Some(next), Some(open_now)) = (context("next_release"), context("open_now")) {
+        let when = context("year_now").map(|year_now| format!(" in {}", year(year_now.p50))).unwrap_or_default();
+        text = text.and(format!(
+            " \"Now\" is the next open frontier release{when}, at {}: one release step above today's open frontier, {}. A release at or below the open frontier changes nothing.",
+            place(next),
+            place(open_now)
+        ));
+    } else if let Some(open_now) = context("open_now") {
+        text = text.and(format!(" \"Now\" is the open frontier now, {}", place(open_now)));
         if let Some(year_now) = context("year_now") {
             text = text.and(format!(", in {}", year(year_now.p50)));
         }
@@ -192,11 +215,86 @@ pub fn mean_effects_caption(words: Words, side: Side) -> Text {
 pub fn verdict_notes(words: Words, rule: &Verdict, probability_value: f64) -> String {
     let event = format!("P(net {} {})", rule.op.symbol(), crate::format::value(rule.value));
     let place = match rule.at {
-        At::Now => "at the open frontier now".to_string(),
+        At::Now => format!("for {}", words.now()),
         At::Value(x) => format!("at {} = {}", words.axis(), capability(x)),
     };
     let given = rule.given.as_ref().map(|given| format!(", given {}", print_expr(given))).unwrap_or_default();
     format!("{event} = {} {place}{given}", probability(probability_value))
+}
+
+/// Why the model's verdict on an evaluation row is not the page's, in one
+/// sentence: the mean effects behind it, over the samples the row counts.
+pub fn evaluation_differs(
+    words: Words,
+    page: &str,
+    computed: &str,
+    rule: &Verdict,
+    effects: &ConditionalEffects,
+) -> String {
+    let given = rule.given.as_ref().map(|given| format!(" given {},", print_expr(given))).unwrap_or_default();
+    let largest = |item: Option<(usize, f64)>| {
+        item.map(|(index, mean)| format!(" (most of it {}, {})", words.mechanism(index), effect(mean))).unwrap_or_default()
+    };
+    format!(
+        "The page says {page}; the model says {computed} because,{given} for {} the benefits average {}{} against risks of {}{}.",
+        words.now(),
+        words.in_unit(&effect(effects.benefits)),
+        largest(effects.largest_benefit),
+        words.in_unit(&effect(effects.risks)),
+        largest(effects.largest_risk),
+    )
+}
+
+/// The heading of the worldviews table's column of E[net] at "now".
+pub fn worldview_now_heading(words: Words) -> String {
+    format!("E[net] for {} ({})", words.now(), words.unit())
+}
+
+/// What the worldviews table shows.
+pub fn worldviews_lead(words: Words, count: usize) -> Text {
+    Text::new().and_strong("The presets side by side").and(format!(
+        ": the model's defaults and {count} preset worldviews (`crux profiles`), each with this report's samples and seed. A verdict is Positive when P(net > 0) is at least {}, Negative when at most {}; E[net] for {}.",
+        POSITIVE_AT,
+        NEGATIVE_AT,
+        words.now()
+    ))
+}
+
+/// A worldview's cells: E[net] now, P(net > 0) now, and where E[net] turns negative.
+pub fn worldview_cells(words: Words, answer: &crate::results::WorldviewAnswer, end: Option<f64>) -> Vec<Text> {
+    let (mean, p_positive) = match answer.now {
+        Some((mean, p_positive)) => (signed(mean), probability(p_positive)),
+        None => ("–".to_string(), "–".to_string()),
+    };
+    let crossing = match (answer.mean_crossing, end) {
+        (Some(x), _) => format!("{} = {}", words.axis(), capability(x)),
+        (None, Some(end)) => format!("not within the grid (to {})", words.grid_end(end)),
+        (None, None) => "–".to_string(),
+    };
+    vec![Text::plain(mean), Text::plain(p_positive), Text::plain(crossing)]
+}
+
+/// One entry of the References section: "[id] Authors (year). Title. Venue." and a link.
+pub fn reference(reference: &crux_lang::references::Reference) -> Text {
+    // A full stop after a part, unless it ends with one of its own.
+    let stop = |part: &str| if part.ends_with(['.', '!', '?']) { "" } else { "." };
+    let authors = reference.authors.trim();
+    let mut text = Text::new().and_code(&reference.id).and(" ").and(authors);
+    match reference.year {
+        Some(year) => text = text.and(format!(" ({year}). ")),
+        None => text = text.and(format!("{} ", stop(authors))),
+    }
+    let title = reference.title.trim();
+    text.push(Inline::Emphasis(Text::plain(title)));
+    text = text.and(stop(title));
+    if let Some(venue) = &reference.venue {
+        text = text.and(format!(" {}{}", venue.trim(), stop(venue.trim())));
+    }
+    if let Some(link) = reference.link() {
+        text = text.and(" ");
+        text.push(Inline::Link { text: Text::plain(link.clone()), url: link });
+    }
+    text
 }
 
 /// The heading of a mechanism table's effect column.
@@ -211,7 +309,8 @@ pub fn effects_caption(words: Words, side: Side) -> Text {
         Side::Risk => "how much each risk takes from net",
     };
     Text::plain(format!(
-        "Effect of a release at the open frontier now: {what}, in {}; mean and 90% interval over the samples.",
+        "Effect of {}: {what}, in {}; mean and 90% interval over the samples.",
+        words.now(),
         words.unit()
     ))
 }
@@ -344,7 +443,27 @@ pub fn sensitivity_method(sensitivity: &Sensitivity) -> Text {
 /// The answer of an analysis, as list items.
 pub fn answer(words: Words, results: &PageResults, answer: &AnswerResult) -> Vec<Text> {
     match answer {
-        AnswerResult::Threshold => results.threshold.as_ref().map(|t| threshold(words, t)).unwrap_or_default(),
+        AnswerResult::Threshold => {
+            let mut lines = results.threshold.as_ref().map(|t| threshold(words, t)).unwrap_or_default();
+            let mut next = lines.len().min(1);
+            if let Some(line) = results.threshold.as_ref().and_then(|t| negative_from_the_start(words, results, t)) {
+                lines.insert(next, line);
+                next += 1;
+            }
+            // How fragile the answer is: where E[net] turns negative when one
+            // judgement at a time takes another defensible value.
+            if let Some(range) = results.robustness.as_ref().and_then(|robustness| robustness_range(words, robustness)) {
+                lines.insert(
+                    next,
+                    Text::new()
+                        .and_strong("How robust")
+                        .and(": holding one judgement at a time at its 10th or 90th percentile, E[net] turns negative ")
+                        .and_text(range)
+                        .and(" (see \"How robust the answer is\")."),
+                );
+            }
+            lines
+        }
         AnswerResult::SupportRelease { net, p_positive } => vec![support_release(words, net, *p_positive)],
         AnswerResult::ReleaseThreshold(release) => release_threshold(words, release),
         AnswerResult::ComputeGovernance(shift) => compute_governance(words, results, shift),
@@ -352,36 +471,95 @@ pub fn answer(words: Words, results: &PageResults, answer: &AnswerResult) -> Vec
     }
 }
 
-/// "Whether to support a release": E[net] and P(net > 0) at the open frontier now.
-fn support_release(words: Words, net: &Summary, p_positive: f64) -> Text {
-    let stance = if p_positive >= 0.5 && net.mean > 0.0 {
-        "on balance, supporting it is safer"
-    } else if p_positive < 0.5 && net.mean < 0.0 {
-        "on balance, supporting it is less safe"
+/// When E[net] is negative from the grid's start, how much: near zero far
+/// below the open frontier (where a release changes almost nothing) is not
+/// the same answer as negative everywhere.
+fn negative_from_the_start(words: Words, results: &PageResults, threshold: &Threshold) -> Option<Text> {
+    if threshold.mean_crossing != Some(0) {
+        return None;
+    }
+    let run = &results.run;
+    let (first, start) = (run.net.first()?.mean, *run.points.first()?);
+    let (at, most) = run
+        .points
+        .iter()
+        .zip(&run.net)
+        .map(|(x, summary)| (*x, summary.mean))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    if first.abs() >= 0.01 * most.abs() {
+        return None;
+    }
+    let frontier = if words.model.file.page.context.open_now.is_some() {
+        " Below the open frontier a release changes almost nothing, so the threshold that says most is each sample's own, below."
     } else {
-        "the expectation and the odds disagree"
+        ""
+    };
+    Some(Text::plain(format!(
+        "Only just, at first: E[net] is {} at {} = {}, against {} at its most negative ({} = {}).{frontier}",
+        words.in_unit(&signed(first)),
+        words.axis(),
+        capability(start),
+        signed(most),
+        words.axis(),
+        capability(at)
+    )))
+}
+
+/// "Whether to support a release": E[net] and P(net > 0) of the release
+/// "now", stated as the probability that supporting it is safer (no more
+/// than the numbers show).
+fn support_release(words: Words, net: &Summary, p_positive: f64) -> Text {
+    let odds = match label(p_positive) {
+        Label::Positive => "supporting it is likely safer",
+        Label::Negative => "supporting it is likely less safe",
+        Label::Unclear => "whether supporting it is safer is unclear",
+    };
+    let agreement = if (net.mean > 0.0) == (p_positive >= 0.5) {
+        String::new()
+    } else {
+        " (the expectation and the odds point different ways: a few large effects outweigh the usual case)".to_string()
     };
     Text::new().and_strong("Model").and(format!(
-        ": a release at the open frontier now has E[net] = {} (90% interval {}) and P(net > 0) = {}: {stance}.",
+        ": for {}, E[net] = {} (90% interval {}) and the probability that it is safer than keeping it closed is {}: {odds}{agreement}.",
+        words.now(),
         words.in_unit(&signed(net.mean)),
         interval(net),
         probability(p_positive)
     ))
 }
 
-/// The capability threshold, as list items.
+/// A quantile of the year the open frontier reaches a threshold: a year,
+/// "already passed", or "beyond the grid".
+fn threshold_year(value: Year) -> String {
+    match value {
+        Year::In(value) => year(value),
+        Year::Passed => "already passed".to_string(),
+        Year::Beyond => "beyond the grid".to_string(),
+    }
+}
+
+/// ", which the open frontier reaches in 2028 (90% interval: 2027.5 to
+/// 2029)", or that it has already passed it, or does not reach it on the grid.
+fn reached(years: Option<&Quantiles<Year>>) -> String {
+    let Some(years) = years else { return String::new() };
+    let median = match years.p50 {
+        Year::In(value) => format!("which the open frontier reaches in {}", year(value)),
+        Year::Passed => "which the open frontier has already passed".to_string(),
+        Year::Beyond => "which the open frontier does not reach within the grid".to_string(),
+    };
+    if years.p05 == years.p50 && years.p50 == years.p95 {
+        return format!(", {median}");
+    }
+    format!(", {median} (90% interval: {} to {})", threshold_year(years.p05), threshold_year(years.p95))
+}
+
+/// The capability threshold, as list items. The per-sample quantiles are
+/// over all samples, "never" counted as beyond the grid's end, and read
+/// "beyond 10^30 FLOP" there; a threshold the open frontier has already
+/// reached says so rather than giving a past year.
 pub fn threshold(words: Words, threshold: &Threshold) -> Vec<Text> {
     let axis = words.axis();
-    let end = threshold.grid.last().copied().unwrap_or(f64::NAN);
-    let reached = |summary: Option<&Summary>| match summary {
-        Some(summary) => format!(
-            ", which the open frontier reaches in {} (90% interval {} to {})",
-            year(summary.p50),
-            year(summary.p05),
-            year(summary.p95)
-        ),
-        None => String::new(),
-    };
+    let end = threshold.grid_end();
     let crossing = |index: Option<usize>| match index {
         Some(0) => format!("from the start of the grid ({axis} = {} or below)", capability(threshold.grid[0])),
         Some(index) => {
@@ -395,39 +573,47 @@ pub fn threshold(words: Words, threshold: &Threshold) -> Vec<Text> {
             crossing(threshold.mean_crossing),
             reached(threshold.mean_crossing_year.as_ref())
         )),
-        Text::plain(format!("P(net > 0) is below 0.5 {}.", crossing(threshold.median_crossing))),
+        Text::plain(format!("The median of net is negative {}.", crossing(threshold.median_crossing))),
     ];
     let sample = &threshold.sample;
-    match &sample.capability {
-        Some(capability_summary) => {
-            let crossing_share = 1.0 - sample.never_share;
-            let mut line = format!(
-                "Per sample, net stays negative from {axis} = {} (median; 90% interval {} to {})",
-                capability(capability_summary.p50),
-                capability(capability_summary.p05),
-                capability(capability_summary.p95),
-            );
-            if words.flop_axis() {
-                line.push_str(&format!(
-                    ", that is {} ({} to {})",
-                    flop(capability_summary.p50),
-                    flop(capability_summary.p05).trim_end_matches(" FLOP"),
-                    flop(capability_summary.p95)
-                ));
-            }
-            line.push_str(&reached(sample.year.as_ref()));
-            line.push_str(&format!("; this is over the {} of samples that cross.", share(crossing_share)));
-            lines.push(Text::plain(line));
+    let quantiles = sample.capability;
+    if sample.samples > 0 {
+        let mut line = match quantiles.p50 {
+            Some(median) => format!("Per sample, net stays negative from {axis} = {}", capability(median)),
+            None => format!("Per sample, net stays negative only {}", words.threshold_value(None, end)),
+        };
+        line.push_str(&format!(
+            " (median; 90% interval {} to {}",
+            words.threshold_value(quantiles.p05, end),
+            words.threshold_value(quantiles.p95, end)
+        ));
+        line.push_str(", over all samples, one whose net never turns negative counted as beyond the grid)");
+        if let (true, Some(median)) = (words.flop_axis(), quantiles.p50) {
+            line.push_str(&format!(", that is {}", flop(median)));
         }
-        None => lines.push(Text::plain("No sample's net stays negative within the grid.")),
+        line.push_str(&reached(sample.year.as_ref()));
+        line.push('.');
+        lines.push(Text::plain(line));
+    }
+    if let (Some(crossing), true) = (&sample.capability_if_crossing, sample.never_share > 0.0) {
+        lines.push(Text::plain(format!(
+            "Conditional on crossing (only the {} of samples whose net turns negative on the grid): median {axis} = {} (90% interval {} to {}).",
+            share(1.0 - sample.never_share),
+            capability(crossing.p50),
+            capability(crossing.p05),
+            capability(crossing.p95)
+        )));
     }
     let mut apart = format!(
-        "In {} of samples net is still positive at {axis} = {} (\"never\" within the grid)",
+        "In {} of samples net is not negative at {axis} = {} (\"never\" within the grid)",
         share(sample.never_share),
         capability(end)
     );
     if sample.from_start_share > 0.0 {
         apart.push_str(&format!("; in {} it is negative over the whole grid", share(sample.from_start_share)));
+    }
+    if let Some(passed) = sample.passed_share.filter(|passed| *passed > 0.0) {
+        apart.push_str(&format!("; in {} the open frontier has already passed the sample's threshold", share(passed)));
     }
     apart.push('.');
     lines.push(Text::plain(apart));
@@ -441,9 +627,12 @@ fn release_threshold(words: Words, release: &ReleaseAnswer) -> Vec<Text> {
     let years = format!("{} to {}", year(horizon.p05), year(horizon.p95));
     let per_release = |value: f64| format!("{} per release", words.in_unit(&signed(value)));
     let lead = Text::new().and_strong("Model");
+    let grid_start = release.policy.grid.first().copied();
     let mut lines = vec![match release.best.threshold {
-        Some(_) if release.best.value == 0.0 => lead.and(format!(
-            ": over the frontier releases of the next {years} years, the best rule keeps every one of them closed (any threshold below the open frontier now)."
+        Some(threshold) if release.best.value == 0.0 || Some(threshold) == grid_start => lead.and(format!(
+            ": over the frontier releases of the next {years} years, the best \"open below T\" rule keeps every one of them closed (T = {} or any threshold below the open frontier), with an expected net of {}.",
+            capability(threshold),
+            per_release(release.best.value)
         )),
         Some(threshold) => lead.and(format!(
             ": over the frontier releases of the next {years} years, the best rule is \"open below {axis} = {}\"{}, with an expected net of {}.",
@@ -483,7 +672,7 @@ fn release_threshold(words: Words, release: &ReleaseAnswer) -> Vec<Text> {
     )));
     if release.policy.beyond_grid_share > 0.0 {
         lines.push(Text::plain(format!(
-            "{} of these releases lie beyond {axis} = {} and count as releases at the grid's end.",
+            "{} of these releases lie beyond {axis} = {}, the grid's end: each is valued at its own capability, and only \"no threshold\" opens them.",
             share(release.policy.beyond_grid_share),
             capability(*release.policy.grid.last().unwrap_or(&f64::NAN))
         )));
@@ -504,31 +693,42 @@ fn compute_governance(words: Words, results: &PageResults, shift: &ShiftAnswer) 
     let position = |index: Option<usize>, threshold: &Threshold| {
         index.map_or_else(|| "never".to_string(), |index| capability(threshold.grid[index]))
     };
-    let median = |threshold: &Threshold| {
-        threshold.sample.capability.map_or_else(|| "never".to_string(), |summary| capability(summary.p50))
+    // "moves from X to Y", or "does not move (X)" when the words are the same.
+    let moves = |what: &str, before: String, after: String| {
+        if before == after { format!("{what} does not move ({before})") } else { format!("{what} moves from {before} to {after}") }
     };
     let (before, after) = (&shift.before.threshold, &shift.after.threshold);
     let mut line = Text::new().and_strong("Model").and(": if ").and_code(&shift.param).and(format!(
-        "{label} rises by {}, the point where E[net] turns negative moves from {axis} = {} to {}, the median per-sample threshold from {} to {}, and the share of samples that never cross from {} to {}",
+        "{label} rises by {}, {}, and the share of samples that never cross {}",
         crate::format::value(shift.shift),
-        position(before.mean_crossing, before),
-        position(after.mean_crossing, after),
-        median(before),
-        median(after),
-        share(before.sample.never_share),
-        share(after.sample.never_share),
+        moves(
+            "the point where E[net] turns negative",
+            format!("{axis} = {}", position(before.mean_crossing, before)),
+            format!("{axis} = {}", position(after.mean_crossing, after))
+        ),
+        {
+            let (never_before, never_after) = (share(before.sample.never_share), share(after.sample.never_share));
+            if never_before == never_after { format!("stays at {never_before}") } else { format!("goes from {never_before} to {never_after}") }
+        },
     ));
     if let (Some(p_before), Some(p_after), Some(mean_before), Some(mean_after)) =
         (shift.before.p_positive_now, shift.after.p_positive_now, shift.before.mean_now, shift.after.mean_now)
     {
         line = line.and(format!(
-            "; at the open frontier now, E[net] goes from {} to {} (a change of {}) and P(net > 0) from {} to {}",
+            "; for {}, E[net] goes from {} to {} (a change of {}) and P(net > 0) from {} to {}",
+            words.now(),
             signed(mean_before),
             words.in_unit(&signed(mean_after)),
             signed(mean_after - mean_before),
             probability(p_before),
             probability(p_after)
         ));
+        // Say plainly when the shift hardly matters: under a tenth of E[net].
+        if (mean_after - mean_before).abs() < 0.1 * mean_before.abs().max(f64::MIN_POSITIVE) {
+            line = line.and(". That is near zero: in this model the answer for releases near the frontier hardly depends on ").and_code(&shift.param).and(
+                ", because the model's structure puts such releases far beyond what the affected actors could train themselves either way",
+            );
+        }
     }
     let mut lines = vec![line.and(".")];
     lines.extend(crux_share(words, results, shift.crux.as_deref()));
@@ -595,9 +795,12 @@ fn career_choices(
     };
     let mut parts = Vec::new();
     if !now.is_empty() {
-        parts.push(format!("at the open frontier now the largest effects on net are {}", words.in_unit(&list(now))));
+        parts.push(format!("for {} the largest effects on net are {}", words.now(), words.in_unit(&list(now))));
     }
-    if let Some((x, items)) = at_crossing {
+    // Where E[net] turns negative, unless that is the grid's start (then it
+    // says nothing the effects now do not).
+    let first = results.run.points.first().copied();
+    if let Some((x, items)) = at_crossing.filter(|(x, _)| Some(*x) != first) {
         parts.push(format!(
             "where E[net] turns negative ({} = {}): {}",
             words.axis(),
@@ -609,6 +812,9 @@ fn career_choices(
     if !parts.is_empty() {
         lines.push(Text::new().and_strong("Model").and(format!(": {}.", parts.join("; "))));
     }
+    lines.push(Text::new().and_strong("What the model cannot tell").and(
+        ": it values releases, not jobs. Whether to work at an open or a closed lab also turns on what that lab would do without you and on what you would work on there, which the model does not represent; what it can tell is which effects carry the release question (above) and which cruxes are worth resolving (below).",
+    ));
     lines.push(uncertainty_ranking(words, results));
     lines
 }
@@ -654,4 +860,164 @@ fn ordinal(rank: usize) -> String {
         _ => "th",
     };
     format!("{rank}{suffix}")
+}
+
+/// Where E[net] turns negative in the robustness analysis: `c = 26.4`,
+/// `c = 23 (the start of the grid)`, or "never within the grid" for `None`.
+fn robustness_crossing(words: Words, robustness: &Robustness, crossing: Option<f64>) -> String {
+    match crossing {
+        Some(value) if robustness.grid.first() == Some(&value) => {
+            format!("{} = {} (the start of the grid)", words.axis(), capability(value))
+        }
+        Some(value) => format!("{} = {}", words.axis(), capability(value)),
+        None => "never within the grid".to_string(),
+    }
+}
+
+/// The end of the robustness analysis's grid in words: `10^30 FLOP`.
+fn robustness_grid_end(words: Words, robustness: &Robustness) -> String {
+    words.grid_end(robustness.grid.last().copied().unwrap_or(f64::NAN))
+}
+
+/// The range of the mean crossing over the judgements, for the key
+/// question's answer: "between c = 24.1 and
+/// c = 26.9"; `None` when no judgement was held.
+pub fn robustness_range(words: Words, robustness: &Robustness) -> Option<Text> {
+    if robustness.rows.is_empty() {
+        return None;
+    }
+    let end = robustness_grid_end(words, robustness);
+    let at = |crossing: f64| robustness_crossing(words, robustness, Some(crossing));
+    let range = match robustness.crossing_range() {
+        (Some(min), Some(max)) if capability(min) == capability(max) => format!("at {} whichever is held", at(min)),
+        (Some(min), Some(max)) => format!("between {} and {}", at(min), at(max)),
+        (Some(min), None) => format!("between {} and never within the grid (up to {end})", at(min)),
+        (None, _) => format!("never within the grid (up to {end})"),
+    };
+    Some(Text::plain(range))
+}
+
+/// The robustness section's first paragraph: the range of the crossing and
+/// the judgement that moves it most.
+pub fn robustness_summary(words: Words, robustness: &Robustness) -> Text {
+    let end = robustness_grid_end(words, robustness);
+    let at = |crossing: f64| robustness_crossing(words, robustness, Some(crossing));
+    let range = match robustness.crossing_range() {
+        (Some(min), Some(max)) if capability(min) == capability(max) => {
+            format!("does not move: it turns negative at {} whichever is held", at(min))
+        }
+        (Some(min), Some(max)) => format!("turns negative anywhere between {} and {}", at(min), at(max)),
+        (Some(min), None) => {
+            format!("turns negative anywhere between {} and never within the grid (up to {end})", at(min))
+        }
+        (None, _) => format!("never turns negative within the grid (up to {end})"),
+    };
+    let base = match robustness.base.crossing {
+        Some(_) => format!("from {}", robustness_crossing(words, robustness, robustness.base.crossing)),
+        None => "never within the grid".to_string(),
+    };
+    let mut text = Text::plain(format!(
+        "Holding one judgement at a time at its 10th or 90th percentile, E[net] {range}; with every judgement as drawn, it is negative {base}."
+    ));
+    if let Some(top) = robustness.rows.first().filter(|row| robustness.crossing_swing(row) > 0.0) {
+        text = text.and(" The largest swing comes from ").and_code(&top.name).and(format!(
+            ": {} at its 10th percentile ({}), {} at its 90th ({}).",
+            robustness_crossing(words, robustness, top.at_low.crossing),
+            robustness_value(top, top.low),
+            robustness_crossing(words, robustness, top.at_high.crossing),
+            robustness_value(top, top.high)
+        ));
+    }
+    text
+}
+
+/// A value a judgement param is held at, with figures to tell its low and high apart.
+fn robustness_value(row: &RobustnessRow, value: f64) -> String {
+    crate::format::param_value(value, (row.high - row.low).abs())
+}
+
+/// The headings of the robustness table (without the columns of "now" for
+/// a model that does not say where now is).
+pub fn robustness_headings(words: Words) -> Vec<&'static str> {
+    let mut headings = vec![
+        "Param",
+        "What it is",
+        "Held at (10th / 90th percentile)",
+        "E[net] < 0 from, at the 10th",
+        "… at the 90th",
+        "P(net > 0) now, at the 10th",
+        "… at the 90th",
+    ];
+    if words.model.file.page.context.now().is_none() {
+        headings.truncate(5);
+    }
+    headings
+}
+
+/// One row of the robustness table per judgement param, largest swing first.
+pub fn robustness_rows(words: Words, robustness: &Robustness) -> Vec<Vec<Text>> {
+    let crossing = |value: Option<f64>| match value {
+        Some(value) => capability(value),
+        None => "never".to_string(),
+    };
+    let p_positive = |value: Option<f64>| value.map_or_else(|| "–".to_string(), probability);
+    robustness
+        .rows
+        .iter()
+        .map(|row| {
+            vec![
+                Text::new().and_code(&row.name),
+                Text::source(row.label.as_deref().unwrap_or_default()),
+                Text::plain(format!("{} / {}", robustness_value(row, row.low), robustness_value(row, row.high))),
+                Text::plain(crossing(row.at_low.crossing)),
+                Text::plain(crossing(row.at_high.crossing)),
+                Text::plain(p_positive(row.at_low.now_p_positive)),
+                Text::plain(p_positive(row.at_high.now_p_positive)),
+            ]
+        })
+        .chain(std::iter::once(vec![
+            Text::plain("every judgement as drawn"),
+            Text::new(),
+            Text::new(),
+            Text::plain(crossing(robustness.base.crossing)),
+            Text::plain(crossing(robustness.base.crossing)),
+            Text::plain(p_positive(robustness.base.now_p_positive)),
+            Text::plain(p_positive(robustness.base.now_p_positive)),
+        ]))
+        .map(|mut cells| {
+            if words.model.file.page.context.now().is_none() {
+                cells.truncate(5);
+            }
+            cells
+        })
+        .collect()
+}
+
+/// How the robustness analysis was computed.
+pub fn robustness_method(words: Words, robustness: &Robustness, report_samples: usize) -> Text {
+    let share = if robustness.samples < report_samples {
+        format!(
+            " (the first {} of the report's {report_samples}: sample i is the same draw in both)",
+            robustness.samples
+        )
+    } else {
+        String::new()
+    };
+    Text::plain(format!(
+        "A judgement param is one whose source starts with \"judgement\" and whose value is drawn. Each row holds one of them at its 10th and then at its 90th percentile over the draws (a value it takes: 0 or 1 for a yes/no param) in every sample, every other draw as it was (common random numbers), and reruns the grid and a release at {}: {} samples per run{share}, seed {}, {} runs in all. \"E[net] < 0 from\" is the first grid point from which E[net] stays negative; \"never\" means not within the grid (up to {}).",
+        words.now(),
+        robustness.samples,
+        robustness.seed,
+        2 * (2 * robustness.rows.len() + 1),
+        robustness_grid_end(words, robustness),
+    ))
+}
+
+/// The text alternative of the robustness chart.
+pub fn robustness_caption(words: Words, robustness: &Robustness) -> Text {
+    Text::plain(format!(
+        "Where E[net] turns negative with each judgement param held at its 10th percentile (upper bar of each row) and at its 90th (lower bar), around the crossing with every judgement as drawn ({}); largest swing first; a bar that reaches past the end of the grid ({}) never turns negative within it.",
+        robustness_crossing(words, robustness, robustness.base.crossing),
+        robustness_grid_end(words, robustness),
+    ))
 }

@@ -53,6 +53,7 @@ fn the_builtin_report_has_a_section_of_each_kind_in_the_page_order() {
             &crux("threshold"),
             &crux("compute"),
             &SectionKind::Policies,
+            &SectionKind::Robustness,
             &SectionKind::Details,
             &crux("alignment"),
             &crux("evidence"),

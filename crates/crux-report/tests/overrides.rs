@@ -19,7 +19,7 @@ fn an_earlier_misuse_threshold_moves_the_threshold_and_the_verdicts() {
     };
     assert!(crossing(&after) <= crossing(&before) - 1.0, "{} -> {}", crossing(&before), crossing(&after));
     let median = |results: &crux_report::PageResults| {
-        results.threshold.as_ref().and_then(|threshold| threshold.sample.capability).expect("samples cross").p50
+        results.threshold.as_ref().and_then(|threshold| threshold.sample.capability.p50).expect("on the grid")
     };
     assert!(median(&after) < median(&before) - 1.0, "{} -> {}", median(&before), median(&after));
     let verdicts = |results: &crux_report::PageResults| -> Vec<(Label, f64)> {

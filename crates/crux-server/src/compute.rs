@@ -19,10 +19,11 @@
 
 use crate::error::{ApiError, located};
 use crate::metrics::Metrics;
-use crate::summary::{self, Thresholds};
 use axum::http::StatusCode;
 use crux_analysis::inputs::Inputs;
+use crux_analysis::robustness::Robustness;
 use crux_analysis::sobol::{Indices, SobolOptions, sobol_indices_checked};
+use crux_analysis::threshold::Threshold;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Sources, hir};
 use crux_report::json::{PageDocument, RunDocument, SensitivityDocument};
@@ -268,15 +269,18 @@ pub fn run_model(
     Ok(ModelRun::Report { model, results: Box::new(results) })
 }
 
-/// What the web page shows of one model run: the run, the per-sample
-/// thresholds (for a model without a page), the page's report in Markdown,
+/// What the web page shows of one model run: the run, the threshold (the
+/// report's, crux-analysis's `Threshold`), the page's report in Markdown,
 /// and the share of the uncertainty each crux carries (or why it is not shown).
 #[derive(Debug)]
 pub struct ReportRun {
     pub document: RunDocument,
-    pub thresholds: Option<Thresholds>,
+    /// Where net turns negative, on an axis of at least two points.
+    pub threshold: Option<Threshold>,
     pub markdown: Option<String>,
     pub importance: Option<Result<SensitivityRun, String>>,
+    /// The report's robustness analysis, drawn in its section.
+    pub robustness: Option<Robustness>,
 }
 
 impl ReportRun {
@@ -284,15 +288,21 @@ impl ReportRun {
         match run {
             ModelRun::Plain { model, output, samples, seed } => ReportRun {
                 document: RunDocument::new(model, output, *samples, *seed),
-                thresholds: output.net_samples.as_ref().and_then(|net| summary::thresholds(net, &output.points)),
+                threshold: output
+                    .net_samples
+                    .as_ref()
+                    .filter(|_| output.points.len() > 1)
+                    .map(|net| Threshold::new(&output.points, &output.net, net, None)),
                 markdown: None,
                 importance: None,
+                robustness: None,
             },
             ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
-                thresholds: None,
+                threshold: results.threshold.clone(),
                 markdown: Some(crux_report::markdown::render(model, results)),
                 importance: None,
+                robustness: results.robustness.clone(),
             },
         }
     }

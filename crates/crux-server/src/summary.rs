@@ -1,14 +1,13 @@
 //! Reading a run the way the page shows it, with the analyses' own rules
 //! (crux-analysis): the verdict label of P(net > 0) along the axis cut into
-//! stretches, where a curve stays below its level (the mean and median
-//! crossings of the report), where E[net] crosses zero between grid points
-//! (for the chart), and each sample's threshold for the histogram.
+//! stretches, where a curve stays below its level (the mean crossing of the
+//! report, the API's even-odds crossing), where E[net] crosses zero between grid points
+//! (for the chart). The threshold itself, per sample and for the histogram,
+//! is crux-analysis's `Threshold`, the one the report and `crux plot` read.
 
-use crux_analysis::crossing::{Crossing, sample_thresholds, zero_crossing};
-use crux_analysis::stats::Summary;
+use crux_analysis::crossing::{Crossing, zero_crossing};
 use crux_analysis::threshold::stays_below;
 use crux_analysis::verdict::{Label, label};
-use crux_engine::NetSamples;
 use crux_report::json::RunDocument;
 
 /// Where on the axis a curve turns below its level for good.
@@ -23,7 +22,8 @@ pub enum Place {
 }
 
 /// The first grid value from which `values` stay below `level` (the report's
-/// mean crossing for E[net] and 0, its median crossing for P(net > 0) and 0.5).
+/// mean crossing for E[net] and 0; for P(net > 0) and 0.5, the API's even-odds
+/// crossing, which is not the report's median crossing: see crux-analysis's `Threshold`).
 pub fn stays_below_from(axis: &[f64], values: &[f64], level: f64) -> Place {
     match stays_below(values, level) {
         None => Place::Never,
@@ -68,38 +68,6 @@ pub fn axis_values(document: &RunDocument) -> Vec<f64> {
         Some(axis) => axis.values.clone(),
         None => vec![0.0; document.net.mean.len()],
     }
-}
-
-/// The per-sample capability where net turns negative for good.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Thresholds {
-    /// The threshold of every sample that crosses on the axis (the axis start
-    /// for those negative from the start).
-    pub values: Vec<f64>,
-    /// Share of samples negative from the start of the axis.
-    pub from_start_share: f64,
-    /// Share of samples not negative at the end of the axis.
-    pub never_share: f64,
-    /// Quantiles of `values`.
-    pub summary: Summary,
-}
-
-/// Per-sample thresholds from every net value of a run (`None` without an axis
-/// of at least two points, or when no sample turns negative).
-pub fn thresholds(net: &NetSamples, axis: &[f64]) -> Option<Thresholds> {
-    if axis.len() < 2 || net.samples == 0 {
-        return None;
-    }
-    let indices = sample_thresholds(net);
-    let values: Vec<f64> = indices.iter().flatten().map(|index| axis[*index]).collect();
-    let summary = Summary::of(&values)?;
-    let total = net.samples as f64;
-    Some(Thresholds {
-        from_start_share: indices.iter().filter(|index| **index == Some(0)).count() as f64 / total,
-        never_share: (net.samples - values.len()) as f64 / total,
-        values,
-        summary,
-    })
 }
 
 #[cfg(test)]

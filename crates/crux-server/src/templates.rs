@@ -9,14 +9,16 @@ use crate::compute::ReportRun;
 use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
-use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
+use crate::summary::{Place, axis_values, verdict_stretches};
 use crate::svg::{self, escape};
 use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, LeftOut, PoolResponse, ProfileInfo, StretchInfo};
+use crux_analysis::threshold::{Threshold, Year};
 use crux_analysis::verdict::label;
 use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
 use crux_lang::model::{Declaration, Side};
 use crux_lang::parser::parse_expr;
+use crux_report::format::{json_number, json_precise};
 use crux_report::json::RunDocument;
 use crux_worldview::compare::Position;
 use std::collections::BTreeMap;
@@ -188,7 +190,7 @@ pub fn results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -> 
     out.push_str(&run_info(document, elapsed));
     out.push_str("</section>\n");
     out.push_str(&arguments(state, document, &picks));
-    out.push_str(&key_question(run, &axis));
+    out.push_str(&key_question(run));
     let _ = writeln!(out, "<section id=\"importance\"><h2>Which beliefs matter most</h2>{}</section>", importance(run));
     out
 }
@@ -326,44 +328,98 @@ fn crossing_text(place: Place, name: &str) -> String {
     }
 }
 
-/// Where net turns negative: for the mean, for even odds, per sample.
-fn key_question(run: &ReportRun, axis: &[f64]) -> String {
+/// Where net turns negative: for the mean, for the median, per sample
+/// (crux-analysis's `Threshold`, as in the report and `crux plot`).
+fn key_question(run: &ReportRun) -> String {
     let document = &run.document;
     let mut out = String::from("<section id=\"key-question\"><h2>Key question: where does net turn negative?</h2>");
     let Some(axis_info) = &document.axis else {
         out.push_str("<p>This model has no axis, so it has one answer rather than a threshold.</p></section>\n");
         return out;
     };
+    let Some(threshold) = &run.threshold else {
+        out.push_str("<p>The axis has one point, so there is no threshold along it.</p></section>\n");
+        return out;
+    };
     let name = axis_info.name.as_str();
+    let place = |index: Option<usize>| match index {
+        None => Place::Never,
+        Some(0) => Place::FromStart,
+        Some(index) => Place::At(threshold.grid[index]),
+    };
+    let end = threshold.grid_end();
+    let value = |value: Option<f64>| value.map_or_else(|| format!("beyond {}", number(end)), number);
+    let sample = &threshold.sample;
     let _ = write!(
         out,
-        "<ul id=\"thresholds\"><li>E[net] stays negative {}.</li><li>P(net &gt; 0) stays below 0.5 {}.</li>",
-        crossing_text(stays_below_from(axis, &document.net.mean, 0.0), name),
-        crossing_text(stays_below_from(axis, &document.net.p_positive, 0.5), name)
+        "<ul id=\"thresholds\"><li>E[net] stays negative {}.</li><li>The median of net stays negative {}.</li>",
+        crossing_text(place(threshold.mean_crossing), name),
+        crossing_text(place(threshold.median_crossing), name)
     );
-    match &run.thresholds {
-        Some(thresholds) => {
-            let _ = write!(
-                out,
-                "<li>Per sample (the first grid point from which the sample's net stays negative): median {}, 90% interval {} to {}; {}% of samples are negative from the start of the axis and {}% are not negative at its end.</li></ul>",
-                number(thresholds.summary.p50),
-                number(thresholds.summary.p05),
-                number(thresholds.summary.p95),
-                significant(thresholds.from_start_share * 100.0, 2),
-                significant(thresholds.never_share * 100.0, 2)
-            );
-            if let Some(chart) = svg::threshold_histogram(thresholds, document) {
-                let _ = write!(
-                    out,
-                    "<figure>{chart}<figcaption>Where each sample's net turns negative for good ({} of samples never do and are not shown).</figcaption></figure>",
-                    significant(thresholds.never_share * 100.0, 2) + "%"
-                );
-            }
-        }
-        None => out.push_str("<li>No sample turns negative on the axis.</li></ul>"),
-    }
+    let _ = write!(
+        out,
+        "<li>Per sample (the first grid point from which the sample's net stays negative, over all samples, one that never turns negative counted as beyond the axis): median {}, 90% interval {} to {}; {}% of samples are negative from the start of the axis and {}% are not negative at its end.</li></ul>",
+        value(sample.capability.p50),
+        value(sample.capability.p05),
+        value(sample.capability.p95),
+        significant(sample.from_start_share * 100.0, 2),
+        significant(sample.never_share * 100.0, 2)
+    );
+    out.push_str(&threshold_figure(threshold, &axis_label(document)));
     out.push_str("</section>\n");
     out
+}
+
+/// The axis's label, or its name.
+fn axis_label(document: &RunDocument) -> String {
+    match &document.axis {
+        Some(axis) if !axis.label.is_empty() => axis.label.clone(),
+        Some(axis) => axis.name.clone(),
+        None => String::new(),
+    }
+}
+
+/// The threshold histogram in a figure whose data attributes carry the
+/// threshold's numbers as `crux run --format json` writes them: `data-p05`,
+/// `data-p50`, `data-p95` (the per-sample quantiles over all samples, or
+/// `beyond` the grid), `data-never-share`, `data-from-start-share`,
+/// `data-mean-crossing` and `data-median-crossing` (or `never`) and, with a
+/// timeline, `data-year-p05`, `data-year-p50`, `data-year-p95` (a year,
+/// `passed` or `beyond`).
+fn threshold_figure(threshold: &Threshold, axis_label: &str) -> String {
+    let Some(chart) = svg::threshold_histogram(threshold, axis_label) else {
+        return String::new();
+    };
+    let sample = &threshold.sample;
+    let value =
+        |value: Option<f64>| value.map_or_else(|| "beyond".to_string(), |value| json_precise(value).to_string());
+    let crossing = |index: Option<usize>| {
+        index.map_or_else(|| "never".to_string(), |index| json_precise(threshold.grid[index]).to_string())
+    };
+    let year = |year: Year| match year {
+        Year::In(year) => json_precise(year).to_string(),
+        Year::Passed => "passed".to_string(),
+        Year::Beyond => "beyond".to_string(),
+    };
+    let years = sample.year.map_or_else(String::new, |years| {
+        format!(
+            " data-year-p05=\"{}\" data-year-p50=\"{}\" data-year-p95=\"{}\"",
+            year(years.p05),
+            year(years.p50),
+            year(years.p95)
+        )
+    });
+    format!(
+        "<figure id=\"threshold-figure\" data-p05=\"{}\" data-p50=\"{}\" data-p95=\"{}\" data-never-share=\"{}\" data-from-start-share=\"{}\" data-mean-crossing=\"{}\" data-median-crossing=\"{}\"{years}>{chart}<figcaption>Where each sample's net turns negative for good, as a share of all samples; the {} that never do are beyond the axis and not drawn. The line marks the median over all samples.</figcaption></figure>",
+        value(sample.capability.p05),
+        value(sample.capability.p50),
+        value(sample.capability.p95),
+        json_number(sample.never_share),
+        json_number(sample.from_start_share),
+        crossing(threshold.mean_crossing),
+        crossing(threshold.median_crossing),
+        significant(sample.never_share * 100.0, 2) + "%"
+    )
 }
 
 /// `a to b` with numeric ends: the two ends.
@@ -483,7 +539,8 @@ fn page_sections(
     for part in parts {
         let heading = part.split("</h2>").next().unwrap_or("").to_string();
         let id = format!("part-{}", sections.len());
-        sections.push((heading, format!("<section id=\"{id}\" class=\"report\"><h2>{part}</section>\n")));
+        let figure = if heading == ROBUSTNESS_HEADING { robustness_figure(run) } else { String::new() };
+        sections.push((heading, format!("<section id=\"{id}\" class=\"report\"><h2>{part}{figure}</section>\n")));
     }
     let unit = state.base.header.unit.as_str();
     let mut charts = String::from("<section id=\"charts\">");
@@ -495,10 +552,29 @@ fn page_sections(
             unit_suffix(unit)
         );
     }
+    if let Some(threshold) = &run.threshold {
+        charts.push_str(&threshold_figure(threshold, &axis_label(&run.document)));
+    }
     charts.push_str(&importance(run));
     charts.push_str(&run_info(&run.document, elapsed));
     charts.push_str("</section>\n");
     (sections, charts)
+}
+
+/// The heading of the report's robustness section, after which its tornado is drawn.
+const ROBUSTNESS_HEADING: &str = "How robust the answer is";
+
+/// The robustness tornado with its caption, or nothing without the analysis.
+fn robustness_figure(run: &ReportRun) -> String {
+    let Some(robustness) = &run.robustness else { return String::new() };
+    let axis_name = run.document.axis.as_ref().map_or("x", |axis| axis.name.as_str());
+    match svg::robustness_chart(robustness, axis_name) {
+        Some(chart) => format!(
+            "<figure id=\"robustness-figure\">{chart}<figcaption>Where E[net] turns negative with each judgement param held at its 10th percentile (orange, upper bar) and at its 90th (blue, lower bar), drawn from the crossing with every judgement as drawn (dark line); largest swing first; \"never\": not within the grid. {} samples per run, seed {}.</figcaption></figure>",
+            robustness.samples, robustness.seed
+        ),
+        None => String::new(),
+    }
 }
 
 fn param_editor(

@@ -168,22 +168,22 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     .await;
 
     // An invalid belief: the message shows next to its field.
-    type_into(&client, "#p-research_speedup", "0.05 to").await;
+    type_into(&client, "#p-release_step", "0.05 to").await;
     let message = wait_for("the field's error", async || {
-        let message = text(&client, ".param[data-param=\"research_speedup\"] .field-error").await?;
+        let message = text(&client, ".param[data-param=\"release_step\"] .field-error").await?;
         (!message.is_empty()).then_some(message)
     })
     .await;
     assert!(message.contains("line 1, col"), "{message}");
     client
-        .find(Locator::Css(".param[data-param=\"research_speedup\"] button.reset"))
+        .find(Locator::Css(".param[data-param=\"release_step\"] button.reset"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     wait_for("the error to clear", async || {
-        let hidden = attribute(&client, ".param[data-param=\"research_speedup\"] .field-error", "hidden").await;
+        let hidden = attribute(&client, ".param[data-param=\"release_step\"] .field-error", "hidden").await;
         hidden.is_some().then_some(())
     })
     .await;

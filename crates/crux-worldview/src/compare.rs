@@ -142,11 +142,13 @@ pub struct NowAnswer {
 pub struct ThresholdAnswer {
     /// Where E[net] becomes negative for good.
     pub mean_crossing: Option<f64>,
-    /// Median, 5% and 95% of the per-sample threshold, among samples that cross.
+    /// Median, 5% and 95% of the per-sample threshold over all samples, a
+    /// sample that never crosses counted as beyond the grid (`None`: beyond the grid).
     pub p50: Option<f64>,
     pub p05: Option<f64>,
     pub p95: Option<f64>,
-    /// Median year the open frontier reaches the per-sample threshold.
+    /// Median year the open frontier reaches the per-sample threshold (`None`
+    /// when it is beyond the grid or the frontier has already passed it).
     pub year_p50: Option<f64>,
     /// Share of samples whose net never turns negative on the grid.
     pub never_share: f64,
@@ -196,10 +198,10 @@ pub fn position(label_text: &str, model: &ModelFile, results: &PageResults) -> P
     });
     let threshold = results.threshold.as_ref().map(|threshold| ThresholdAnswer {
         mean_crossing: threshold.mean_crossing_value(),
-        p50: threshold.sample.capability.map(|s| s.p50),
-        p05: threshold.sample.capability.map(|s| s.p05),
-        p95: threshold.sample.capability.map(|s| s.p95),
-        year_p50: threshold.sample.year.map(|s| s.p50),
+        p50: threshold.sample.capability.p50,
+        p05: threshold.sample.capability.p05,
+        p95: threshold.sample.capability.p95,
+        year_p50: threshold.sample.year.and_then(|years| years.p50.value()),
         never_share: threshold.sample.never_share,
     });
     let best_release_threshold = results.policies.iter().flatten().find_map(|answer| match answer {

@@ -5,9 +5,10 @@
 use crate::Outcome;
 use crate::commands::target;
 use crate::input::{Failure, Override};
-use crux_analysis::crossing::{Crossing, sample_thresholds, zero_crossing};
+use crux_analysis::crossing::{Crossing, zero_crossing};
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
+use crux_analysis::threshold::Threshold;
 use crux_analysis::voi::{VoiOptions, value_of_information};
 use crux_engine::format::{short, significant};
 use crux_engine::{Engine, RunOptions, RunOutput};
@@ -17,7 +18,8 @@ use crux_plot::{
     Bands, Chart, Contribution, ContributionKind, Contributions, Histogram, Lines, Mark, Series, Tornado, TornadoRow,
     TornadoSection,
 };
-use crux_report::results::{AnswerResult, ReleaseAnswer};
+use crux_report::format::json_precise;
+use crux_report::results::{AnswerResult, ReleaseAnswer, has_robustness};
 use crux_report::{Options, PageResults, compute};
 use std::path::{Path, PathBuf};
 
@@ -58,7 +60,7 @@ pub fn plot(sources: &mut Sources, args: &PlotArgs) -> Outcome {
     let (model, engine) = target::load(sources, args.model.as_deref(), &args.overrides)?;
     let point = target::point(&model, args.at)?;
     // The policy curve comes from the page's regulation answer, when the page asks it.
-    let results = if has_release_policy(&model) {
+    let results = if has_release_policy(&model) || has_robustness(&model) {
         Some(compute(&model, &Options::new(args.samples, args.seed)).map_err(Failure::input)?)
     } else {
         None
@@ -87,7 +89,8 @@ pub fn has_release_policy(model: &hir::Model) -> bool {
 /// Writes every chart the model supports to `out` (created if missing):
 /// net with bands, the threshold histogram, mechanisms at grid point
 /// `point`, the sensitivity tornado, the value of information across the
-/// axis and, given the page's results with a regulation answer, the policy curve.
+/// axis and, given the page's results, the policy curve (with a regulation
+/// answer) and the robustness tornado (with judgement params).
 pub fn write_charts(
     model: &hir::Model,
     engine: &Engine,
@@ -124,7 +127,10 @@ fn charts(
     if let Some(axis) = &model.file.axis {
         let axis_label = axis_label(axis);
         charts.push(("net".to_string(), net_chart(model, &run, &axis_label, &unit)));
-        charts.push(("thresholds".to_string(), threshold_chart(engine, &run, &axis_label)));
+        if let Some(net) = run.net_samples.as_ref().filter(|_| engine.grid().len() > 1) {
+            let threshold = Threshold::new(engine.grid(), &run.net, net, None);
+            charts.push(("thresholds".to_string(), threshold_chart(&threshold, &axis_label)));
+        }
     }
     charts.push(("mechanisms".to_string(), mechanism_chart(model, &run, point, &at, &unit)));
     let inputs = Inputs::of(engine);
@@ -144,6 +150,10 @@ fn charts(
     });
     if let (Some(release), Some(axis)) = (release, &model.file.axis) {
         charts.push(("policy".to_string(), policy_chart(release, &axis_label(axis), &unit)));
+    }
+    if let Some(robustness) = results.and_then(|results| results.robustness.as_ref()) {
+        let chart = crux_report::build::robustness_chart(crux_report::sentences::Words::new(model), robustness);
+        charts.push(("robustness".to_string(), chart));
     }
     Ok(charts)
 }
@@ -228,40 +238,41 @@ fn net_chart(model: &hir::Model, run: &RunOutput, axis_label: &str, unit: &str) 
     })
 }
 
-fn threshold_chart(engine: &Engine, run: &RunOutput, axis_label: &str) -> Chart {
-    let grid = engine.grid();
-    let thresholds = run.net_samples.as_ref().map(sample_thresholds).unwrap_or_default();
-    let total = thresholds.len().max(1) as f64;
+/// The histogram of per-sample thresholds: crux-analysis's `Threshold`, the
+/// one the report, its JSON and the web page read. One bar per grid point as
+/// a share of all samples; the median over all samples ("never" counted as
+/// beyond the axis) marked, and written in the note with its 90% interval
+/// as `crux run --format json` writes them.
+fn threshold_chart(threshold: &Threshold, axis_label: &str) -> Chart {
+    let grid = &threshold.grid;
+    let sample = &threshold.sample;
+    let total = sample.samples.max(1) as f64;
     let step = if grid.len() > 1 { grid[1] - grid[0] } else { 1.0 };
-    let mut counts = vec![0usize; grid.len()];
-    for index in thresholds.iter().flatten() {
-        counts[*index] += 1;
-    }
-    let never = thresholds.iter().filter(|threshold| threshold.is_none()).count();
-    let from_start = counts[0];
     let bins = grid
         .iter()
-        .zip(&counts)
+        .zip(&sample.counts)
         .map(|(x, count)| (x - step / 2.0, x + step / 2.0, 100.0 * *count as f64 / total))
         .collect();
-    let mut sorted: Vec<f64> = thresholds.iter().flatten().map(|index| grid[*index]).collect();
-    sorted.sort_by(f64::total_cmp);
-    let marks = if sorted.is_empty() || never as f64 >= total / 2.0 {
-        Vec::new()
-    } else {
-        // The median over all samples, counting "never" as beyond the axis.
-        let median = sorted[((total - 1.0) / 2.0) as usize];
-        vec![Mark { x: median, label: format!("median {} (\"never\" counted as beyond)", short(median)) }]
+    let end = threshold.grid_end();
+    let value = |value: Option<f64>| {
+        value.map_or_else(|| format!("beyond {}", short(end)), |value| json_precise(value).to_string())
+    };
+    let marks = match sample.capability.p50 {
+        Some(median) => vec![Mark { x: median, label: format!("median {}", json_precise(median)) }],
+        None => Vec::new(),
     };
     Chart::Histogram(Histogram {
-        title: "Where each sample's net turns negative for good".to_string(),
+        title: "Where each sample's net turns negative for good (never: beyond the axis)".to_string(),
         x_label: format!("threshold: {axis_label}"),
-        y_label: "share of samples (%)".to_string(),
+        y_label: "share of all samples (%)".to_string(),
         bins,
         note: Some(format!(
-            "Never negative by the end of the axis: {:.1}% of samples. Negative from the first point: {:.1}%.",
-            100.0 * never as f64 / total,
-            100.0 * from_start as f64 / total
+            "median {}, 90% interval {} to {}; never negative on the axis: {:.1}%; negative from the first point: {:.1}%",
+            value(sample.capability.p50),
+            value(sample.capability.p05),
+            value(sample.capability.p95),
+            100.0 * sample.never_share,
+            100.0 * sample.from_start_share
         )),
         marks,
     })

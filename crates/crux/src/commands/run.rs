@@ -8,13 +8,16 @@ use crux_engine::Engine;
 use crux_lang::resolve::resolve;
 use crux_lang::{Sources, hir};
 use crux_report::analyses::{self, RunReport};
+use crux_report::results::Worldview;
 use crux_report::{Options, PageResults};
+use crux_worldview::presets::preset_worldviews;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     let model = load(sources, args.model.as_deref(), args)?;
+    let worldviews = if args.profile.is_none() { presets_of(sources, &model, args)? } else { Vec::new() };
     let has_page = !model.file.page.is_empty();
     let format = args.format.unwrap_or(if has_page { Format::Md } else { Format::Text });
     let wanted = format != Format::Json;
@@ -35,8 +38,12 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     };
     let bar = progress_bar(total, wanted);
     let tick = |done: u64| bar.inc(done);
-    let options =
-        Options { progress: Some(&tick), sensitivity: !args.no_sensitivity, ..Options::new(args.samples, args.seed) };
+    let options = Options {
+        progress: Some(&tick),
+        sensitivity: !args.no_sensitivity,
+        worldviews: &worldviews,
+        ..Options::new(args.samples, args.seed)
+    };
     let report = analyses::run(&model, &options, page);
     bar.finish_and_clear();
     let report = report.map_err(Failure::input)?;
@@ -75,6 +82,16 @@ fn charts_section(
 /// A path as a Markdown link target: forward slashes, spaces escaped.
 fn link(path: &Path) -> String {
     path.display().to_string().replace('\\', "/").replace(' ', "%20")
+}
+
+/// The presets written for this model, each applied to the model as given
+/// and then the `--set` overrides, for the report's side-by-side.
+fn presets_of(sources: &mut Sources, model: &hir::Model, args: &RunArgs) -> Result<Vec<Worldview>, Failure> {
+    let text = model_text(args.model.as_deref())?;
+    Ok(preset_worldviews(model, |name| {
+        let preset = profile_text(Path::new(name)).ok()?;
+        resolve(parse_model_with(sources, &text, Some(&preset), &args.overrides).ok()?).ok()
+    }))
 }
 
 /// Loads the model at `path` (or the built-in model) with the profile and overrides.
