@@ -164,11 +164,12 @@ class Model:
         return self._info
 
     def _run_native(self, samples: int, seed: int, set: Mapping[str, str] | None,
-                    profile: str | os.PathLike[str] | None, sensitivity: bool, page: bool):
-        return self._native.run(samples, seed, _overrides(set), _profile(profile), sensitivity, page)
+                    profile: str | os.PathLike[str] | None, sensitivity: bool, robustness: bool, page: bool):
+        return self._native.run(samples, seed, _overrides(set), _profile(profile), sensitivity, robustness, page)
 
     def run(self, samples: int = 100_000, seed: int = 1, set: Mapping[str, str] | None = None,
-            profile: str | os.PathLike[str] | None = None, sensitivity: bool = True) -> RunResult:
+            profile: str | os.PathLike[str] | None = None, sensitivity: bool = True,
+            robustness: bool = True) -> RunResult:
         """Runs the model, as ``crux run`` does, and answers its page.
 
         Args:
@@ -181,6 +182,8 @@ class Model:
                 ``conditional-on-capability``, ``security-first``).
             sensitivity: include each crux's share of the uncertainty and value of
                 information in the report (``crux run --no-sensitivity`` leaves it out).
+            robustness: include how robust the answer is to each judgement-only
+                param (``crux run --no-robustness`` leaves it out).
 
         Returns:
             A :class:`RunResult`: ``.net`` and ``.mechanisms`` DataFrames,
@@ -190,7 +193,8 @@ class Model:
             CruxError: a malformed override or profile, or a model that gives a
                 value that is not a finite number.
         """
-        options = {"samples": samples, "seed": seed, "set": set, "profile": profile, "sensitivity": sensitivity}
+        options = {"samples": samples, "seed": seed, "set": set, "profile": profile, "sensitivity": sensitivity,
+                   "robustness": robustness}
         document, markdown, text = self._run_native(page=False, **options)
         return RunResult(self, document, markdown, text, options)
 
@@ -220,7 +224,7 @@ class Model:
             samples: Monte Carlo samples.
             seed: the random seed (sample ``i`` is sample ``i`` of ``run`` with this seed).
             at: axis values; each names its nearest grid point. By default each
-                sample's open frontier now for a model with ``[context] open_now``
+                sample's next open frontier release for a model with ``[context] next_release`` (or ``open_now``)
                 (the axis column then differs per sample), else every grid point.
             set: beliefs to replace, param name to expression.
             profile: a profile file or preset name.
@@ -238,7 +242,7 @@ class Model:
 
         Args:
             at: the axis value to analyse (its nearest grid point); by default the
-                open frontier now, else the middle of the axis.
+                report's "now" (the next open frontier release), else the middle of the axis.
             samples: rows N of each matrix of the Saltelli design.
             seed: the seed of the scrambled Sobol' points and the bootstrap.
             set, profile: beliefs to change, as for :meth:`run`.
@@ -252,7 +256,7 @@ class Model:
 
         Args:
             at: the axis value to analyse (its nearest grid point); by default the
-                open frontier now, else the middle of the axis.
+                report's "now" (the next open frontier release), else the middle of the axis.
             across: every grid point instead of one (the dict then has ``points``).
             samples: model runs for EVPI, and again for each crux's EVPPI.
             seed: the random seed.

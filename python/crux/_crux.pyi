@@ -31,6 +31,7 @@ class NativeModel:
         set: list[tuple[str, str]],
         profile: str | None,
         sensitivity: bool,
+        robustness: bool,
         page: bool,
     ) -> tuple[str, str | None, str]:
         """``crux run``: (the JSON document, the Markdown page or None, the terminal text)."""

@@ -81,10 +81,12 @@ def test_samples_have_the_columns_and_values_of_crux_samples():
     assert abs(frame["net"].mean() - mean) <= 1e-9 * abs(mean)
 
 
-def test_samples_default_to_each_sample_s_open_frontier_now():
+def test_samples_default_to_each_sample_s_next_open_frontier_release():
     model = crux.Model.builtin()
     frame = model.samples(samples=3_000, seed=1)
-    assert frame["c"].equals(frame["c_open_now"])
+    # [context] next_release = c_open_now + frontier_growth * years_ahead + release_step, years_ahead = 0 now
+    assert (frame["years_ahead"] == 0).all()
+    assert ((frame["c"] - (frame["c_open_now"] + frame["release_step"])).abs() <= 1e-9).all()
     assert frame["c"].std() > 0.1
     arrow = model.samples_arrow(samples=3_000, seed=1)
     assert arrow.num_rows == 3_000

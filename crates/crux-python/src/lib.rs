@@ -244,7 +244,7 @@ impl NativeModel {
 
     /// `crux run`: the JSON document, the Markdown page (for a page report)
     /// and the terminal text.
-    #[pyo3(signature = (samples, seed, set, profile, sensitivity, page))]
+    #[pyo3(signature = (samples, seed, set, profile, sensitivity, robustness, page))]
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
@@ -254,6 +254,7 @@ impl NativeModel {
         set: Vec<(String, String)>,
         profile: Option<String>,
         sensitivity: bool,
+        robustness: bool,
         page: bool,
     ) -> PyResult<(String, Option<String>, String)> {
         with_model(py, self, profile.as_deref(), &set, |model| {
@@ -263,7 +264,7 @@ impl NativeModel {
             } else {
                 Vec::new()
             };
-            let options = Options { sensitivity, worldviews: &worldviews, ..Options::new(samples, seed) };
+            let options = Options { sensitivity, robustness, worldviews: &worldviews, ..Options::new(samples, seed) };
             let report = analyses::run(model, &options, page)?;
             Ok((report.json(model), report.markdown(model), report.text(model)))
         })

@@ -115,7 +115,8 @@ fn evaluation_table(words: Words, results: &PageResults, columns: &[String]) -> 
                         if !page.eq_ignore_ascii_case(label)
                             && let Some(effects) = effects
                         {
-                            notes = notes.and(". ").and(sentences::evaluation_differs(words, page, label, rule, effects));
+                            notes =
+                                notes.and(". ").and(sentences::evaluation_differs(words, page, label, rule, effects));
                         }
                     }
                     (assessment, notes)
@@ -387,7 +388,9 @@ fn references(model: &hir::Model) -> Option<Section> {
     (!cited.is_empty()).then(|| Section {
         kind: SectionKind::References,
         heading: Some(Heading { level: 2, text: Text::plain("References") }),
-        blocks: vec![Block::List(cited.into_iter().map(|reference| ListItem::new(sentences::reference(reference))).collect())],
+        blocks: vec![Block::List(
+            cited.into_iter().map(|reference| ListItem::new(sentences::reference(reference))).collect(),
+        )],
     })
 }
 
@@ -414,9 +417,12 @@ fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResul
             let mut row = vec![Text::plain(&answer.name)];
             row.extend(sentences::worldview_cells(words, answer, results.run.points.last().copied()));
             row.extend(computed.iter().map(|index| {
-                Text::plain(answer.evaluation[*index].map_or_else(|| "–".to_string(), |verdict| {
-                    format!("{} ({})", verdict.label.as_str(), crate::format::probability(verdict.probability))
-                }))
+                Text::plain(answer.evaluation[*index].map_or_else(
+                    || "–".to_string(),
+                    |verdict| {
+                        format!("{} ({})", verdict.label.as_str(), crate::format::probability(verdict.probability))
+                    },
+                ))
             }));
             row
         })
@@ -428,7 +434,9 @@ fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResul
     match sections.iter_mut().find(|section| section.kind == SectionKind::Robustness) {
         Some(section) => section.blocks.extend(blocks),
         None => {
-            let after = sections.iter().rposition(|section| matches!(section.kind, SectionKind::Policies | SectionKind::Threshold));
+            let after = sections
+                .iter()
+                .rposition(|section| matches!(section.kind, SectionKind::Policies | SectionKind::Threshold));
             let section = Section {
                 kind: SectionKind::Robustness,
                 heading: Some(Heading { level: 2, text: Text::plain("How robust the answer is") }),
@@ -489,7 +497,8 @@ pub fn robustness_chart(words: Words, robustness: &Robustness) -> crux_plot::Cha
     let text = |crossing: Option<f64>| crossing.map_or_else(|| "never".to_string(), crate::format::capability);
     let axis = words.axis();
     crux_plot::Chart::Swing(crux_plot::Swing {
-        title: "How robust the answer is: where E[net] turns negative, one judgement at a time".to_string(),
+        // No brackets: the title is also a Markdown image's alternative text.
+        title: "How robust the answer is: where mean net turns negative, one judgement at a time".to_string(),
         x_label: format!("{axis} from which E[net] stays negative"),
         base: value(robustness.base.crossing),
         base_label: format!("every judgement as drawn: {}", text(robustness.base.crossing)),

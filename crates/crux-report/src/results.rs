@@ -38,9 +38,10 @@ pub struct Options<'a> {
     /// Whether to fill [`PageResults::sensitivity`] (Sobol indices and the
     /// value of information per crux at the open frontier now).
     pub sensitivity: bool,
-    /// Whether to fill [`PageResults::robustness`] (on by default; about
+    /// Whether to fill [`PageResults::robustness`] (off by default: about
     /// `2 * judgement params + 1` grid runs of at most [`ROBUSTNESS_SAMPLES`]
-    /// samples, which a caller that computes many views may skip).
+    /// samples, which `crux run` and the web page turn on and a caller that
+    /// computes many views skips).
     pub robustness: bool,
     /// Whether the model's runs spread over rayon's threads (the default) or
     /// run on the calling thread ([`RunOptions::parallel`]); the results are the same.
@@ -71,7 +72,7 @@ impl<'a> Options<'a> {
             progress: None,
             interrupt: None,
             sensitivity: false,
-            robustness: true,
+            robustness: false,
             parallel: true,
             worldviews: &[],
         }
@@ -142,7 +143,8 @@ pub struct PageResults {
     /// Where E[net] turns negative, and P(net > 0) now, with each
     /// judgement-only param held at its 10th and 90th percentile, at
     /// [`robustness_samples`] samples: for a model with an axis of more than
-    /// one point and at least one judgement param, else `None`.
+    /// one point and at least one random judgement param, when
+    /// [`Options::robustness`] is on (the default), else `None`.
     pub robustness: Option<Robustness>,
 }
 
@@ -200,8 +202,8 @@ impl ConditionalEffects {
         }
         let mut effects = ConditionalEffects { benefits: 0.0, risks: 0.0, largest_benefit: None, largest_risk: None };
         for (index, column) in values.iter().enumerate() {
-            let mean = (0..samples).filter(|sample| counted(*sample)).map(|sample| column[sample]).sum::<f64>()
-                / count as f64;
+            let mean =
+                (0..samples).filter(|sample| counted(*sample)).map(|sample| column[sample]).sum::<f64>() / count as f64;
             let (total, largest) = match model.file.mechanisms[index].side {
                 Side::Benefit => (&mut effects.benefits, &mut effects.largest_benefit),
                 Side::Risk => (&mut effects.risks, &mut effects.largest_risk),

@@ -233,7 +233,8 @@ pub fn evaluation_differs(
 ) -> String {
     let given = rule.given.as_ref().map(|given| format!(" given {},", print_expr(given))).unwrap_or_default();
     let largest = |item: Option<(usize, f64)>| {
-        item.map(|(index, mean)| format!(" (most of it {}, {})", words.mechanism(index), effect(mean))).unwrap_or_default()
+        item.map(|(index, mean)| format!(" (most of it {}, {})", words.mechanism(index), effect(mean)))
+            .unwrap_or_default()
     };
     format!(
         "The page says {page}; the model says {computed} because,{given} for {} the benefits average {}{} against risks of {}{}.",
@@ -452,7 +453,8 @@ pub fn answer(words: Words, results: &PageResults, answer: &AnswerResult) -> Vec
             }
             // How fragile the answer is: where E[net] turns negative when one
             // judgement at a time takes another defensible value.
-            if let Some(range) = results.robustness.as_ref().and_then(|robustness| robustness_range(words, robustness)) {
+            if let Some(range) = results.robustness.as_ref().and_then(|robustness| robustness_range(words, robustness))
+            {
                 lines.insert(
                     next,
                     Text::new()
@@ -480,12 +482,8 @@ fn negative_from_the_start(words: Words, results: &PageResults, threshold: &Thre
     }
     let run = &results.run;
     let (first, start) = (run.net.first()?.mean, *run.points.first()?);
-    let (at, most) = run
-        .points
-        .iter()
-        .zip(&run.net)
-        .map(|(x, summary)| (*x, summary.mean))
-        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (at, most) =
+        run.points.iter().zip(&run.net).map(|(x, summary)| (*x, summary.mean)).min_by(|a, b| a.1.total_cmp(&b.1))?;
     if first.abs() >= 0.01 * most.abs() {
         return None;
     }
@@ -695,7 +693,11 @@ fn compute_governance(words: Words, results: &PageResults, shift: &ShiftAnswer) 
     };
     // "moves from X to Y", or "does not move (X)" when the words are the same.
     let moves = |what: &str, before: String, after: String| {
-        if before == after { format!("{what} does not move ({before})") } else { format!("{what} moves from {before} to {after}") }
+        if before == after {
+            format!("{what} does not move ({before})")
+        } else {
+            format!("{what} moves from {before} to {after}")
+        }
     };
     let (before, after) = (&shift.before.threshold, &shift.after.threshold);
     let mut line = Text::new().and_strong("Model").and(": if ").and_code(&shift.param).and(format!(
@@ -708,7 +710,11 @@ fn compute_governance(words: Words, results: &PageResults, shift: &ShiftAnswer) 
         ),
         {
             let (never_before, never_after) = (share(before.sample.never_share), share(after.sample.never_share));
-            if never_before == never_after { format!("stays at {never_before}") } else { format!("goes from {never_before} to {never_after}") }
+            if never_before == never_after {
+                format!("stays at {never_before}")
+            } else {
+                format!("goes from {never_before} to {never_after}")
+            }
         },
     ));
     if let (Some(p_before), Some(p_after), Some(mean_before), Some(mean_after)) =

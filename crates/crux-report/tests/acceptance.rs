@@ -43,9 +43,8 @@ fn a_release_far_below_the_open_frontier_changes_almost_nothing() {
 #[test]
 fn now_is_the_next_open_frontier_release() {
     let (_, results) = defaults();
-    let context = |name: &str| {
-        results.context.iter().find(|(field, _)| *field == name).map(|(_, summary)| summary.clone()).expect(name)
-    };
+    let context =
+        |name: &str| results.context.iter().find(|(field, _)| *field == name).map(|(_, summary)| *summary).expect(name);
     let (open, next) = (context("open_now"), context("next_release"));
     assert!(next.p05 > open.p05 && next.p50 > open.p50 && next.p95 > open.p95, "{open:?} {next:?}");
     let now = results.now.as_ref().expect("computed");

@@ -13,6 +13,24 @@ fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Markdown without its marks: strong, code and emphasis marks dropped,
+/// links `[text](url)` as their text.
+fn unmark(markdown: &str) -> String {
+    let mut out = String::new();
+    let mut rest = markdown;
+    while let Some(middle) = rest.find("](") {
+        let (Some(start), Some(end)) = (rest[..middle].rfind('['), rest[middle..].find(')').map(|at| middle + at))
+        else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(&rest[start + 1..middle]);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out.replace("**", "").replace('`', "").replace(" _", " ").replace("_.", ".").replace("_ ", " ")
+}
+
 /// Every paragraph, note and list item of the document, as plain text.
 fn sentences(document: &Document) -> Vec<String> {
     let mut out = Vec::new();
@@ -58,13 +76,14 @@ fn the_builtin_report_has_a_section_of_each_kind_in_the_page_order() {
             &crux("alignment"),
             &crux("evidence"),
             &SectionKind::NetByAxis,
+            &SectionKind::References,
         ]
     );
     for crux in &model.file.page.cruxes {
         assert!(document.crux_section(&crux.id.name).is_some(), "the section of crux {}", crux.id.name);
     }
     // The Markdown and the terminal text say every sentence of the document.
-    let markdown = squeeze(&markdown::write(&document).replace("**", "").replace('`', ""));
+    let markdown = squeeze(&unmark(&markdown::write(&document)));
     let text = squeeze(&text::write(&document));
     for sentence in sentences(&document) {
         let sentence = squeeze(&sentence);

@@ -2,7 +2,8 @@
 //! the frontmatter fields, the question, every heading, every table row
 //! (each evaluation row, each benefit and risk, each crux side and row), the
 //! key question, the lead sentence and every policy bullet. Computed columns
-//! may follow a row's cells, and computed notes may follow the page's note.
+//! may follow a row's cells, computed notes may follow the page's note, and
+//! a computed assessment shows the page's beside it.
 //! The page's mojibake (`â€”`, an em dash read as Windows-1252) must come out
 //! as a proper em dash.
 
@@ -32,7 +33,9 @@ fn holds(report_line: &str, page_line: &str) -> bool {
         return false;
     }
     let last = page.len() - 1;
-    report[..last] == page[..last]
+    // A computed assessment shows the page's beside it: "Negative (page: Unclear)".
+    let same = |report: &String, page: &String| *report == *page || report.ends_with(&format!(" (page: {page})"));
+    report[..last].iter().zip(&page[..last]).all(|(report, page)| same(report, page))
         && (report[last] == page[last] || report[last].starts_with(&format!("{}; ", page[last])))
 }
 

@@ -34,7 +34,10 @@ fn the_report_names_each_cruxs_share_and_value_when_sensitivity_is_on() {
     let lines: Vec<&str> = page.lines().filter(|line| line.contains("**Sensitivity**")).collect();
     assert_eq!(lines.len(), 2, "the compute-governance and career-choices answers both use it:\n{page}");
     for line in &lines {
-        assert!(line.contains("% of the uncertainty in net at the open frontier now"), "a share in percent: {line}");
+        assert!(
+            line.contains("% of the uncertainty in net for the next open frontier release"),
+            "a share in percent: {line}"
+        );
         assert!(line.contains("resolving it is worth"), "the value of resolving it: {line}");
     }
     let governance = lines[0];
@@ -42,7 +45,7 @@ fn the_report_names_each_cruxs_share_and_value_when_sensitivity_is_on() {
     let career = lines[1];
     assert!(career.contains(&format!("{} carries", largest.name)), "career choices leads with the largest: {career}");
     assert!(
-        page.contains("**Which crux matters most** for net at the open frontier now"),
+        page.contains("**Which crux matters most** for net for the next open frontier release"),
         "the summary names the crux that matters most:\n{page}"
     );
     assert!(page.contains("| Crux | Share of the uncertainty (total index) |"), "the table of shares:\n{page}");

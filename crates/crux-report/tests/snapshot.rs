@@ -9,7 +9,7 @@ use crux_report::{Options, compute, markdown};
 #[test]
 fn markdown_report_of_the_builtin_model() {
     let model = common::builtin(&[]);
-    let options = Options { sensitivity: true, ..Options::new(2000, common::DEFAULT_SEED) };
+    let options = Options { sensitivity: true, robustness: true, ..Options::new(2000, common::DEFAULT_SEED) };
     let results = compute(&model, &options).expect("the page computes");
     insta::assert_snapshot!(markdown::render(&model, &results));
 }

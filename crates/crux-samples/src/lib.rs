@@ -7,8 +7,9 @@
 //! derived value, every mechanism's effect (by its id, positive for a risk as
 //! for a benefit; `ID_effect` when a param or derived value has the name
 //! `ID` too) and `net`. A [`Plan`] says which points: grid points named
-//! by axis values, or the open frontier now (`[context] open_now`), where
-//! the capability differs per sample and the axis column holds each sample's.
+//! by axis values, or "now" (`[context] next_release`, the next open
+//! frontier release, else `open_now`), where the capability differs per
+//! sample and the axis column holds each sample's.
 //!
 //! Values come from the engine's [`Sampler`] block by block, as Arrow record
 //! batches in sample order ([`Plan::batches`]); [`write_csv`] and
@@ -36,7 +37,8 @@ const ROW_GROUP_ROWS: usize = 1 << 17;
 /// Where the samples are taken.
 #[derive(Debug, Clone, PartialEq)]
 pub enum At {
-    /// The open frontier now for a model with `[context] open_now`, else every grid point.
+    /// "Now" for a model with `[context] next_release` or `open_now` (the
+    /// report's "now"), else every grid point.
     Default,
     /// The grid points nearest these axis values.
     Values(Vec<f64>),
@@ -100,11 +102,11 @@ impl Plan {
     /// The plan for `model` at `at`: which points, and the columns.
     pub fn new(model: &hir::Model, at: &At) -> Result<Plan, Diagnostics> {
         let axis = model.file.axis.as_ref().map(|axis| axis.name.name.clone());
-        let open_now = model.file.page.context.open_now.as_ref();
+        let open_now = model.file.page.context.now();
         let (sampler, points, mut sources) = match (at, open_now) {
             (At::Default, Some(open_now)) => {
                 // The report's own rewrite: the axis counts probes, and here the one
-                // probe is net at each sample's capability of the open frontier now.
+                // probe is net at each sample's capability of "now".
                 let probe = Probe::new(Capability::Expr(open_now.expr.clone()), Quantity::Net);
                 let probed = probe_model(model, &[probe])?;
                 let sampler = Sampler::new(&probed)?;

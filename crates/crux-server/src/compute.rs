@@ -245,15 +245,18 @@ impl ModelRun {
 }
 
 /// Runs a resolved model the way `crux run` does: the page's analyses for a
-/// model with a page, a plain run otherwise.
+/// model with a page, a plain run otherwise. `for_page` is the web page's
+/// run: it keeps net for the charts and shows how robust the answer is;
+/// `POST /api/run` leaves both out, to stay fast.
 pub fn run_model(
     model: hir::Model,
     sources: &Sources,
     samples: usize,
     seed: u64,
-    keep_net: bool,
+    for_page: bool,
     budget: &Budget,
 ) -> Result<ModelRun, ApiError> {
+    let (keep_net, robustness) = (for_page, for_page);
     if model.file.page.is_empty() {
         let output = run(&model, sources, samples, seed, keep_net, budget)?;
         return Ok(ModelRun::Plain { model, output, samples, seed });
@@ -263,6 +266,7 @@ pub fn run_model(
         progress: Some(&check),
         interrupt: Some(&check),
         parallel: budget.parallel,
+        robustness,
         ..Options::new(samples, seed)
     };
     let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;

@@ -175,13 +175,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     })
     .await;
     assert!(message.contains("line 1, col"), "{message}");
-    client
-        .find(Locator::Css(".param[data-param=\"release_step\"] button.reset"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.find(Locator::Css(".param[data-param=\"release_step\"] button.reset")).await.unwrap().click().await.unwrap();
     wait_for("the error to clear", async || {
         let hidden = attribute(&client, ".param[data-param=\"release_step\"] .field-error", "hidden").await;
         hidden.is_some().then_some(())

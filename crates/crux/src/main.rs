@@ -162,6 +162,10 @@ struct RunArgs {
     /// Leave out each crux's share of the uncertainty now and the value of resolving it.
     #[arg(long)]
     no_sensitivity: bool,
+    /// Leave out how robust the answer is to each judgement-only param (about
+    /// two grid runs per such param).
+    #[arg(long)]
+    no_robustness: bool,
     /// Also write the charts of `crux plot` to DIR and link them from the Markdown report.
     #[arg(long, value_name = "DIR")]
     plots: Option<PathBuf>,

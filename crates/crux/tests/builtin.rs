@@ -29,12 +29,36 @@ fn run_without_a_model_prints_the_page_as_markdown() {
 fn json_carries_the_page_answers_under_stable_names() {
     let document = json(&["run", "-n", "2000", "--format", "json"]);
     assert_eq!(document["model"]["id"], "open-source-safety");
-    assert_eq!(document["axis"]["values"].as_array().map(Vec::len), Some(61));
+    assert_eq!(document["axis"]["values"].as_array().map(Vec::len), Some(71));
     let evaluation = document["evaluation"].as_array().expect("rows");
     assert_eq!(evaluation.len(), 4);
     assert_eq!(evaluation[1]["dimension"], "If alignment hard");
     assert!(evaluation[1]["p_positive"].is_f64());
     assert!(evaluation[0]["p_positive"].is_null());
+    // The page's own assessment beside every row, and why where they differ.
+    assert_eq!(evaluation[0]["page_assessment"], "High");
+    assert_eq!(evaluation[1]["page_assessment"], "Unclear");
+    assert_eq!(evaluation[2]["page_assessment"], "Positive");
+    for row in evaluation {
+        let differs = row["assessment"] != row["page_assessment"];
+        assert_eq!(row["why_different"].is_string(), differs, "{row}");
+    }
+    // The bibliography: every cited id with a title and a link.
+    let references = document["references"].as_array().expect("references");
+    assert!(references.len() >= 30);
+    for reference in references {
+        assert!(reference["title"].is_string() && reference["url"].is_string(), "{reference}");
+    }
+    // Robustness: judgement params held at their 10th and 90th percentiles.
+    let robustness = document["robustness"].as_array().expect("robustness");
+    assert!(robustness.len() >= 5);
+    for row in robustness {
+        for field in
+            ["param", "low", "high", "crossing_low", "crossing_high", "now_p_positive_low", "now_p_positive_high"]
+        {
+            assert!(row.get(field).is_some(), "robustness.{field}: {row}");
+        }
+    }
     let threshold = &document["threshold"];
     for field in ["mean_crossing", "median_crossing"] {
         assert!(threshold[field].is_f64(), "{field}: {}", threshold[field]);
@@ -53,18 +77,19 @@ fn json_carries_the_page_answers_under_stable_names() {
     let answers: Vec<&str> = policies.iter().map(|policy| policy["answer"].as_str().unwrap_or("")).collect();
     assert_eq!(answers, ["support_release", "release_threshold", "compute_governance", "career_choices"]);
     assert!(policies[1]["result"]["best"]["value"].is_f64());
-    assert_eq!(policies[1]["result"]["compare"][0]["label"], "EU AI Act");
+    let label = policies[1]["result"]["compare"][0]["label"].as_str().expect("a label");
+    assert!(label.starts_with("hypothetical: open below the EU AI Act"), "{label}");
 }
 
 #[test]
 fn set_moves_the_threshold_and_the_verdicts() {
-    let before = json(&["run", "-n", "2000", "--format", "json"]);
-    let after = json(&["run", "-n", "2000", "--format", "json", "--set", "c_misuse=normal({p5: 25, p95: 26})"]);
-    let crossing = |document: &Value| document["threshold"]["mean_crossing"].as_f64().expect("inside the grid");
-    assert!(crossing(&after) < crossing(&before) - 1.0);
-    let easy = |document: &Value| document["evaluation"][2]["assessment"].as_str().expect("label").to_string();
-    assert_eq!(easy(&before), "Positive");
-    assert_ne!(easy(&after), "Positive");
+    let before = json(&["run", "-n", "4000", "--format", "json", "--no-robustness"]);
+    let after = json(&["run", "-n", "4000", "--format", "json", "--no-robustness", "--set", "study_value=30 to 300"]);
+    let crossing = |document: &Value| document["threshold"]["mean_crossing"].as_f64().unwrap_or(f64::INFINITY);
+    assert!(crossing(&after) >= crossing(&before) + 1.0);
+    let easy = |document: &Value| document["evaluation"][2]["p_positive"].as_f64().expect("a probability");
+    assert!(easy(&after) > easy(&before) + 0.2, "{} -> {}", easy(&before), easy(&after));
+    assert!(before["robustness"].is_null(), "--no-robustness leaves it out");
 }
 
 #[test]

@@ -96,8 +96,9 @@ fn csv_at_26_has_the_run_s_mean_of_net_and_parquet_the_same_values() {
 }
 
 #[test]
-fn the_built_in_model_gives_each_sample_s_open_frontier_now() {
-    let output = crux(&["samples", "--samples", "2000", "--set", "c_open_now=26.25"]);
+fn the_built_in_model_gives_each_sample_s_next_open_frontier_release() {
+    // "now" is the next open frontier release: c_open_now + release_step.
+    let output = crux(&["samples", "--samples", "2000", "--set", "c_open_now=26.25", "--set", "release_step=0.25"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
     let mut lines = text.lines();
@@ -105,7 +106,7 @@ fn the_built_in_model_gives_each_sample_s_open_frontier_now() {
     assert_eq!(&header[..2], ["sample", "c"]);
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 2000);
-    assert!(rows.iter().all(|row| row.split(',').nth(1) == Some("26.25")), "c is the open frontier now of each sample");
+    assert!(rows.iter().all(|row| row.split(',').nth(1) == Some("26.5")), "c is the next release of each sample");
 }
 
 #[test]

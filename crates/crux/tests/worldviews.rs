@@ -54,7 +54,7 @@ fn the_presets_disagree_visibly() {
     let positions = document["positions"].as_array().unwrap();
     let p_now: Vec<f64> = positions.iter().map(|p| p["now"]["p_positive"].as_f64().unwrap()).collect();
     assert!(p_now[0] > p_now[1] && p_now[1] > p_now[2], "advocate > conditional > security-first: {p_now:?}");
-    assert_ne!(positions[0]["now"]["verdict"], positions[2]["now"]["verdict"]);
+    assert!(p_now[0] - p_now[2] > 0.1, "the advocate and security-first are far apart: {p_now:?}");
     let median = |p: &serde_json::Value| p["threshold"]["mean_crossing"].as_f64();
     assert_ne!(median(&positions[0]), median(&positions[2]));
 }

@@ -27,7 +27,7 @@ pub fn builtin(overrides: &[(&str, &str)]) -> hir::Model {
 }
 
 pub fn results(model: &hir::Model, samples: usize) -> PageResults {
-    compute(model, &Options::new(samples, DEFAULT_SEED)).expect("the page computes")
+    compute(model, &Options { robustness: true, ..Options::new(samples, DEFAULT_SEED) }).expect("the page computes")
 }
 
 /// The knowledge-base page the built-in model answers: the shared copy when

@@ -61,7 +61,8 @@ pub fn plot(sources: &mut Sources, args: &PlotArgs) -> Outcome {
     let point = target::point(&model, args.at)?;
     // The policy curve comes from the page's regulation answer, when the page asks it.
     let results = if has_release_policy(&model) || has_robustness(&model) {
-        Some(compute(&model, &Options::new(args.samples, args.seed)).map_err(Failure::input)?)
+        let options = Options { robustness: true, ..Options::new(args.samples, args.seed) };
+        Some(compute(&model, &options).map_err(Failure::input)?)
     } else {
         None
     };

@@ -41,6 +41,7 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     let options = Options {
         progress: Some(&tick),
         sensitivity: !args.no_sensitivity,
+        robustness: !args.no_robustness,
         worldviews: &worldviews,
         ..Options::new(args.samples, args.seed)
     };
