@@ -2,7 +2,8 @@
 
 use crate::{Bands, Chart, ContributionKind, Contributions, Histogram, Lines, Mark, Swing, Tornado};
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -423,6 +424,43 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
     Ok(())
 }
 
+/// The layout the contributions and swing charts share: `count` labelled
+/// rows (`label_of` a row's position, counted from the bottom) across
+/// `low..high`, with the caption, the axis and a light vertical grid drawn.
+fn row_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    (low, high): (f64, f64),
+    count: i32,
+    label_of: &dyn Fn(i32) -> String,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordi32>>>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, caption_style())
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(230)
+        .build_cartesian_2d(low..high, (0..count - 1).into_segmented())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 17))
+        .x_label_formatter(&|x| tick(*x))
+        .y_labels(count as usize)
+        .y_label_formatter(&|value| match value {
+            SegmentValue::CenterOf(position) => label_of(*position),
+            _ => String::new(),
+        })
+        .disable_y_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.12))
+        .draw()
+        .map_err(fail)?;
+    Ok(chart)
+}
+
 fn draw_contributions<DB: DrawingBackend>(contributions: &Contributions, root: &DrawingArea<DB, Shift>) -> Result<()> {
     let count = contributions.rows.len() as i32;
     let (low, high) = extent(contributions.rows.iter().map(|row| row.value), true);
@@ -444,29 +482,7 @@ fn draw_contributions<DB: DrawingBackend>(contributions: &Contributions, root: &
             .map(|(kind, name)| (Swatch::Block(color(kind)), name))
             .collect();
     let area = legend_strip(root, &entries)?;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&contributions.title, caption_style())
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(230)
-        .build_cartesian_2d(low..high, (0..count - 1).into_segmented())
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_desc(&contributions.x_label)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .x_label_formatter(&|x| tick(*x))
-        .y_labels(count as usize)
-        .y_label_formatter(&|value| match value {
-            SegmentValue::CenterOf(position) => label_of(*position),
-            _ => String::new(),
-        })
-        .disable_y_mesh()
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(fail)?;
+    let mut chart = row_chart(&area, &contributions.title, &contributions.x_label, (low, high), count, &label_of)?;
     chart
         .draw_series(contributions.rows.iter().enumerate().map(|(index, row)| {
             let position = count - 1 - index as i32;
@@ -572,29 +588,7 @@ fn draw_swing<DB: DrawingBackend>(swing: &Swing, root: &DrawingArea<DB, Shift>) 
             (Swatch::Line(DARK), swing.base_label.as_str()),
         ],
     )?;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&swing.title, caption_style())
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(230)
-        .build_cartesian_2d(low..high, (0..count - 1).into_segmented())
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_desc(&swing.x_label)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .x_label_formatter(&|x| tick(*x))
-        .y_labels(count as usize)
-        .y_label_formatter(&|value| match value {
-            SegmentValue::CenterOf(position) => label_of(*position),
-            _ => String::new(),
-        })
-        .disable_y_mesh()
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(fail)?;
+    let mut chart = row_chart(&area, &swing.title, &swing.x_label, (low, high), count, &label_of)?;
     // Each row: the low value's bar in its upper half, the high value's in its lower half.
     let row_height = (chart.plotting_area().dim_in_pixel().1 as i32 / count).max(8);
     let half = row_height / 2;

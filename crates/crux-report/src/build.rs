@@ -407,6 +407,7 @@ fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResul
     headings.extend(computed.iter().map(|row| cell(&words.model.file.page.evaluation[*row].dimension)));
     let base = crate::results::WorldviewAnswer {
         name: "This model's defaults".to_string(),
+        samples: results.samples,
         now: results.now.as_ref().map(|now| (now.net.mean, now.p_positive)),
         mean_crossing: results.threshold.as_ref().and_then(|threshold| threshold.mean_crossing_value()),
         evaluation: results.evaluation.clone(),
@@ -428,7 +429,7 @@ fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResul
         })
         .collect();
     let blocks = vec![
-        Block::Paragraph(sentences::worldviews_lead(words, results.worldviews.len())),
+        Block::Paragraph(sentences::worldviews_lead(words, &results.worldviews, results.samples)),
         Block::Table(Table { headings, rows }),
     ];
     match sections.iter_mut().find(|section| section.kind == SectionKind::Robustness) {

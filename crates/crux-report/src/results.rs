@@ -156,10 +156,11 @@ pub struct Worldview {
 }
 
 /// A worldview's answers to the page's main questions, with the report's
-/// samples and seed.
+/// seed and the first [`robustness_samples`] of its samples.
 #[derive(Debug, Clone)]
 pub struct WorldviewAnswer {
     pub name: String,
+    pub samples: usize,
     /// E[net] and P(net > 0) at "now".
     pub now: Option<(f64, f64)>,
     /// Where E[net] turns negative for good (`None`: not within the grid).
@@ -556,11 +557,13 @@ fn evaluation_verdicts(
 }
 
 /// A worldview's answers: one grid run (for where E[net] turns negative)
-/// and the probes at "now", with the report's samples and seed.
+/// and the probes at "now", with the report's seed and the first
+/// [`robustness_samples`] of its samples (sample `i` is the same draw).
 fn answer_worldview(worldview: &Worldview, options: &Options) -> Result<WorldviewAnswer, Diagnostics> {
     let model = &worldview.model;
     let engine = Engine::new(model)?;
-    let run_options = RunOptions { keep_net: false, progress: options.interrupt, ..options.run_options() };
+    let samples = robustness_samples(options.samples);
+    let run_options = RunOptions { keep_net: false, progress: options.interrupt, samples, ..options.run_options() };
     let run = engine.run(&run_options).map_err(|diagnostic| vec![diagnostic])?;
     let means: Vec<f64> = run.net.iter().map(|summary| summary.mean).collect();
     let mean_crossing = if run.points.len() > 1 {
@@ -569,10 +572,11 @@ fn answer_worldview(worldview: &Worldview, options: &Options) -> Result<Worldvie
         None
     };
     let plan = ProbePlan::new(model);
-    let probes = run_probes(model, &plan.probes, &options.probe_options())?;
+    let probes = run_probes(model, &plan.probes, &RunOptions { samples, ..options.probe_options() })?;
     let now = plan.net_now.map(|index| (probes.summaries[index].mean, probes.summaries[index].p_positive));
     Ok(WorldviewAnswer {
         name: worldview.name.clone(),
+        samples,
         now,
         mean_crossing,
         evaluation: evaluation_verdicts(model, &plan, &probes.values)?,

@@ -252,9 +252,16 @@ pub fn worldview_now_heading(words: Words) -> String {
 }
 
 /// What the worldviews table shows.
-pub fn worldviews_lead(words: Words, count: usize) -> Text {
+pub fn worldviews_lead(words: Words, worldviews: &[crate::results::WorldviewAnswer], samples: usize) -> Text {
+    let count = worldviews.len();
+    let sizes = match worldviews.first().map(|worldview| worldview.samples) {
+        Some(first) if first < samples => format!(
+            "the defaults with this report's {samples} samples, the presets with the first {first} of them (the same draws), all with this report's seed"
+        ),
+        _ => "each with this report's samples and seed".to_string(),
+    };
     Text::new().and_strong("The presets side by side").and(format!(
-        ": the model's defaults and {count} preset worldviews (`crux profiles`), each with this report's samples and seed. A verdict is Positive when P(net > 0) is at least {}, Negative when at most {}; E[net] for {}.",
+        ": the model's defaults and {count} preset worldviews (`crux profiles`), {sizes}. A verdict is Positive when P(net > 0) is at least {}, Negative when at most {}; E[net] for {}.",
         POSITIVE_AT,
         NEGATIVE_AT,
         words.now()

@@ -27,6 +27,7 @@ use crux_analysis::threshold::Threshold;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Sources, hir};
 use crux_report::json::{PageDocument, RunDocument, SensitivityDocument};
+use crux_report::results::Worldview;
 use crux_report::{Options, PageResults};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
@@ -246,14 +247,16 @@ impl ModelRun {
 
 /// Runs a resolved model the way `crux run` does: the page's analyses for a
 /// model with a page, a plain run otherwise. `for_page` is the web page's
-/// run: it keeps net for the charts and shows how robust the answer is;
-/// `POST /api/run` leaves both out, to stay fast.
+/// run: it keeps net for the charts and shows how robust the answer is,
+/// with `worldviews` (the presets) side by side; `POST /api/run` leaves
+/// those out, to stay fast.
 pub fn run_model(
     model: hir::Model,
     sources: &Sources,
     samples: usize,
     seed: u64,
     for_page: bool,
+    worldviews: &[Worldview],
     budget: &Budget,
 ) -> Result<ModelRun, ApiError> {
     let (keep_net, robustness) = (for_page, for_page);
@@ -267,6 +270,7 @@ pub fn run_model(
         interrupt: Some(&check),
         parallel: budget.parallel,
         robustness,
+        worldviews,
         ..Options::new(samples, seed)
     };
     let results = crux_report::compute(&model, &options).map_err(|diagnostics| located(&diagnostics, sources))?;
@@ -314,17 +318,19 @@ impl ReportRun {
 
 /// Runs a resolved model for the web page, with the crux-importance analysis
 /// at `importance_rows` rows.
+#[allow(clippy::too_many_arguments)]
 pub fn report_run(
     model: hir::Model,
     sources: &Sources,
     samples: usize,
     seed: u64,
     importance_rows: usize,
+    worldviews: &[Worldview],
     budget: &Budget,
 ) -> Result<ReportRun, ApiError> {
     let options = SensitivityRequestOptions { samples: importance_rows, seed, at: None, resamples: PAGE_RESAMPLES };
     let importance = sensitivity(&model, sources, &options, budget).map_err(|error| error.message());
-    let mut run = ReportRun::new(&run_model(model, sources, samples, seed, true, budget)?);
+    let mut run = ReportRun::new(&run_model(model, sources, samples, seed, true, worldviews, budget)?);
     run.importance = Some(importance);
     Ok(run)
 }

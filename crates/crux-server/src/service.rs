@@ -38,7 +38,7 @@ pub async fn run(
             return Ok(ModelRun::Plain { model: base.model().clone(), output, samples, seed });
         }
         let (model, sources) = worker.model_with(&overrides)?;
-        compute::run_model(model, &sources, samples, seed, false, budget)
+        compute::run_model(model, &sources, samples, seed, false, &[], budget)
     })
     .await
 }
@@ -54,7 +54,9 @@ pub async fn report(
     let worker = state.clone();
     bounded(&state.slots, state.run_bytes(samples), move |budget| {
         let (model, sources) = worker.model_with(&overrides)?;
-        compute::report_run(model, &sources, samples, seed, worker.limits.page_sensitivity_samples, budget)
+        let worldviews = worker.preset_worldviews(&model, &overrides);
+        let rows = worker.limits.page_sensitivity_samples;
+        compute::report_run(model, &sources, samples, seed, rows, &worldviews, budget)
     })
     .await
 }

@@ -131,6 +131,25 @@ impl AppState {
         Ok((resolved, sources))
     }
 
+    /// The presets written for this model, each applied to it before
+    /// `overrides`, for the page's side-by-side (a preset that does not fit
+    /// is left out).
+    pub fn preset_worldviews(
+        &self,
+        model: &hir::Model,
+        overrides: &BTreeMap<String, String>,
+    ) -> Vec<crux_report::results::Worldview> {
+        crux_worldview::presets::preset_worldviews(model, |name| {
+            let mut sources = self.base_sources.clone();
+            let mut file = self.base.clone();
+            let text = crux_worldview::presets::preset(name)?;
+            let profile_file = sources.add(format!("{name} (preset)"), text);
+            crux_lang::profile::parse_profile(&mut sources, profile_file).ok()?.apply(&mut file).ok()?;
+            self.beliefs(overrides).apply(&mut sources, &mut file, BELIEF_SOURCE).ok()?;
+            resolve(file).ok()
+        })
+    }
+
     /// The overrides that change something (an expression equal to the model's is no change).
     pub fn beliefs(&self, overrides: &BTreeMap<String, String>) -> Beliefs {
         Beliefs {

@@ -64,6 +64,20 @@ fn ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
     (first..=last).map(|i| i as f64 * step).collect()
 }
 
+/// About six vertical grid lines down to `bottom`, each with its value
+/// (`digits` significant figures) under it: the grid of the bar charts.
+fn vertical_grid(out: &mut String, x: &Scale, bottom: f64, digits: usize) {
+    for tick in ticks(x.from.0, x.from.1, 6) {
+        let px = x.at(tick);
+        let _ = write!(
+            out,
+            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{bottom:.1}" class="grid"/><text x="{px:.1}" y="{t:.1}" class="tick" text-anchor="middle">{label}</text>"##,
+            t = bottom + 16.0,
+            label = significant(tick, digits)
+        );
+    }
+}
+
 fn frame(out: &mut String, id: &str, title: &str, x: &Scale, y: &Scale, x_label: &str, y_label: &str) {
     let _ = write!(
         out,
@@ -250,15 +264,7 @@ pub fn importance_chart(run: &SensitivityRun) -> Option<String> {
         title = escape(&title)
     );
     let bottom = height - BOTTOM;
-    for tick in ticks(x.from.0, x.from.1, 6) {
-        let px = x.at(tick);
-        let _ = write!(
-            out,
-            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{bottom:.1}" class="grid"/><text x="{px:.1}" y="{t:.1}" class="tick" text-anchor="middle">{label}</text>"##,
-            t = bottom + 16.0,
-            label = significant(tick, 3)
-        );
-    }
+    vertical_grid(&mut out, &x, bottom, 3);
     for (index, (name, indices)) in rows.iter().enumerate() {
         let y0 = TOP + ROW * index as f64;
         let (total, first) = (indices.total.max(0.0), indices.first.clamp(0.0, indices.total.max(0.0)));
@@ -353,15 +359,7 @@ pub fn robustness_chart(robustness: &Robustness, axis_name: &str) -> Option<Stri
         title = escape(title),
         description = escape(description.trim_end()),
     );
-    for tick in ticks(x.from.0, x.from.1, 6) {
-        let px = x.at(tick);
-        let _ = write!(
-            out,
-            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{bottom:.1}" class="grid"/><text x="{px:.1}" y="{t:.1}" class="tick" text-anchor="middle">{label}</text>"##,
-            t = bottom + 16.0,
-            label = significant(tick, 4)
-        );
-    }
+    vertical_grid(&mut out, &x, bottom, 4);
     let grid_end = robustness.grid.last().copied().unwrap_or(beyond);
     if values.iter().any(|value| *value > grid_end) {
         let px = x.at(grid_end);

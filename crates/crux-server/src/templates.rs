@@ -849,7 +849,7 @@ fn position_rows(positions: &[&Position]) -> String {
         format!("<td class=\"{}\">{} ({})</td>", verdict.to_lowercase(), escape(verdict), probability(p))
     };
     if positions.iter().any(|position| position.now.is_some()) {
-        out.push_str("<tr><th>Verdict at the open frontier now (P(net &gt; 0))</th>");
+        out.push_str("<tr><th>Verdict now (P(net &gt; 0))</th>");
         for position in positions {
             match position.now {
                 Some(now) => out.push_str(&verdict_cell(now.verdict, now.p_positive)),

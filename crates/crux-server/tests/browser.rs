@@ -122,7 +122,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     client.goto(&format!("{base}/")).await.expect("the page loads");
     let verdict_before = text(&client, "#verdict").await.expect("a verdict");
     let crossing_before = attribute(&client, "#net-chart", "data-crossing").await.expect("a chart");
-    assert!(verdict_before.contains("Positive"), "{verdict_before}");
+    assert!(verdict_before.contains("Negative"), "{verdict_before}");
     let importance = async || {
         let name = attribute(&client, "#importance-chart .importance", "data-name").await?;
         let total = attribute(&client, "#importance-chart .importance", "data-total").await?;
@@ -140,8 +140,8 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
             .expect("the screenshot is written to docs/");
     }
 
-    // A later misuse threshold: the verdict and the chart change in place.
-    type_into(&client, "#p-c_misuse", "normal({p5: 27.5, p95: 29})").await;
+    // A small race hazard: the verdict and the chart change in place.
+    type_into(&client, "#p-race_hazard", "3 to 50").await;
     let crossing_after = wait_for("the chart to update", async || {
         let now = attribute(&client, "#net-chart", "data-crossing").await?;
         (now != crossing_before).then_some(now)
@@ -154,16 +154,16 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     // The crux-importance chart was recomputed with the new belief.
     let importance_after = importance().await.expect("the crux-importance chart");
     assert_ne!(importance_after, importance_before);
-    assert!(client.current_url().await.unwrap().as_str().contains("set.c_misuse="));
+    assert!(client.current_url().await.unwrap().as_str().contains("set.race_hazard="));
 
     // The interval inputs edit `a to b` params.
     let low = client.find(Locator::Css(".param[data-param=\"misuse_harm\"] input.p5")).await.unwrap();
-    assert_eq!(low.prop("value").await.unwrap().as_deref(), Some("5"));
+    assert_eq!(low.prop("value").await.unwrap().as_deref(), Some("30"));
     low.clear().await.unwrap();
     low.send_keys("2").await.unwrap();
     wait_for("the interval to be written as an expression", async || {
         let value = client.find(Locator::Css("#p-misuse_harm")).await.ok()?.prop("value").await.ok()??;
-        (value == "2 to 150").then_some(())
+        (value == "2 to 200").then_some(())
     })
     .await;
 
@@ -206,7 +206,7 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     let table = wait_for("the compare view", async || text(&client, "#comparison").await).await;
     assert!(table.contains("Late <threshold>"), "{table}");
     let differences = text(&client, "#differences").await.expect("the differing beliefs");
-    assert!(differences.contains("normal({p5: 27.5, p95: 29})"), "{differences}");
+    assert!(differences.contains("3 to 50"), "{differences}");
 
     client.close().await.expect("the browser closes");
     drop(driver);

@@ -641,6 +641,12 @@ async fn the_builtin_model_is_answered_as_its_page() {
         "Crux 2:",
         "name=\"set.c_misuse\"",
         "Policy Implications",
+        "How robust the answer is",
+        "The presets side by side",
+        "Security first",
+        "id=\"robustness-chart\"",
+        "References",
+        "https://arxiv.org/abs/2310.20624",
         "id=\"profiles\"",
     ];
     let mut from = 0;

@@ -332,7 +332,7 @@ pub fn double_crux(
 }
 
 fn threshold_text(value: Option<f64>) -> String {
-    value.map_or_else(|| "none on the grid".to_string(), |value| format!("1e{value:.1} FLOP"))
+    value.map_or_else(|| "beyond the grid".to_string(), |value| format!("1e{value:.1} FLOP"))
 }
 
 fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap], grid_width: f64) -> String {
@@ -357,10 +357,8 @@ fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap], grid_wid
     let mut sentence =
         format!("{a} and {b} disagree mainly on {title}: with {}'s view of it, {}'s", lead.from_view, lead.view);
     let verdict = match (lead.verdict_before, lead.verdict_after) {
-        (Some(before), Some(after)) if before != after => {
-            Some(format!(" verdict at the open frontier goes from {before} to {after}"))
-        }
-        (Some(before), Some(_)) => Some(format!(" verdict at the open frontier stays {before}")),
+        (Some(before), Some(after)) if before != after => Some(format!(" verdict now goes from {before} to {after}")),
+        (Some(before), Some(_)) => Some(format!(" verdict now stays {before}")),
         _ => None,
     };
     let threshold = (lead.threshold_before != lead.threshold_after).then(|| {

@@ -158,7 +158,7 @@ fn describe(members: &[Position], crux_flips: &[(String, usize)], model: &ModelF
     }
     if !counts.is_empty() {
         let parts: Vec<String> = counts.iter().map(|(verdict, count)| format!("{count} {verdict}")).collect();
-        lines.push(format!("Verdicts at the open frontier now: {}.", parts.join(", ")));
+        lines.push(format!("Verdicts now: {}.", parts.join(", ")));
     }
     let mut thresholds: Vec<f64> = members.iter().filter_map(|m| m.threshold.and_then(|t| t.headline())).collect();
     thresholds.sort_by(f64::total_cmp);

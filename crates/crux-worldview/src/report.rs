@@ -31,10 +31,7 @@ fn rows(positions: &[Position]) -> Vec<(String, Vec<String>)> {
         }
     }
     let cell = |f: &dyn Fn(&Position) -> String| positions.iter().map(f).collect::<Vec<_>>();
-    rows.push((
-        "Verdict at the open frontier now".to_string(),
-        cell(&|p| p.now.map_or_else(String::new, |now| now.verdict.to_string())),
-    ));
+    rows.push(("Verdict now".to_string(), cell(&|p| p.now.map_or_else(String::new, |now| now.verdict.to_string()))));
     rows.push((
         "P(net > 0) now".to_string(),
         cell(&|p| p.now.map_or_else(String::new, |now| probability(now.p_positive))),
@@ -50,10 +47,9 @@ fn rows(positions: &[Position]) -> Vec<(String, Vec<String>)> {
     rows.push((
         "Per-sample threshold, median (90% interval)".to_string(),
         cell(&|p| {
-            p.threshold.map_or_else(String::new, |t| match (t.p50, t.p05, t.p95) {
-                (Some(median), Some(low), Some(high)) => format!("{median:.1} ({low:.1} to {high:.1})"),
-                _ => "none on the grid".to_string(),
-            })
+            // Quantiles over all samples: one beyond the grid's end is `None`.
+            let shown = |value: Option<f64>| value.map_or_else(|| "beyond the grid".to_string(), |x| format!("{x:.1}"));
+            p.threshold.map_or_else(String::new, |t| format!("{} ({} to {})", shown(t.p50), shown(t.p05), shown(t.p95)))
         }),
     ));
     rows.push((

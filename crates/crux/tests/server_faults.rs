@@ -3,9 +3,11 @@
 //! profile whose save was answered 201, holds nothing half-written, and a
 //! restarted server serves it.
 
+mod common;
+
 use crux_lang::Sources;
 use crux_store::{ModelSource, Store, validate};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,17 +30,7 @@ fn start_server(db: &Path) -> (Child, SocketAddr) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("crux runs");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).expect("the server says where it listens");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    // Keep draining stderr so that the server never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let addr = common::listening_address(&mut child);
     (child, addr)
 }
 

@@ -4,9 +4,11 @@
 //! same numbers: quantiles over all samples with "never" beyond the grid, the
 //! same share that never crosses, the same median mark.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -105,16 +107,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("crux runs");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut line = String::new();
-        stderr.read_line(&mut line).expect("the server says where it listens");
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        let addr = common::listening_address(&mut child);
         Server { child, addr, directory }
     }
 
