@@ -25,6 +25,30 @@ impl Label {
     }
 }
 
+/// How a grid point reads in a one-line verdict along the axis: "No
+/// effect" when net is exactly 0 in at least 90% of the samples (as for a
+/// release below the open frontier, which changes nothing), else the label
+/// of P(net > 0), which would call such a point Negative.
+pub fn shown_verdict(p_positive: f64, p05: f64, p95: f64) -> &'static str {
+    if p05 == 0.0 && p95 == 0.0 { NO_EFFECT } else { label(p_positive).as_str() }
+}
+
+/// The words for a point where net is almost always exactly 0.
+pub const NO_EFFECT: &str = "No effect";
+
+/// The axis cut into stretches of equal [`shown_verdict`]: (from, to, verdict).
+pub fn shown_stretches(points: &[f64], p_positive: &[f64], p05: &[f64], p95: &[f64]) -> Vec<(f64, f64, &'static str)> {
+    let mut stretches: Vec<(f64, f64, &'static str)> = Vec::new();
+    for (index, x) in points.iter().enumerate() {
+        let verdict = shown_verdict(p_positive[index], p05[index], p95[index]);
+        match stretches.last_mut() {
+            Some(last) if last.2 == verdict => last.1 = *x,
+            _ => stretches.push((*x, *x, verdict)),
+        }
+    }
+    stretches
+}
+
 /// The label of a probability.
 pub fn label(probability: f64) -> Label {
     if probability >= POSITIVE_AT {
@@ -70,6 +94,19 @@ pub fn verdict(values: &[f64], event: impl Fn(f64) -> bool, condition: Option<&[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_point_where_net_is_almost_always_zero_shows_no_effect() {
+        // Net exactly 0 in 90% of samples at the first two points (P(net > 0)
+        // small only because net is 0), then mostly negative, then positive.
+        let stretches = shown_stretches(
+            &[1.0, 2.0, 3.0, 4.0],
+            &[0.01, 0.02, 0.1, 0.9],
+            &[0.0, 0.0, -5.0, -1.0],
+            &[0.0, 0.0, 0.5, 6.0],
+        );
+        assert_eq!(stretches, [(1.0, 2.0, NO_EFFECT), (3.0, 3.0, "Negative"), (4.0, 4.0, "Positive")]);
+    }
 
     #[test]
     fn labels_follow_the_rule_at_its_edges() {

@@ -15,7 +15,7 @@ use crate::results::{
 use crux_analysis::robustness::{Robustness, Row as RobustnessRow};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Quantiles, Threshold, Year};
-use crux_analysis::verdict::{Label, NEGATIVE_AT, POSITIVE_AT, label};
+use crux_analysis::verdict::{Label, NEGATIVE_AT, POSITIVE_AT, label, shown_stretches};
 use crux_engine::RunOutput;
 use crux_lang::hir;
 use crux_lang::model::Side;
@@ -152,7 +152,13 @@ pub fn verdict_on_net(words: Words, run: &RunOutput) -> Text {
         ));
     }
     let axis = words.axis();
-    let stretches = stretches(&run.points, &run.net.iter().map(|net| net.p_positive).collect::<Vec<_>>());
+    let column = |value: fn(&crux_engine::PointSummary) -> f64| run.net.iter().map(value).collect::<Vec<f64>>();
+    let stretches = shown_stretches(
+        &run.points,
+        &column(|net| net.p_positive),
+        &column(|net| net.p05),
+        &column(|net| net.p95),
+    );
     let mut text = lead;
     for (index, (from, to, verdict)) in stretches.iter().enumerate() {
         let range = if stretches.len() == 1 {
@@ -167,22 +173,9 @@ pub fn verdict_on_net(words: Words, run: &RunOutput) -> Text {
         if index > 0 {
             text = text.and("; ");
         }
-        text = text.and_strong(verdict.as_str()).and(range);
+        text = text.and_strong(*verdict).and(range);
     }
     text.and(" (P(net > 0) along the axis is in the table of net below).")
-}
-
-/// The axis cut into stretches of equal verdict on P(net > 0): (from, to, verdict).
-pub fn stretches(points: &[f64], p_positive: &[f64]) -> Vec<(f64, f64, Label)> {
-    let mut stretches: Vec<(f64, f64, Label)> = Vec::new();
-    for (x, p) in points.iter().zip(p_positive) {
-        let verdict = label(*p);
-        match stretches.last_mut() {
-            Some(last) if last.2 == verdict => last.1 = *x,
-            _ => stretches.push((*x, *x, verdict)),
-        }
-    }
-    stretches
 }
 
 /// The rule of the verdicts.

@@ -9,11 +9,11 @@ use crate::compute::ReportRun;
 use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
-use crate::summary::{Place, axis_values, verdict_stretches};
+use crate::summary::{Place, axis_values};
 use crate::svg::{self, escape};
 use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, LeftOut, PoolResponse, ProfileInfo, StretchInfo};
 use crux_analysis::threshold::{Threshold, Year};
-use crux_analysis::verdict::label;
+use crux_analysis::verdict::{label, shown_stretches};
 use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
 use crux_lang::model::{Declaration, Side};
@@ -240,22 +240,22 @@ fn verdict_sentence(document: &RunDocument) -> String {
         let p = document.net.p_positive.first().copied().unwrap_or(f64::NAN);
         return format!("<strong>{}</strong>: P(net &gt; 0) = {}", verdict_label(p), probability(p));
     };
-    let stretches = verdict_stretches(&axis.values, &document.net.p_positive);
+    let net = &document.net;
+    let stretches = shown_stretches(&axis.values, &net.p_positive, &net.p05, &net.p95);
     let name = escape(&axis.name);
     let parts: Vec<String> = stretches
         .iter()
         .enumerate()
-        .map(|(index, stretch)| {
-            let verdict = stretch.verdict.as_str();
-            let class = verdict.to_lowercase();
+        .map(|(index, (from, to, verdict))| {
+            let class = verdict.to_lowercase().replace(' ', "-");
             let range = if stretches.len() == 1 {
-                format!("across {name} = {} to {}", number(stretch.from), number(stretch.to))
+                format!("across {name} = {} to {}", number(*from), number(*to))
             } else if index == 0 {
-                format!("up to {name} = {}", number(stretch.to))
+                format!("up to {name} = {}", number(*to))
             } else if index == stretches.len() - 1 {
-                format!("from {name} = {}", number(stretch.from))
+                format!("from {name} = {}", number(*from))
             } else {
-                format!("{name} = {} to {}", number(stretch.from), number(stretch.to))
+                format!("{name} = {} to {}", number(*from), number(*to))
             };
             format!("<span class=\"{class}\"><strong>{verdict}</strong> {range}</span>")
         })
