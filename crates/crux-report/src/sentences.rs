@@ -153,12 +153,8 @@ pub fn verdict_on_net(words: Words, run: &RunOutput) -> Text {
     }
     let axis = words.axis();
     let column = |value: fn(&crux_engine::PointSummary) -> f64| run.net.iter().map(value).collect::<Vec<f64>>();
-    let stretches = shown_stretches(
-        &run.points,
-        &column(|net| net.p_positive),
-        &column(|net| net.p05),
-        &column(|net| net.p95),
-    );
+    let stretches =
+        shown_stretches(&run.points, &column(|net| net.p_positive), &column(|net| net.p05), &column(|net| net.p95));
     let mut text = lead;
     for (index, (from, to, verdict)) in stretches.iter().enumerate() {
         let range = if stretches.len() == 1 {

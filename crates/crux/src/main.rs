@@ -230,10 +230,11 @@ fn main() -> ExitCode {
     match result {
         Ok(text) => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                return ExitCode::from(1);
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                // A reader that stopped early (`crux run | head`) ends the output quietly.
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
+                _ => ExitCode::SUCCESS,
             }
-            ExitCode::SUCCESS
         }
         Err(failure) => {
             let color = std::io::stderr().is_terminal();

@@ -122,3 +122,25 @@ fn bad_flags_and_bad_points_exit_2() {
     fails_with(&failed, "at least 1");
     assert_eq!(std::fs::read_dir(&directory).unwrap().count(), 0, "nothing is left behind");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read;
+    for format in ["csv", "parquet"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crux"))
+            .args(["samples", "--samples", "300000", "--format", format])
+            .current_dir(workspace())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("crux runs");
+        // Read a little, as `head -c` does, then close the pipe.
+        let mut first = [0u8; 64];
+        child.stdout.take().expect("stdout").read_exact(&mut first).expect("the first bytes");
+        let mut stderr = String::new();
+        child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+        let status = child.wait().expect("crux ends");
+        assert!(status.success(), "{format}: {status}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: nothing on standard error: {stderr}");
+    }
+}

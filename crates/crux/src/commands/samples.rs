@@ -9,6 +9,8 @@ use crux_lang::{Diagnostic, Sources};
 use crux_samples::{At, Plan, SamplesError, write_csv, write_parquet};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(clap::Args)]
 pub struct SamplesArgs {
@@ -61,9 +63,15 @@ pub fn samples(sources: &mut Sources, args: &SamplesArgs) -> Outcome {
                     .with_help("write it to a file with `-o FILE`, or pipe it")
                     .into());
             }
-            write(&plan, args, BufWriter::new(std::io::stdout()))
-                .map_err(|error| failure(error, Path::new("stdout")))?;
-            Ok(String::new())
+            // A reader that stops early (`crux samples | head`) closes the
+            // pipe: that ends the output quietly, as for any Unix filter.
+            let closed = Arc::new(AtomicBool::new(false));
+            let stdout = PipeWatch { inner: std::io::stdout(), closed: closed.clone() };
+            match write(&plan, args, BufWriter::new(stdout)) {
+                Err(_) if closed.load(Ordering::Relaxed) => Ok(String::new()),
+                Err(error) => Err(failure(error, Path::new("stdout"))),
+                Ok(()) => Ok(String::new()),
+            }
         }
         Some(path) => {
             let file_name = path.file_name().map(|name| name.to_string_lossy().to_string()).unwrap_or_default();
@@ -85,6 +93,35 @@ pub fn samples(sources: &mut Sources, args: &SamplesArgs) -> Outcome {
                 path.display()
             ))
         }
+    }
+}
+
+/// A writer that notes when its reader has gone (a broken pipe).
+struct PipeWatch<W> {
+    inner: W,
+    closed: Arc<AtomicBool>,
+}
+
+impl<W: Write> PipeWatch<W> {
+    fn watch<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(error) = &result
+            && error.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.closed.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for PipeWatch<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.watch(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.watch(result)
     }
 }
 
