@@ -2,8 +2,10 @@
 //! crux, the comparison of stored profiles, and the group view. Rendering
 //! only: the handlers are in [`crate::pages`].
 //! Every page is complete without JavaScript (the belief editor is a plain
-//! form); `assets/app.js` makes it recompute in place. Every text that comes
-//! from a model, a client or the store goes through [`escape`].
+//! form); `assets/app.js` makes it recompute in place. The report's own
+//! sections are crux-report's document written by its HTML writer (maud
+//! templates, which escape by default); elsewhere every text that comes from
+//! a model, a client or the store goes through [`escape`].
 
 use crate::compute::ReportRun;
 use crate::error::ApiError;
@@ -18,9 +20,11 @@ use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
 use crux_lang::model::{Declaration, Side};
 use crux_lang::parser::parse_expr;
+use crux_report::document::{Document, Section, SectionKind};
 use crux_report::format::{json_number, json_precise};
 use crux_report::json::RunDocument;
 use crux_worldview::compare::Position;
+use maud::PreEscaped;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
@@ -86,21 +90,24 @@ pub fn report(
         let _ = write!(body, "<p class=\"description\">{}</p>", escape(&header.description));
     }
     body.push_str("</header>\n");
-    match &run.markdown {
-        Some(markdown) => {
+    match &run.report {
+        Some(report) => {
             // The page's own report, section by section, with each crux's beliefs after its section.
-            let (sections, charts) = page_sections(state, run, markdown, None);
+            let (sections, charts) = page_sections(state, run, report, None);
             body.push_str(&form_start(errors));
             let mut placed: Vec<Option<String>> = Vec::new();
-            let charts_after = sections.iter().position(|(heading, _)| heading.contains("Evaluation")).unwrap_or(0);
-            for (index, (heading, html)) in sections.iter().enumerate() {
+            let charts_after =
+                sections.iter().position(|(section, _)| section.kind == SectionKind::Evaluation).unwrap_or(0);
+            for (index, (section, html)) in sections.iter().enumerate() {
                 body.push_str(html);
                 if index == charts_after {
                     body.push_str(&charts);
                 }
-                if let Some(crux) = state.base.page.cruxes.iter().find(|crux| heading_matches(heading, crux)) {
-                    body.push_str(&crux_editor(state, Some(&crux.id.name), beliefs, errors));
-                    placed.push(Some(crux.id.name.clone()));
+                if let SectionKind::Crux(crux) = &section.kind
+                    && !placed.contains(&Some(crux.clone()))
+                {
+                    body.push_str(&crux_editor(state, Some(crux), beliefs, errors));
+                    placed.push(Some(crux.clone()));
                 }
             }
             for (crux, _) in groups(&state.base.params) {
@@ -144,8 +151,8 @@ fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
 /// question (with the threshold histogram). `POST /api/run` with
 /// `Accept: text/html` returns exactly this, and the page swaps each section in.
 pub fn results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -> String {
-    if let Some(markdown) = &run.markdown {
-        let (sections, charts) = page_sections(state, run, markdown, elapsed);
+    if let Some(report) = &run.report {
+        let (sections, charts) = page_sections(state, run, report, elapsed);
         return sections.into_iter().map(|(_, html)| html).collect::<String>() + &charts;
     }
     let document = &run.document;
@@ -501,47 +508,23 @@ fn crux_editor(
     out
 }
 
-/// Whether a rendered section heading is the heading of `crux`.
-fn heading_matches(heading: &str, crux: &crux_lang::page::Crux) -> bool {
-    let heading = heading.trim();
-    match crux.number {
-        Some(number) => heading.starts_with(&format!("Crux {number}:")),
-        None => heading == escape(&crux.title),
-    }
-}
-
-/// The page's Markdown report as HTML sections (heading text, section HTML),
-/// split at its second-level headings, and the charts section. Raw HTML in
-/// the Markdown is shown as text.
-fn page_sections(
+/// The page's report as HTML sections (each with its section of the
+/// document), written by crux-report's HTML writer with the robustness
+/// tornado drawn at its chart, and the charts section.
+fn page_sections<'a>(
     state: &AppState,
     run: &ReportRun,
-    markdown: &str,
+    report: &'a Document,
     elapsed: Option<Duration>,
-) -> (Vec<(String, String)>, String) {
-    use pulldown_cmark::{Event, Options, Parser, html};
-    let body = match markdown.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")) {
-        Some((_, body)) => body,
-        None => markdown,
+) -> (Vec<(&'a Section, String)>, String) {
+    let draw = |chart: &crux_report::document::Chart| match chart.id.as_str() {
+        "robustness-chart" => Some(robustness_figure(run)).filter(|figure| !figure.is_empty()).map(PreEscaped),
+        _ => None,
     };
-    let parser = Parser::new_ext(body, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
-        other => other,
-    });
-    let mut rendered = String::new();
-    html::push_html(&mut rendered, parser);
-    let mut sections = Vec::new();
-    let mut parts = rendered.split("<h2>");
-    let lead = parts.next().unwrap_or("");
-    if !lead.trim().is_empty() {
-        sections.push((String::new(), format!("<section id=\"part-0\" class=\"report\">{lead}</section>\n")));
-    }
-    for part in parts {
-        let heading = part.split("</h2>").next().unwrap_or("").to_string();
-        let id = format!("part-{}", sections.len());
-        let figure = if heading == ROBUSTNESS_HEADING { robustness_figure(run) } else { String::new() };
-        sections.push((heading, format!("<section id=\"{id}\" class=\"report\"><h2>{part}{figure}</section>\n")));
-    }
+    let sections = crux_report::html::sections(report, &draw)
+        .into_iter()
+        .map(|(section, html)| (section, html.into_string() + "\n"))
+        .collect();
     let unit = state.base.header.unit.as_str();
     let mut charts = String::from("<section id=\"charts\">");
     let _ = write!(charts, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(&run.document));
@@ -560,9 +543,6 @@ fn page_sections(
     charts.push_str("</section>\n");
     (sections, charts)
 }
-
-/// The heading of the report's robustness section, after which its tornado is drawn.
-const ROBUSTNESS_HEADING: &str = "How robust the answer is";
 
 /// The robustness tornado with its caption, or nothing without the analysis.
 fn robustness_figure(run: &ReportRun) -> String {
