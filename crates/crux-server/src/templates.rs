@@ -24,7 +24,7 @@ use crux_report::document::{Document, Section, SectionKind};
 use crux_report::format::{json_number, json_precise};
 use crux_report::json::RunDocument;
 use crux_worldview::compare::Position;
-use maud::PreEscaped;
+use maud::{DOCTYPE, PreEscaped, html};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
@@ -42,36 +42,39 @@ fn probability(value: f64) -> String {
     format!("{value:.2}")
 }
 
-/// The page skeleton around `body`.
+/// The page skeleton around `body` (HTML the other templates made).
 fn document(state: &AppState, title: &str, body: &str) -> String {
     let model_title = if state.base.header.title.is_empty() { &state.base.header.id } else { &state.base.header.title };
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="stylesheet" href="/assets/style.css">
-</head>
-<body>
-<nav class="top"><a href="/" class="brand">Crux</a> <span class="model">{model}</span> <a href="/">Report</a> <a href="/compare">Compare profiles</a> <a href="/group">Group view</a> <a href="/api/openapi.json">API</a></nav>
-<main>
-{body}
-</main>
-<script src="/assets/app.js" defer></script>
-</body>
-</html>
-"#,
-        title = escape(title),
-        model = escape(model_title),
-    )
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                nav.top {
+                    a.brand href="/" { "Crux" } " "
+                    span.model { (model_title) } " "
+                    a href="/" { "Report" } " "
+                    a href="/compare" { "Compare profiles" } " "
+                    a href="/group" { "Group view" } " "
+                    a href="/api/openapi.json" { "API" }
+                }
+                main { "\n" (PreEscaped(body)) "\n" }
+                script src="/assets/app.js" defer {}
+            }
+        }
+    };
+    page.into_string() + "\n"
 }
 
 /// The page shown for an error.
 pub fn error_page(state: &AppState, error: &ApiError) -> String {
-    let body = format!("<h1>Not available</h1><p class=\"error\">{}</p>", escape(&error.message()));
-    document(state, "Crux", &body)
+    let body = html! { h1 { "Not available" } p.error { (error.message()) } };
+    document(state, "Crux", &body.into_string())
 }
 
 /// The whole report page.
