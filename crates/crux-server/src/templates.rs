@@ -24,7 +24,7 @@ use crux_report::document::{Document, Section, SectionKind};
 use crux_report::format::{json_number, json_precise};
 use crux_report::json::RunDocument;
 use crux_worldview::compare::Position;
-use maud::{DOCTYPE, PreEscaped, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
@@ -466,16 +466,21 @@ fn groups(params: &[Declaration]) -> Vec<(Option<String>, Vec<&Declaration>)> {
 /// The start of the belief form (which works without script), with the
 /// problems that belong to no single param.
 fn form_start(errors: Option<&ApiError>) -> String {
-    let general: Vec<String> = errors
+    let general: Vec<&str> = errors
         .map(|error| {
-            error.details.iter().filter(|detail| detail.param.is_none()).map(|detail| escape(&detail.message)).collect()
+            error.details.iter().filter(|detail| detail.param.is_none()).map(|detail| detail.message.as_str()).collect()
         })
         .unwrap_or_default();
-    format!(
-        "<form id=\"beliefs\" method=\"get\" action=\"/\"><p id=\"form-error\" class=\"error\"{}>{}</p>",
-        if general.is_empty() { " hidden" } else { "" },
-        general.join("<br>")
-    )
+    let start = html! {
+        p #form-error .error hidden[general.is_empty()] {
+            @for (index, message) in general.iter().enumerate() {
+                @if index > 0 { br; }
+                (message)
+            }
+        }
+    };
+    // The form is closed by `FORM_END`, after the sections the editors sit between.
+    format!("<form id=\"beliefs\" method=\"get\" action=\"/\">{}", start.into_string())
 }
 
 const FORM_END: &str = "<p class=\"actions\"><button type=\"submit\" id=\"recompute\">Recompute</button> <a href=\"/\" id=\"reset-all\">Reset all to the model's beliefs</a> <span id=\"status\" role=\"status\"></span></p></form>\n";
@@ -499,16 +504,13 @@ fn crux_editor(
             None => format!("Crux: {id}"),
         },
     };
-    let mut out = format!(
-        "<fieldset class=\"crux\" data-crux=\"{}\"><legend>{}</legend>",
-        escape(crux.unwrap_or("")),
-        escape(&heading)
-    );
-    for param in params {
-        out.push_str(&param_editor(state, param, beliefs, errors));
-    }
-    out.push_str("</fieldset>");
-    out
+    let editor = html! {
+        fieldset.crux data-crux=(crux.unwrap_or("")) {
+            legend { (heading) }
+            @for param in params { (param_editor(state, param, beliefs, errors)) }
+        }
+    };
+    editor.into_string()
 }
 
 /// The page's report as HTML sections (each with its section of the
@@ -565,75 +567,57 @@ fn param_editor(
     param: &Declaration,
     beliefs: &BTreeMap<String, String>,
     errors: Option<&ApiError>,
-) -> String {
+) -> Markup {
     let name = &param.name.name;
     let current = beliefs.get(name).map_or(param.text.as_str(), String::as_str);
     let changed = beliefs.contains_key(name);
     let id = format!("p-{name}");
-    let mut out = format!(
-        "<div class=\"param{}\" data-param=\"{}\" data-default=\"{}\">",
-        if changed { " changed" } else { "" },
-        escape(name),
-        escape(&param.text)
-    );
-    let _ = write!(out, "<label for=\"{}\"><code>{}</code>", escape(&id), escape(name));
-    if let Some(label) = &param.label {
-        let _ = write!(out, " {}", escape(label));
-    }
-    let _ = write!(
-        out,
-        "</label><input type=\"text\" class=\"expr\" id=\"{}\" name=\"set.{}\" value=\"{}\" maxlength=\"{}\" spellcheck=\"false\" autocomplete=\"off\">",
-        escape(&id),
-        escape(name),
-        escape(current),
-        state.limits.max_expression_bytes
-    );
-    if let Some((low, high)) = interval(current).or_else(|| interval(&param.text)) {
-        let _ = write!(
-            out,
-            "<span class=\"interval js-only\"><input type=\"number\" step=\"any\" class=\"p5\" aria-label=\"{n} 5% point\" value=\"{low}\"> to <input type=\"number\" step=\"any\" class=\"p95\" aria-label=\"{n} 95% point\" value=\"{high}\"> <small>5% and 95% points</small></span>",
-            n = escape(name)
-        );
-    }
-    out.push_str("<button type=\"button\" class=\"reset js-only\">reset</button>");
-    let messages: Vec<String> = errors
-        .map(|error| {
-            error
-                .details
-                .iter()
-                .filter(|detail| detail.param.as_deref() == Some(name.as_str()))
-                .map(error_text)
-                .collect()
-        })
+    let messages: Vec<&crate::error::ErrorDetail> = errors
+        .map(|error| error.details.iter().filter(|detail| detail.param.as_deref() == Some(name.as_str())).collect())
         .unwrap_or_default();
-    let _ = write!(
-        out,
-        "<p class=\"field-error\"{}>{}</p>",
-        if messages.is_empty() { " hidden" } else { "" },
-        messages.join("<br>")
-    );
-    let mut about = Vec::new();
-    if let Some(source) = &param.source {
-        about.push(format!("Source: {}", escape(source)));
+    let about: Vec<String> = param
+        .source
+        .iter()
+        .map(|source| format!("Source: {source}"))
+        .chain(param.note.iter().cloned())
+        .collect();
+    html! {
+        div.param.changed[changed] data-param=(name) data-default=(param.text) {
+            label for=(id) {
+                code { (name) }
+                @if let Some(label) = &param.label { " " (label) }
+            }
+            input type="text" class="expr" id=(id) name={ "set." (name) } value=(current)
+                maxlength=(state.limits.max_expression_bytes) spellcheck="false" autocomplete="off";
+            @if let Some((low, high)) = interval(current).or_else(|| interval(&param.text)) {
+                span.interval.js-only {
+                    input type="number" step="any" class="p5" aria-label={ (name) " 5% point" } value=(low);
+                    " to "
+                    input type="number" step="any" class="p95" aria-label={ (name) " 95% point" } value=(high);
+                    " "
+                    small { "5% and 95% points" }
+                }
+            }
+            button type="button" class="reset js-only" { "reset" }
+            p.field-error hidden[messages.is_empty()] {
+                @for (index, detail) in messages.iter().enumerate() {
+                    @if index > 0 { br; }
+                    (error_text(detail))
+                }
+            }
+            @if !about.is_empty() { p.about { (about.join(" — ")) } }
+        }
     }
-    if let Some(note) = &param.note {
-        about.push(escape(note));
-    }
-    if !about.is_empty() {
-        let _ = write!(out, "<p class=\"about\">{}</p>", about.join(" — "));
-    }
-    out.push_str("</div>");
-    out
 }
 
 /// An error as shown next to a field: the message, where, and the help.
 fn error_text(detail: &crate::error::ErrorDetail) -> String {
-    let mut text = escape(&detail.message);
+    let mut text = detail.message.clone();
     if let (Some(line), Some(col)) = (detail.line, detail.col) {
         let _ = write!(text, " (line {line}, col {col})");
     }
     for help in &detail.help {
-        let _ = write!(text, " — help: {}", escape(help));
+        let _ = write!(text, " — help: {help}");
     }
     text
 }
