@@ -575,12 +575,8 @@ fn param_editor(
     let messages: Vec<&crate::error::ErrorDetail> = errors
         .map(|error| error.details.iter().filter(|detail| detail.param.as_deref() == Some(name.as_str())).collect())
         .unwrap_or_default();
-    let about: Vec<String> = param
-        .source
-        .iter()
-        .map(|source| format!("Source: {source}"))
-        .chain(param.note.iter().cloned())
-        .collect();
+    let about: Vec<String> =
+        param.source.iter().map(|source| format!("Source: {source}")).chain(param.note.iter().cloned()).collect();
     html! {
         div.param.changed[changed] data-param=(name) data-default=(param.text) {
             label for=(id) {
@@ -624,67 +620,88 @@ fn error_text(detail: &crate::error::ErrorDetail) -> String {
 
 /// Saving the current beliefs, and the stored profiles to compare.
 fn profiles_section(profiles: &[ProfileInfo], more: bool) -> String {
-    let mut out = String::from(
-        "<section id=\"profiles\"><h2>Profiles</h2><form id=\"save-profile\" class=\"js-only\"><p>Save your current beliefs as a named profile, to compare with others' or to pool with a group's.</p><label>Name <input type=\"text\" name=\"name\" required maxlength=\"200\"></label> <label>Your name <input type=\"text\" name=\"respondent\" maxlength=\"200\"></label><label class=\"wide\">Why you hold these beliefs <textarea name=\"notes\" rows=\"2\" maxlength=\"4000\"></textarea></label><button type=\"submit\">Save profile</button> <span id=\"save-status\" role=\"status\"></span></form><noscript><p>Saving a profile needs JavaScript, or a script: <code>POST /api/profiles</code>.</p></noscript>",
-    );
-    out.push_str(&profile_list(profiles));
-    if more && let Some(last) = profiles.last() {
-        // The next page of stored profiles.
-        let _ = write!(
-            out,
-            "<p id=\"more-profiles\"><a href=\"/?profiles_after={}#profiles\">Next {} profiles</a></p>",
-            last.id,
-            profiles.len()
-        );
-    }
-    out.push_str("</section>\n");
-    out
+    let section = html! {
+        section #profiles {
+            h2 { "Profiles" }
+            form #save-profile .js-only {
+                p { "Save your current beliefs as a named profile, to compare with others' or to pool with a group's." }
+                label { "Name " input type="text" name="name" required maxlength="200"; }
+                " "
+                label { "Your name " input type="text" name="respondent" maxlength="200"; }
+                label.wide { "Why you hold these beliefs " textarea name="notes" rows="2" maxlength="4000" {} }
+                button type="submit" { "Save profile" }
+                " "
+                span #save-status role="status" {}
+            }
+            noscript { p { "Saving a profile needs JavaScript, or a script: " code { "POST /api/profiles" } "." } }
+            (profile_list(profiles))
+            @if more && let Some(last) = profiles.last() {
+                // The next page of stored profiles.
+                p #more-profiles {
+                    a href={ "/?profiles_after=" (last.id) "#profiles" } { "Next " (profiles.len()) " profiles" }
+                }
+            }
+        }
+    };
+    section.into_string() + "\n"
 }
 
-fn profile_list(profiles: &[ProfileInfo]) -> String {
+fn profile_list(profiles: &[ProfileInfo]) -> Markup {
     if profiles.is_empty() {
-        return "<p id=\"profile-list\">No profiles are stored yet.</p>".to_string();
+        return html! { p #profile-list { "No profiles are stored yet." } };
     }
-    let mut out = String::from(
-        "<form id=\"profile-list\" method=\"get\" action=\"/compare\"><table><thead><tr><th></th><th>Profile</th><th>By</th><th>Saved</th><th>Beliefs changed</th><th class=\"js-only\"></th></tr></thead><tbody>",
-    );
-    for profile in profiles {
-        let changed: Vec<String> =
-            profile.overrides.keys().map(|name| format!("<code>{}</code>", escape(name))).collect();
-        let (checkbox, changed) = match &profile.invalid {
-            // Never compared or pooled: its beliefs cannot be read.
-            Some(reason) => (
-                format!(
-                    "<input type=\"checkbox\" disabled aria-label=\"{} cannot be compared\">",
-                    escape(&profile.name)
-                ),
-                format!("<span class=\"error invalid\">Invalid: {}</span>", escape(reason)),
-            ),
-            None => (
-                format!(
-                    "<input type=\"checkbox\" name=\"id\" value=\"{}\" checked aria-label=\"compare {}\">",
-                    profile.id,
-                    escape(&profile.name)
-                ),
-                if changed.is_empty() { "none".to_string() } else { changed.join(", ") },
-            ),
-        };
-        let by = match &profile.author {
-            Some(author) if *author != profile.respondent => {
-                format!("{} <small>(stored by {})</small>", escape(&profile.respondent), escape(author))
+    html! {
+        form #profile-list method="get" action="/compare" {
+            table {
+                thead {
+                    tr {
+                        th {} th { "Profile" } th { "By" } th { "Saved" } th { "Beliefs changed" } th.js-only {}
+                    }
+                }
+                tbody {
+                    @for profile in profiles {
+                        tr data-profile=(profile.id) {
+                            @match &profile.invalid {
+                                // Never compared or pooled: its beliefs cannot be read.
+                                Some(_) => td {
+                                    input type="checkbox" disabled aria-label={ (profile.name) " cannot be compared" };
+                                },
+                                None => td {
+                                    input type="checkbox" name="id" value=(profile.id) checked aria-label={ "compare " (profile.name) };
+                                },
+                            }
+                            td { (profile.name) }
+                            td {
+                                (profile.respondent)
+                                @if let Some(author) = profile.author.as_ref().filter(|author| **author != profile.respondent) {
+                                    " " small { "(stored by " (author) ")" }
+                                }
+                            }
+                            td { (profile.created_at) }
+                            td {
+                                @match &profile.invalid {
+                                    Some(reason) => span.error.invalid { "Invalid: " (reason) },
+                                    None if profile.overrides.is_empty() => "none",
+                                    None => {
+                                        @for (index, name) in profile.overrides.keys().enumerate() {
+                                            @if index > 0 { ", " }
+                                            code { (name) }
+                                        }
+                                    }
+                                }
+                            }
+                            td.js-only {
+                                button type="button" class="delete-profile" data-id=(profile.id) { "delete" }
+                            }
+                        }
+                    }
+                }
             }
-            _ => escape(&profile.respondent),
-        };
-        let _ = write!(
-            out,
-            "<tr data-profile=\"{id}\"><td>{checkbox}</td><td>{name}</td><td>{by}</td><td>{at}</td><td>{changed}</td><td class=\"js-only\"><button type=\"button\" class=\"delete-profile\" data-id=\"{id}\">delete</button></td></tr>",
-            id = profile.id,
-            name = escape(&profile.name),
-            at = escape(&profile.created_at),
-        );
+            button type="submit" { "Compare selected" }
+            " "
+            a href="/group" { "Group view of all" }
+        }
     }
-    out.push_str("</tbody></table><button type=\"submit\">Compare selected</button> <a href=\"/group\">Group view of all</a></form>");
-    out
 }
 
 /// The compare page.
