@@ -711,118 +711,118 @@ pub fn compare(state: &AppState, comparison: &CompareResponse) -> String {
 
 fn compare_body(state: &AppState, comparison: &CompareResponse) -> String {
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
-    let mut out = String::from("<h1>Compare profiles</h1>");
-    out.push_str(&left_out_note(&comparison.left_out));
-    if comparison.profiles.is_empty() {
-        out.push_str("<p>No profiles are stored yet. Save one from <a href=\"/\">the report</a>.</p>");
-        return out;
-    }
-    let _ = write!(
-        out,
-        "<p>Each profile run with the same {} samples and seed {} (common random numbers), so differences are the beliefs', not noise.</p>",
-        comparison.samples, comparison.seed
-    );
     let profiles = &comparison.profiles;
-    out.push_str("<table id=\"comparison\" class=\"numbers\"><thead><tr><th></th>");
-    for entry in profiles {
-        let _ = write!(
-            out,
-            "<th class=\"profile-name\">{}<br><small>{}</small></th>",
-            escape(&entry.profile.name),
-            escape(&entry.profile.respondent)
-        );
-    }
-    out.push_str("</tr></thead><tbody><tr><th>Verdict along the axis</th>");
-    for entry in profiles {
-        let _ = write!(out, "<td class=\"verdicts\">{}</td>", stretches_cell(&entry.outlook.verdicts));
-    }
-    out.push_str("</tr>");
     let positions: Vec<&Position> = profiles.iter().map(|entry| &entry.position).collect();
-    out.push_str(&position_rows(&positions));
-    let _ = write!(out, "<tr><th>E[net] stays negative from {}</th>", escape(&axis_name));
-    for entry in profiles {
-        let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.mean_crossing));
-    }
-    let _ = write!(out, "</tr><tr><th>P(net &gt; 0) stays below 0.5 from {}</th>", escape(&axis_name));
-    for entry in profiles {
-        let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.even_odds_crossing));
-    }
-    out.push_str("</tr>");
-    for index in spread(comparison.axis.len(), 5) {
-        let _ =
-            write!(out, "<tr><th>P(net &gt; 0) at {} = {}</th>", escape(&axis_name), number(comparison.axis[index]));
-        for entry in profiles {
-            let p = entry.outlook.p_positive[index];
-            let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), probability(p));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("<tr><th>Notes</th>");
-    for entry in profiles {
-        let _ = write!(out, "<td class=\"notes\">{}</td>", escape(&entry.profile.notes));
-    }
-    out.push_str("</tr></tbody></table>");
-    out.push_str(&double_crux_section(comparison));
-    out.push_str("<h2>Beliefs that differ from the model's</h2>");
-    if comparison.differences.is_empty() {
-        out.push_str("<p>These profiles hold the model's own beliefs.</p>");
-    } else {
-        out.push_str("<table id=\"differences\"><thead><tr><th>Crux</th><th>Param</th><th>Model</th>");
-        for entry in profiles {
-            let _ = write!(out, "<th>{}</th>", escape(&entry.profile.name));
-        }
-        out.push_str("</tr></thead><tbody>");
-        for difference in &comparison.differences {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td><code>{}</code></td><td class=\"default\"><code>{}</code></td>",
-                escape(&difference.crux.as_deref().map(|crux| state.crux_title(crux)).unwrap_or_default()),
-                escape(&difference.param),
-                escape(&difference.default)
-            );
-            for expression in &difference.expressions {
-                let class = if *expression == difference.default { " class=\"default\"" } else { "" };
-                let _ = write!(out, "<td{class}><code>{}</code></td>", escape(expression));
+    let body = html! {
+        h1 { "Compare profiles" }
+        (left_out_note(&comparison.left_out))
+        @if profiles.is_empty() {
+            p { "No profiles are stored yet. Save one from " a href="/" { "the report" } "." }
+        } @else {
+            p {
+                "Each profile run with the same " (comparison.samples) " samples and seed " (comparison.seed)
+                " (common random numbers), so differences are the beliefs', not noise."
             }
-            out.push_str("</tr>");
+            table #comparison .numbers {
+                thead {
+                    tr {
+                        th {}
+                        @for entry in profiles {
+                            th.profile-name { (entry.profile.name) br; small { (entry.profile.respondent) } }
+                        }
+                    }
+                }
+                tbody {
+                    tr {
+                        th { "Verdict along the axis" }
+                        @for entry in profiles { td.verdicts { (stretches_cell(&entry.outlook.verdicts)) } }
+                    }
+                    (PreEscaped(position_rows(&positions)))
+                    tr {
+                        th { "E[net] stays negative from " (axis_name) }
+                        @for entry in profiles { td { (crossing_cell(&entry.outlook.mean_crossing)) } }
+                    }
+                    tr {
+                        th { "P(net > 0) stays below 0.5 from " (axis_name) }
+                        @for entry in profiles { td { (crossing_cell(&entry.outlook.even_odds_crossing)) } }
+                    }
+                    @for index in spread(comparison.axis.len(), 5) {
+                        tr {
+                            th { "P(net > 0) at " (axis_name) " = " (number(comparison.axis[index])) }
+                            @for entry in profiles {
+                                @let p = entry.outlook.p_positive[index];
+                                td class=(verdict_label(p).to_lowercase()) { (probability(p)) }
+                            }
+                        }
+                    }
+                    tr {
+                        th { "Notes" }
+                        @for entry in profiles { td.notes { (entry.profile.notes) } }
+                    }
+                }
+            }
+            (PreEscaped(double_crux_section(comparison)))
+            h2 { "Beliefs that differ from the model's" }
+            @if comparison.differences.is_empty() {
+                p { "These profiles hold the model's own beliefs." }
+            } @else {
+                table #differences {
+                    thead {
+                        tr {
+                            th { "Crux" } th { "Param" } th { "Model" }
+                            @for entry in profiles { th { (entry.profile.name) } }
+                        }
+                    }
+                    tbody {
+                        @for difference in &comparison.differences {
+                            tr {
+                                td { (difference.crux.as_deref().map(|crux| state.crux_title(crux)).unwrap_or_default()) }
+                                td { code { (difference.param) } }
+                                td.default { code { (difference.default) } }
+                                @for expression in &difference.expressions {
+                                    td class=[(*expression == difference.default).then_some("default")] { code { (expression) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (crux_table(state, &comparison.cruxes))
         }
-        out.push_str("</tbody></table>");
-    }
-    out.push_str(&crux_table(state, &comparison.cruxes));
-    out
+    };
+    body.into_string()
 }
 
 /// The stored profiles a view did not take, and why.
-fn left_out_note(left_out: &[LeftOut]) -> String {
-    if left_out.is_empty() {
-        return String::new();
+fn left_out_note(left_out: &[LeftOut]) -> Markup {
+    html! {
+        @if !left_out.is_empty() {
+            div #left-out .rule {
+                p { "Not included:" }
+                ul {
+                    @for entry in left_out {
+                        li {
+                            @match entry.id {
+                                Some(id) => { "profile " (id) " (" (entry.name) ")" },
+                                None => (entry.name),
+                            }
+                            ": " (entry.reason)
+                        }
+                    }
+                }
+            }
+        }
     }
-    let mut out = String::from("<div id=\"left-out\" class=\"rule\"><p>Not included:</p><ul>");
-    for entry in left_out {
-        let what = match entry.id {
-            Some(id) => format!("profile {id} ({})", escape(&entry.name)),
-            None => escape(&entry.name),
-        };
-        let _ = write!(out, "<li>{what}: {}</li>", escape(&entry.reason));
-    }
-    out.push_str("</ul></div>");
-    out
 }
 
-fn stretches_cell(stretches: &[StretchInfo]) -> String {
-    let parts: Vec<String> = stretches
-        .iter()
-        .map(|stretch| {
-            format!(
-                "<span class=\"{}\">{}</span> {}–{}",
-                stretch.verdict.to_lowercase(),
-                escape(&stretch.verdict),
-                number(stretch.from),
-                number(stretch.to)
-            )
-        })
-        .collect();
-    parts.join("<br>")
+fn stretches_cell(stretches: &[StretchInfo]) -> Markup {
+    html! {
+        @for (index, stretch) in stretches.iter().enumerate() {
+            @if index > 0 { br; }
+            span class=(stretch.verdict.to_lowercase()) { (stretch.verdict) }
+            " " (number(stretch.from)) "–" (number(stretch.to))
+        }
+    }
 }
 
 /// Rows of the views' answers to the page (crux-worldview's positions), one column per view:
@@ -941,23 +941,30 @@ fn crossing_cell(crossing: &CrossingInfo) -> String {
     }
 }
 
-fn crux_table(state: &AppState, cruxes: &[CruxDisagreement]) -> String {
-    let mut out = String::from(
-        "<h2>Disagreement by crux</h2><table id=\"crux-disagreement\"><thead><tr><th>Crux</th><th>Params</th><th>Different belief sets</th><th>Views off the model's defaults</th></tr></thead><tbody>",
-    );
-    for crux in cruxes {
-        let params: Vec<String> = crux.params.iter().map(|name| format!("<code>{}</code>", escape(name))).collect();
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&state.crux_title(&crux.crux)),
-            params.join(", "),
-            crux.distinct_views,
-            crux.views_off_default
-        );
+fn crux_table(state: &AppState, cruxes: &[CruxDisagreement]) -> Markup {
+    html! {
+        h2 { "Disagreement by crux" }
+        table #crux-disagreement {
+            thead {
+                tr { th { "Crux" } th { "Params" } th { "Different belief sets" } th { "Views off the model's defaults" } }
+            }
+            tbody {
+                @for crux in cruxes {
+                    tr {
+                        td { (state.crux_title(&crux.crux)) }
+                        td {
+                            @for (index, name) in crux.params.iter().enumerate() {
+                                @if index > 0 { ", " }
+                                code { (name) }
+                            }
+                        }
+                        td { (crux.distinct_views) }
+                        td { (crux.views_off_default) }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</tbody></table>");
-    out
 }
 
 /// The group page when no profile is stored yet.
@@ -979,7 +986,7 @@ pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
         pool.samples,
         pool.seed
     );
-    body.push_str(&left_out_note(&pool.left_out));
+    body.push_str(&left_out_note(&pool.left_out).into_string());
     body.push_str(&results(state, run, None));
     body.push_str("<section id=\"disagreement\"><h2>How far the members disagree</h2><ul>");
     for sentence in &pool.disagreement.summary {
@@ -1035,7 +1042,7 @@ pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
         let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", escape(&flips.title), flips.flips);
     }
     body.push_str("</tbody></table>");
-    body.push_str(&crux_table(state, &disagreement.cruxes));
+    body.push_str(&crux_table(state, &disagreement.cruxes).into_string());
     body.push_str("</section>");
     document(state, "Group view", &body)
 }

@@ -417,6 +417,24 @@ async fn profiles_are_validated_stored_listed_and_escaped() {
         assert!(!reply.body.contains("<b>"), "{page} escapes the respondent");
         assert!(reply.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page} shows the name");
     }
+    // A second profile with markup in its name, respondent and notes: shown as text on every page.
+    let reply = save(
+        &app,
+        json!({"name": "\"><img src=x onerror=alert(2)>", "respondent": "<script>alert(3)</script>", "notes": "[x](javascript:alert(4)) <script>alert(5)</script>", "overrides": {"severity": "10 to 90"}}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    for page in ["/", "/compare", "/group"] {
+        let reply = get(&app, page).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}: {}", reply.body);
+        assert!(!reply.body.contains("<script>alert"), "{page} escapes the respondent and notes");
+        assert!(!reply.body.contains("<img"), "{page} escapes the name");
+        assert!(!reply.body.contains("href=\"javascript"), "{page} links no script");
+        assert!(reply.body.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"), "{page} shows the name");
+    }
+    let compare = get(&app, "/compare").await.body;
+    assert!(compare.contains("&lt;script&gt;alert(3)&lt;/script&gt;"), "the respondent");
+    assert!(compare.contains("[x](javascript:alert(4)) &lt;script&gt;alert(5)&lt;/script&gt;"), "the notes");
 }
 
 #[tokio::test]
