@@ -737,7 +737,7 @@ fn compare_body(state: &AppState, comparison: &CompareResponse) -> String {
                         th { "Verdict along the axis" }
                         @for entry in profiles { td.verdicts { (stretches_cell(&entry.outlook.verdicts)) } }
                     }
-                    (PreEscaped(position_rows(&positions)))
+                    (position_rows(&positions))
                     tr {
                         th { "E[net] stays negative from " (axis_name) }
                         @for entry in profiles { td { (crossing_cell(&entry.outlook.mean_crossing)) } }
@@ -761,7 +761,7 @@ fn compare_body(state: &AppState, comparison: &CompareResponse) -> String {
                     }
                 }
             }
-            (PreEscaped(double_crux_section(comparison)))
+            (double_crux_section(comparison))
             h2 { "Beliefs that differ from the model's" }
             @if comparison.differences.is_empty() {
                 p { "These profiles hold the model's own beliefs." }
@@ -827,110 +827,109 @@ fn stretches_cell(stretches: &[StretchInfo]) -> Markup {
 
 /// Rows of the views' answers to the page (crux-worldview's positions), one column per view:
 /// the verdict now, each evaluation row, the per-sample threshold and the best release threshold.
-fn position_rows(positions: &[&Position]) -> String {
-    let mut out = String::new();
+fn position_rows(positions: &[&Position]) -> Markup {
     let verdict_cell = |verdict: &str, p: f64| {
-        format!("<td class=\"{}\">{} ({})</td>", verdict.to_lowercase(), escape(verdict), probability(p))
+        html! { td class=(verdict.to_lowercase()) { (verdict) " (" (probability(p)) ")" } }
     };
-    if positions.iter().any(|position| position.now.is_some()) {
-        out.push_str("<tr><th>Verdict now (P(net &gt; 0))</th>");
-        for position in positions {
-            match position.now {
-                Some(now) => out.push_str(&verdict_cell(now.verdict, now.p_positive)),
-                None => out.push_str("<td></td>"),
-            }
-        }
-        out.push_str("</tr>");
-    }
     let rows = positions.iter().map(|position| position.evaluation.len()).max().unwrap_or(0);
-    for row in 0..rows {
-        let dimension = positions.iter().find_map(|position| position.evaluation.get(row)).map(|e| e.dimension.clone());
-        let _ = write!(out, "<tr class=\"evaluation\"><th>{}</th>", escape(&dimension.unwrap_or_default()));
-        for position in positions {
-            match position.evaluation.get(row) {
-                Some(answer) => out.push_str(&verdict_cell(answer.verdict, answer.p_positive)),
-                None => out.push_str("<td></td>"),
+    let threshold_cell = |position: &Position| match position
+        .threshold
+        .and_then(|threshold| threshold.p50.zip(threshold.p05.zip(threshold.p95)))
+    {
+        Some((p50, (p05, p95))) => format!("{} ({} to {})", number(p50), number(p05), number(p95)),
+        None => "none on the axis".to_string(),
+    };
+    let release_cell = |position: &Position| match position.best_release_threshold {
+        Some(Some(threshold)) => number(threshold),
+        Some(None) => "none is best".to_string(),
+        None => String::new(),
+    };
+    html! {
+        @if positions.iter().any(|position| position.now.is_some()) {
+            tr {
+                th { "Verdict now (P(net > 0))" }
+                @for position in positions {
+                    @match position.now {
+                        Some(now) => (verdict_cell(now.verdict, now.p_positive)),
+                        None => td {},
+                    }
+                }
             }
         }
-        out.push_str("</tr>");
-    }
-    if positions.iter().any(|position| position.threshold.is_some()) {
-        out.push_str("<tr><th>Per-sample threshold: median (90% interval)</th>");
-        for position in positions {
-            let cell =
-                match position.threshold.and_then(|threshold| threshold.p50.zip(threshold.p05.zip(threshold.p95))) {
-                    Some((p50, (p05, p95))) => format!("{} ({} to {})", number(p50), number(p05), number(p95)),
-                    None => "none on the axis".to_string(),
-                };
-            let _ = write!(out, "<td>{cell}</td>");
+        @for row in 0..rows {
+            tr.evaluation {
+                th { (positions.iter().find_map(|position| position.evaluation.get(row)).map(|e| e.dimension.as_str()).unwrap_or_default()) }
+                @for position in positions {
+                    @match position.evaluation.get(row) {
+                        Some(answer) => (verdict_cell(answer.verdict, answer.p_positive)),
+                        None => td {},
+                    }
+                }
+            }
         }
-        out.push_str("</tr>");
-    }
-    if positions.iter().any(|position| position.best_release_threshold.is_some()) {
-        out.push_str("<tr><th>Best release threshold (open below)</th>");
-        for position in positions {
-            let cell = match position.best_release_threshold {
-                Some(Some(threshold)) => number(threshold),
-                Some(None) => "none is best".to_string(),
-                None => String::new(),
-            };
-            let _ = write!(out, "<td>{cell}</td>");
+        @if positions.iter().any(|position| position.threshold.is_some()) {
+            tr {
+                th { "Per-sample threshold: median (90% interval)" }
+                @for position in positions { td { (threshold_cell(position)) } }
+            }
         }
-        out.push_str("</tr>");
+        @if positions.iter().any(|position| position.best_release_threshold.is_some()) {
+            tr {
+                th { "Best release threshold (open below)" }
+                @for position in positions { td { (release_cell(position)) } }
+            }
+        }
     }
-    out
 }
 
 /// Each pair's double crux: the finding, and every swap of a crux between the two views.
-fn double_crux_section(comparison: &CompareResponse) -> String {
-    if comparison.profiles.len() < 2 {
-        return String::new();
-    }
-    let mut out = String::from(
-        "<section id=\"double-crux\"><h2>Double crux</h2><p>For each pair of profiles: what happens to one when it takes the other's beliefs on one crux. The crux that flips a verdict, or else moves the threshold most, is the pair's double crux.</p>",
-    );
+fn double_crux_section(comparison: &CompareResponse) -> Markup {
     let text = |value: Option<f64>| value.map_or_else(|| "none".to_string(), number);
-    for pair in &comparison.double_cruxes {
-        let _ = write!(
-            out,
-            "<h3>{} and {}</h3><p class=\"double-crux-summary\">{}</p>",
-            escape(&pair.a),
-            escape(&pair.b),
-            escape(&pair.summary)
-        );
-        if pair.swaps.is_empty() {
-            continue;
+    html! {
+        @if comparison.profiles.len() >= 2 {
+            section #double-crux {
+                h2 { "Double crux" }
+                p {
+                    "For each pair of profiles: what happens to one when it takes the other's beliefs on one crux. "
+                    "The crux that flips a verdict, or else moves the threshold most, is the pair's double crux."
+                }
+                @for pair in &comparison.double_cruxes {
+                    h3 { (pair.a) " and " (pair.b) }
+                    p.double-crux-summary { (pair.summary) }
+                    @if !pair.swaps.is_empty() {
+                        table.swaps {
+                            thead {
+                                tr {
+                                    th { "Crux" } th { "View" } th { "takes the beliefs of" } th { "Verdict now" } th { "Threshold" }
+                                }
+                            }
+                            tbody {
+                                @for swap in &pair.swaps {
+                                    tr class=[(pair.main_crux.as_deref() == Some(swap.crux.as_str())).then_some("main-crux")] {
+                                        td { (swap.crux_title) }
+                                        td { (swap.view) }
+                                        td { (swap.from_view) }
+                                        td {
+                                            @if let (Some(before), Some(after)) = (swap.verdict_before, swap.verdict_after) {
+                                                (before) " → " (after)
+                                            }
+                                        }
+                                        td { (text(swap.threshold_before)) " → " (text(swap.threshold_after)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if comparison.pairs_without_double_crux > 0 {
+                    p.rule {
+                        "The double crux is found for the pairs of the first " (service::DOUBLE_CRUX_PROFILES)
+                        " profiles; select fewer profiles to see the " (comparison.pairs_without_double_crux) " other pairs."
+                    }
+                }
+            }
         }
-        out.push_str("<table class=\"swaps\"><thead><tr><th>Crux</th><th>View</th><th>takes the beliefs of</th><th>Verdict now</th><th>Threshold</th></tr></thead><tbody>");
-        for swap in &pair.swaps {
-            let main = pair.main_crux.as_deref() == Some(swap.crux.as_str());
-            let verdict = match (swap.verdict_before, swap.verdict_after) {
-                (Some(before), Some(after)) => format!("{} → {}", escape(before), escape(after)),
-                _ => String::new(),
-            };
-            let _ = write!(
-                out,
-                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td><td>{} → {}</td></tr>",
-                if main { " class=\"main-crux\"" } else { "" },
-                escape(&swap.crux_title),
-                escape(&swap.view),
-                escape(&swap.from_view),
-                text(swap.threshold_before),
-                text(swap.threshold_after)
-            );
-        }
-        out.push_str("</tbody></table>");
     }
-    if comparison.pairs_without_double_crux > 0 {
-        let _ = write!(
-            out,
-            "<p class=\"rule\">The double crux is found for the pairs of the first {} profiles; select fewer profiles to see the {} other pairs.</p>",
-            service::DOUBLE_CRUX_PROFILES,
-            comparison.pairs_without_double_crux
-        );
-    }
-    out.push_str("</section>");
-    out
 }
 
 fn crossing_cell(crossing: &CrossingInfo) -> String {
@@ -1030,7 +1029,7 @@ pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
         );
     }
     body.push_str("<th>The group (pooled)</th></tr></thead><tbody>");
-    body.push_str(&position_rows(&positions));
+    body.push_str(&position_rows(&positions).into_string());
     let _ = write!(body, "<tr><th>E[net] stays negative from {}</th>", escape(&axis_name));
     for position in &positions {
         let cell = position.threshold.and_then(|threshold| threshold.mean_crossing).map_or("never".to_string(), number);
