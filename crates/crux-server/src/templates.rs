@@ -968,82 +968,80 @@ fn crux_table(state: &AppState, cruxes: &[CruxDisagreement]) -> Markup {
 
 /// The group page when no profile is stored yet.
 pub fn group_empty(state: &AppState, error: &ApiError) -> String {
-    let body = format!(
-        "<h1>Group view</h1><p>{} Save profiles from <a href=\"/\">the report</a>.</p>",
-        escape(&error.message())
-    );
-    document(state, "Group view", &body)
+    let body = html! {
+        h1 { "Group view" }
+        p { (error.message()) " Save profiles from " a href="/" { "the report" } "." }
+    };
+    document(state, "Group view", &body.into_string())
 }
 
 /// The group page: the pooled view of the stored profiles, with the disagreement.
 pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
-    let mut body = String::from("<h1>Group view</h1>");
-    let _ = write!(
-        body,
-        "<p>The linear pool of {} stored profiles with equal weights: each sample takes one member's whole set of beliefs. Every view is computed with {} samples and seed {}.</p>",
-        pool.members.len(),
-        pool.samples,
-        pool.seed
-    );
-    body.push_str(&left_out_note(&pool.left_out).into_string());
-    body.push_str(&results(state, run, None));
-    body.push_str("<section id=\"disagreement\"><h2>How far the members disagree</h2><ul>");
-    for sentence in &pool.disagreement.summary {
-        let _ = write!(body, "<li>{}</li>", escape(sentence));
-    }
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
     let disagreement = &pool.disagreement;
-    if let Some([low, high]) = disagreement.mean_crossing_range {
-        let _ = write!(
-            body,
-            "<li>Members' E[net] stays negative from between {name} = {} and {name} = {}.</li>",
-            number(low),
-            number(high),
-            name = escape(&axis_name)
-        );
-    }
-    let _ = write!(
-        body,
-        "<li>{} members' E[net] is not negative at the end of the axis; {} are negative from its start.</li>",
-        disagreement.never_negative, disagreement.negative_from_start
-    );
-    match &disagreement.most_disputed {
-        Some(crux) => {
-            let _ = write!(
-                body,
-                "<li>The members' beliefs differ most (in the most distinct belief sets) on <strong>{}</strong>.</li>",
-                escape(&state.crux_title(crux))
-            );
-        }
-        None => body.push_str("<li>The members hold the same beliefs on every crux.</li>"),
-    }
-    body.push_str("</ul><table id=\"members\" class=\"numbers\"><thead><tr><th>View</th>");
     let positions: Vec<&Position> =
         pool.members.iter().map(|member| &member.position).chain([&pool.pooled_position]).collect();
-    for member in &pool.members {
-        let _ = write!(
-            body,
-            "<th class=\"profile-name\">{}<br><small>{}</small></th>",
-            escape(&member.profile.name),
-            escape(&member.profile.respondent)
-        );
-    }
-    body.push_str("<th>The group (pooled)</th></tr></thead><tbody>");
-    body.push_str(&position_rows(&positions).into_string());
-    let _ = write!(body, "<tr><th>E[net] stays negative from {}</th>", escape(&axis_name));
-    for position in &positions {
-        let cell = position.threshold.and_then(|threshold| threshold.mean_crossing).map_or("never".to_string(), number);
-        let _ = write!(body, "<td>{cell}</td>");
-    }
-    body.push_str("</tr></tbody></table>");
-    body.push_str("<table id=\"crux-flips\"><thead><tr><th>Crux</th><th>Verdicts flipped when a member takes another's view of it</th></tr></thead><tbody>");
-    for flips in &disagreement.crux_flips {
-        let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", escape(&flips.title), flips.flips);
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&crux_table(state, &disagreement.cruxes).into_string());
-    body.push_str("</section>");
-    document(state, "Group view", &body)
+    let crossing = |position: &Position| {
+        position.threshold.and_then(|threshold| threshold.mean_crossing).map_or("never".to_string(), number)
+    };
+    let body = html! {
+        h1 { "Group view" }
+        p {
+            "The linear pool of " (pool.members.len()) " stored profiles with equal weights: each sample takes one member's whole set of beliefs. "
+            "Every view is computed with " (pool.samples) " samples and seed " (pool.seed) "."
+        }
+        (left_out_note(&pool.left_out))
+        (PreEscaped(results(state, run, None)))
+        section #disagreement {
+            h2 { "How far the members disagree" }
+            ul {
+                @for sentence in &disagreement.summary { li { (sentence) } }
+                @if let Some([low, high]) = disagreement.mean_crossing_range {
+                    li {
+                        "Members' E[net] stays negative from between " (axis_name) " = " (number(low))
+                        " and " (axis_name) " = " (number(high)) "."
+                    }
+                }
+                li {
+                    (disagreement.never_negative) " members' E[net] is not negative at the end of the axis; "
+                    (disagreement.negative_from_start) " are negative from its start."
+                }
+                @match &disagreement.most_disputed {
+                    Some(crux) => li {
+                        "The members' beliefs differ most (in the most distinct belief sets) on "
+                        strong { (state.crux_title(crux)) } "."
+                    },
+                    None => li { "The members hold the same beliefs on every crux." },
+                }
+            }
+            table #members .numbers {
+                thead {
+                    tr {
+                        th { "View" }
+                        @for member in &pool.members {
+                            th.profile-name { (member.profile.name) br; small { (member.profile.respondent) } }
+                        }
+                        th { "The group (pooled)" }
+                    }
+                }
+                tbody {
+                    (position_rows(&positions))
+                    tr {
+                        th { "E[net] stays negative from " (axis_name) }
+                        @for position in &positions { td { (crossing(position)) } }
+                    }
+                }
+            }
+            table #crux-flips {
+                thead { tr { th { "Crux" } th { "Verdicts flipped when a member takes another's view of it" } } }
+                tbody {
+                    @for flips in &disagreement.crux_flips { tr { td { (flips.title) } td { (flips.flips) } } }
+                }
+            }
+            (crux_table(state, &disagreement.cruxes))
+        }
+    };
+    document(state, "Group view", &body.into_string())
 }
 
 #[cfg(test)]
