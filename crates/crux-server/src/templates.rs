@@ -2,17 +2,18 @@
 //! crux, the comparison of stored profiles, and the group view. Rendering
 //! only: the handlers are in [`crate::pages`].
 //! Every page is complete without JavaScript (the belief editor is a plain
-//! form); `assets/app.js` makes it recompute in place. The report's own
-//! sections are crux-report's document written by its HTML writer (maud
-//! templates, which escape by default); elsewhere every text that comes from
-//! a model, a client or the store goes through [`escape`].
+//! form); `assets/app.js` makes it recompute in place. Every page is made
+//! with maud's templates, which escape every text they are given: the
+//! report's own sections are crux-report's document written by its HTML
+//! writer, the rest is written here. Only the inline SVG charts of [`svg`]
+//! (which escapes its own text) are put in as they are.
 
 use crate::compute::ReportRun;
 use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
 use crate::summary::{Place, axis_values};
-use crate::svg::{self, escape};
+use crate::svg;
 use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, LeftOut, PoolResponse, ProfileInfo, StretchInfo};
 use crux_analysis::threshold::{Threshold, Year};
 use crux_analysis::verdict::{label, shown_stretches};
@@ -88,64 +89,87 @@ pub fn report(
 ) -> String {
     let header = &state.base.header;
     let title = if header.title.is_empty() { header.id.clone() } else { header.title.clone() };
-    let mut body = format!("<header><h1>{}</h1>", escape(&title));
-    if !header.description.is_empty() {
-        let _ = write!(body, "<p class=\"description\">{}</p>", escape(&header.description));
-    }
-    body.push_str("</header>\n");
-    match &run.report {
-        Some(report) => {
-            // The page's own report, section by section, with each crux's beliefs after its section.
-            let (sections, charts) = page_sections(state, run, report, None);
-            body.push_str(&form_start(errors));
-            let mut placed: Vec<Option<String>> = Vec::new();
-            let charts_after =
-                sections.iter().position(|(section, _)| section.kind == SectionKind::Evaluation).unwrap_or(0);
-            for (index, (section, html)) in sections.iter().enumerate() {
-                body.push_str(html);
-                if index == charts_after {
-                    body.push_str(&charts);
-                }
-                if let SectionKind::Crux(crux) = &section.kind
-                    && !placed.contains(&Some(crux.clone()))
-                {
-                    body.push_str(&crux_editor(state, Some(crux), beliefs, errors));
-                    placed.push(Some(crux.clone()));
-                }
-            }
-            for (crux, _) in groups(&state.base.params) {
-                if !placed.contains(&crux) {
-                    body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
-                }
-            }
-            body.push_str(FORM_END);
-        }
+    let main = match &run.report {
+        Some(report) => report_form(state, run, report, beliefs, errors),
         None => {
-            let results = results(state, run, None);
-            let (summary, rest) = split_section(&results, "arguments");
-            let (arguments, key_question) = split_section(rest, "key-question");
-            body.push_str(summary);
-            body.push_str(arguments);
-            body.push_str("<section id=\"cruxes\"><h2>Cruxes and your beliefs</h2><p>Each param is a belief, written in the model's expression syntax (<code>5 to 50</code> is a lognormal with 5% and 95% points 5 and 50). Change one and the report above recomputes.</p>");
-            body.push_str(&form_start(errors));
-            for (crux, _) in groups(&state.base.params) {
-                body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
+            let [summary, arguments, key_question, importance] = plain_results(state, run, None);
+            html! {
+                (summary)
+                (arguments)
+                section #cruxes {
+                    h2 { "Cruxes and your beliefs" }
+                    p {
+                        "Each param is a belief, written in the model's expression syntax ("
+                        code { "5 to 50" }
+                        " is a lognormal with 5% and 95% points 5 and 50). Change one and the report above recomputes."
+                    }
+                    form #beliefs method="get" action="/" {
+                        (form_error(errors))
+                        @for (crux, _) in groups(&state.base.params) {
+                            (crux_editor(state, crux.as_deref(), beliefs, errors))
+                        }
+                        (form_actions())
+                    }
+                }
+                "\n"
+                (key_question)
+                (importance)
             }
-            body.push_str(FORM_END);
-            body.push_str("</section>\n");
-            body.push_str(key_question);
         }
-    }
-    body.push_str(&profiles_section(profiles, more_profiles));
-    document(state, &title, &body)
+    };
+    let body = html! {
+        header {
+            h1 { (title) }
+            @if !header.description.is_empty() { p.description { (header.description) } }
+        }
+        "\n"
+        (main)
+        (profiles_section(profiles, more_profiles))
+    };
+    document(state, &title, &body.into_string())
 }
 
-/// Splits rendered results before the section with id `id`.
-fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
-    let marker = format!("<section id=\"{id}\"");
-    match html.find(&marker) {
-        Some(index) => html.split_at(index),
-        None => (html, ""),
+/// The belief form around the page's own report, section by section, with
+/// each crux's beliefs after its section (found by its kind, `Crux(id)`),
+/// the charts after the evaluation, and the params of no section last.
+fn report_form(
+    state: &AppState,
+    run: &ReportRun,
+    report: &Document,
+    beliefs: &BTreeMap<String, String>,
+    errors: Option<&ApiError>,
+) -> Markup {
+    let (sections, charts) = page_sections(state, run, report, None);
+    let charts_after = sections.iter().position(|(section, _)| section.kind == SectionKind::Evaluation).unwrap_or(0);
+    let mut charts = Some(charts);
+    let mut placed: Vec<Option<String>> = Vec::new();
+    let mut parts: Vec<Markup> = Vec::new();
+    for (index, (section, html)) in sections.into_iter().enumerate() {
+        parts.push(html);
+        if index >= charts_after
+            && let Some(charts) = charts.take()
+        {
+            parts.push(charts);
+        }
+        if let SectionKind::Crux(crux) = &section.kind
+            && !placed.contains(&Some(crux.clone()))
+        {
+            parts.push(crux_editor(state, Some(crux), beliefs, errors));
+            placed.push(Some(crux.clone()));
+        }
+    }
+    for (crux, _) in groups(&state.base.params) {
+        if !placed.contains(&crux) {
+            parts.push(crux_editor(state, crux.as_deref(), beliefs, errors));
+        }
+    }
+    html! {
+        form #beliefs method="get" action="/" {
+            (form_error(errors))
+            @for part in &parts { (part) }
+            (form_actions())
+        }
+        "\n"
     }
 }
 
@@ -154,123 +178,163 @@ fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
 /// question (with the threshold histogram). `POST /api/run` with
 /// `Accept: text/html` returns exactly this, and the page swaps each section in.
 pub fn results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -> String {
-    if let Some(report) = &run.report {
-        let (sections, charts) = page_sections(state, run, report, elapsed);
-        return sections.into_iter().map(|(_, html)| html).collect::<String>() + &charts;
-    }
+    let parts = match &run.report {
+        Some(report) => {
+            let (sections, charts) = page_sections(state, run, report, elapsed);
+            sections.into_iter().map(|(_, html)| html).chain([charts]).collect::<Vec<Markup>>()
+        }
+        None => plain_results(state, run, elapsed).into(),
+    };
+    html! { @for part in &parts { (part) } }.into_string()
+}
+
+/// The results of a model without a page: the summary, the arguments, the
+/// key question and the crux importance, as sections.
+fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -> [Markup; 4] {
     let document = &run.document;
     let unit = state.base.header.unit.as_str();
     let axis = axis_values(document);
     let axis_name = document.axis.as_ref().map_or("point", |axis| axis.name.as_str());
-    let mut out = String::from("<section id=\"summary\"><h2>Evaluation summary</h2>");
-    let _ = write!(out, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(document));
     let picks = spread(axis.len(), 7);
-    out.push_str("<table class=\"numbers\"><thead><tr><th>");
-    out.push_str(&escape(axis_name));
-    for index in &picks {
-        let _ = write!(out, "<th>{}</th>", number(axis[*index]));
+    let net = &document.net;
+    let summary = html! {
+        section #summary {
+            h2 { "Evaluation summary" }
+            p #verdict .verdict { (verdict_sentence(document)) }
+            table.numbers {
+                thead {
+                    tr {
+                        th { (axis_name) }
+                        @for index in &picks { th { (number(axis[*index])) } }
+                    }
+                }
+                tbody {
+                    tr {
+                        th { "P(net > 0)" }
+                        @for index in &picks {
+                            @let p = net.p_positive[*index];
+                            td class=(verdict_label(p).to_lowercase()) { (probability(p)) }
+                        }
+                    }
+                    tr {
+                        th { "verdict" }
+                        @for index in &picks {
+                            @let p = net.p_positive[*index];
+                            td class=(verdict_label(p).to_lowercase()) { (verdict_label(p)) }
+                        }
+                    }
+                    tr {
+                        th { "E[net]" (unit_suffix(unit)) }
+                        @for index in &picks { td { (number(net.mean[*index])) } }
+                    }
+                    tr {
+                        th { "90% interval" }
+                        @for index in &picks { td { (number(net.p05[*index])) " to " (number(net.p95[*index])) } }
+                    }
+                }
+            }
+            p.rule { "Verdict on P(net > 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between." }
+            (net_figure(document, unit))
+            (run_info(document, elapsed))
+        }
+        "\n"
+    };
+    let importance = html! {
+        section #importance { h2 { "Which beliefs matter most" } (importance(run)) }
+        "\n"
+    };
+    [summary, arguments(state, document, &picks), key_question(run), importance]
+}
+
+/// The net chart with its caption, or nothing without one.
+fn net_figure(document: &RunDocument, unit: &str) -> Markup {
+    html! {
+        @if let Some(chart) = svg::net_chart(document, unit) {
+            figure {
+                (PreEscaped(chart))
+                figcaption {
+                    "Net effect" (unit_suffix(unit))
+                    " across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative."
+                }
+            }
+        }
     }
-    out.push_str("</tr></thead><tbody><tr><th>P(net &gt; 0)</th>");
-    for index in &picks {
-        let p = document.net.p_positive[*index];
-        let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), probability(p));
-    }
-    out.push_str("</tr><tr><th>verdict</th>");
-    for index in &picks {
-        let p = document.net.p_positive[*index];
-        let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), verdict_label(p));
-    }
-    let _ = write!(out, "</tr><tr><th>E[net]{}</th>", unit_suffix(unit));
-    for index in &picks {
-        let _ = write!(out, "<td>{}</td>", number(document.net.mean[*index]));
-    }
-    out.push_str("</tr><tr><th>90% interval</th>");
-    for index in &picks {
-        let _ = write!(out, "<td>{} to {}</td>", number(document.net.p05[*index]), number(document.net.p95[*index]));
-    }
-    out.push_str("</tr></tbody></table>");
-    out.push_str("<p class=\"rule\">Verdict on P(net &gt; 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between.</p>");
-    if let Some(chart) = svg::net_chart(document, unit) {
-        let _ = write!(
-            out,
-            "<figure>{chart}<figcaption>Net effect{} across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative.</figcaption></figure>",
-            unit_suffix(unit)
-        );
-    }
-    out.push_str(&run_info(document, elapsed));
-    out.push_str("</section>\n");
-    out.push_str(&arguments(state, document, &picks));
-    out.push_str(&key_question(run));
-    let _ = writeln!(out, "<section id=\"importance\"><h2>Which beliefs matter most</h2>{}</section>", importance(run));
-    out
 }
 
 /// The crux-importance chart of a run, with its caption, or why it is missing.
-fn importance(run: &ReportRun) -> String {
+fn importance(run: &ReportRun) -> Markup {
     match &run.importance {
         Some(Ok(sensitivity)) => match svg::importance_chart(sensitivity) {
-            Some(chart) => format!(
-                "<figure>{chart}<figcaption>How much of the uncertainty in net{at} each {what} carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from {rows} rows of a Saltelli design ({evaluations} model runs). <code>POST /api/sensitivity</code> gives the numbers at more samples and any point.</figcaption></figure>",
-                what = if sensitivity.by_crux { "crux (its params varied together)" } else { "param" },
-                at = match (&sensitivity.axis_name, sensitivity.document.at) {
-                    (Some(name), Some(value)) => format!(" at {} = {}", escape(name), number(value)),
-                    _ => String::new(),
-                },
-                rows = sensitivity.document.samples,
-                evaluations = sensitivity.document.evaluations,
-            ),
-            None => String::new(),
+            Some(chart) => html! {
+                figure {
+                    (PreEscaped(chart))
+                    figcaption {
+                        "How much of the uncertainty in net"
+                        @if let (Some(name), Some(value)) = (&sensitivity.axis_name, sensitivity.document.at) {
+                            " at " (name) " = " (number(value))
+                        }
+                        " each "
+                        (if sensitivity.by_crux { "crux (its params varied together)" } else { "param" })
+                        " carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from "
+                        (sensitivity.document.samples) " rows of a Saltelli design (" (sensitivity.document.evaluations)
+                        " model runs). "
+                        code { "POST /api/sensitivity" }
+                        " gives the numbers at more samples and any point."
+                    }
+                }
+            },
+            None => html! {},
         },
-        Some(Err(message)) => {
-            format!(
-                "<p class=\"rule\">The share of the uncertainty each crux carries is not shown: {}.</p>",
-                escape(message)
-            )
-        }
-        None => String::new(),
+        Some(Err(message)) => html! {
+            p.rule { "The share of the uncertainty each crux carries is not shown: " (message) "." }
+        },
+        None => html! {},
     }
 }
 
+/// ` (unit)`, or nothing without a unit (text, escaped where it is written).
 fn unit_suffix(unit: &str) -> String {
-    if unit.is_empty() { String::new() } else { format!(" ({})", escape(unit)) }
+    if unit.is_empty() { String::new() } else { format!(" ({unit})") }
 }
 
-fn run_info(document: &RunDocument, elapsed: Option<Duration>) -> String {
-    let time = elapsed.map_or(String::new(), |elapsed| format!(", computed in {} ms", elapsed.as_millis()));
-    format!(
-        "<p class=\"run-info\" id=\"run-info\" data-samples=\"{samples}\">{samples} samples, seed {seed}{time}.</p>",
-        samples = document.samples,
-        seed = document.seed
-    )
+fn run_info(document: &RunDocument, elapsed: Option<Duration>) -> Markup {
+    html! {
+        p.run-info #run-info data-samples=(document.samples) {
+            (document.samples) " samples, seed " (document.seed)
+            @if let Some(elapsed) = elapsed { ", computed in " (elapsed.as_millis()) " ms" }
+            "."
+        }
+    }
 }
 
 /// One sentence: the verdict along the axis.
-fn verdict_sentence(document: &RunDocument) -> String {
+fn verdict_sentence(document: &RunDocument) -> Markup {
     let Some(axis) = &document.axis else {
         let p = document.net.p_positive.first().copied().unwrap_or(f64::NAN);
-        return format!("<strong>{}</strong>: P(net &gt; 0) = {}", verdict_label(p), probability(p));
+        return html! { strong { (verdict_label(p)) } ": P(net > 0) = " (probability(p)) };
     };
     let net = &document.net;
     let stretches = shown_stretches(&axis.values, &net.p_positive, &net.p05, &net.p95);
-    let name = escape(&axis.name);
-    let parts: Vec<String> = stretches
-        .iter()
-        .enumerate()
-        .map(|(index, (from, to, verdict))| {
-            let class = verdict.to_lowercase().replace(' ', "-");
-            let range = if stretches.len() == 1 {
-                format!("across {name} = {} to {}", number(*from), number(*to))
-            } else if index == 0 {
-                format!("up to {name} = {}", number(*to))
-            } else if index == stretches.len() - 1 {
-                format!("from {name} = {}", number(*from))
-            } else {
-                format!("{name} = {} to {}", number(*from), number(*to))
-            };
-            format!("<span class=\"{class}\"><strong>{verdict}</strong> {range}</span>")
-        })
-        .collect();
-    parts.join(" · ")
+    let name = &axis.name;
+    let range = |index: usize, from: f64, to: f64| {
+        if stretches.len() == 1 {
+            format!("across {name} = {} to {}", number(from), number(to))
+        } else if index == 0 {
+            format!("up to {name} = {}", number(to))
+        } else if index == stretches.len() - 1 {
+            format!("from {name} = {}", number(from))
+        } else {
+            format!("{name} = {} to {}", number(from), number(to))
+        }
+    };
+    html! {
+        @for (index, (from, to, verdict)) in stretches.iter().enumerate() {
+            @if index > 0 { " · " }
+            span class=(verdict.to_lowercase().replace(' ', "-")) {
+                strong { (verdict) } " " (range(index, *from, *to))
+            }
+        }
+    }
 }
 
 /// Up to `count` indices spread evenly over `0..len`, ends included.
@@ -284,100 +348,95 @@ fn spread(len: usize, count: usize) -> Vec<usize> {
 }
 
 /// The benefit and risk tables with each mechanism's mean effect.
-fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> String {
+fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> Markup {
     let axis = axis_values(document);
     let axis_name = document.axis.as_ref().map_or("point", |axis| axis.name.as_str());
     let unit = state.base.header.unit.as_str();
-    let mut out = String::from("<section id=\"arguments\">");
-    for (side, heading) in [(Side::Benefit, "Arguments for"), (Side::Risk, "Arguments against")] {
-        let mechanisms: Vec<_> = state.base.mechanisms.iter().filter(|mechanism| mechanism.side == side).collect();
-        if mechanisms.is_empty() {
-            continue;
-        }
-        let _ = write!(
-            out,
-            "<h2>{heading}</h2><table class=\"numbers\"><thead><tr><th>{}</th><th>Mechanism</th>",
-            if side == Side::Benefit { "Benefit" } else { "Risk" }
-        );
-        for index in picks {
-            let _ = write!(out, "<th>{} = {}</th>", escape(axis_name), number(axis[*index]));
-        }
-        out.push_str("</tr></thead><tbody>");
-        for mechanism in mechanisms {
-            let _ = write!(
-                out,
-                "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td>",
-                escape(mechanism.display_name()),
-                escape(mechanism.mechanism.as_deref().unwrap_or(""))
-            );
-            if let Some(column) = document.mechanisms.get(&mechanism.id.name) {
-                for index in picks {
-                    let value = column["mean"][*index].as_f64().unwrap_or(f64::NAN);
-                    let _ = write!(out, "<td>{}</td>", number(value));
+    let sides = [(Side::Benefit, "Arguments for", "Benefit"), (Side::Risk, "Arguments against", "Risk")];
+    html! {
+        section #arguments {
+            @for (side, heading, kind) in sides {
+                @let mechanisms: Vec<_> = state.base.mechanisms.iter().filter(|mechanism| mechanism.side == side).collect();
+                @if !mechanisms.is_empty() {
+                    h2 { (heading) }
+                    table.numbers {
+                        thead {
+                            tr {
+                                th { (kind) }
+                                th { "Mechanism" }
+                                @for index in picks { th { (axis_name) " = " (number(axis[*index])) } }
+                            }
+                        }
+                        tbody {
+                            @for mechanism in &mechanisms {
+                                tr {
+                                    td.text { (mechanism.display_name()) }
+                                    td.text { (mechanism.mechanism.as_deref().unwrap_or("")) }
+                                    @if let Some(column) = document.mechanisms.get(&mechanism.id.name) {
+                                        @for index in picks {
+                                            td { (number(column["mean"][*index].as_f64().unwrap_or(f64::NAN))) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    p.rule {
+                        "Mean effect" (unit_suffix(unit)) " at each " (axis_name) " shown; "
+                        (if side == Side::Benefit { "benefits make net larger" } else { "risks make net smaller" })
+                        "."
+                    }
                 }
             }
-            out.push_str("</tr>");
         }
-        let _ = write!(
-            out,
-            "</tbody></table><p class=\"rule\">Mean effect{} at each {} shown; {}.</p>",
-            unit_suffix(unit),
-            escape(axis_name),
-            if side == Side::Benefit { "benefits make net larger" } else { "risks make net smaller" }
-        );
+        "\n"
     }
-    out.push_str("</section>\n");
-    out
 }
 
-fn crossing_text(place: Place, name: &str) -> String {
+fn crossing_text(place: Place, name: &str) -> Markup {
     match place {
-        Place::At(value) => format!("from {} = <strong>{}</strong>", escape(name), number(value)),
-        Place::FromStart => "already at the start of the axis".to_string(),
-        Place::Never => "nowhere on the axis (for good)".to_string(),
+        Place::At(value) => html! { "from " (name) " = " strong { (number(value)) } },
+        Place::FromStart => html! { "already at the start of the axis" },
+        Place::Never => html! { "nowhere on the axis (for good)" },
     }
 }
 
 /// Where net turns negative: for the mean, for the median, per sample
 /// (crux-analysis's `Threshold`, as in the report and `crux plot`).
-fn key_question(run: &ReportRun) -> String {
+fn key_question(run: &ReportRun) -> Markup {
     let document = &run.document;
-    let mut out = String::from("<section id=\"key-question\"><h2>Key question: where does net turn negative?</h2>");
-    let Some(axis_info) = &document.axis else {
-        out.push_str("<p>This model has no axis, so it has one answer rather than a threshold.</p></section>\n");
-        return out;
+    let content = match (&document.axis, &run.threshold) {
+        (None, _) => html! { p { "This model has no axis, so it has one answer rather than a threshold." } },
+        (Some(_), None) => html! { p { "The axis has one point, so there is no threshold along it." } },
+        (Some(axis_info), Some(threshold)) => {
+            let name = axis_info.name.as_str();
+            let place = |index: Option<usize>| match index {
+                None => Place::Never,
+                Some(0) => Place::FromStart,
+                Some(index) => Place::At(threshold.grid[index]),
+            };
+            let end = threshold.grid_end();
+            let value = |value: Option<f64>| value.map_or_else(|| format!("beyond {}", number(end)), number);
+            let sample = &threshold.sample;
+            html! {
+                ul #thresholds {
+                    li { "E[net] stays negative " (crossing_text(place(threshold.mean_crossing), name)) "." }
+                    li { "The median of net stays negative " (crossing_text(place(threshold.median_crossing), name)) "." }
+                    li {
+                        "Per sample (the first grid point from which the sample's net stays negative, over all samples, one that never turns negative counted as beyond the axis): median "
+                        (value(sample.capability.p50)) ", 90% interval " (value(sample.capability.p05)) " to " (value(sample.capability.p95))
+                        "; " (significant(sample.from_start_share * 100.0, 2)) "% of samples are negative from the start of the axis and "
+                        (significant(sample.never_share * 100.0, 2)) "% are not negative at its end."
+                    }
+                }
+                (threshold_figure(threshold, &axis_label(document)))
+            }
+        }
     };
-    let Some(threshold) = &run.threshold else {
-        out.push_str("<p>The axis has one point, so there is no threshold along it.</p></section>\n");
-        return out;
-    };
-    let name = axis_info.name.as_str();
-    let place = |index: Option<usize>| match index {
-        None => Place::Never,
-        Some(0) => Place::FromStart,
-        Some(index) => Place::At(threshold.grid[index]),
-    };
-    let end = threshold.grid_end();
-    let value = |value: Option<f64>| value.map_or_else(|| format!("beyond {}", number(end)), number);
-    let sample = &threshold.sample;
-    let _ = write!(
-        out,
-        "<ul id=\"thresholds\"><li>E[net] stays negative {}.</li><li>The median of net stays negative {}.</li>",
-        crossing_text(place(threshold.mean_crossing), name),
-        crossing_text(place(threshold.median_crossing), name)
-    );
-    let _ = write!(
-        out,
-        "<li>Per sample (the first grid point from which the sample's net stays negative, over all samples, one that never turns negative counted as beyond the axis): median {}, 90% interval {} to {}; {}% of samples are negative from the start of the axis and {}% are not negative at its end.</li></ul>",
-        value(sample.capability.p50),
-        value(sample.capability.p05),
-        value(sample.capability.p95),
-        significant(sample.from_start_share * 100.0, 2),
-        significant(sample.never_share * 100.0, 2)
-    );
-    out.push_str(&threshold_figure(threshold, &axis_label(document)));
-    out.push_str("</section>\n");
-    out
+    html! {
+        section #key-question { h2 { "Key question: where does net turn negative?" } (content) }
+        "\n"
+    }
 }
 
 /// The axis's label, or its name.
@@ -396,9 +455,9 @@ fn axis_label(document: &RunDocument) -> String {
 /// `data-mean-crossing` and `data-median-crossing` (or `never`) and, with a
 /// timeline, `data-year-p05`, `data-year-p50`, `data-year-p95` (a year,
 /// `passed` or `beyond`).
-fn threshold_figure(threshold: &Threshold, axis_label: &str) -> String {
+fn threshold_figure(threshold: &Threshold, axis_label: &str) -> Markup {
     let Some(chart) = svg::threshold_histogram(threshold, axis_label) else {
-        return String::new();
+        return html! {};
     };
     let sample = &threshold.sample;
     let value =
@@ -411,25 +470,27 @@ fn threshold_figure(threshold: &Threshold, axis_label: &str) -> String {
         Year::Passed => "passed".to_string(),
         Year::Beyond => "beyond".to_string(),
     };
-    let years = sample.year.map_or_else(String::new, |years| {
-        format!(
-            " data-year-p05=\"{}\" data-year-p50=\"{}\" data-year-p95=\"{}\"",
-            year(years.p05),
-            year(years.p50),
-            year(years.p95)
-        )
-    });
-    format!(
-        "<figure id=\"threshold-figure\" data-p05=\"{}\" data-p50=\"{}\" data-p95=\"{}\" data-never-share=\"{}\" data-from-start-share=\"{}\" data-mean-crossing=\"{}\" data-median-crossing=\"{}\"{years}>{chart}<figcaption>Where each sample's net turns negative for good, as a share of all samples; the {} that never do are beyond the axis and not drawn. The line marks the median over all samples.</figcaption></figure>",
-        value(sample.capability.p05),
-        value(sample.capability.p50),
-        value(sample.capability.p95),
-        json_number(sample.never_share),
-        json_number(sample.from_start_share),
-        crossing(threshold.mean_crossing),
-        crossing(threshold.median_crossing),
-        significant(sample.never_share * 100.0, 2) + "%"
-    )
+    let years = sample.year.map(|years| (year(years.p05), year(years.p50), year(years.p95)));
+    html! {
+        figure #threshold-figure
+            data-p05=(value(sample.capability.p05))
+            data-p50=(value(sample.capability.p50))
+            data-p95=(value(sample.capability.p95))
+            data-never-share=(json_number(sample.never_share))
+            data-from-start-share=(json_number(sample.from_start_share))
+            data-mean-crossing=(crossing(threshold.mean_crossing))
+            data-median-crossing=(crossing(threshold.median_crossing))
+            data-year-p05=[years.as_ref().map(|years| &years.0)]
+            data-year-p50=[years.as_ref().map(|years| &years.1)]
+            data-year-p95=[years.as_ref().map(|years| &years.2)] {
+            (PreEscaped(chart))
+            figcaption {
+                "Where each sample's net turns negative for good, as a share of all samples; the "
+                (significant(sample.never_share * 100.0, 2)) "%"
+                " that never do are beyond the axis and not drawn. The line marks the median over all samples."
+            }
+        }
+    }
 }
 
 /// `a to b` with numeric ends: the two ends.
@@ -463,27 +524,35 @@ fn groups(params: &[Declaration]) -> Vec<(Option<String>, Vec<&Declaration>)> {
     groups
 }
 
-/// The start of the belief form (which works without script), with the
-/// problems that belong to no single param.
-fn form_start(errors: Option<&ApiError>) -> String {
+/// The problems of the belief form (which works without script) that belong to no single param.
+fn form_error(errors: Option<&ApiError>) -> Markup {
     let general: Vec<&str> = errors
         .map(|error| {
             error.details.iter().filter(|detail| detail.param.is_none()).map(|detail| detail.message.as_str()).collect()
         })
         .unwrap_or_default();
-    let start = html! {
+    html! {
         p #form-error .error hidden[general.is_empty()] {
             @for (index, message) in general.iter().enumerate() {
                 @if index > 0 { br; }
                 (message)
             }
         }
-    };
-    // The form is closed by `FORM_END`, after the sections the editors sit between.
-    format!("<form id=\"beliefs\" method=\"get\" action=\"/\">{}", start.into_string())
+    }
 }
 
-const FORM_END: &str = "<p class=\"actions\"><button type=\"submit\" id=\"recompute\">Recompute</button> <a href=\"/\" id=\"reset-all\">Reset all to the model's beliefs</a> <span id=\"status\" role=\"status\"></span></p></form>\n";
+/// The belief form's buttons.
+fn form_actions() -> Markup {
+    html! {
+        p.actions {
+            button type="submit" #recompute { "Recompute" }
+            " "
+            a href="/" #reset-all { "Reset all to the model's beliefs" }
+            " "
+            span #status role="status" {}
+        }
+    }
+}
 
 /// The beliefs of one crux group (`None`: the params outside every group).
 fn crux_editor(
@@ -491,11 +560,11 @@ fn crux_editor(
     crux: Option<&str>,
     beliefs: &BTreeMap<String, String>,
     errors: Option<&ApiError>,
-) -> String {
+) -> Markup {
     let params: Vec<&Declaration> =
         state.base.params.iter().filter(|param| param.crux.as_ref().map(|id| id.name.as_str()) == crux).collect();
     if params.is_empty() {
-        return String::new();
+        return html! {};
     }
     let heading = match crux {
         None => "Other params".to_string(),
@@ -510,7 +579,7 @@ fn crux_editor(
             @for param in params { (param_editor(state, param, beliefs, errors)) }
         }
     };
-    editor.into_string()
+    editor
 }
 
 /// The page's report as HTML sections (each with its section of the
@@ -521,45 +590,43 @@ fn page_sections<'a>(
     run: &ReportRun,
     report: &'a Document,
     elapsed: Option<Duration>,
-) -> (Vec<(&'a Section, String)>, String) {
+) -> (Vec<(&'a Section, Markup)>, Markup) {
     let draw = |chart: &crux_report::document::Chart| match chart.id.as_str() {
-        "robustness-chart" => Some(robustness_figure(run)).filter(|figure| !figure.is_empty()).map(PreEscaped),
+        "robustness-chart" => robustness_figure(run),
         _ => None,
     };
     let sections = crux_report::html::sections(report, &draw)
         .into_iter()
-        .map(|(section, html)| (section, html.into_string() + "\n"))
+        .map(|(section, html)| (section, html! { (html) "\n" }))
         .collect();
-    let unit = state.base.header.unit.as_str();
-    let mut charts = String::from("<section id=\"charts\">");
-    let _ = write!(charts, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(&run.document));
-    if let Some(chart) = svg::net_chart(&run.document, unit) {
-        let _ = write!(
-            charts,
-            "<figure>{chart}<figcaption>Net effect{} across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative.</figcaption></figure>",
-            unit_suffix(unit)
-        );
-    }
-    if let Some(threshold) = &run.threshold {
-        charts.push_str(&threshold_figure(threshold, &axis_label(&run.document)));
-    }
-    charts.push_str(&importance(run));
-    charts.push_str(&run_info(&run.document, elapsed));
-    charts.push_str("</section>\n");
+    let document = &run.document;
+    let charts = html! {
+        section #charts {
+            p #verdict .verdict { (verdict_sentence(document)) }
+            (net_figure(document, state.base.header.unit.as_str()))
+            @if let Some(threshold) = &run.threshold { (threshold_figure(threshold, &axis_label(document))) }
+            (importance(run))
+            (run_info(document, elapsed))
+        }
+        "\n"
+    };
     (sections, charts)
 }
 
 /// The robustness tornado with its caption, or nothing without the analysis.
-fn robustness_figure(run: &ReportRun) -> String {
-    let Some(robustness) = &run.robustness else { return String::new() };
+fn robustness_figure(run: &ReportRun) -> Option<Markup> {
+    let robustness = run.robustness.as_ref()?;
     let axis_name = run.document.axis.as_ref().map_or("x", |axis| axis.name.as_str());
-    match svg::robustness_chart(robustness, axis_name) {
-        Some(chart) => format!(
-            "<figure id=\"robustness-figure\">{chart}<figcaption>Where E[net] turns negative with each judgement param held at its 10th percentile (orange, upper bar) and at its 90th (blue, lower bar), drawn from the crossing with every judgement as drawn (dark line); largest swing first; \"never\": not within the grid. {} samples per run, seed {}.</figcaption></figure>",
-            robustness.samples, robustness.seed
-        ),
-        None => String::new(),
-    }
+    let chart = svg::robustness_chart(robustness, axis_name)?;
+    Some(html! {
+        figure #robustness-figure {
+            (PreEscaped(chart))
+            figcaption {
+                "Where E[net] turns negative with each judgement param held at its 10th percentile (orange, upper bar) and at its 90th (blue, lower bar), drawn from the crossing with every judgement as drawn (dark line); largest swing first; \"never\": not within the grid. "
+                (robustness.samples) " samples per run, seed " (robustness.seed) "."
+            }
+        }
+    })
 }
 
 fn param_editor(
@@ -619,7 +686,7 @@ fn error_text(detail: &crate::error::ErrorDetail) -> String {
 }
 
 /// Saving the current beliefs, and the stored profiles to compare.
-fn profiles_section(profiles: &[ProfileInfo], more: bool) -> String {
+fn profiles_section(profiles: &[ProfileInfo], more: bool) -> Markup {
     let section = html! {
         section #profiles {
             h2 { "Profiles" }
@@ -643,7 +710,7 @@ fn profiles_section(profiles: &[ProfileInfo], more: bool) -> String {
             }
         }
     };
-    section.into_string() + "\n"
+    html! { (section) "\n" }
 }
 
 fn profile_list(profiles: &[ProfileInfo]) -> Markup {
