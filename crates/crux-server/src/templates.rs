@@ -1146,15 +1146,6 @@ pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
 #[cfg(test)]
 mod tests {
     use super::interval;
-    use crate::svg::escape;
-
-    #[test]
-    fn escape_neutralises_markup() {
-        assert_eq!(
-            escape("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
-        );
-    }
 
     #[test]
     fn the_sign_in_page_escapes_the_reason_and_the_path() {
