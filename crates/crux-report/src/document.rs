@@ -1,6 +1,6 @@
 //! The report as a typed document: what a model's results say, built once
 //! ([`crate::build`]) and written as Markdown ([`crate::markdown`]), terminal
-//! text ([`crate::text`]) or HTML (`crate::html`). No writer reads
+//! text ([`crate::text`]) or HTML ([`crate::html`]). No writer reads
 //! another's output: each walks this tree, in the manner of pandoc's and
 //! comrak's documents.
 //!

@@ -5,7 +5,8 @@
 //! the capability threshold, the answer to each policy implication);
 //! [`build::document`] turns the results into one typed [`document`], whose
 //! sentences all come from [`sentences`]; three writers walk that document:
-//! [`markdown`], [`text`] (the terminal) and `html` (the web page). The
+//! [`markdown`], [`text`] (the terminal) and [`html`] (the web page, through
+//! maud's escaping templates). The
 //! JSON ([`json`]) is a serialisation of the results, with stable field
 //! names, not of the document. [`builtin`] holds the built-in open-weights
 //! safety model. [`analyses`] is what `crux run`, `crux sensitivity` and
@@ -17,6 +18,7 @@ pub mod build;
 pub mod builtin;
 pub mod document;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod results;

@@ -249,8 +249,12 @@ pub fn worldviews_lead(words: Words, worldviews: &[crate::results::WorldviewAnsw
         ),
         _ => "each with this report's samples and seed".to_string(),
     };
-    Text::new().and_strong("The presets side by side").and(format!(
-        ": the model's defaults and {count} preset worldviews (`crux profiles`), {sizes}. A verdict is Positive when P(net > 0) is at least {}, Negative when at most {}; E[net] for {}.",
+    Text::new()
+        .and_strong("The presets side by side")
+        .and(format!(": the model's defaults and {count} preset worldviews ("))
+        .and_code("crux profiles")
+        .and(format!(
+        "), {sizes}. A verdict is Positive when P(net > 0) is at least {}, Negative when at most {}; E[net] for {}.",
         POSITIVE_AT,
         NEGATIVE_AT,
         words.now()

@@ -1,5 +1,5 @@
 //! The typed report document: its sections by kind (each crux findable by
-//! its id), and the Markdown and terminal writers saying the same sentences.
+//! its id), and the Markdown, terminal and HTML writers saying the same sentences.
 
 mod common;
 
@@ -7,7 +7,7 @@ use crux_lang::Sources;
 use crux_lang::model::Side;
 use crux_report::build::document;
 use crux_report::document::{Block, Document, SectionKind};
-use crux_report::{markdown, text};
+use crux_report::{html, markdown, text};
 
 fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -29,6 +29,21 @@ fn unmark(markdown: &str) -> String {
     }
     out.push_str(rest);
     out.replace("**", "").replace('`', "").replace(" _", " ").replace("_.", ".").replace("_ ", " ")
+}
+
+/// HTML as text: tags dropped, the entities maud writes read back.
+fn html_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
 }
 
 /// Every paragraph, note and list item of the document, as plain text.
@@ -82,14 +97,26 @@ fn the_builtin_report_has_a_section_of_each_kind_in_the_page_order() {
     for crux in &model.file.page.cruxes {
         assert!(document.crux_section(&crux.id.name).is_some(), "the section of crux {}", crux.id.name);
     }
-    // The Markdown and the terminal text say every sentence of the document.
+    // The Markdown, the terminal text and the HTML say every sentence of the document.
     let markdown = squeeze(&unmark(&markdown::write(&document)));
     let text = squeeze(&text::write(&document));
+    let page = html::write(&document, &|_| None).into_string();
+    let html = squeeze(&html_text(&page));
     for sentence in sentences(&document) {
         let sentence = squeeze(&sentence);
         assert!(text.contains(&sentence), "the text says {sentence}");
         assert!(markdown.contains(&sentence), "the Markdown says {sentence}");
+        assert!(html.contains(&sentence), "the HTML says {sentence}");
     }
+    // The HTML has a section of each kind, in order, each crux's by its id.
+    let mut from = 0;
+    for (section, id) in document.sections.iter().zip(html::section_ids(&document)) {
+        let tag = format!("<section class=\"report\" id=\"{id}\" data-kind=\"{}\"", html::kind_name(&section.kind));
+        let at = page[from..].find(&tag).unwrap_or_else(|| panic!("{tag} in order"));
+        from += at + tag.len();
+    }
+    assert!(page.contains("id=\"report-crux-threshold\" data-kind=\"crux\" data-crux=\"threshold\""));
+    assert!(page.contains("<a href=\"https://arxiv.org/abs/2310.20624\">"), "the references link");
 }
 
 #[test]

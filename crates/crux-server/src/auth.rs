@@ -311,11 +311,7 @@ fn unauthorized(path: &str, why: &str) -> Response {
         )
         .into_response()
     } else {
-        let body = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Crux: sign in</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body><main><h1>Sign in</h1><p class=\"error\">{}.</p><form method=\"get\" action=\"{}\"><label>Token <input type=\"password\" name=\"token\" autocomplete=\"current-password\" required></label> <button type=\"submit\">Sign in</button></form><p>The token is printed by <code>crux serve</code> when it starts, or set by whoever runs it (<code>CRUX_TOKEN</code>, <code>--token-file</code>, <code>--users</code>).</p></main></body></html>\n",
-            crate::svg::escape(why),
-            crate::svg::escape(path)
-        );
+        let body = crate::templates::sign_in(why, path);
         (StatusCode::UNAUTHORIZED, Html(body)).into_response()
     };
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"crux\""));

@@ -278,14 +278,15 @@ pub fn run_model(
 }
 
 /// What the web page shows of one model run: the run, the threshold (the
-/// report's, crux-analysis's `Threshold`), the page's report in Markdown,
-/// and the share of the uncertainty each crux carries (or why it is not shown).
+/// report's, crux-analysis's `Threshold`), the page's report as
+/// crux-report's typed document (written as HTML by its `html` writer), and the share of the uncertainty each crux carries (or why it is not shown).
 #[derive(Debug)]
 pub struct ReportRun {
     pub document: RunDocument,
     /// Where net turns negative, on an axis of at least two points.
     pub threshold: Option<Threshold>,
-    pub markdown: Option<String>,
+    /// The report of a model with a page, as a document (`None` for a plain run).
+    pub report: Option<crux_report::document::Document>,
     pub importance: Option<Result<SensitivityRun, String>>,
     /// The report's robustness analysis, drawn in its section.
     pub robustness: Option<Robustness>,
@@ -301,14 +302,14 @@ impl ReportRun {
                     .as_ref()
                     .filter(|_| output.points.len() > 1)
                     .map(|net| Threshold::new(&output.points, &output.net, net, None)),
-                markdown: None,
+                report: None,
                 importance: None,
                 robustness: None,
             },
             ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
                 threshold: results.threshold.clone(),
-                markdown: Some(crux_report::markdown::render(model, results)),
+                report: Some(crux_report::build::document(model, results)),
                 importance: None,
                 robustness: results.robustness.clone(),
             },

@@ -15,7 +15,7 @@ use crux_report::json::RunDocument;
 use std::fmt::Write;
 
 /// Text made safe for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
@@ -421,7 +421,15 @@ pub fn robustness_chart(robustness: &Robustness, axis_name: &str) -> Option<Stri
 
 #[cfg(test)]
 mod tests {
-    use super::ticks;
+    use super::{escape, ticks};
+
+    #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {

@@ -2,15 +2,18 @@
 //! crux, the comparison of stored profiles, and the group view. Rendering
 //! only: the handlers are in [`crate::pages`].
 //! Every page is complete without JavaScript (the belief editor is a plain
-//! form); `assets/app.js` makes it recompute in place. Every text that comes
-//! from a model, a client or the store goes through [`escape`].
+//! form); `assets/app.js` makes it recompute in place. Every page is made
+//! with maud's templates, which escape every text they are given: the
+//! report's own sections are crux-report's document written by its HTML
+//! writer, the rest is written here. Only the inline SVG charts of [`svg`]
+//! (which escapes its own text) are put in as they are.
 
 use crate::compute::ReportRun;
 use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
 use crate::summary::{Place, axis_values};
-use crate::svg::{self, escape};
+use crate::svg;
 use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, LeftOut, PoolResponse, ProfileInfo, StretchInfo};
 use crux_analysis::threshold::{Threshold, Year};
 use crux_analysis::verdict::{label, shown_stretches};
@@ -18,9 +21,11 @@ use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
 use crux_lang::model::{Declaration, Side};
 use crux_lang::parser::parse_expr;
+use crux_report::document::{Document, Section, SectionKind};
 use crux_report::format::{json_number, json_precise};
 use crux_report::json::RunDocument;
 use crux_worldview::compare::Position;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
@@ -38,36 +43,71 @@ fn probability(value: f64) -> String {
     format!("{value:.2}")
 }
 
-/// The page skeleton around `body`.
+/// The page skeleton around `body` (HTML the other templates made).
 fn document(state: &AppState, title: &str, body: &str) -> String {
     let model_title = if state.base.header.title.is_empty() { &state.base.header.id } else { &state.base.header.title };
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="stylesheet" href="/assets/style.css">
-</head>
-<body>
-<nav class="top"><a href="/" class="brand">Crux</a> <span class="model">{model}</span> <a href="/">Report</a> <a href="/compare">Compare profiles</a> <a href="/group">Group view</a> <a href="/api/openapi.json">API</a></nav>
-<main>
-{body}
-</main>
-<script src="/assets/app.js" defer></script>
-</body>
-</html>
-"#,
-        title = escape(title),
-        model = escape(model_title),
-    )
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                nav.top {
+                    a.brand href="/" { "Crux" } " "
+                    span.model { (model_title) } " "
+                    a href="/" { "Report" } " "
+                    a href="/compare" { "Compare profiles" } " "
+                    a href="/group" { "Group view" } " "
+                    a href="/api/openapi.json" { "API" }
+                }
+                main { "\n" (PreEscaped(body)) "\n" }
+                script src="/assets/app.js" defer {}
+            }
+        }
+    };
+    page.into_string() + "\n"
 }
 
 /// The page shown for an error.
 pub fn error_page(state: &AppState, error: &ApiError) -> String {
-    let body = format!("<h1>Not available</h1><p class=\"error\">{}</p>", escape(&error.message()));
-    document(state, "Crux", &body)
+    let body = html! { h1 { "Not available" } p.error { (error.message()) } };
+    document(state, "Crux", &body.into_string())
+}
+
+/// The sign-in page a browser gets without a valid token (`why`), with a
+/// token field that signs it in at `path`.
+pub fn sign_in(why: &str, path: &str) -> String {
+    let page = html! {
+        (DOCTYPE)
+        "\n"
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "Crux: sign in" }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                main {
+                    h1 { "Sign in" }
+                    p.error { (why) "." }
+                    form method="get" action=(path) {
+                        label { "Token " input type="password" name="token" autocomplete="current-password" required; }
+                        " "
+                        button type="submit" { "Sign in" }
+                    }
+                    p {
+                        "The token is printed by " code { "crux serve" } " when it starts, or set by whoever runs it ("
+                        code { "CRUX_TOKEN" } ", " code { "--token-file" } ", " code { "--users" } ")."
+                    }
+                }
+            }
+        }
+    };
+    page.into_string() + "\n"
 }
 
 /// The whole report page.
@@ -81,61 +121,87 @@ pub fn report(
 ) -> String {
     let header = &state.base.header;
     let title = if header.title.is_empty() { header.id.clone() } else { header.title.clone() };
-    let mut body = format!("<header><h1>{}</h1>", escape(&title));
-    if !header.description.is_empty() {
-        let _ = write!(body, "<p class=\"description\">{}</p>", escape(&header.description));
-    }
-    body.push_str("</header>\n");
-    match &run.markdown {
-        Some(markdown) => {
-            // The page's own report, section by section, with each crux's beliefs after its section.
-            let (sections, charts) = page_sections(state, run, markdown, None);
-            body.push_str(&form_start(errors));
-            let mut placed: Vec<Option<String>> = Vec::new();
-            let charts_after = sections.iter().position(|(heading, _)| heading.contains("Evaluation")).unwrap_or(0);
-            for (index, (heading, html)) in sections.iter().enumerate() {
-                body.push_str(html);
-                if index == charts_after {
-                    body.push_str(&charts);
-                }
-                if let Some(crux) = state.base.page.cruxes.iter().find(|crux| heading_matches(heading, crux)) {
-                    body.push_str(&crux_editor(state, Some(&crux.id.name), beliefs, errors));
-                    placed.push(Some(crux.id.name.clone()));
-                }
-            }
-            for (crux, _) in groups(&state.base.params) {
-                if !placed.contains(&crux) {
-                    body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
-                }
-            }
-            body.push_str(FORM_END);
-        }
+    let main = match &run.report {
+        Some(report) => report_form(state, run, report, beliefs, errors),
         None => {
-            let results = results(state, run, None);
-            let (summary, rest) = split_section(&results, "arguments");
-            let (arguments, key_question) = split_section(rest, "key-question");
-            body.push_str(summary);
-            body.push_str(arguments);
-            body.push_str("<section id=\"cruxes\"><h2>Cruxes and your beliefs</h2><p>Each param is a belief, written in the model's expression syntax (<code>5 to 50</code> is a lognormal with 5% and 95% points 5 and 50). Change one and the report above recomputes.</p>");
-            body.push_str(&form_start(errors));
-            for (crux, _) in groups(&state.base.params) {
-                body.push_str(&crux_editor(state, crux.as_deref(), beliefs, errors));
+            let [summary, arguments, key_question, importance] = plain_results(state, run, None);
+            html! {
+                (summary)
+                (arguments)
+                section #cruxes {
+                    h2 { "Cruxes and your beliefs" }
+                    p {
+                        "Each param is a belief, written in the model's expression syntax ("
+                        code { "5 to 50" }
+                        " is a lognormal with 5% and 95% points 5 and 50). Change one and the report above recomputes."
+                    }
+                    form #beliefs method="get" action="/" {
+                        (form_error(errors))
+                        @for (crux, _) in groups(&state.base.params) {
+                            (crux_editor(state, crux.as_deref(), beliefs, errors))
+                        }
+                        (form_actions())
+                    }
+                }
+                "\n"
+                (key_question)
+                (importance)
             }
-            body.push_str(FORM_END);
-            body.push_str("</section>\n");
-            body.push_str(key_question);
         }
-    }
-    body.push_str(&profiles_section(profiles, more_profiles));
-    document(state, &title, &body)
+    };
+    let body = html! {
+        header {
+            h1 { (title) }
+            @if !header.description.is_empty() { p.description { (header.description) } }
+        }
+        "\n"
+        (main)
+        (profiles_section(profiles, more_profiles))
+    };
+    document(state, &title, &body.into_string())
 }
 
-/// Splits rendered results before the section with id `id`.
-fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
-    let marker = format!("<section id=\"{id}\"");
-    match html.find(&marker) {
-        Some(index) => html.split_at(index),
-        None => (html, ""),
+/// The belief form around the page's own report, section by section, with
+/// each crux's beliefs after its section (found by its kind, `Crux(id)`),
+/// the charts after the evaluation, and the params of no section last.
+fn report_form(
+    state: &AppState,
+    run: &ReportRun,
+    report: &Document,
+    beliefs: &BTreeMap<String, String>,
+    errors: Option<&ApiError>,
+) -> Markup {
+    let (sections, charts) = page_sections(state, run, report, None);
+    let charts_after = sections.iter().position(|(section, _)| section.kind == SectionKind::Evaluation).unwrap_or(0);
+    let mut charts = Some(charts);
+    let mut placed: Vec<Option<String>> = Vec::new();
+    let mut parts: Vec<Markup> = Vec::new();
+    for (index, (section, html)) in sections.into_iter().enumerate() {
+        parts.push(html);
+        if index >= charts_after
+            && let Some(charts) = charts.take()
+        {
+            parts.push(charts);
+        }
+        if let SectionKind::Crux(crux) = &section.kind
+            && !placed.contains(&Some(crux.clone()))
+        {
+            parts.push(crux_editor(state, Some(crux), beliefs, errors));
+            placed.push(Some(crux.clone()));
+        }
+    }
+    for (crux, _) in groups(&state.base.params) {
+        if !placed.contains(&crux) {
+            parts.push(crux_editor(state, crux.as_deref(), beliefs, errors));
+        }
+    }
+    html! {
+        form #beliefs method="get" action="/" {
+            (form_error(errors))
+            @for part in &parts { (part) }
+            (form_actions())
+        }
+        "\n"
     }
 }
 
@@ -144,123 +210,163 @@ fn split_section<'a>(html: &'a str, id: &str) -> (&'a str, &'a str) {
 /// question (with the threshold histogram). `POST /api/run` with
 /// `Accept: text/html` returns exactly this, and the page swaps each section in.
 pub fn results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -> String {
-    if let Some(markdown) = &run.markdown {
-        let (sections, charts) = page_sections(state, run, markdown, elapsed);
-        return sections.into_iter().map(|(_, html)| html).collect::<String>() + &charts;
-    }
+    let parts = match &run.report {
+        Some(report) => {
+            let (sections, charts) = page_sections(state, run, report, elapsed);
+            sections.into_iter().map(|(_, html)| html).chain([charts]).collect::<Vec<Markup>>()
+        }
+        None => plain_results(state, run, elapsed).into(),
+    };
+    html! { @for part in &parts { (part) } }.into_string()
+}
+
+/// The results of a model without a page: the summary, the arguments, the
+/// key question and the crux importance, as sections.
+fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -> [Markup; 4] {
     let document = &run.document;
     let unit = state.base.header.unit.as_str();
     let axis = axis_values(document);
     let axis_name = document.axis.as_ref().map_or("point", |axis| axis.name.as_str());
-    let mut out = String::from("<section id=\"summary\"><h2>Evaluation summary</h2>");
-    let _ = write!(out, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(document));
     let picks = spread(axis.len(), 7);
-    out.push_str("<table class=\"numbers\"><thead><tr><th>");
-    out.push_str(&escape(axis_name));
-    for index in &picks {
-        let _ = write!(out, "<th>{}</th>", number(axis[*index]));
+    let net = &document.net;
+    let summary = html! {
+        section #summary {
+            h2 { "Evaluation summary" }
+            p #verdict .verdict { (verdict_sentence(document)) }
+            table.numbers {
+                thead {
+                    tr {
+                        th { (axis_name) }
+                        @for index in &picks { th { (number(axis[*index])) } }
+                    }
+                }
+                tbody {
+                    tr {
+                        th { "P(net > 0)" }
+                        @for index in &picks {
+                            @let p = net.p_positive[*index];
+                            td class=(verdict_label(p).to_lowercase()) { (probability(p)) }
+                        }
+                    }
+                    tr {
+                        th { "verdict" }
+                        @for index in &picks {
+                            @let p = net.p_positive[*index];
+                            td class=(verdict_label(p).to_lowercase()) { (verdict_label(p)) }
+                        }
+                    }
+                    tr {
+                        th { "E[net]" (unit_suffix(unit)) }
+                        @for index in &picks { td { (number(net.mean[*index])) } }
+                    }
+                    tr {
+                        th { "90% interval" }
+                        @for index in &picks { td { (number(net.p05[*index])) " to " (number(net.p95[*index])) } }
+                    }
+                }
+            }
+            p.rule { "Verdict on P(net > 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between." }
+            (net_figure(document, unit))
+            (run_info(document, elapsed))
+        }
+        "\n"
+    };
+    let importance = html! {
+        section #importance { h2 { "Which beliefs matter most" } (importance(run)) }
+        "\n"
+    };
+    [summary, arguments(state, document, &picks), key_question(run), importance]
+}
+
+/// The net chart with its caption, or nothing without one.
+fn net_figure(document: &RunDocument, unit: &str) -> Markup {
+    html! {
+        @if let Some(chart) = svg::net_chart(document, unit) {
+            figure {
+                (PreEscaped(chart))
+                figcaption {
+                    "Net effect" (unit_suffix(unit))
+                    " across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative."
+                }
+            }
+        }
     }
-    out.push_str("</tr></thead><tbody><tr><th>P(net &gt; 0)</th>");
-    for index in &picks {
-        let p = document.net.p_positive[*index];
-        let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), probability(p));
-    }
-    out.push_str("</tr><tr><th>verdict</th>");
-    for index in &picks {
-        let p = document.net.p_positive[*index];
-        let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), verdict_label(p));
-    }
-    let _ = write!(out, "</tr><tr><th>E[net]{}</th>", unit_suffix(unit));
-    for index in &picks {
-        let _ = write!(out, "<td>{}</td>", number(document.net.mean[*index]));
-    }
-    out.push_str("</tr><tr><th>90% interval</th>");
-    for index in &picks {
-        let _ = write!(out, "<td>{} to {}</td>", number(document.net.p05[*index]), number(document.net.p95[*index]));
-    }
-    out.push_str("</tr></tbody></table>");
-    out.push_str("<p class=\"rule\">Verdict on P(net &gt; 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between.</p>");
-    if let Some(chart) = svg::net_chart(document, unit) {
-        let _ = write!(
-            out,
-            "<figure>{chart}<figcaption>Net effect{} across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative.</figcaption></figure>",
-            unit_suffix(unit)
-        );
-    }
-    out.push_str(&run_info(document, elapsed));
-    out.push_str("</section>\n");
-    out.push_str(&arguments(state, document, &picks));
-    out.push_str(&key_question(run));
-    let _ = writeln!(out, "<section id=\"importance\"><h2>Which beliefs matter most</h2>{}</section>", importance(run));
-    out
 }
 
 /// The crux-importance chart of a run, with its caption, or why it is missing.
-fn importance(run: &ReportRun) -> String {
+fn importance(run: &ReportRun) -> Markup {
     match &run.importance {
         Some(Ok(sensitivity)) => match svg::importance_chart(sensitivity) {
-            Some(chart) => format!(
-                "<figure>{chart}<figcaption>How much of the uncertainty in net{at} each {what} carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from {rows} rows of a Saltelli design ({evaluations} model runs). <code>POST /api/sensitivity</code> gives the numbers at more samples and any point.</figcaption></figure>",
-                what = if sensitivity.by_crux { "crux (its params varied together)" } else { "param" },
-                at = match (&sensitivity.axis_name, sensitivity.document.at) {
-                    (Some(name), Some(value)) => format!(" at {} = {}", escape(name), number(value)),
-                    _ => String::new(),
-                },
-                rows = sensitivity.document.samples,
-                evaluations = sensitivity.document.evaluations,
-            ),
-            None => String::new(),
+            Some(chart) => html! {
+                figure {
+                    (PreEscaped(chart))
+                    figcaption {
+                        "How much of the uncertainty in net"
+                        @if let (Some(name), Some(value)) = (&sensitivity.axis_name, sensitivity.document.at) {
+                            " at " (name) " = " (number(value))
+                        }
+                        " each "
+                        (if sensitivity.by_crux { "crux (its params varied together)" } else { "param" })
+                        " carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from "
+                        (sensitivity.document.samples) " rows of a Saltelli design (" (sensitivity.document.evaluations)
+                        " model runs). "
+                        code { "POST /api/sensitivity" }
+                        " gives the numbers at more samples and any point."
+                    }
+                }
+            },
+            None => html! {},
         },
-        Some(Err(message)) => {
-            format!(
-                "<p class=\"rule\">The share of the uncertainty each crux carries is not shown: {}.</p>",
-                escape(message)
-            )
-        }
-        None => String::new(),
+        Some(Err(message)) => html! {
+            p.rule { "The share of the uncertainty each crux carries is not shown: " (message) "." }
+        },
+        None => html! {},
     }
 }
 
+/// ` (unit)`, or nothing without a unit (text, escaped where it is written).
 fn unit_suffix(unit: &str) -> String {
-    if unit.is_empty() { String::new() } else { format!(" ({})", escape(unit)) }
+    if unit.is_empty() { String::new() } else { format!(" ({unit})") }
 }
 
-fn run_info(document: &RunDocument, elapsed: Option<Duration>) -> String {
-    let time = elapsed.map_or(String::new(), |elapsed| format!(", computed in {} ms", elapsed.as_millis()));
-    format!(
-        "<p class=\"run-info\" id=\"run-info\" data-samples=\"{samples}\">{samples} samples, seed {seed}{time}.</p>",
-        samples = document.samples,
-        seed = document.seed
-    )
+fn run_info(document: &RunDocument, elapsed: Option<Duration>) -> Markup {
+    html! {
+        p.run-info #run-info data-samples=(document.samples) {
+            (document.samples) " samples, seed " (document.seed)
+            @if let Some(elapsed) = elapsed { ", computed in " (elapsed.as_millis()) " ms" }
+            "."
+        }
+    }
 }
 
 /// One sentence: the verdict along the axis.
-fn verdict_sentence(document: &RunDocument) -> String {
+fn verdict_sentence(document: &RunDocument) -> Markup {
     let Some(axis) = &document.axis else {
         let p = document.net.p_positive.first().copied().unwrap_or(f64::NAN);
-        return format!("<strong>{}</strong>: P(net &gt; 0) = {}", verdict_label(p), probability(p));
+        return html! { strong { (verdict_label(p)) } ": P(net > 0) = " (probability(p)) };
     };
     let net = &document.net;
     let stretches = shown_stretches(&axis.values, &net.p_positive, &net.p05, &net.p95);
-    let name = escape(&axis.name);
-    let parts: Vec<String> = stretches
-        .iter()
-        .enumerate()
-        .map(|(index, (from, to, verdict))| {
-            let class = verdict.to_lowercase().replace(' ', "-");
-            let range = if stretches.len() == 1 {
-                format!("across {name} = {} to {}", number(*from), number(*to))
-            } else if index == 0 {
-                format!("up to {name} = {}", number(*to))
-            } else if index == stretches.len() - 1 {
-                format!("from {name} = {}", number(*from))
-            } else {
-                format!("{name} = {} to {}", number(*from), number(*to))
-            };
-            format!("<span class=\"{class}\"><strong>{verdict}</strong> {range}</span>")
-        })
-        .collect();
-    parts.join(" · ")
+    let name = &axis.name;
+    let range = |index: usize, from: f64, to: f64| {
+        if stretches.len() == 1 {
+            format!("across {name} = {} to {}", number(from), number(to))
+        } else if index == 0 {
+            format!("up to {name} = {}", number(to))
+        } else if index == stretches.len() - 1 {
+            format!("from {name} = {}", number(from))
+        } else {
+            format!("{name} = {} to {}", number(from), number(to))
+        }
+    };
+    html! {
+        @for (index, (from, to, verdict)) in stretches.iter().enumerate() {
+            @if index > 0 { " · " }
+            span class=(verdict.to_lowercase().replace(' ', "-")) {
+                strong { (verdict) } " " (range(index, *from, *to))
+            }
+        }
+    }
 }
 
 /// Up to `count` indices spread evenly over `0..len`, ends included.
@@ -274,100 +380,95 @@ fn spread(len: usize, count: usize) -> Vec<usize> {
 }
 
 /// The benefit and risk tables with each mechanism's mean effect.
-fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> String {
+fn arguments(state: &AppState, document: &RunDocument, picks: &[usize]) -> Markup {
     let axis = axis_values(document);
     let axis_name = document.axis.as_ref().map_or("point", |axis| axis.name.as_str());
     let unit = state.base.header.unit.as_str();
-    let mut out = String::from("<section id=\"arguments\">");
-    for (side, heading) in [(Side::Benefit, "Arguments for"), (Side::Risk, "Arguments against")] {
-        let mechanisms: Vec<_> = state.base.mechanisms.iter().filter(|mechanism| mechanism.side == side).collect();
-        if mechanisms.is_empty() {
-            continue;
-        }
-        let _ = write!(
-            out,
-            "<h2>{heading}</h2><table class=\"numbers\"><thead><tr><th>{}</th><th>Mechanism</th>",
-            if side == Side::Benefit { "Benefit" } else { "Risk" }
-        );
-        for index in picks {
-            let _ = write!(out, "<th>{} = {}</th>", escape(axis_name), number(axis[*index]));
-        }
-        out.push_str("</tr></thead><tbody>");
-        for mechanism in mechanisms {
-            let _ = write!(
-                out,
-                "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td>",
-                escape(mechanism.display_name()),
-                escape(mechanism.mechanism.as_deref().unwrap_or(""))
-            );
-            if let Some(column) = document.mechanisms.get(&mechanism.id.name) {
-                for index in picks {
-                    let value = column["mean"][*index].as_f64().unwrap_or(f64::NAN);
-                    let _ = write!(out, "<td>{}</td>", number(value));
+    let sides = [(Side::Benefit, "Arguments for", "Benefit"), (Side::Risk, "Arguments against", "Risk")];
+    html! {
+        section #arguments {
+            @for (side, heading, kind) in sides {
+                @let mechanisms: Vec<_> = state.base.mechanisms.iter().filter(|mechanism| mechanism.side == side).collect();
+                @if !mechanisms.is_empty() {
+                    h2 { (heading) }
+                    table.numbers {
+                        thead {
+                            tr {
+                                th { (kind) }
+                                th { "Mechanism" }
+                                @for index in picks { th { (axis_name) " = " (number(axis[*index])) } }
+                            }
+                        }
+                        tbody {
+                            @for mechanism in &mechanisms {
+                                tr {
+                                    td.text { (mechanism.display_name()) }
+                                    td.text { (mechanism.mechanism.as_deref().unwrap_or("")) }
+                                    @if let Some(column) = document.mechanisms.get(&mechanism.id.name) {
+                                        @for index in picks {
+                                            td { (number(column["mean"][*index].as_f64().unwrap_or(f64::NAN))) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    p.rule {
+                        "Mean effect" (unit_suffix(unit)) " at each " (axis_name) " shown; "
+                        (if side == Side::Benefit { "benefits make net larger" } else { "risks make net smaller" })
+                        "."
+                    }
                 }
             }
-            out.push_str("</tr>");
         }
-        let _ = write!(
-            out,
-            "</tbody></table><p class=\"rule\">Mean effect{} at each {} shown; {}.</p>",
-            unit_suffix(unit),
-            escape(axis_name),
-            if side == Side::Benefit { "benefits make net larger" } else { "risks make net smaller" }
-        );
+        "\n"
     }
-    out.push_str("</section>\n");
-    out
 }
 
-fn crossing_text(place: Place, name: &str) -> String {
+fn crossing_text(place: Place, name: &str) -> Markup {
     match place {
-        Place::At(value) => format!("from {} = <strong>{}</strong>", escape(name), number(value)),
-        Place::FromStart => "already at the start of the axis".to_string(),
-        Place::Never => "nowhere on the axis (for good)".to_string(),
+        Place::At(value) => html! { "from " (name) " = " strong { (number(value)) } },
+        Place::FromStart => html! { "already at the start of the axis" },
+        Place::Never => html! { "nowhere on the axis (for good)" },
     }
 }
 
 /// Where net turns negative: for the mean, for the median, per sample
 /// (crux-analysis's `Threshold`, as in the report and `crux plot`).
-fn key_question(run: &ReportRun) -> String {
+fn key_question(run: &ReportRun) -> Markup {
     let document = &run.document;
-    let mut out = String::from("<section id=\"key-question\"><h2>Key question: where does net turn negative?</h2>");
-    let Some(axis_info) = &document.axis else {
-        out.push_str("<p>This model has no axis, so it has one answer rather than a threshold.</p></section>\n");
-        return out;
+    let content = match (&document.axis, &run.threshold) {
+        (None, _) => html! { p { "This model has no axis, so it has one answer rather than a threshold." } },
+        (Some(_), None) => html! { p { "The axis has one point, so there is no threshold along it." } },
+        (Some(axis_info), Some(threshold)) => {
+            let name = axis_info.name.as_str();
+            let place = |index: Option<usize>| match index {
+                None => Place::Never,
+                Some(0) => Place::FromStart,
+                Some(index) => Place::At(threshold.grid[index]),
+            };
+            let end = threshold.grid_end();
+            let value = |value: Option<f64>| value.map_or_else(|| format!("beyond {}", number(end)), number);
+            let sample = &threshold.sample;
+            html! {
+                ul #thresholds {
+                    li { "E[net] stays negative " (crossing_text(place(threshold.mean_crossing), name)) "." }
+                    li { "The median of net stays negative " (crossing_text(place(threshold.median_crossing), name)) "." }
+                    li {
+                        "Per sample (the first grid point from which the sample's net stays negative, over all samples, one that never turns negative counted as beyond the axis): median "
+                        (value(sample.capability.p50)) ", 90% interval " (value(sample.capability.p05)) " to " (value(sample.capability.p95))
+                        "; " (significant(sample.from_start_share * 100.0, 2)) "% of samples are negative from the start of the axis and "
+                        (significant(sample.never_share * 100.0, 2)) "% are not negative at its end."
+                    }
+                }
+                (threshold_figure(threshold, &axis_label(document)))
+            }
+        }
     };
-    let Some(threshold) = &run.threshold else {
-        out.push_str("<p>The axis has one point, so there is no threshold along it.</p></section>\n");
-        return out;
-    };
-    let name = axis_info.name.as_str();
-    let place = |index: Option<usize>| match index {
-        None => Place::Never,
-        Some(0) => Place::FromStart,
-        Some(index) => Place::At(threshold.grid[index]),
-    };
-    let end = threshold.grid_end();
-    let value = |value: Option<f64>| value.map_or_else(|| format!("beyond {}", number(end)), number);
-    let sample = &threshold.sample;
-    let _ = write!(
-        out,
-        "<ul id=\"thresholds\"><li>E[net] stays negative {}.</li><li>The median of net stays negative {}.</li>",
-        crossing_text(place(threshold.mean_crossing), name),
-        crossing_text(place(threshold.median_crossing), name)
-    );
-    let _ = write!(
-        out,
-        "<li>Per sample (the first grid point from which the sample's net stays negative, over all samples, one that never turns negative counted as beyond the axis): median {}, 90% interval {} to {}; {}% of samples are negative from the start of the axis and {}% are not negative at its end.</li></ul>",
-        value(sample.capability.p50),
-        value(sample.capability.p05),
-        value(sample.capability.p95),
-        significant(sample.from_start_share * 100.0, 2),
-        significant(sample.never_share * 100.0, 2)
-    );
-    out.push_str(&threshold_figure(threshold, &axis_label(document)));
-    out.push_str("</section>\n");
-    out
+    html! {
+        section #key-question { h2 { "Key question: where does net turn negative?" } (content) }
+        "\n"
+    }
 }
 
 /// The axis's label, or its name.
@@ -386,9 +487,9 @@ fn axis_label(document: &RunDocument) -> String {
 /// `data-mean-crossing` and `data-median-crossing` (or `never`) and, with a
 /// timeline, `data-year-p05`, `data-year-p50`, `data-year-p95` (a year,
 /// `passed` or `beyond`).
-fn threshold_figure(threshold: &Threshold, axis_label: &str) -> String {
+fn threshold_figure(threshold: &Threshold, axis_label: &str) -> Markup {
     let Some(chart) = svg::threshold_histogram(threshold, axis_label) else {
-        return String::new();
+        return html! {};
     };
     let sample = &threshold.sample;
     let value =
@@ -401,25 +502,27 @@ fn threshold_figure(threshold: &Threshold, axis_label: &str) -> String {
         Year::Passed => "passed".to_string(),
         Year::Beyond => "beyond".to_string(),
     };
-    let years = sample.year.map_or_else(String::new, |years| {
-        format!(
-            " data-year-p05=\"{}\" data-year-p50=\"{}\" data-year-p95=\"{}\"",
-            year(years.p05),
-            year(years.p50),
-            year(years.p95)
-        )
-    });
-    format!(
-        "<figure id=\"threshold-figure\" data-p05=\"{}\" data-p50=\"{}\" data-p95=\"{}\" data-never-share=\"{}\" data-from-start-share=\"{}\" data-mean-crossing=\"{}\" data-median-crossing=\"{}\"{years}>{chart}<figcaption>Where each sample's net turns negative for good, as a share of all samples; the {} that never do are beyond the axis and not drawn. The line marks the median over all samples.</figcaption></figure>",
-        value(sample.capability.p05),
-        value(sample.capability.p50),
-        value(sample.capability.p95),
-        json_number(sample.never_share),
-        json_number(sample.from_start_share),
-        crossing(threshold.mean_crossing),
-        crossing(threshold.median_crossing),
-        significant(sample.never_share * 100.0, 2) + "%"
-    )
+    let years = sample.year.map(|years| (year(years.p05), year(years.p50), year(years.p95)));
+    html! {
+        figure #threshold-figure
+            data-p05=(value(sample.capability.p05))
+            data-p50=(value(sample.capability.p50))
+            data-p95=(value(sample.capability.p95))
+            data-never-share=(json_number(sample.never_share))
+            data-from-start-share=(json_number(sample.from_start_share))
+            data-mean-crossing=(crossing(threshold.mean_crossing))
+            data-median-crossing=(crossing(threshold.median_crossing))
+            data-year-p05=[years.as_ref().map(|years| &years.0)]
+            data-year-p50=[years.as_ref().map(|years| &years.1)]
+            data-year-p95=[years.as_ref().map(|years| &years.2)] {
+            (PreEscaped(chart))
+            figcaption {
+                "Where each sample's net turns negative for good, as a share of all samples; the "
+                (significant(sample.never_share * 100.0, 2)) "%"
+                " that never do are beyond the axis and not drawn. The line marks the median over all samples."
+            }
+        }
+    }
 }
 
 /// `a to b` with numeric ends: the two ends.
@@ -453,22 +556,35 @@ fn groups(params: &[Declaration]) -> Vec<(Option<String>, Vec<&Declaration>)> {
     groups
 }
 
-/// The start of the belief form (which works without script), with the
-/// problems that belong to no single param.
-fn form_start(errors: Option<&ApiError>) -> String {
-    let general: Vec<String> = errors
+/// The problems of the belief form (which works without script) that belong to no single param.
+fn form_error(errors: Option<&ApiError>) -> Markup {
+    let general: Vec<&str> = errors
         .map(|error| {
-            error.details.iter().filter(|detail| detail.param.is_none()).map(|detail| escape(&detail.message)).collect()
+            error.details.iter().filter(|detail| detail.param.is_none()).map(|detail| detail.message.as_str()).collect()
         })
         .unwrap_or_default();
-    format!(
-        "<form id=\"beliefs\" method=\"get\" action=\"/\"><p id=\"form-error\" class=\"error\"{}>{}</p>",
-        if general.is_empty() { " hidden" } else { "" },
-        general.join("<br>")
-    )
+    html! {
+        p #form-error .error hidden[general.is_empty()] {
+            @for (index, message) in general.iter().enumerate() {
+                @if index > 0 { br; }
+                (message)
+            }
+        }
+    }
 }
 
-const FORM_END: &str = "<p class=\"actions\"><button type=\"submit\" id=\"recompute\">Recompute</button> <a href=\"/\" id=\"reset-all\">Reset all to the model's beliefs</a> <span id=\"status\" role=\"status\"></span></p></form>\n";
+/// The belief form's buttons.
+fn form_actions() -> Markup {
+    html! {
+        p.actions {
+            button type="submit" #recompute { "Recompute" }
+            " "
+            a href="/" #reset-all { "Reset all to the model's beliefs" }
+            " "
+            span #status role="status" {}
+        }
+    }
+}
 
 /// The beliefs of one crux group (`None`: the params outside every group).
 fn crux_editor(
@@ -476,11 +592,11 @@ fn crux_editor(
     crux: Option<&str>,
     beliefs: &BTreeMap<String, String>,
     errors: Option<&ApiError>,
-) -> String {
+) -> Markup {
     let params: Vec<&Declaration> =
         state.base.params.iter().filter(|param| param.crux.as_ref().map(|id| id.name.as_str()) == crux).collect();
     if params.is_empty() {
-        return String::new();
+        return html! {};
     }
     let heading = match crux {
         None => "Other params".to_string(),
@@ -489,92 +605,60 @@ fn crux_editor(
             None => format!("Crux: {id}"),
         },
     };
-    let mut out = format!(
-        "<fieldset class=\"crux\" data-crux=\"{}\"><legend>{}</legend>",
-        escape(crux.unwrap_or("")),
-        escape(&heading)
-    );
-    for param in params {
-        out.push_str(&param_editor(state, param, beliefs, errors));
-    }
-    out.push_str("</fieldset>");
-    out
+    let editor = html! {
+        fieldset.crux data-crux=(crux.unwrap_or("")) {
+            legend { (heading) }
+            @for param in params { (param_editor(state, param, beliefs, errors)) }
+        }
+    };
+    editor
 }
 
-/// Whether a rendered section heading is the heading of `crux`.
-fn heading_matches(heading: &str, crux: &crux_lang::page::Crux) -> bool {
-    let heading = heading.trim();
-    match crux.number {
-        Some(number) => heading.starts_with(&format!("Crux {number}:")),
-        None => heading == escape(&crux.title),
-    }
-}
-
-/// The page's Markdown report as HTML sections (heading text, section HTML),
-/// split at its second-level headings, and the charts section. Raw HTML in
-/// the Markdown is shown as text.
-fn page_sections(
+/// The page's report as HTML sections (each with its section of the
+/// document), written by crux-report's HTML writer with the robustness
+/// tornado drawn at its chart, and the charts section.
+fn page_sections<'a>(
     state: &AppState,
     run: &ReportRun,
-    markdown: &str,
+    report: &'a Document,
     elapsed: Option<Duration>,
-) -> (Vec<(String, String)>, String) {
-    use pulldown_cmark::{Event, Options, Parser, html};
-    let body = match markdown.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")) {
-        Some((_, body)) => body,
-        None => markdown,
+) -> (Vec<(&'a Section, Markup)>, Markup) {
+    let draw = |chart: &crux_report::document::Chart| match chart.id.as_str() {
+        "robustness-chart" => robustness_figure(run),
+        _ => None,
     };
-    let parser = Parser::new_ext(body, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
-        other => other,
-    });
-    let mut rendered = String::new();
-    html::push_html(&mut rendered, parser);
-    let mut sections = Vec::new();
-    let mut parts = rendered.split("<h2>");
-    let lead = parts.next().unwrap_or("");
-    if !lead.trim().is_empty() {
-        sections.push((String::new(), format!("<section id=\"part-0\" class=\"report\">{lead}</section>\n")));
-    }
-    for part in parts {
-        let heading = part.split("</h2>").next().unwrap_or("").to_string();
-        let id = format!("part-{}", sections.len());
-        let figure = if heading == ROBUSTNESS_HEADING { robustness_figure(run) } else { String::new() };
-        sections.push((heading, format!("<section id=\"{id}\" class=\"report\"><h2>{part}{figure}</section>\n")));
-    }
-    let unit = state.base.header.unit.as_str();
-    let mut charts = String::from("<section id=\"charts\">");
-    let _ = write!(charts, "<p id=\"verdict\" class=\"verdict\">{}</p>", verdict_sentence(&run.document));
-    if let Some(chart) = svg::net_chart(&run.document, unit) {
-        let _ = write!(
-            charts,
-            "<figure>{chart}<figcaption>Net effect{} across the axis: median (solid), mean (dashed), 50% and 90% bands; the red line marks where E[net] turns negative.</figcaption></figure>",
-            unit_suffix(unit)
-        );
-    }
-    if let Some(threshold) = &run.threshold {
-        charts.push_str(&threshold_figure(threshold, &axis_label(&run.document)));
-    }
-    charts.push_str(&importance(run));
-    charts.push_str(&run_info(&run.document, elapsed));
-    charts.push_str("</section>\n");
+    let sections = crux_report::html::sections(report, &draw)
+        .into_iter()
+        .map(|(section, html)| (section, html! { (html) "\n" }))
+        .collect();
+    let document = &run.document;
+    let charts = html! {
+        section #charts {
+            p #verdict .verdict { (verdict_sentence(document)) }
+            (net_figure(document, state.base.header.unit.as_str()))
+            @if let Some(threshold) = &run.threshold { (threshold_figure(threshold, &axis_label(document))) }
+            (importance(run))
+            (run_info(document, elapsed))
+        }
+        "\n"
+    };
     (sections, charts)
 }
 
-/// The heading of the report's robustness section, after which its tornado is drawn.
-const ROBUSTNESS_HEADING: &str = "How robust the answer is";
-
 /// The robustness tornado with its caption, or nothing without the analysis.
-fn robustness_figure(run: &ReportRun) -> String {
-    let Some(robustness) = &run.robustness else { return String::new() };
+fn robustness_figure(run: &ReportRun) -> Option<Markup> {
+    let robustness = run.robustness.as_ref()?;
     let axis_name = run.document.axis.as_ref().map_or("x", |axis| axis.name.as_str());
-    match svg::robustness_chart(robustness, axis_name) {
-        Some(chart) => format!(
-            "<figure id=\"robustness-figure\">{chart}<figcaption>Where E[net] turns negative with each judgement param held at its 10th percentile (orange, upper bar) and at its 90th (blue, lower bar), drawn from the crossing with every judgement as drawn (dark line); largest swing first; \"never\": not within the grid. {} samples per run, seed {}.</figcaption></figure>",
-            robustness.samples, robustness.seed
-        ),
-        None => String::new(),
-    }
+    let chart = svg::robustness_chart(robustness, axis_name)?;
+    Some(html! {
+        figure #robustness-figure {
+            (PreEscaped(chart))
+            figcaption {
+                "Where E[net] turns negative with each judgement param held at its 10th percentile (orange, upper bar) and at its 90th (blue, lower bar), drawn from the crossing with every judgement as drawn (dark line); largest swing first; \"never\": not within the grid. "
+                (robustness.samples) " samples per run, seed " (robustness.seed) "."
+            }
+        }
+    })
 }
 
 fn param_editor(
@@ -582,142 +666,141 @@ fn param_editor(
     param: &Declaration,
     beliefs: &BTreeMap<String, String>,
     errors: Option<&ApiError>,
-) -> String {
+) -> Markup {
     let name = &param.name.name;
     let current = beliefs.get(name).map_or(param.text.as_str(), String::as_str);
     let changed = beliefs.contains_key(name);
     let id = format!("p-{name}");
-    let mut out = format!(
-        "<div class=\"param{}\" data-param=\"{}\" data-default=\"{}\">",
-        if changed { " changed" } else { "" },
-        escape(name),
-        escape(&param.text)
-    );
-    let _ = write!(out, "<label for=\"{}\"><code>{}</code>", escape(&id), escape(name));
-    if let Some(label) = &param.label {
-        let _ = write!(out, " {}", escape(label));
-    }
-    let _ = write!(
-        out,
-        "</label><input type=\"text\" class=\"expr\" id=\"{}\" name=\"set.{}\" value=\"{}\" maxlength=\"{}\" spellcheck=\"false\" autocomplete=\"off\">",
-        escape(&id),
-        escape(name),
-        escape(current),
-        state.limits.max_expression_bytes
-    );
-    if let Some((low, high)) = interval(current).or_else(|| interval(&param.text)) {
-        let _ = write!(
-            out,
-            "<span class=\"interval js-only\"><input type=\"number\" step=\"any\" class=\"p5\" aria-label=\"{n} 5% point\" value=\"{low}\"> to <input type=\"number\" step=\"any\" class=\"p95\" aria-label=\"{n} 95% point\" value=\"{high}\"> <small>5% and 95% points</small></span>",
-            n = escape(name)
-        );
-    }
-    out.push_str("<button type=\"button\" class=\"reset js-only\">reset</button>");
-    let messages: Vec<String> = errors
-        .map(|error| {
-            error
-                .details
-                .iter()
-                .filter(|detail| detail.param.as_deref() == Some(name.as_str()))
-                .map(error_text)
-                .collect()
-        })
+    let messages: Vec<&crate::error::ErrorDetail> = errors
+        .map(|error| error.details.iter().filter(|detail| detail.param.as_deref() == Some(name.as_str())).collect())
         .unwrap_or_default();
-    let _ = write!(
-        out,
-        "<p class=\"field-error\"{}>{}</p>",
-        if messages.is_empty() { " hidden" } else { "" },
-        messages.join("<br>")
-    );
-    let mut about = Vec::new();
-    if let Some(source) = &param.source {
-        about.push(format!("Source: {}", escape(source)));
+    let about: Vec<String> =
+        param.source.iter().map(|source| format!("Source: {source}")).chain(param.note.iter().cloned()).collect();
+    html! {
+        div.param.changed[changed] data-param=(name) data-default=(param.text) {
+            label for=(id) {
+                code { (name) }
+                @if let Some(label) = &param.label { " " (label) }
+            }
+            input type="text" class="expr" id=(id) name={ "set." (name) } value=(current)
+                maxlength=(state.limits.max_expression_bytes) spellcheck="false" autocomplete="off";
+            @if let Some((low, high)) = interval(current).or_else(|| interval(&param.text)) {
+                span.interval.js-only {
+                    input type="number" step="any" class="p5" aria-label={ (name) " 5% point" } value=(low);
+                    " to "
+                    input type="number" step="any" class="p95" aria-label={ (name) " 95% point" } value=(high);
+                    " "
+                    small { "5% and 95% points" }
+                }
+            }
+            button type="button" class="reset js-only" { "reset" }
+            p.field-error hidden[messages.is_empty()] {
+                @for (index, detail) in messages.iter().enumerate() {
+                    @if index > 0 { br; }
+                    (error_text(detail))
+                }
+            }
+            @if !about.is_empty() { p.about { (about.join(" — ")) } }
+        }
     }
-    if let Some(note) = &param.note {
-        about.push(escape(note));
-    }
-    if !about.is_empty() {
-        let _ = write!(out, "<p class=\"about\">{}</p>", about.join(" — "));
-    }
-    out.push_str("</div>");
-    out
 }
 
 /// An error as shown next to a field: the message, where, and the help.
 fn error_text(detail: &crate::error::ErrorDetail) -> String {
-    let mut text = escape(&detail.message);
+    let mut text = detail.message.clone();
     if let (Some(line), Some(col)) = (detail.line, detail.col) {
         let _ = write!(text, " (line {line}, col {col})");
     }
     for help in &detail.help {
-        let _ = write!(text, " — help: {}", escape(help));
+        let _ = write!(text, " — help: {help}");
     }
     text
 }
 
 /// Saving the current beliefs, and the stored profiles to compare.
-fn profiles_section(profiles: &[ProfileInfo], more: bool) -> String {
-    let mut out = String::from(
-        "<section id=\"profiles\"><h2>Profiles</h2><form id=\"save-profile\" class=\"js-only\"><p>Save your current beliefs as a named profile, to compare with others' or to pool with a group's.</p><label>Name <input type=\"text\" name=\"name\" required maxlength=\"200\"></label> <label>Your name <input type=\"text\" name=\"respondent\" maxlength=\"200\"></label><label class=\"wide\">Why you hold these beliefs <textarea name=\"notes\" rows=\"2\" maxlength=\"4000\"></textarea></label><button type=\"submit\">Save profile</button> <span id=\"save-status\" role=\"status\"></span></form><noscript><p>Saving a profile needs JavaScript, or a script: <code>POST /api/profiles</code>.</p></noscript>",
-    );
-    out.push_str(&profile_list(profiles));
-    if more && let Some(last) = profiles.last() {
-        // The next page of stored profiles.
-        let _ = write!(
-            out,
-            "<p id=\"more-profiles\"><a href=\"/?profiles_after={}#profiles\">Next {} profiles</a></p>",
-            last.id,
-            profiles.len()
-        );
-    }
-    out.push_str("</section>\n");
-    out
+fn profiles_section(profiles: &[ProfileInfo], more: bool) -> Markup {
+    let section = html! {
+        section #profiles {
+            h2 { "Profiles" }
+            form #save-profile .js-only {
+                p { "Save your current beliefs as a named profile, to compare with others' or to pool with a group's." }
+                label { "Name " input type="text" name="name" required maxlength="200"; }
+                " "
+                label { "Your name " input type="text" name="respondent" maxlength="200"; }
+                label.wide { "Why you hold these beliefs " textarea name="notes" rows="2" maxlength="4000" {} }
+                button type="submit" { "Save profile" }
+                " "
+                span #save-status role="status" {}
+            }
+            noscript { p { "Saving a profile needs JavaScript, or a script: " code { "POST /api/profiles" } "." } }
+            (profile_list(profiles))
+            @if more && let Some(last) = profiles.last() {
+                // The next page of stored profiles.
+                p #more-profiles {
+                    a href={ "/?profiles_after=" (last.id) "#profiles" } { "Next " (profiles.len()) " profiles" }
+                }
+            }
+        }
+    };
+    html! { (section) "\n" }
 }
 
-fn profile_list(profiles: &[ProfileInfo]) -> String {
+fn profile_list(profiles: &[ProfileInfo]) -> Markup {
     if profiles.is_empty() {
-        return "<p id=\"profile-list\">No profiles are stored yet.</p>".to_string();
+        return html! { p #profile-list { "No profiles are stored yet." } };
     }
-    let mut out = String::from(
-        "<form id=\"profile-list\" method=\"get\" action=\"/compare\"><table><thead><tr><th></th><th>Profile</th><th>By</th><th>Saved</th><th>Beliefs changed</th><th class=\"js-only\"></th></tr></thead><tbody>",
-    );
-    for profile in profiles {
-        let changed: Vec<String> =
-            profile.overrides.keys().map(|name| format!("<code>{}</code>", escape(name))).collect();
-        let (checkbox, changed) = match &profile.invalid {
-            // Never compared or pooled: its beliefs cannot be read.
-            Some(reason) => (
-                format!(
-                    "<input type=\"checkbox\" disabled aria-label=\"{} cannot be compared\">",
-                    escape(&profile.name)
-                ),
-                format!("<span class=\"error invalid\">Invalid: {}</span>", escape(reason)),
-            ),
-            None => (
-                format!(
-                    "<input type=\"checkbox\" name=\"id\" value=\"{}\" checked aria-label=\"compare {}\">",
-                    profile.id,
-                    escape(&profile.name)
-                ),
-                if changed.is_empty() { "none".to_string() } else { changed.join(", ") },
-            ),
-        };
-        let by = match &profile.author {
-            Some(author) if *author != profile.respondent => {
-                format!("{} <small>(stored by {})</small>", escape(&profile.respondent), escape(author))
+    html! {
+        form #profile-list method="get" action="/compare" {
+            table {
+                thead {
+                    tr {
+                        th {} th { "Profile" } th { "By" } th { "Saved" } th { "Beliefs changed" } th.js-only {}
+                    }
+                }
+                tbody {
+                    @for profile in profiles {
+                        tr data-profile=(profile.id) {
+                            @match &profile.invalid {
+                                // Never compared or pooled: its beliefs cannot be read.
+                                Some(_) => td {
+                                    input type="checkbox" disabled aria-label={ (profile.name) " cannot be compared" };
+                                },
+                                None => td {
+                                    input type="checkbox" name="id" value=(profile.id) checked aria-label={ "compare " (profile.name) };
+                                },
+                            }
+                            td { (profile.name) }
+                            td {
+                                (profile.respondent)
+                                @if let Some(author) = profile.author.as_ref().filter(|author| **author != profile.respondent) {
+                                    " " small { "(stored by " (author) ")" }
+                                }
+                            }
+                            td { (profile.created_at) }
+                            td {
+                                @match &profile.invalid {
+                                    Some(reason) => span.error.invalid { "Invalid: " (reason) },
+                                    None if profile.overrides.is_empty() => "none",
+                                    None => {
+                                        @for (index, name) in profile.overrides.keys().enumerate() {
+                                            @if index > 0 { ", " }
+                                            code { (name) }
+                                        }
+                                    }
+                                }
+                            }
+                            td.js-only {
+                                button type="button" class="delete-profile" data-id=(profile.id) { "delete" }
+                            }
+                        }
+                    }
+                }
             }
-            _ => escape(&profile.respondent),
-        };
-        let _ = write!(
-            out,
-            "<tr data-profile=\"{id}\"><td>{checkbox}</td><td>{name}</td><td>{by}</td><td>{at}</td><td>{changed}</td><td class=\"js-only\"><button type=\"button\" class=\"delete-profile\" data-id=\"{id}\">delete</button></td></tr>",
-            id = profile.id,
-            name = escape(&profile.name),
-            at = escape(&profile.created_at),
-        );
+            button type="submit" { "Compare selected" }
+            " "
+            a href="/group" { "Group view of all" }
+        }
     }
-    out.push_str("</tbody></table><button type=\"submit\">Compare selected</button> <a href=\"/group\">Group view of all</a></form>");
-    out
 }
 
 /// The compare page.
@@ -727,226 +810,225 @@ pub fn compare(state: &AppState, comparison: &CompareResponse) -> String {
 
 fn compare_body(state: &AppState, comparison: &CompareResponse) -> String {
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
-    let mut out = String::from("<h1>Compare profiles</h1>");
-    out.push_str(&left_out_note(&comparison.left_out));
-    if comparison.profiles.is_empty() {
-        out.push_str("<p>No profiles are stored yet. Save one from <a href=\"/\">the report</a>.</p>");
-        return out;
-    }
-    let _ = write!(
-        out,
-        "<p>Each profile run with the same {} samples and seed {} (common random numbers), so differences are the beliefs', not noise.</p>",
-        comparison.samples, comparison.seed
-    );
     let profiles = &comparison.profiles;
-    out.push_str("<table id=\"comparison\" class=\"numbers\"><thead><tr><th></th>");
-    for entry in profiles {
-        let _ = write!(
-            out,
-            "<th class=\"profile-name\">{}<br><small>{}</small></th>",
-            escape(&entry.profile.name),
-            escape(&entry.profile.respondent)
-        );
-    }
-    out.push_str("</tr></thead><tbody><tr><th>Verdict along the axis</th>");
-    for entry in profiles {
-        let _ = write!(out, "<td class=\"verdicts\">{}</td>", stretches_cell(&entry.outlook.verdicts));
-    }
-    out.push_str("</tr>");
     let positions: Vec<&Position> = profiles.iter().map(|entry| &entry.position).collect();
-    out.push_str(&position_rows(&positions));
-    let _ = write!(out, "<tr><th>E[net] stays negative from {}</th>", escape(&axis_name));
-    for entry in profiles {
-        let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.mean_crossing));
-    }
-    let _ = write!(out, "</tr><tr><th>P(net &gt; 0) stays below 0.5 from {}</th>", escape(&axis_name));
-    for entry in profiles {
-        let _ = write!(out, "<td>{}</td>", crossing_cell(&entry.outlook.even_odds_crossing));
-    }
-    out.push_str("</tr>");
-    for index in spread(comparison.axis.len(), 5) {
-        let _ =
-            write!(out, "<tr><th>P(net &gt; 0) at {} = {}</th>", escape(&axis_name), number(comparison.axis[index]));
-        for entry in profiles {
-            let p = entry.outlook.p_positive[index];
-            let _ = write!(out, "<td class=\"{}\">{}</td>", verdict_label(p).to_lowercase(), probability(p));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("<tr><th>Notes</th>");
-    for entry in profiles {
-        let _ = write!(out, "<td class=\"notes\">{}</td>", escape(&entry.profile.notes));
-    }
-    out.push_str("</tr></tbody></table>");
-    out.push_str(&double_crux_section(comparison));
-    out.push_str("<h2>Beliefs that differ from the model's</h2>");
-    if comparison.differences.is_empty() {
-        out.push_str("<p>These profiles hold the model's own beliefs.</p>");
-    } else {
-        out.push_str("<table id=\"differences\"><thead><tr><th>Crux</th><th>Param</th><th>Model</th>");
-        for entry in profiles {
-            let _ = write!(out, "<th>{}</th>", escape(&entry.profile.name));
-        }
-        out.push_str("</tr></thead><tbody>");
-        for difference in &comparison.differences {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td><code>{}</code></td><td class=\"default\"><code>{}</code></td>",
-                escape(&difference.crux.as_deref().map(|crux| state.crux_title(crux)).unwrap_or_default()),
-                escape(&difference.param),
-                escape(&difference.default)
-            );
-            for expression in &difference.expressions {
-                let class = if *expression == difference.default { " class=\"default\"" } else { "" };
-                let _ = write!(out, "<td{class}><code>{}</code></td>", escape(expression));
+    let body = html! {
+        h1 { "Compare profiles" }
+        (left_out_note(&comparison.left_out))
+        @if profiles.is_empty() {
+            p { "No profiles are stored yet. Save one from " a href="/" { "the report" } "." }
+        } @else {
+            p {
+                "Each profile run with the same " (comparison.samples) " samples and seed " (comparison.seed)
+                " (common random numbers), so differences are the beliefs', not noise."
             }
-            out.push_str("</tr>");
+            table #comparison .numbers {
+                thead {
+                    tr {
+                        th {}
+                        @for entry in profiles {
+                            th.profile-name { (entry.profile.name) br; small { (entry.profile.respondent) } }
+                        }
+                    }
+                }
+                tbody {
+                    tr {
+                        th { "Verdict along the axis" }
+                        @for entry in profiles { td.verdicts { (stretches_cell(&entry.outlook.verdicts)) } }
+                    }
+                    (position_rows(&positions))
+                    tr {
+                        th { "E[net] stays negative from " (axis_name) }
+                        @for entry in profiles { td { (crossing_cell(&entry.outlook.mean_crossing)) } }
+                    }
+                    tr {
+                        th { "P(net > 0) stays below 0.5 from " (axis_name) }
+                        @for entry in profiles { td { (crossing_cell(&entry.outlook.even_odds_crossing)) } }
+                    }
+                    @for index in spread(comparison.axis.len(), 5) {
+                        tr {
+                            th { "P(net > 0) at " (axis_name) " = " (number(comparison.axis[index])) }
+                            @for entry in profiles {
+                                @let p = entry.outlook.p_positive[index];
+                                td class=(verdict_label(p).to_lowercase()) { (probability(p)) }
+                            }
+                        }
+                    }
+                    tr {
+                        th { "Notes" }
+                        @for entry in profiles { td.notes { (entry.profile.notes) } }
+                    }
+                }
+            }
+            (double_crux_section(comparison))
+            h2 { "Beliefs that differ from the model's" }
+            @if comparison.differences.is_empty() {
+                p { "These profiles hold the model's own beliefs." }
+            } @else {
+                table #differences {
+                    thead {
+                        tr {
+                            th { "Crux" } th { "Param" } th { "Model" }
+                            @for entry in profiles { th { (entry.profile.name) } }
+                        }
+                    }
+                    tbody {
+                        @for difference in &comparison.differences {
+                            tr {
+                                td { (difference.crux.as_deref().map(|crux| state.crux_title(crux)).unwrap_or_default()) }
+                                td { code { (difference.param) } }
+                                td.default { code { (difference.default) } }
+                                @for expression in &difference.expressions {
+                                    td class=[(*expression == difference.default).then_some("default")] { code { (expression) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (crux_table(state, &comparison.cruxes))
         }
-        out.push_str("</tbody></table>");
-    }
-    out.push_str(&crux_table(state, &comparison.cruxes));
-    out
+    };
+    body.into_string()
 }
 
 /// The stored profiles a view did not take, and why.
-fn left_out_note(left_out: &[LeftOut]) -> String {
-    if left_out.is_empty() {
-        return String::new();
+fn left_out_note(left_out: &[LeftOut]) -> Markup {
+    html! {
+        @if !left_out.is_empty() {
+            div #left-out .rule {
+                p { "Not included:" }
+                ul {
+                    @for entry in left_out {
+                        li {
+                            @match entry.id {
+                                Some(id) => { "profile " (id) " (" (entry.name) ")" },
+                                None => (entry.name),
+                            }
+                            ": " (entry.reason)
+                        }
+                    }
+                }
+            }
+        }
     }
-    let mut out = String::from("<div id=\"left-out\" class=\"rule\"><p>Not included:</p><ul>");
-    for entry in left_out {
-        let what = match entry.id {
-            Some(id) => format!("profile {id} ({})", escape(&entry.name)),
-            None => escape(&entry.name),
-        };
-        let _ = write!(out, "<li>{what}: {}</li>", escape(&entry.reason));
-    }
-    out.push_str("</ul></div>");
-    out
 }
 
-fn stretches_cell(stretches: &[StretchInfo]) -> String {
-    let parts: Vec<String> = stretches
-        .iter()
-        .map(|stretch| {
-            format!(
-                "<span class=\"{}\">{}</span> {}–{}",
-                stretch.verdict.to_lowercase(),
-                escape(&stretch.verdict),
-                number(stretch.from),
-                number(stretch.to)
-            )
-        })
-        .collect();
-    parts.join("<br>")
+fn stretches_cell(stretches: &[StretchInfo]) -> Markup {
+    html! {
+        @for (index, stretch) in stretches.iter().enumerate() {
+            @if index > 0 { br; }
+            span class=(stretch.verdict.to_lowercase()) { (stretch.verdict) }
+            " " (number(stretch.from)) "–" (number(stretch.to))
+        }
+    }
 }
 
 /// Rows of the views' answers to the page (crux-worldview's positions), one column per view:
 /// the verdict now, each evaluation row, the per-sample threshold and the best release threshold.
-fn position_rows(positions: &[&Position]) -> String {
-    let mut out = String::new();
+fn position_rows(positions: &[&Position]) -> Markup {
     let verdict_cell = |verdict: &str, p: f64| {
-        format!("<td class=\"{}\">{} ({})</td>", verdict.to_lowercase(), escape(verdict), probability(p))
+        html! { td class=(verdict.to_lowercase()) { (verdict) " (" (probability(p)) ")" } }
     };
-    if positions.iter().any(|position| position.now.is_some()) {
-        out.push_str("<tr><th>Verdict now (P(net &gt; 0))</th>");
-        for position in positions {
-            match position.now {
-                Some(now) => out.push_str(&verdict_cell(now.verdict, now.p_positive)),
-                None => out.push_str("<td></td>"),
-            }
-        }
-        out.push_str("</tr>");
-    }
     let rows = positions.iter().map(|position| position.evaluation.len()).max().unwrap_or(0);
-    for row in 0..rows {
-        let dimension = positions.iter().find_map(|position| position.evaluation.get(row)).map(|e| e.dimension.clone());
-        let _ = write!(out, "<tr class=\"evaluation\"><th>{}</th>", escape(&dimension.unwrap_or_default()));
-        for position in positions {
-            match position.evaluation.get(row) {
-                Some(answer) => out.push_str(&verdict_cell(answer.verdict, answer.p_positive)),
-                None => out.push_str("<td></td>"),
+    let threshold_cell = |position: &Position| match position
+        .threshold
+        .and_then(|threshold| threshold.p50.zip(threshold.p05.zip(threshold.p95)))
+    {
+        Some((p50, (p05, p95))) => format!("{} ({} to {})", number(p50), number(p05), number(p95)),
+        None => "none on the axis".to_string(),
+    };
+    let release_cell = |position: &Position| match position.best_release_threshold {
+        Some(Some(threshold)) => number(threshold),
+        Some(None) => "none is best".to_string(),
+        None => String::new(),
+    };
+    html! {
+        @if positions.iter().any(|position| position.now.is_some()) {
+            tr {
+                th { "Verdict now (P(net > 0))" }
+                @for position in positions {
+                    @match position.now {
+                        Some(now) => (verdict_cell(now.verdict, now.p_positive)),
+                        None => td {},
+                    }
+                }
             }
         }
-        out.push_str("</tr>");
-    }
-    if positions.iter().any(|position| position.threshold.is_some()) {
-        out.push_str("<tr><th>Per-sample threshold: median (90% interval)</th>");
-        for position in positions {
-            let cell =
-                match position.threshold.and_then(|threshold| threshold.p50.zip(threshold.p05.zip(threshold.p95))) {
-                    Some((p50, (p05, p95))) => format!("{} ({} to {})", number(p50), number(p05), number(p95)),
-                    None => "none on the axis".to_string(),
-                };
-            let _ = write!(out, "<td>{cell}</td>");
+        @for row in 0..rows {
+            tr.evaluation {
+                th { (positions.iter().find_map(|position| position.evaluation.get(row)).map(|e| e.dimension.as_str()).unwrap_or_default()) }
+                @for position in positions {
+                    @match position.evaluation.get(row) {
+                        Some(answer) => (verdict_cell(answer.verdict, answer.p_positive)),
+                        None => td {},
+                    }
+                }
+            }
         }
-        out.push_str("</tr>");
-    }
-    if positions.iter().any(|position| position.best_release_threshold.is_some()) {
-        out.push_str("<tr><th>Best release threshold (open below)</th>");
-        for position in positions {
-            let cell = match position.best_release_threshold {
-                Some(Some(threshold)) => number(threshold),
-                Some(None) => "none is best".to_string(),
-                None => String::new(),
-            };
-            let _ = write!(out, "<td>{cell}</td>");
+        @if positions.iter().any(|position| position.threshold.is_some()) {
+            tr {
+                th { "Per-sample threshold: median (90% interval)" }
+                @for position in positions { td { (threshold_cell(position)) } }
+            }
         }
-        out.push_str("</tr>");
+        @if positions.iter().any(|position| position.best_release_threshold.is_some()) {
+            tr {
+                th { "Best release threshold (open below)" }
+                @for position in positions { td { (release_cell(position)) } }
+            }
+        }
     }
-    out
 }
 
 /// Each pair's double crux: the finding, and every swap of a crux between the two views.
-fn double_crux_section(comparison: &CompareResponse) -> String {
-    if comparison.profiles.len() < 2 {
-        return String::new();
-    }
-    let mut out = String::from(
-        "<section id=\"double-crux\"><h2>Double crux</h2><p>For each pair of profiles: what happens to one when it takes the other's beliefs on one crux. The crux that flips a verdict, or else moves the threshold most, is the pair's double crux.</p>",
-    );
+fn double_crux_section(comparison: &CompareResponse) -> Markup {
     let text = |value: Option<f64>| value.map_or_else(|| "none".to_string(), number);
-    for pair in &comparison.double_cruxes {
-        let _ = write!(
-            out,
-            "<h3>{} and {}</h3><p class=\"double-crux-summary\">{}</p>",
-            escape(&pair.a),
-            escape(&pair.b),
-            escape(&pair.summary)
-        );
-        if pair.swaps.is_empty() {
-            continue;
+    html! {
+        @if comparison.profiles.len() >= 2 {
+            section #double-crux {
+                h2 { "Double crux" }
+                p {
+                    "For each pair of profiles: what happens to one when it takes the other's beliefs on one crux. "
+                    "The crux that flips a verdict, or else moves the threshold most, is the pair's double crux."
+                }
+                @for pair in &comparison.double_cruxes {
+                    h3 { (pair.a) " and " (pair.b) }
+                    p.double-crux-summary { (pair.summary) }
+                    @if !pair.swaps.is_empty() {
+                        table.swaps {
+                            thead {
+                                tr {
+                                    th { "Crux" } th { "View" } th { "takes the beliefs of" } th { "Verdict now" } th { "Threshold" }
+                                }
+                            }
+                            tbody {
+                                @for swap in &pair.swaps {
+                                    tr class=[(pair.main_crux.as_deref() == Some(swap.crux.as_str())).then_some("main-crux")] {
+                                        td { (swap.crux_title) }
+                                        td { (swap.view) }
+                                        td { (swap.from_view) }
+                                        td {
+                                            @if let (Some(before), Some(after)) = (swap.verdict_before, swap.verdict_after) {
+                                                (before) " → " (after)
+                                            }
+                                        }
+                                        td { (text(swap.threshold_before)) " → " (text(swap.threshold_after)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if comparison.pairs_without_double_crux > 0 {
+                    p.rule {
+                        "The double crux is found for the pairs of the first " (service::DOUBLE_CRUX_PROFILES)
+                        " profiles; select fewer profiles to see the " (comparison.pairs_without_double_crux) " other pairs."
+                    }
+                }
+            }
         }
-        out.push_str("<table class=\"swaps\"><thead><tr><th>Crux</th><th>View</th><th>takes the beliefs of</th><th>Verdict now</th><th>Threshold</th></tr></thead><tbody>");
-        for swap in &pair.swaps {
-            let main = pair.main_crux.as_deref() == Some(swap.crux.as_str());
-            let verdict = match (swap.verdict_before, swap.verdict_after) {
-                (Some(before), Some(after)) => format!("{} → {}", escape(before), escape(after)),
-                _ => String::new(),
-            };
-            let _ = write!(
-                out,
-                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td><td>{} → {}</td></tr>",
-                if main { " class=\"main-crux\"" } else { "" },
-                escape(&swap.crux_title),
-                escape(&swap.view),
-                escape(&swap.from_view),
-                text(swap.threshold_before),
-                text(swap.threshold_after)
-            );
-        }
-        out.push_str("</tbody></table>");
     }
-    if comparison.pairs_without_double_crux > 0 {
-        let _ = write!(
-            out,
-            "<p class=\"rule\">The double crux is found for the pairs of the first {} profiles; select fewer profiles to see the {} other pairs.</p>",
-            service::DOUBLE_CRUX_PROFILES,
-            comparison.pairs_without_double_crux
-        );
-    }
-    out.push_str("</section>");
-    out
 }
 
 fn crossing_cell(crossing: &CrossingInfo) -> String {
@@ -957,116 +1039,120 @@ fn crossing_cell(crossing: &CrossingInfo) -> String {
     }
 }
 
-fn crux_table(state: &AppState, cruxes: &[CruxDisagreement]) -> String {
-    let mut out = String::from(
-        "<h2>Disagreement by crux</h2><table id=\"crux-disagreement\"><thead><tr><th>Crux</th><th>Params</th><th>Different belief sets</th><th>Views off the model's defaults</th></tr></thead><tbody>",
-    );
-    for crux in cruxes {
-        let params: Vec<String> = crux.params.iter().map(|name| format!("<code>{}</code>", escape(name))).collect();
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&state.crux_title(&crux.crux)),
-            params.join(", "),
-            crux.distinct_views,
-            crux.views_off_default
-        );
+fn crux_table(state: &AppState, cruxes: &[CruxDisagreement]) -> Markup {
+    html! {
+        h2 { "Disagreement by crux" }
+        table #crux-disagreement {
+            thead {
+                tr { th { "Crux" } th { "Params" } th { "Different belief sets" } th { "Views off the model's defaults" } }
+            }
+            tbody {
+                @for crux in cruxes {
+                    tr {
+                        td { (state.crux_title(&crux.crux)) }
+                        td {
+                            @for (index, name) in crux.params.iter().enumerate() {
+                                @if index > 0 { ", " }
+                                code { (name) }
+                            }
+                        }
+                        td { (crux.distinct_views) }
+                        td { (crux.views_off_default) }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</tbody></table>");
-    out
 }
 
 /// The group page when no profile is stored yet.
 pub fn group_empty(state: &AppState, error: &ApiError) -> String {
-    let body = format!(
-        "<h1>Group view</h1><p>{} Save profiles from <a href=\"/\">the report</a>.</p>",
-        escape(&error.message())
-    );
-    document(state, "Group view", &body)
+    let body = html! {
+        h1 { "Group view" }
+        p { (error.message()) " Save profiles from " a href="/" { "the report" } "." }
+    };
+    document(state, "Group view", &body.into_string())
 }
 
 /// The group page: the pooled view of the stored profiles, with the disagreement.
 pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
-    let mut body = String::from("<h1>Group view</h1>");
-    let _ = write!(
-        body,
-        "<p>The linear pool of {} stored profiles with equal weights: each sample takes one member's whole set of beliefs. Every view is computed with {} samples and seed {}.</p>",
-        pool.members.len(),
-        pool.samples,
-        pool.seed
-    );
-    body.push_str(&left_out_note(&pool.left_out));
-    body.push_str(&results(state, run, None));
-    body.push_str("<section id=\"disagreement\"><h2>How far the members disagree</h2><ul>");
-    for sentence in &pool.disagreement.summary {
-        let _ = write!(body, "<li>{}</li>", escape(sentence));
-    }
     let axis_name = state.base.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
     let disagreement = &pool.disagreement;
-    if let Some([low, high]) = disagreement.mean_crossing_range {
-        let _ = write!(
-            body,
-            "<li>Members' E[net] stays negative from between {name} = {} and {name} = {}.</li>",
-            number(low),
-            number(high),
-            name = escape(&axis_name)
-        );
-    }
-    let _ = write!(
-        body,
-        "<li>{} members' E[net] is not negative at the end of the axis; {} are negative from its start.</li>",
-        disagreement.never_negative, disagreement.negative_from_start
-    );
-    match &disagreement.most_disputed {
-        Some(crux) => {
-            let _ = write!(
-                body,
-                "<li>The members' beliefs differ most (in the most distinct belief sets) on <strong>{}</strong>.</li>",
-                escape(&state.crux_title(crux))
-            );
-        }
-        None => body.push_str("<li>The members hold the same beliefs on every crux.</li>"),
-    }
-    body.push_str("</ul><table id=\"members\" class=\"numbers\"><thead><tr><th>View</th>");
     let positions: Vec<&Position> =
         pool.members.iter().map(|member| &member.position).chain([&pool.pooled_position]).collect();
-    for member in &pool.members {
-        let _ = write!(
-            body,
-            "<th class=\"profile-name\">{}<br><small>{}</small></th>",
-            escape(&member.profile.name),
-            escape(&member.profile.respondent)
-        );
-    }
-    body.push_str("<th>The group (pooled)</th></tr></thead><tbody>");
-    body.push_str(&position_rows(&positions));
-    let _ = write!(body, "<tr><th>E[net] stays negative from {}</th>", escape(&axis_name));
-    for position in &positions {
-        let cell = position.threshold.and_then(|threshold| threshold.mean_crossing).map_or("never".to_string(), number);
-        let _ = write!(body, "<td>{cell}</td>");
-    }
-    body.push_str("</tr></tbody></table>");
-    body.push_str("<table id=\"crux-flips\"><thead><tr><th>Crux</th><th>Verdicts flipped when a member takes another's view of it</th></tr></thead><tbody>");
-    for flips in &disagreement.crux_flips {
-        let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", escape(&flips.title), flips.flips);
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&crux_table(state, &disagreement.cruxes));
-    body.push_str("</section>");
-    document(state, "Group view", &body)
+    let crossing = |position: &Position| {
+        position.threshold.and_then(|threshold| threshold.mean_crossing).map_or("never".to_string(), number)
+    };
+    let body = html! {
+        h1 { "Group view" }
+        p {
+            "The linear pool of " (pool.members.len()) " stored profiles with equal weights: each sample takes one member's whole set of beliefs. "
+            "Every view is computed with " (pool.samples) " samples and seed " (pool.seed) "."
+        }
+        (left_out_note(&pool.left_out))
+        (PreEscaped(results(state, run, None)))
+        section #disagreement {
+            h2 { "How far the members disagree" }
+            ul {
+                @for sentence in &disagreement.summary { li { (sentence) } }
+                @if let Some([low, high]) = disagreement.mean_crossing_range {
+                    li {
+                        "Members' E[net] stays negative from between " (axis_name) " = " (number(low))
+                        " and " (axis_name) " = " (number(high)) "."
+                    }
+                }
+                li {
+                    (disagreement.never_negative) " members' E[net] is not negative at the end of the axis; "
+                    (disagreement.negative_from_start) " are negative from its start."
+                }
+                @match &disagreement.most_disputed {
+                    Some(crux) => li {
+                        "The members' beliefs differ most (in the most distinct belief sets) on "
+                        strong { (state.crux_title(crux)) } "."
+                    },
+                    None => li { "The members hold the same beliefs on every crux." },
+                }
+            }
+            table #members .numbers {
+                thead {
+                    tr {
+                        th { "View" }
+                        @for member in &pool.members {
+                            th.profile-name { (member.profile.name) br; small { (member.profile.respondent) } }
+                        }
+                        th { "The group (pooled)" }
+                    }
+                }
+                tbody {
+                    (position_rows(&positions))
+                    tr {
+                        th { "E[net] stays negative from " (axis_name) }
+                        @for position in &positions { td { (crossing(position)) } }
+                    }
+                }
+            }
+            table #crux-flips {
+                thead { tr { th { "Crux" } th { "Verdicts flipped when a member takes another's view of it" } } }
+                tbody {
+                    @for flips in &disagreement.crux_flips { tr { td { (flips.title) } td { (flips.flips) } } }
+                }
+            }
+            (crux_table(state, &disagreement.cruxes))
+        }
+    };
+    document(state, "Group view", &body.into_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::interval;
-    use crate::svg::escape;
 
     #[test]
-    fn escape_neutralises_markup() {
-        assert_eq!(
-            escape("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
-        );
+    fn the_sign_in_page_escapes_the_reason_and_the_path() {
+        let page = super::sign_in("<b>expired</b>", "/x\"><script>alert(1)</script>");
+        assert!(!page.contains("<b>") && !page.contains("<script>"), "{page}");
+        assert!(page.contains("action=\"/x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""), "{page}");
+        assert!(page.starts_with("<!DOCTYPE html>") && page.contains("name=\"token\""), "{page}");
     }
 
     #[test]

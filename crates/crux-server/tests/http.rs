@@ -417,6 +417,24 @@ async fn profiles_are_validated_stored_listed_and_escaped() {
         assert!(!reply.body.contains("<b>"), "{page} escapes the respondent");
         assert!(reply.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page} shows the name");
     }
+    // A second profile with markup in its name, respondent and notes: shown as text on every page.
+    let reply = save(
+        &app,
+        json!({"name": "\"><img src=x onerror=alert(2)>", "respondent": "<script>alert(3)</script>", "notes": "[x](javascript:alert(4)) <script>alert(5)</script>", "overrides": {"severity": "10 to 90"}}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    for page in ["/", "/compare", "/group"] {
+        let reply = get(&app, page).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}: {}", reply.body);
+        assert!(!reply.body.contains("<script>alert"), "{page} escapes the respondent and notes");
+        assert!(!reply.body.contains("<img"), "{page} escapes the name");
+        assert!(!reply.body.contains("href=\"javascript"), "{page} links no script");
+        assert!(reply.body.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"), "{page} shows the name");
+    }
+    let compare = get(&app, "/compare").await.body;
+    assert!(compare.contains("&lt;script&gt;alert(3)&lt;/script&gt;"), "the respondent");
+    assert!(compare.contains("[x](javascript:alert(4)) &lt;script&gt;alert(5)&lt;/script&gt;"), "the notes");
 }
 
 #[tokio::test]
@@ -641,10 +659,12 @@ async fn the_builtin_model_is_answered_as_its_page() {
         "Crux 2:",
         "name=\"set.c_misuse\"",
         "Policy Implications",
+        "data-kind=\"robustness\"",
         "How robust the answer is",
+        // The tornado where the document puts its chart: after the table of swings, before the presets.
+        "id=\"robustness-chart\"",
         "The presets side by side",
         "Security first",
-        "id=\"robustness-chart\"",
         "References",
         "https://arxiv.org/abs/2310.20624",
         "id=\"profiles\"",
@@ -659,4 +679,36 @@ async fn the_builtin_model_is_answered_as_its_page() {
     assert_eq!(fragment.status, StatusCode::OK, "{}", fragment.body);
     assert!(fragment.body.contains("Policy Implications") && fragment.body.contains("id=\"charts\""));
     assert!(!fragment.body.contains("<form"), "the fragment holds results only");
+}
+
+#[tokio::test]
+async fn model_text_in_the_report_is_escaped() {
+    // Script, an attribute break-out and a `javascript:` link in the page's
+    // text, a crux's description, a param's note and a param's source.
+    const HOSTILE: &str = r#"'<script>alert(1)</script> "><img src=x onerror=alert(2)> [click](javascript:alert(3))'"#;
+    let mut model = builtin_model();
+    for from in [
+        r#"body = "Your view on open source affects:""#,
+        r#"description = "Whether aligning advanced models is hard or easy: the scenario behind the evaluation's two conditional rows.""#,
+        r#"note = "Negative when centralized control is safer (Crux 1).""#,
+        r#"source = "judgement: late November 2026, the date the frontier values describe""#,
+    ] {
+        assert_eq!(model.text.matches(from).count(), 1, "{from}");
+        let key = from.split(" = ").next().unwrap();
+        model.text = model.text.replace(from, &format!("{key} = {HOSTILE}"));
+    }
+    let app = app_of(model, limits());
+    let page = get(&app, "/").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let fragment = post_html(&app, "/api/run", json!({"samples": 1000}).to_string()).await;
+    assert_eq!(fragment.status, StatusCode::OK, "{}", fragment.body);
+    for body in [&page.body, &fragment.body] {
+        assert!(!body.contains("<script>alert"), "no script");
+        assert!(!body.contains("<img"), "no image");
+        assert!(!body.contains("href=\"javascript"), "no script link");
+        assert!(!body.contains("onerror=alert(2)>"), "no attribute break-out");
+    }
+    let shown = "&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(2)&gt; [click](javascript:alert(3))";
+    // The page text, the crux's description, the note and the source are each shown as text.
+    assert!(page.body.matches(shown).count() >= 4, "{}", page.body.matches(shown).count());
 }
