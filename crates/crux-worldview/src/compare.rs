@@ -113,9 +113,13 @@ pub struct View {
 #[derive(Debug, Clone, Serialize)]
 pub struct Position {
     pub label: String,
+    /// The model's unit of effects ("model units" without one).
+    pub unit: String,
     /// Each computed evaluation row: dimension, verdict label, P(net > 0).
     pub evaluation: Vec<EvaluationAnswer>,
-    /// At the open frontier now.
+    /// At "now" (the next open frontier release, or the open frontier now);
+    /// for a model without either, net at its one point, or at the middle of
+    /// its axis (`NowAnswer::at`).
     pub now: Option<NowAnswer>,
     /// The per-sample capability threshold (log10 FLOP) and its year.
     pub threshold: Option<ThresholdAnswer>,
@@ -136,6 +140,9 @@ pub struct NowAnswer {
     pub mean: f64,
     pub p_positive: f64,
     pub verdict: &'static str,
+    /// The axis value net was read at, for a model without "now" that has
+    /// an axis (`None`: "now", or a model without an axis).
+    pub at: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -191,11 +198,25 @@ pub fn position(label_text: &str, model: &ModelFile, results: &PageResults) -> P
             })
         })
         .collect();
-    let now = results.now.as_ref().map(|now| NowAnswer {
-        mean: now.net.mean,
-        p_positive: now.p_positive,
-        verdict: label(now.p_positive).as_str(),
-    });
+    let now = match &results.now {
+        Some(now) => Some(NowAnswer {
+            mean: now.net.mean,
+            p_positive: now.p_positive,
+            verdict: label(now.p_positive).as_str(),
+            at: None,
+        }),
+        // Without "now": net at the model's one point, or the middle of its axis.
+        None => {
+            let run = &results.run;
+            let point = run.points.len() / 2;
+            run.net.get(point).map(|net| NowAnswer {
+                mean: net.mean,
+                p_positive: net.p_positive,
+                verdict: label(net.p_positive).as_str(),
+                at: (run.points.len() > 1).then(|| run.points[point]),
+            })
+        }
+    };
     let threshold = results.threshold.as_ref().map(|threshold| ThresholdAnswer {
         mean_crossing: threshold.mean_crossing_value(),
         p50: threshold.sample.capability.p50,
@@ -208,7 +229,11 @@ pub fn position(label_text: &str, model: &ModelFile, results: &PageResults) -> P
         AnswerResult::ReleaseThreshold(release) => Some(release.best.threshold),
         _ => None,
     });
-    Position { label: label_text.to_string(), evaluation, now, threshold, best_release_threshold }
+    let unit = match model.header.unit.trim() {
+        "" => "model units".to_string(),
+        unit => unit.to_string(),
+    };
+    Position { label: label_text.to_string(), unit, evaluation, now, threshold, best_release_threshold }
 }
 
 /// What happens to one view when it takes another view's beliefs on one crux.
@@ -222,6 +247,11 @@ pub struct Swap {
     pub from_view: String,
     pub verdict_before: Option<&'static str>,
     pub verdict_after: Option<&'static str>,
+    /// E[net] and P(net > 0) now (see [`Position::now`]) before and after.
+    pub mean_before: Option<f64>,
+    pub mean_after: Option<f64>,
+    pub p_positive_before: Option<f64>,
+    pub p_positive_after: Option<f64>,
     pub threshold_before: Option<f64>,
     pub threshold_after: Option<f64>,
 }
@@ -229,6 +259,14 @@ pub struct Swap {
 impl Swap {
     pub fn flips(&self) -> bool {
         self.verdict_before != self.verdict_after
+    }
+
+    /// How far P(net > 0) now moves (0 when it is not known).
+    pub fn p_positive_shift(&self) -> f64 {
+        match (self.p_positive_before, self.p_positive_after) {
+            (Some(before), Some(after)) => (after - before).abs(),
+            _ => 0.0,
+        }
     }
 
     /// How far the threshold moves, in log10 FLOP; a threshold that appears
@@ -304,13 +342,18 @@ pub fn double_crux(
                 from_view: other.label.clone(),
                 verdict_before: before.now.map(|now| now.verdict),
                 verdict_after: after.now.map(|now| now.verdict),
+                mean_before: before.now.map(|now| now.mean),
+                mean_after: after.now.map(|now| now.mean),
+                p_positive_before: before.now.map(|now| now.p_positive),
+                p_positive_after: after.now.map(|now| now.p_positive),
                 threshold_before: before.threshold.and_then(|t| t.headline()),
                 threshold_after: after.threshold.and_then(|t| t.headline()),
             });
         }
     }
-    // Rank cruxes: verdict flips first, then how far the threshold moves.
-    let mut best: Option<(usize, f64, String)> = None;
+    // Rank cruxes: verdict flips first, then how far the threshold moves,
+    // then how far P(net > 0) now moves (all a model without an axis has).
+    let mut best: Option<(usize, f64, f64, String)> = None;
     for (crux, _) in crux_titles(model) {
         let of_crux: Vec<&Swap> = swaps.iter().filter(|swap| swap.crux == crux).collect();
         if of_crux.is_empty() {
@@ -318,15 +361,20 @@ pub fn double_crux(
         }
         let flips = of_crux.iter().filter(|swap| swap.flips()).count();
         let shift: f64 = of_crux.iter().map(|swap| swap.threshold_shift(grid_width)).sum();
+        let moved: f64 = of_crux.iter().map(|swap| swap.p_positive_shift()).sum();
         let better = match &best {
             None => true,
-            Some((best_flips, best_shift, _)) => flips > *best_flips || (flips == *best_flips && shift > *best_shift),
+            Some((best_flips, best_shift, best_moved, _)) => {
+                (flips, shift, moved).partial_cmp(&(*best_flips, *best_shift, *best_moved))
+                    == Some(std::cmp::Ordering::Greater)
+            }
         };
         if better {
-            best = Some((flips, shift, crux));
+            best = Some((flips, shift, moved, crux));
         }
     }
-    let main_crux = best.filter(|(flips, shift, _)| *flips > 0 || *shift > 0.0).map(|(_, _, crux)| crux);
+    let main_crux =
+        best.filter(|(flips, shift, moved, _)| *flips > 0 || *shift > 0.0 || *moved > 0.0).map(|(_, _, _, crux)| crux);
     let summary = summarise(&a.label, &b.label, main_crux.as_deref(), &swaps, grid_width);
     Ok(DoubleCrux { a: a.label.clone(), b: b.label.clone(), swaps, main_crux, summary })
 }
@@ -345,12 +393,13 @@ fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap], grid_wid
     };
     let of_crux: Vec<&Swap> = swaps.iter().filter(|swap| swap.crux == main_crux).collect();
     let title = &of_crux[0].crux_title;
-    // Describe the direction that changes most: a flip first, else the larger threshold move.
+    // Describe the direction that changes most: a flip first, else the
+    // larger threshold move, else the larger move of P(net > 0).
     let lead = of_crux
         .iter()
         .max_by(|x, y| {
-            (x.flips(), x.threshold_shift(grid_width))
-                .partial_cmp(&(y.flips(), y.threshold_shift(grid_width)))
+            (x.flips(), x.threshold_shift(grid_width), x.p_positive_shift())
+                .partial_cmp(&(y.flips(), y.threshold_shift(grid_width), y.p_positive_shift()))
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
         .expect("a crux with swaps");
@@ -369,10 +418,20 @@ fn summarise(a: &str, b: &str, main_crux: Option<&str>, swaps: &[Swap], grid_wid
         )
     });
     match (verdict, threshold) {
-        (Some(verdict), Some(threshold)) => sentence.push_str(&format!("{verdict} and {}'s{threshold}.", lead.view)),
-        (Some(verdict), None) => sentence.push_str(&format!("{verdict}.")),
-        (None, Some(threshold)) => sentence.push_str(&format!("{threshold}.")),
-        (None, None) => sentence.push_str(" answers barely move."),
+        (Some(verdict), Some(threshold)) => sentence.push_str(&format!("{verdict} and {}'s{threshold}", lead.view)),
+        (Some(verdict), None) => sentence.push_str(&verdict),
+        (None, Some(threshold)) => sentence.push_str(&threshold),
+        (None, None) => sentence.push_str(" answers barely move"),
     }
+    if let (Some(mean_before), Some(mean_after), Some(p_before), Some(p_after)) =
+        (lead.mean_before, lead.mean_after, lead.p_positive_before, lead.p_positive_after)
+    {
+        sentence.push_str(&format!(
+            " (E[net] from {} to {}, P(net > 0) from {p_before:.2} to {p_after:.2})",
+            crux_engine::format::significant(mean_before, 3),
+            crux_engine::format::significant(mean_after, 3),
+        ));
+    }
+    sentence.push('.');
     sentence
 }

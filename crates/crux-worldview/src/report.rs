@@ -31,13 +31,19 @@ fn rows(positions: &[Position]) -> Vec<(String, Vec<String>)> {
         }
     }
     let cell = |f: &dyn Fn(&Position) -> String| positions.iter().map(f).collect::<Vec<_>>();
+    // "now", or where net was read for a model without it.
+    let now = match positions.first().and_then(|p| p.now).and_then(|now| now.at) {
+        Some(at) => format!("at {}", crux_engine::format::significant(at, 4)),
+        None => "now".to_string(),
+    };
+    let unit = positions.first().map_or("model units", |p| p.unit.as_str());
     rows.push(("Verdict now".to_string(), cell(&|p| p.now.map_or_else(String::new, |now| now.verdict.to_string()))));
     rows.push((
         "P(net > 0) now".to_string(),
         cell(&|p| p.now.map_or_else(String::new, |now| probability(now.p_positive))),
     ));
     rows.push((
-        "E[net] now (bp)".to_string(),
+        format!("E[net] now ({unit})"),
         cell(&|p| p.now.map_or_else(String::new, |now| crux_engine::format::significant(now.mean, 3))),
     ));
     rows.push((
@@ -64,6 +70,11 @@ fn rows(positions: &[Position]) -> Vec<(String, Vec<String>)> {
             None => String::new(),
         }),
     ));
+    // A row no position answers (a model without an axis or a policy) is left out.
+    rows.retain(|(_, cells)| cells.iter().any(|cell| !cell.is_empty()));
+    for (heading, _) in &mut rows {
+        *heading = heading.replace(" now", &format!(" {now}"));
+    }
     rows
 }
 
@@ -100,23 +111,35 @@ pub fn double_cruxes_markdown(pairs: &[DoubleCrux]) -> String {
         if pair.swaps.is_empty() {
             continue;
         }
-        out.push_str(
-            "| Crux | Who takes the other's view | Verdict now | Threshold (log10 FLOP) |\n|---|---|---|---|\n",
-        );
+        // The threshold column only where some view has a threshold.
+        let thresholds =
+            pair.swaps.iter().any(|swap| swap.threshold_before.is_some() || swap.threshold_after.is_some());
+        out.push_str("| Crux | Who takes the other's view | Verdict now | E[net] now | P(net > 0) now |");
+        out.push_str(if thresholds {
+            " Threshold (log10 FLOP) |\n|---|---|---|---|---|---|\n"
+        } else {
+            "\n|---|---|---|---|---|\n"
+        });
+        let change = |before: Option<String>, after: Option<String>| match (before, after) {
+            (Some(before), Some(after)) => format!("{before} → {after}"),
+            _ => String::new(),
+        };
         for swap in &pair.swaps {
-            let verdict = match (swap.verdict_before, swap.verdict_after) {
-                (Some(before), Some(after)) => format!("{before} → {after}"),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} takes {}'s | {verdict} | {} → {} |",
-                swap.crux_title,
-                swap.view,
-                swap.from_view,
-                capability(swap.threshold_before),
-                capability(swap.threshold_after)
+            let verdict = change(swap.verdict_before.map(str::to_string), swap.verdict_after.map(str::to_string));
+            let mean = change(
+                swap.mean_before.map(|mean| crux_engine::format::significant(mean, 3)),
+                swap.mean_after.map(|mean| crux_engine::format::significant(mean, 3)),
             );
+            let p_positive = change(swap.p_positive_before.map(probability), swap.p_positive_after.map(probability));
+            let _ = write!(
+                out,
+                "| {} | {} takes {}'s | {verdict} | {mean} | {p_positive} |",
+                swap.crux_title, swap.view, swap.from_view
+            );
+            if thresholds {
+                let _ = write!(out, " {} → {} |", capability(swap.threshold_before), capability(swap.threshold_after));
+            }
+            out.push('\n');
         }
         out.push('\n');
     }

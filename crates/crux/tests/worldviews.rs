@@ -108,3 +108,26 @@ fn pooling_identical_profiles_equals_one_and_order_does_not_matter() {
     let p = |doc: &serde_json::Value| doc["pooled"]["now"]["p_positive"].as_f64().unwrap();
     assert!(p(&forward) < p(&even), "{} vs {}", p(&forward), p(&even));
 }
+
+#[test]
+fn a_model_without_page_or_axis_gets_a_double_crux_on_net() {
+    // net = x + y; A holds x ~ normal(2, 1), B x ~ normal(-2, 1); y alike.
+    let args = ["compare", "two-cruxes/a.toml", "two-cruxes/b.toml", "--model", "two-cruxes/model.toml"];
+    let document = json(&crux(&[&args[..], &["--samples", "4000", "--format", "json"]].concat()));
+    let positions = document["positions"].as_array().expect("positions");
+    let mean = |index: usize| positions[index]["now"]["mean"].as_f64().expect("E[net] of the view");
+    assert!((mean(0) - 2.0).abs() < 0.15 && (mean(1) + 2.0).abs() < 0.15, "{positions:?}");
+    let pair = &document["double_cruxes"][0];
+    assert_eq!(pair["main_crux"], "alpha");
+    let summary = pair["summary"].as_str().expect("a summary");
+    assert!(summary.contains("crux alpha") && summary.contains("E[net] from") && summary.contains("P(net > 0) from"));
+    for format in ["md", "text"] {
+        let output = crux(&[&args[..], &["--samples", "4000", "--format", format]].concat());
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let text = String::from_utf8(output.stdout).expect("UTF-8");
+        assert!(text.contains("disagree mainly on crux alpha"), "{format}:\n{text}");
+        assert!(text.contains("E[net] now (deaths)"), "{format}: the model's unit:\n{text}");
+        assert!(!text.contains("bp") && !text.contains("same beliefs"), "{format}:\n{text}");
+        assert!(!text.contains("FLOP"), "{format}: no rows a model without an axis cannot answer:\n{text}");
+    }
+}
