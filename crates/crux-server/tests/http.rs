@@ -712,3 +712,22 @@ async fn model_text_in_the_report_is_escaped() {
     // The page text, the crux's description, the note and the source are each shown as text.
     assert!(page.body.matches(shown).count() >= 4, "{}", page.body.matches(shown).count());
 }
+
+/// A model without page, axis or context (net = x + y, in deaths) gets a
+/// complete page: a verdict on net, its benefits, its unit, never bp.
+#[tokio::test]
+async fn a_model_without_page_or_axis_gets_a_complete_page() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-cruxes.toml");
+    let model = crux_store::ModelSource {
+        name: "two-cruxes.toml".to_string(),
+        text: std::fs::read_to_string(path).expect("the fixture"),
+    };
+    let app = app_of(model, limits());
+    let page = get(&app, "/").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    assert!(body.contains("id=\"verdict\"") && body.contains("P(net &gt; 0) = 0.5"), "a verdict on net");
+    assert!(body.contains("deaths"), "the model's unit");
+    assert!(!body.contains(" bp"), "never bp");
+    assert!(body.contains("name=\"set.x\"") && body.contains("name=\"set.y\""), "a belief editor for each param");
+}
