@@ -20,6 +20,8 @@
 //! its 10th or 90th percentile. Nothing here reads
 //! files, prints or serves HTTP: front ends do that.
 
+#![forbid(unsafe_code)]
+
 pub mod crossing;
 pub mod grid;
 pub mod inputs;

@@ -7,6 +7,8 @@
 //! into a checked, ordered model ([`resolve`], [`hir`]). It knows nothing of
 //! sampling or evaluation: that is the engine's.
 
+#![forbid(unsafe_code)]
+
 pub mod ast;
 pub mod diagnostic;
 pub mod hir;

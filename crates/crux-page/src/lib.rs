@@ -14,6 +14,8 @@
 //! [`render`] (a model to Markdown) and [`outline`] (what a page says, to
 //! check a round trip).
 
+#![forbid(unsafe_code)]
+
 pub mod frontmatter;
 pub mod import;
 pub mod markdown;

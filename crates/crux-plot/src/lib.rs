@@ -7,6 +7,8 @@
 //! binary, so charts look the same on a machine without system fonts; SVG
 //! text names the generic `sans-serif` family, which every viewer has.
 
+#![forbid(unsafe_code)]
+
 mod draw;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,8 @@
 //! `crux voi` compute and print, for every front end. This crate prints
 //! nothing itself.
 
+#![forbid(unsafe_code)]
+
 pub mod analyses;
 pub mod build;
 pub mod builtin;

@@ -19,6 +19,8 @@
 //! frontier now, it is the net of the report's "now" up to rounding (the same
 //! rewritten model, see `crux_analysis::probe`).
 
+#![forbid(unsafe_code)]
+
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use crux_analysis::grid::point_at;

@@ -29,6 +29,8 @@
 //! ([`connections`]). `profiles` is the store's service (pages, edits,
 //! quotas, invalid profiles, errors without paths).
 
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod auth;
 mod compute;

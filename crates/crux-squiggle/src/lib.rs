@@ -9,6 +9,8 @@
 //! the export carries a warning. [`names`] chooses Squiggle names, [`expr`]
 //! writes expressions.
 
+#![forbid(unsafe_code)]
+
 mod expr;
 pub mod names;
 

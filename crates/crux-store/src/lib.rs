@@ -16,6 +16,8 @@
 //! or a database that is read-only) is detected when it is opened
 //! ([`Store::read_only`]) and refuses writes with [`ErrorKind::ReadOnly`].
 
+#![forbid(unsafe_code)]
+
 mod postgres;
 mod sqlite;
 

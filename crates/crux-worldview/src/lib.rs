@@ -4,6 +4,8 @@
 //! [`beliefs`] turns profiles into belief sets and swaps one crux group's
 //! beliefs between views (the double crux); [`pool`] combines many views.
 
+#![forbid(unsafe_code)]
+
 pub mod beliefs;
 pub mod compare;
 pub mod group;

@@ -1,6 +1,8 @@
 //! `crux`: the command line. Glue only: it parses arguments, reads files,
 //! calls the language, engine and analysis crates, and prints their results.
 
+#![forbid(unsafe_code)]
+
 mod commands;
 mod diagnostics;
 mod input;
