@@ -349,29 +349,7 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
             (Swatch::Line(DARK), "95% interval of ST"),
         ],
     )?;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&tornado.title, caption_style())
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(230)
-        .build_cartesian_2d(0.0..high, (0..count - 1).into_segmented())
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_desc(&tornado.x_label)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .x_label_formatter(&|x| tick(*x))
-        .y_labels(count as usize)
-        .y_label_formatter(&|value| match value {
-            SegmentValue::CenterOf(position) => label_of(*position),
-            _ => String::new(),
-        })
-        .disable_y_mesh()
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(fail)?;
+    let mut chart = row_chart(&area, &tornado.title, &tornado.x_label, (0.0, high), count, &label_of)?;
     let rows: Vec<(i32, &crate::TornadoRow)> = lines
         .iter()
         .enumerate()
@@ -424,7 +402,7 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
     Ok(())
 }
 
-/// The layout the contributions and swing charts share: `count` labelled
+/// The layout the tornado, contributions and swing charts share: `count` labelled
 /// rows (`label_of` a row's position, counted from the bottom) across
 /// `low..high`, with the caption, the axis and a light vertical grid drawn.
 fn row_chart<'a, DB: DrawingBackend>(
