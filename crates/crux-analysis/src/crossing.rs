@@ -1,8 +1,6 @@
-//! Where net turns negative along the axis: the zero crossing of E[net], and
-//! each sample's own threshold, the first grid point from which that
-//! sample's net stays negative to the end of the axis.
-
-use crux_engine::NetSamples;
+//! Where a curve over the axis turns negative for good (such as E[net]).
+//! Each sample's own crossing is found by the engine as it runs
+//! ([`crux_engine::Crossings`]).
 
 /// Where a curve over the grid turns negative for good.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,12 +31,6 @@ pub fn zero_crossing(x: &[f64], values: &[f64]) -> Crossing {
             Crossing::At(if y0 == y1 { x1 } else { x0 + (x1 - x0) * y0 / (y0 - y1) })
         }
     }
-}
-
-/// For each sample of a run over the whole grid, the grid index from which
-/// its net stays negative, or `None` if its net is not negative at the end.
-pub fn sample_thresholds(net: &NetSamples) -> Vec<Option<usize>> {
-    (0..net.samples).map(|sample| stays_negative_from((0..net.points).map(|point| net.get(sample, point)))).collect()
 }
 
 #[cfg(test)]

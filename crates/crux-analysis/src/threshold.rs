@@ -8,7 +8,8 @@
 //!   "P(net > 0) below 0.5": where net is exactly 0 in most samples, as below
 //!   a model's open frontier, P(net > 0) is below 0.5 without net being negative.)
 //! - the **per-sample threshold**: for each sample, the first grid point from
-//!   which that sample's net stays negative ([`sample_thresholds`]). A sample
+//!   which that sample's net stays negative ([`Crossings`], found by the
+//!   engine block by block as it runs, without keeping net values). A sample
 //!   whose net is still non-negative at the end of the grid "never" crosses
 //!   and counts as beyond the grid's end (+infinity): the quantiles are over
 //!   all samples, and a quantile that lands beyond the grid is `None`. The
@@ -25,9 +26,8 @@
 //! This is the one definition of the threshold: the report, its JSON, `crux
 //! plot` and the web page all read this struct.
 
-use crate::crossing::sample_thresholds;
 use crate::stats::Summary;
-use crux_engine::{NetSamples, PointSummary};
+use crux_engine::{Crossings, PointSummary};
 
 /// The first index from which every value is below `level`; `None` when the
 /// last value is not below it.
@@ -209,13 +209,18 @@ pub struct Threshold {
 }
 
 impl Threshold {
-    /// Analyses a run over the whole grid that kept every net value.
-    pub fn new(grid: &[f64], summaries: &[PointSummary], net: &NetSamples, timeline: Option<&Timeline>) -> Threshold {
+    /// Analyses a run over the whole grid with each sample's crossing.
+    pub fn new(
+        grid: &[f64],
+        summaries: &[PointSummary],
+        crossings: &Crossings,
+        timeline: Option<&Timeline>,
+    ) -> Threshold {
         let means: Vec<f64> = summaries.iter().map(|summary| summary.mean).collect();
         let medians: Vec<f64> = summaries.iter().map(|summary| summary.p50).collect();
         let mean_crossing = stays_below(&means, 0.0);
         let median_crossing = stays_below(&medians, 0.0);
-        let per_sample = sample_thresholds(net);
+        let per_sample: Vec<Option<usize>> = crossings.iter().collect();
         let samples = per_sample.len();
         let mut counts = vec![0usize; grid.len()];
         for index in per_sample.iter().flatten() {
@@ -334,20 +339,20 @@ effect = "c"
         let model = crux_lang::load(&mut sources, file).expect("loads");
         let engine = Engine::new(&model).expect("compiles");
         let samples = 20_000;
-        let output = engine.run(&RunOptions { keep_net: true, ..RunOptions::new(samples, 3) }).expect("runs");
-        let net = output.net_samples.as_ref().expect("kept");
+        let output = engine.run(&RunOptions { crossings: true, ..RunOptions::new(samples, 3) }).expect("runs");
+        let crossings = output.crossings.as_ref().expect("found");
         let params = engine.param_samples(samples, 3).expect("params");
         // The open frontier is at 1 now and grows by 0.5 per year from 2026.
         let open_now = vec![1.0; samples];
         let year_now = vec![2026.0; samples];
         let growth = vec![0.5; samples];
         let timeline = Timeline { open_now: &open_now, year_now: &year_now, growth: &growth };
-        let threshold = Threshold::new(engine.grid(), &output.net, net, Some(&timeline));
+        let threshold = Threshold::new(engine.grid(), &output.net, crossings, Some(&timeline));
         // Per sample: the first grid point above k, or never.
-        for (sample, index) in sample_thresholds(net).iter().enumerate() {
+        for (sample, index) in crossings.iter().enumerate() {
             let (k, never) = (params[0][sample], params[1][sample]);
             let expected = (never == 0.0).then(|| ((k / 0.5).floor() as usize) + 1);
-            assert_eq!(*index, expected, "sample {sample}: k = {k}");
+            assert_eq!(index, expected, "sample {sample}: k = {k}");
         }
         // E[net] = 2 + 20 - c: never negative on this grid. The median of net
         // is where 0.8 P(k - c <= m) = 0.5, m = 2.25 - c: negative from c = 2.5.
@@ -378,7 +383,7 @@ effect = "c"
         // samples) are already passed: not years in the past.
         let open_now = vec![2.0; samples];
         let timeline = Timeline { open_now: &open_now, year_now: &year_now, growth: &growth };
-        let threshold = Threshold::new(engine.grid(), &output.net, net, Some(&timeline));
+        let threshold = Threshold::new(engine.grid(), &output.net, crossings, Some(&timeline));
         let year = threshold.sample.year.expect("years");
         assert_eq!(year, Quantiles { p05: Year::Passed, p50: Year::In(2027.0), p95: Year::Beyond });
         let passed = threshold.sample.passed_share.expect("a timeline");

@@ -23,5 +23,5 @@ pub mod samples;
 mod select;
 
 pub use compile::{compile, compile_with_derived};
-pub use run::{Engine, MechanismSummary, NetSamples, PointSummary, RunOptions, RunOutput};
+pub use run::{Crossings, Engine, MechanismSummary, NetSamples, PointSummary, RunOptions, RunOutput};
 pub use samples::{ColumnKind, SampleBlock, SampleColumn, Sampler, StreamError};

@@ -81,6 +81,9 @@ pub struct RunOptions<'a> {
     pub points: Option<&'a [usize]>,
     /// Keep every net value (for analyses); otherwise only summaries.
     pub keep_net: bool,
+    /// Find each sample's crossing ([`Crossings`]) block by block, without
+    /// keeping its net values.
+    pub crossings: bool,
     /// Called with the number of sample-points finished, from any thread.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// Spread the run's blocks (and a small run's quantiles) over rayon's
@@ -102,7 +105,7 @@ impl std::fmt::Debug for RunOptions<'_> {
 
 impl RunOptions<'_> {
     pub fn new(samples: usize, seed: u64) -> Self {
-        RunOptions { samples, seed, points: None, keep_net: false, progress: None, parallel: true }
+        RunOptions { samples, seed, points: None, keep_net: false, crossings: false, progress: None, parallel: true }
     }
 }
 
@@ -162,6 +165,57 @@ impl NetSamples {
     }
 }
 
+/// Where each sample's net turns negative for good: the first evaluated
+/// point from which it is negative at every later point, or none when it is
+/// not negative at the last (a NaN counts as not negative). Found block by
+/// block as the run goes ([`RunOptions::crossings`]), in 4 bytes a sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crossings {
+    points: usize,
+    /// Per sample: the index of the crossing point, `points` for none.
+    first_negative: Vec<u32>,
+}
+
+impl Crossings {
+    /// How many samples.
+    pub fn len(&self) -> usize {
+        self.first_negative.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.first_negative.is_empty()
+    }
+
+    /// The crossing of sample `sample`.
+    pub fn get(&self, sample: usize) -> Option<usize> {
+        let index = self.first_negative[sample] as usize;
+        (index < self.points).then_some(index)
+    }
+
+    /// Every sample's crossing, in sample order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<usize>> + '_ {
+        self.first_negative
+            .iter()
+            .map(|index| (*index as usize) < self.points)
+            .zip(&self.first_negative)
+            .map(|(crosses, index)| crosses.then_some(*index as usize))
+    }
+
+    /// The crossings of every sample of `net` (a run that kept every value).
+    pub fn of(net: &NetSamples) -> Crossings {
+        let mut first_negative = vec![0; net.samples];
+        for point in 0..net.points {
+            for (sample, first) in first_negative.iter_mut().enumerate() {
+                if !(net.get(sample, point) < 0.0) {
+                    *first = point as u32 + 1;
+                }
+            }
+        }
+        Crossings { points: net.points, first_negative }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     /// Axis values of the evaluated points.
@@ -169,6 +223,8 @@ pub struct RunOutput {
     pub net: Vec<PointSummary>,
     pub mechanisms: Vec<MechanismSummary>,
     pub net_samples: Option<NetSamples>,
+    /// Each sample's crossing, when [`RunOptions::crossings`] asked for it.
+    pub crossings: Option<Crossings>,
 }
 
 /// Partial statistics of one block.
@@ -180,6 +236,9 @@ struct BlockStats {
     /// Per point and bracket: how many values fell below the bracket, and
     /// (for brackets that count their ends) how many equal its low and its high end.
     counts: Vec<[u32; 3]>,
+    /// Per lane, one past the last evaluated point at which net was not
+    /// negative (0: negative at every point), when crossings are wanted.
+    past_last_non_negative: Vec<u32>,
     /// The values inside any bracket, per point in turn...
     inside: Vec<f64>,
     /// ...ending at these offsets.
@@ -241,6 +300,13 @@ fn kept_bytes_per_point(samples: usize) -> usize {
     let pilot = (pilot_blocks(samples) * BLOCK) as f64;
     let inside = 1.5 * 21.6 * samples as f64 / pilot.sqrt();
     ((pilot + inside) * 8.0) as usize
+}
+
+/// Each sample's one past the last point at which its net was not negative,
+/// from the statistics of every block in block order (empty when the run did
+/// not look for crossings).
+fn sample_crossings(stats: &[BlockStats]) -> Vec<u32> {
+    stats.iter().flat_map(|block| block.past_last_non_negative.iter().copied()).collect()
 }
 
 /// Brackets `(low, high)` around each reported quantile, from a pilot sample:
@@ -448,6 +514,12 @@ impl Engine {
 
     /// Runs the model and summarises net and the mechanisms at each point.
     pub fn run(&self, options: &RunOptions) -> Result<RunOutput, Diagnostic> {
+        self.run_within(options, MEMORY_BUDGET_BYTES)
+    }
+
+    /// [`Engine::run`], splitting the grid into passes so that the values
+    /// kept for quantiles stay within `budget` bytes.
+    fn run_within(&self, options: &RunOptions, budget: usize) -> Result<RunOutput, Diagnostic> {
         check_samples(options.samples)?;
         let all: Vec<usize> = (0..self.program.grid.len()).collect();
         let points = options.points.unwrap_or(&all);
@@ -481,18 +553,26 @@ impl Engine {
             }
             points.len().max(1)
         } else {
-            (MEMORY_BUDGET_BYTES / kept_bytes_per_point(options.samples)).clamp(1, points.len().max(1))
+            (budget / kept_bytes_per_point(options.samples)).clamp(1, points.len().max(1))
         };
         let mut net = Vec::with_capacity(points.len());
         let mut mechanism_means = vec![Vec::with_capacity(points.len()); self.program.mechanisms.len()];
         let mut kept = None;
-        for chunk in points.chunks(per_pass) {
-            let (summaries, means, samples) = self.run_points(options, chunk)?;
+        let mut past_last_non_negative = vec![0u32; if options.crossings { options.samples } else { 0 }];
+        for (pass, chunk) in points.chunks(per_pass).enumerate() {
+            let (summaries, means, samples, chunk_crossings) = self.run_points(options, chunk)?;
             net.extend(summaries);
             for (all, chunk_means) in mechanism_means.iter_mut().zip(means) {
                 all.extend(chunk_means);
             }
             kept = samples;
+            // A pass's "one past the last non-negative point" counts from its first point.
+            let offset = (pass * per_pass) as u32;
+            for (all, past) in past_last_non_negative.iter_mut().zip(chunk_crossings) {
+                if past > 0 {
+                    *all = offset + past;
+                }
+            }
         }
         let mechanisms = self
             .program
@@ -506,15 +586,21 @@ impl Engine {
             net,
             mechanisms,
             net_samples: kept,
+            crossings: options
+                .crossings
+                .then(|| Crossings { points: points.len(), first_negative: past_last_non_negative }),
         })
     }
 
+    /// Runs `points` in one pass: their summaries, the mechanism means, every
+    /// net value when asked, and (when asked) each sample's one past the last
+    /// of these points at which its net was not negative.
     #[allow(clippy::type_complexity)]
     fn run_points(
         &self,
         options: &RunOptions,
         points: &[usize],
-    ) -> Result<(Vec<PointSummary>, Vec<Vec<f64>>, Option<NetSamples>), Diagnostic> {
+    ) -> Result<(Vec<PointSummary>, Vec<Vec<f64>>, Option<NetSamples>, Vec<u32>), Diagnostic> {
         let samples = options.samples;
         let blocks = samples.div_ceil(BLOCK);
         if keeps_everything(samples, options.keep_net) {
@@ -530,7 +616,8 @@ impl Engine {
             for (summary, row) in summaries.iter_mut().zip(rows) {
                 summary.set_quantiles(&row);
             }
-            return Ok((summaries, means, options.keep_net.then_some(net_samples)));
+            let crossings = sample_crossings(&stats);
+            return Ok((summaries, means, options.keep_net.then_some(net_samples), crossings));
         }
         // The pilot: the first blocks, every value kept.
         let pilot_blocks = pilot_blocks(samples);
@@ -555,6 +642,7 @@ impl Engine {
         drop(pilot);
         let rest = self.run_blocks(options, points, pilot_blocks..blocks, Keep::Brackets(&brackets), None)?;
         stats.extend(rest);
+        let crossings = sample_crossings(&stats);
         let (mut summaries, means) = self.summarise(&stats, points.len());
         let rows: Vec<Option<[f64; QUANTILES]>> = (0..points.len())
             .into_par_iter()
@@ -566,14 +654,14 @@ impl Engine {
                 Some(row) => summary.set_quantiles(&row),
                 None => {
                     // A quantile fell outside its bracket (very unlikely): keep every value of this point.
-                    let exact = RunOptions { keep_net: true, progress: None, ..*options };
-                    let (fallback, _, _) = self.run_points(&exact, &[point])?;
+                    let exact = RunOptions { keep_net: true, crossings: false, progress: None, ..*options };
+                    let (fallback, _, _, _) = self.run_points(&exact, &[point])?;
                     let f = fallback[0];
                     summary.set_quantiles(&[f.p05, f.p25, f.p50, f.p75, f.p95]);
                 }
             }
         }
-        Ok((summaries, means, None))
+        Ok((summaries, means, None, crossings))
     }
 
     /// Runs blocks `0..blocks`, keeping every net value (block-major: each
@@ -610,7 +698,7 @@ impl Engine {
         let run_block = |workspace: &mut BlockWorkspace, block: usize, out: Option<&mut [MaybeUninit<f64>]>| {
             let lanes = BLOCK.min(samples - block * BLOCK);
             let randomness = Randomness::Seeded { seed: options.seed, block: block as u64 };
-            let stats = self.evaluate_block(workspace, randomness, lanes, points, keep, out);
+            let stats = self.evaluate_block(workspace, randomness, lanes, points, keep, options.crossings, out);
             if let Some(progress) = options.progress {
                 progress((lanes * points.len()) as u64);
             }
@@ -698,14 +786,15 @@ impl Engine {
         lanes: usize,
         points: &[usize],
         keep: Keep,
+        crossings: bool,
         out: Option<&mut [MaybeUninit<f64>]>,
     ) -> Result<BlockStats, Diagnostic> {
         #[cfg(target_arch = "x86_64")]
         if self.wide {
             // SAFETY: `wide` is true only when the CPU has AVX2 and FMA.
-            return unsafe { self.evaluate_block_wide(workspace, randomness, lanes, points, keep, out) };
+            return unsafe { self.evaluate_block_wide(workspace, randomness, lanes, points, keep, crossings, out) };
         }
-        self.evaluate_block_body(workspace, randomness, lanes, points, keep, out)
+        self.evaluate_block_body(workspace, randomness, lanes, points, keep, crossings, out)
     }
 
     /// Runs `body` compiled for AVX2 and FMA where the CPU has them, as
@@ -738,9 +827,10 @@ impl Engine {
         lanes: usize,
         points: &[usize],
         keep: Keep,
+        crossings: bool,
         out: Option<&mut [MaybeUninit<f64>]>,
     ) -> Result<BlockStats, Diagnostic> {
-        self.evaluate_block_body(workspace, randomness, lanes, points, keep, out)
+        self.evaluate_block_body(workspace, randomness, lanes, points, keep, crossings, out)
     }
 
     /// Evaluates one block at every point: its statistics, and its net values
@@ -753,6 +843,7 @@ impl Engine {
         lanes: usize,
         points: &[usize],
         keep: Keep,
+        crossings: bool,
         mut out: Option<&mut [MaybeUninit<f64>]>,
     ) -> Result<BlockStats, Diagnostic> {
         let program = &self.program;
@@ -764,6 +855,7 @@ impl Engine {
             values: vec![0.0; points.len() * stride],
             non_finite: None,
             counts: vec![[0; 3]; points.len() * QUANTILES],
+            past_last_non_negative: vec![0; if crossings { lanes } else { 0 }],
             inside: Vec::new(),
             inside_ends: Vec::with_capacity(if bracketed { points.len() } else { 0 }),
         };
@@ -791,6 +883,14 @@ impl Engine {
                 }
                 for cell in &mut region[lanes..] {
                     cell.write(0.0);
+                }
+            }
+            if crossings {
+                let past = slot as u32 + 1;
+                for (last, value) in stats.past_last_non_negative.iter_mut().zip(net) {
+                    if !(*value < 0.0) {
+                        *last = past;
+                    }
                 }
             }
             let sum = pairwise_sum(net);
@@ -1260,6 +1360,23 @@ mod tests {
     }
 
     #[test]
+    fn crossings_found_block_by_block_equal_those_of_every_value_kept() {
+        let engine = ref_v1();
+        // Small runs keep every value; larger ones bracket quantiles; a small
+        // budget splits the grid into passes whose crossings are combined.
+        for (samples, budget) in [(3_000, MEMORY_BUDGET_BYTES), (150_000, MEMORY_BUDGET_BYTES), (150_000, 4 << 20)] {
+            let found = RunOptions { crossings: true, ..RunOptions::new(samples, 11) };
+            let found = engine.run_within(&found, budget).unwrap();
+            let kept = engine.run(&RunOptions { keep_net: true, ..RunOptions::new(samples, 11) }).unwrap();
+            let (found, kept) = (found.crossings.unwrap(), Crossings::of(kept.net_samples.as_ref().unwrap()));
+            assert_eq!(found, kept, "{samples} samples within {budget} bytes");
+            // Not a trivial answer: some samples cross at a point inside the grid and some never do.
+            assert!(found.iter().any(|crossing| crossing.is_some_and(|index| index > 0)));
+            assert!(found.iter().any(|crossing| crossing.is_none()));
+        }
+    }
+
+    #[test]
     fn the_avx2_path_gives_the_portable_path_s_results_bit_for_bit() {
         let wide = ref_v1();
         if !wide.wide {
@@ -1301,6 +1418,7 @@ mod tests {
             values: Vec::new(),
             non_finite: None,
             counts: vec![[0; 3]; QUANTILES],
+            past_last_non_negative: Vec::new(),
             inside: Vec::new(),
             inside_ends: Vec::new(),
         };

@@ -81,7 +81,7 @@ impl<'a> Options<'a> {
     /// The engine's run options for the runs [`Options::total_work`] counts.
     fn run_options(&self) -> RunOptions<'a> {
         RunOptions {
-            keep_net: true,
+            crossings: true,
             progress: self.progress,
             parallel: self.parallel,
             ..RunOptions::new(self.samples, self.seed)
@@ -91,7 +91,7 @@ impl<'a> Options<'a> {
     /// The engine's run options for probe runs, which report no progress
     /// (but may be interrupted).
     fn probe_options(&self) -> RunOptions<'a> {
-        RunOptions { progress: self.interrupt, ..self.run_options() }
+        RunOptions { progress: self.interrupt, crossings: false, ..self.run_options() }
     }
 
     /// The sample-points the computation reports through `progress`: two
@@ -412,7 +412,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
     let engine = Engine::new(model)?;
     let page = &model.file.page;
     let mut run = engine.run(&options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
-    let net = run.net_samples.take().ok_or_else(|| vec![Diagnostic::error("the run kept no samples")])?;
+    let crossings = run.crossings.take().ok_or_else(|| vec![Diagnostic::error("the run found no crossings")])?;
     let plan = ProbePlan::new(model);
     let probes = run_probes(model, &plan.probes, &options.probe_options())?;
     let values = &probes.values;
@@ -458,7 +458,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         _ => None,
     };
     let has_grid = engine.grid().len() > 1;
-    let threshold = has_grid.then(|| Threshold::new(engine.grid(), &run.net, &net, timeline.as_ref()));
+    let threshold = has_grid.then(|| Threshold::new(engine.grid(), &run.net, &crossings, timeline.as_ref()));
     let computation = Computation {
         model,
         engine: &engine,
@@ -563,7 +563,7 @@ fn answer_worldview(worldview: &Worldview, options: &Options) -> Result<Worldvie
     let model = &worldview.model;
     let engine = Engine::new(model)?;
     let samples = robustness_samples(options.samples);
-    let run_options = RunOptions { keep_net: false, progress: options.interrupt, samples, ..options.run_options() };
+    let run_options = RunOptions { crossings: false, progress: options.interrupt, samples, ..options.run_options() };
     let run = engine.run(&run_options).map_err(|diagnostic| vec![diagnostic])?;
     let means: Vec<f64> = run.net.iter().map(|summary| summary.mean).collect();
     let mean_crossing = if run.points.len() > 1 {
@@ -749,9 +749,8 @@ impl Computation<'_> {
                 let shifted = shift_param(self.model, index, *shift);
                 let engine = Engine::new(&shifted)?;
                 let mut run = engine.run(&self.options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
-                let net = run.net_samples.take().ok_or_else(|| missing("kept samples"))?;
-                let after = Threshold::new(engine.grid(), &run.net, &net, self.timeline.as_ref());
-                drop(net);
+                let crossings = run.crossings.take().ok_or_else(|| missing("each sample's crossing"))?;
+                let after = Threshold::new(engine.grid(), &run.net, &crossings, self.timeline.as_ref());
                 let now_after = match self.model.file.page.context.now() {
                     Some(now) => {
                         let probe = Probe::new(Capability::Expr(now.expr.clone()), Quantity::Net);

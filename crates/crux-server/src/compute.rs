@@ -202,11 +202,11 @@ pub fn run(
     sources: &Sources,
     samples: usize,
     seed: u64,
-    keep_net: bool,
+    crossings: bool,
     budget: &Budget,
 ) -> Result<RunOutput, ApiError> {
     let engine = Engine::new(model).map_err(|diagnostics| located(&diagnostics, sources))?;
-    run_engine(&engine, sources, samples, seed, keep_net, budget)
+    run_engine(&engine, sources, samples, seed, crossings, budget)
 }
 
 /// Runs a compiled model under a budget.
@@ -215,12 +215,12 @@ pub fn run_engine(
     sources: &Sources,
     samples: usize,
     seed: u64,
-    keep_net: bool,
+    crossings: bool,
     budget: &Budget,
 ) -> Result<RunOutput, ApiError> {
     let check = |_: u64| budget.check();
     let mut options = budget.options(samples, seed, &check);
-    options.keep_net = keep_net;
+    options.crossings = crossings;
     engine.run(&options).map_err(|diagnostic| located(&[diagnostic], sources))
 }
 
@@ -259,9 +259,9 @@ pub fn run_model(
     worldviews: &[Worldview],
     budget: &Budget,
 ) -> Result<ModelRun, ApiError> {
-    let (keep_net, robustness) = (for_page, for_page);
+    let (crossings, robustness) = (for_page, for_page);
     if model.file.page.is_empty() {
-        let output = run(&model, sources, samples, seed, keep_net, budget)?;
+        let output = run(&model, sources, samples, seed, crossings, budget)?;
         return Ok(ModelRun::Plain { model, output, samples, seed });
     }
     let check = |_: u64| budget.check();
@@ -298,10 +298,10 @@ impl ReportRun {
             ModelRun::Plain { model, output, samples, seed } => ReportRun {
                 document: RunDocument::new(model, output, *samples, *seed),
                 threshold: output
-                    .net_samples
+                    .crossings
                     .as_ref()
                     .filter(|_| output.points.len() > 1)
-                    .map(|net| Threshold::new(&output.points, &output.net, net, None)),
+                    .map(|crossings| Threshold::new(&output.points, &output.net, crossings, None)),
                 report: None,
                 importance: None,
                 robustness: None,

@@ -123,13 +123,13 @@ fn charts(
     let unit = unit(model);
     let at = target::describe(model, engine, point);
     let mut charts = Vec::new();
-    let keep = RunOptions { keep_net: model.file.axis.is_some(), ..RunOptions::new(samples, seed) };
+    let keep = RunOptions { crossings: model.file.axis.is_some(), ..RunOptions::new(samples, seed) };
     let run = engine.run(&keep)?;
     if let Some(axis) = &model.file.axis {
         let axis_label = axis_label(axis);
         charts.push(("net".to_string(), net_chart(model, &run, &axis_label, &unit)));
-        if let Some(net) = run.net_samples.as_ref().filter(|_| engine.grid().len() > 1) {
-            let threshold = Threshold::new(engine.grid(), &run.net, net, None);
+        if let Some(crossings) = run.crossings.as_ref().filter(|_| engine.grid().len() > 1) {
+            let threshold = Threshold::new(engine.grid(), &run.net, crossings, None);
             charts.push(("thresholds".to_string(), threshold_chart(&threshold, &axis_label)));
         }
     }
