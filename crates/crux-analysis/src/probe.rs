@@ -19,6 +19,7 @@
 //! by owner and ordinal) are unchanged.
 
 use crate::stats::Summary;
+use crux_engine::samples::{Sampler, StreamError};
 use crux_engine::{Engine, PointSummary, RunOptions};
 use crux_lang::ast::{self, BinaryOp, UnaryOp};
 use crux_lang::hir::{self, ExprKind};
@@ -92,10 +93,56 @@ pub fn run_probes(model: &hir::Model, probes: &[Probe], options: &RunOptions) ->
     let options = RunOptions { keep_net: true, points: None, ..*options };
     let output = engine.run(&options).map_err(|diagnostic| vec![diagnostic])?;
     let net = output.net_samples.ok_or_else(|| vec![Diagnostic::error("the probe run kept no samples")])?;
-    Ok(ProbeResults {
-        values: (0..probes.len()).map(|probe| net.column(probe).concat()).collect(),
-        summaries: output.net,
-    })
+    Ok(ProbeResults { values: net.into_columns(), summaries: output.net })
+}
+
+/// The engine's summary of each probe (mean, exact quantiles, share
+/// positive), from a run that keeps no per-sample values: what
+/// [`run_probes`] gives as `summaries`, in a few megabytes.
+pub fn summarise_probes(
+    model: &hir::Model,
+    probes: &[Probe],
+    options: &RunOptions,
+) -> Result<Vec<PointSummary>, Diagnostics> {
+    if probes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let engine = Engine::new(&probe_model(model, probes)?)?;
+    let options = RunOptions { keep_net: false, crossings: false, points: None, ..*options };
+    Ok(engine.run(&options).map_err(|diagnostic| vec![diagnostic])?.net)
+}
+
+/// Gives every probe's per-sample values to `sink` a block of samples at a
+/// time, in sample order, without keeping them: `sink` gets one slice per
+/// probe. The values are [`run_probes`]'s, sample for sample (the same
+/// program and random streams), with the samples, seed, threading and
+/// progress of `options`; memory holds a few blocks whatever the samples.
+pub fn stream_probes(
+    model: &hir::Model,
+    probes: &[Probe],
+    options: &RunOptions,
+    mut sink: impl FnMut(&[&[f64]]) + Send,
+) -> Result<(), Diagnostics> {
+    if probes.is_empty() {
+        return Ok(());
+    }
+    let sampler = Sampler::new(&probe_model(model, probes)?)?.parallel(options.parallel);
+    let net = sampler.columns().len() - 1;
+    let points: Vec<usize> = (0..probes.len()).collect();
+    let progress = options.progress;
+    let streamed = sampler.stream(options.samples, options.seed, &points, |block| {
+        let values: Vec<&[f64]> = points.iter().map(|point| block.column(*point, net)).collect();
+        sink(&values);
+        if let Some(progress) = progress {
+            progress((block.lanes * points.len()) as u64);
+        }
+        Ok::<(), std::convert::Infallible>(())
+    });
+    match streamed {
+        Ok(()) => Ok(()),
+        Err(StreamError::Model(diagnostic)) => Err(vec![diagnostic]),
+        Err(StreamError::Sink(never)) => match never {},
+    }
 }
 
 /// The rewritten model whose axis counts the probes.
@@ -414,7 +461,7 @@ effect = "c ^ 2 + normal(0, 0.1)"
         let x = engine.grid()[3];
         let probes = [Probe::new(Capability::Value(x), Quantity::Net)];
         let results = run_probes(&model, &probes, &RunOptions::new(3000, 7)).expect("probes");
-        let expected = grid.column(3).concat();
+        let expected = grid.column(3).to_vec();
         // The same draws and the same formulas; the engine may group sums
         // differently in the rewritten model, so allow for rounding.
         for (probe, grid) in results.values[0].iter().zip(&expected) {
@@ -460,6 +507,35 @@ effect = "c ^ 2 + normal(0, 0.1)"
             assert!(close(values[6][sample], b * at), "slope at sample {sample}");
             assert_eq!(values[7][sample], if flag != 0.0 { 0.0 } else { 1.0 });
         }
+    }
+
+    #[test]
+    fn streamed_and_summarised_probes_are_the_kept_probes() {
+        let (mut sources, model) = load();
+        let at = expr(&mut sources, "at");
+        let probes = [
+            Probe::new(Capability::Expr(at.clone()), Quantity::Net),
+            Probe::new(Capability::Expr(at), Quantity::Mechanism(1)),
+            Probe::value(&expr(&mut sources, "a")),
+        ];
+        // More than a wave of blocks, and a last block that is not full.
+        let options = RunOptions::new(150_000 + 17, 5);
+        let kept = run_probes(&model, &probes, &options).expect("probes");
+        for parallel in [true, false] {
+            let mut streamed = vec![Vec::new(); probes.len()];
+            stream_probes(&model, &probes, &RunOptions { parallel, ..options }, |block| {
+                for (all, part) in streamed.iter_mut().zip(block) {
+                    all.extend_from_slice(part);
+                }
+            })
+            .expect("streams");
+            for (streamed, kept) in streamed.iter().zip(&kept.values) {
+                assert!(
+                    streamed.len() == kept.len() && streamed.iter().zip(kept).all(|(a, b)| a.to_bits() == b.to_bits())
+                );
+            }
+        }
+        assert_eq!(summarise_probes(&model, &probes, &options).expect("summaries"), kept.summaries);
     }
 
     #[test]

@@ -74,21 +74,41 @@ pub struct Verdict {
 /// whose `condition` value is true (non-zero), when a condition is given.
 /// `None` when no sample meets the condition.
 pub fn verdict(values: &[f64], event: impl Fn(f64) -> bool, condition: Option<&[f64]>) -> Option<Verdict> {
-    let (mut counted, mut held) = (0usize, 0usize);
-    for (index, value) in values.iter().enumerate() {
-        if let Some(condition) = condition
-            && !crux_engine::math::truth(condition[index])
-        {
-            continue;
+    let mut tally = VerdictTally::default();
+    tally.add(values, event, condition);
+    tally.verdict()
+}
+
+/// A [`verdict`] counted part by part, for samples that arrive a block at a
+/// time: the same verdict as over all of them at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerdictTally {
+    counted: usize,
+    held: usize,
+}
+
+impl VerdictTally {
+    /// Counts the samples of one part (`condition`, when given, is per sample of the part).
+    pub fn add(&mut self, values: &[f64], event: impl Fn(f64) -> bool, condition: Option<&[f64]>) {
+        for (index, value) in values.iter().enumerate() {
+            if let Some(condition) = condition
+                && !crux_engine::math::truth(condition[index])
+            {
+                continue;
+            }
+            self.counted += 1;
+            self.held += usize::from(event(*value));
         }
-        counted += 1;
-        held += usize::from(event(*value));
     }
-    if counted == 0 {
-        return None;
+
+    /// The verdict over every sample counted; `None` when none met the condition.
+    pub fn verdict(&self) -> Option<Verdict> {
+        if self.counted == 0 {
+            return None;
+        }
+        let probability = self.held as f64 / self.counted as f64;
+        Some(Verdict { probability, label: label(probability), samples: self.counted })
     }
-    let probability = held as f64 / counted as f64;
-    Some(Verdict { probability, label: label(probability), samples: counted })
 }
 
 #[cfg(test)]

@@ -76,11 +76,19 @@ pub enum StreamError<E> {
 #[derive(Debug, Clone)]
 pub struct Sampler {
     engine: Engine,
+    parallel: bool,
 }
 
 impl Sampler {
     pub fn new(model: &hir::Model) -> Result<Sampler, Diagnostics> {
-        Ok(Sampler { engine: Engine::with_program(model, compile_with_derived(model)?) })
+        Ok(Sampler { engine: Engine::with_program(model, compile_with_derived(model)?), parallel: true })
+    }
+
+    /// Evaluates each wave's blocks over rayon's threads (the default), or
+    /// one after another on the calling thread, for a caller that already
+    /// runs several computations at once. The samples are the same.
+    pub fn parallel(self, parallel: bool) -> Sampler {
+        Sampler { parallel, ..self }
     }
 
     /// The engine it runs (its grid, model and program).
@@ -122,6 +130,10 @@ impl Sampler {
         let block_bytes = points.len().max(1) * self.columns().len() * BLOCK * 8;
         let wave = (WAVE_BYTES / block_bytes).clamp(1, 64);
         let compute = |range: std::ops::Range<usize>| -> Result<Vec<SampleBlock>, Diagnostic> {
+            if !self.parallel {
+                let mut workspace = Workspace::new(&self.engine.program);
+                return range.map(|block| self.evaluate(&mut workspace, seed, block, samples, points)).collect();
+            }
             range
                 .into_par_iter()
                 .map_init(

@@ -11,15 +11,15 @@
 
 use crux_analysis::inputs::{Inputs, OTHER_GROUP};
 use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules};
-use crux_analysis::probe::{Capability, Probe, Quantity, run_probes};
+use crux_analysis::probe::{Capability, Probe, ProbeResults, Quantity, run_probes, stream_probes, summarise_probes};
 use crux_analysis::robustness::{ROBUSTNESS_SAMPLES, Robustness, is_judgement_source, robustness};
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Threshold, Timeline};
-use crux_analysis::verdict::{Verdict, verdict};
+use crux_analysis::verdict::{Verdict, VerdictTally};
 use crux_analysis::voi::{VoiOptions, value_of_information};
 use crux_engine::format::short;
-use crux_engine::{Engine, RunOptions, RunOutput};
+use crux_engine::{Engine, PointSummary, RunOptions, RunOutput};
 use crux_lang::model::Side;
 use crux_lang::page::{Answer, Assessment, At};
 use crux_lang::{Diagnostic, Diagnostics, hir};
@@ -191,20 +191,44 @@ pub struct ConditionalEffects {
     pub largest_risk: Option<(usize, f64)>,
 }
 
-impl ConditionalEffects {
-    /// Means of each mechanism's per-sample `values` over the samples whose
-    /// `condition` is true (all without one); `None` when none is.
-    fn of(model: &hir::Model, values: &[&[f64]], condition: Option<&[f64]>) -> Option<ConditionalEffects> {
+/// The sums behind [`ConditionalEffects`], counted a part of the samples at
+/// a time: each mechanism's effect summed over the samples whose condition
+/// is true, in sample order.
+#[derive(Debug, Clone)]
+struct EffectTally {
+    count: usize,
+    sums: Vec<f64>,
+}
+
+impl EffectTally {
+    fn new(mechanisms: usize) -> EffectTally {
+        // `-0.0`, the neutral element `Iterator::sum` starts from.
+        EffectTally { count: 0, sums: vec![-0.0; mechanisms] }
+    }
+
+    /// Adds one part: each mechanism's values, and the condition's (when given).
+    fn add(&mut self, values: &[&[f64]], condition: Option<&[f64]>) {
         let counted = |sample: usize| condition.is_none_or(|condition| crux_engine::math::truth(condition[sample]));
         let samples = values.first().map_or(0, |column| column.len());
-        let count = (0..samples).filter(|sample| counted(*sample)).count();
-        if count == 0 {
+        self.count += (0..samples).filter(|sample| counted(*sample)).count();
+        for (sum, column) in self.sums.iter_mut().zip(values) {
+            for sample in (0..samples).filter(|sample| counted(*sample)) {
+                *sum += column[sample];
+            }
+        }
+    }
+}
+
+impl ConditionalEffects {
+    /// Means of each mechanism's effects over the samples counted; `None`
+    /// when none was.
+    fn of(model: &hir::Model, tally: &EffectTally) -> Option<ConditionalEffects> {
+        if tally.count == 0 {
             return None;
         }
         let mut effects = ConditionalEffects { benefits: 0.0, risks: 0.0, largest_benefit: None, largest_risk: None };
-        for (index, column) in values.iter().enumerate() {
-            let mean =
-                (0..samples).filter(|sample| counted(*sample)).map(|sample| column[sample]).sum::<f64>() / count as f64;
+        for (index, sum) in tally.sums.iter().enumerate() {
+            let mean = sum / tally.count as f64;
             let (total, largest) = match model.file.mechanisms[index].side {
                 Side::Benefit => (&mut effects.benefits, &mut effects.largest_benefit),
                 Side::Risk => (&mut effects.risks, &mut effects.largest_risk),
@@ -413,48 +437,53 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
     let page = &model.file.page;
     let mut run = engine.run(&options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
     let crossings = run.crossings.take().ok_or_else(|| vec![Diagnostic::error("the run found no crossings")])?;
+    let params = param_ranges(&engine, options.samples, options.seed)?;
     let plan = ProbePlan::new(model);
-    let probes = run_probes(model, &plan.probes, &options.probe_options())?;
+    // The probes at "now" and the evaluation rows' conditions first: their
+    // per-sample values serve only the verdicts and the effects behind them,
+    // found here and dropped, so that the context's columns are all that is
+    // held for the analyses that follow.
+    let in_context: Vec<usize> = plan.context.iter().map(|(_, index)| *index).collect();
+    let at_now: Vec<usize> = (0..plan.probes.len()).filter(|index| !in_context.contains(index)).collect();
+    let mut probes = ProbeResults {
+        values: vec![Vec::new(); plan.probes.len()],
+        summaries: vec![PointSummary::default(); plan.probes.len()],
+    };
+    let chosen: Vec<Probe> = at_now.iter().map(|index| plan.probes[*index].clone()).collect();
+    for (index, summary) in at_now.iter().zip(summarise_probes(model, &chosen, &options.probe_options())?) {
+        probes.summaries[*index] = summary;
+    }
+    let samples_of = |index: usize| Summary::from_point(&probes.summaries[index], options.samples);
+    let now = plan.net_now.map(|index| Now {
+        net: samples_of(index),
+        p_positive: probes.summaries[index].p_positive,
+        mechanisms: plan.mechanisms_now.iter().map(|probe| samples_of(*probe)).collect(),
+    });
+    let mut tally = RowTally::new(model, &plan);
+    let mut slot = vec![usize::MAX; plan.probes.len()];
+    for (position, index) in at_now.iter().enumerate() {
+        slot[*index] = position;
+    }
+    stream_probes(model, &chosen, &options.probe_options(), |part| tally.add(|index| part[slot[index]]))?;
+    let (evaluation, evaluation_effects) = tally.finish(model)?;
+    run_probes_into(model, &plan.probes, &in_context, &options.probe_options(), &mut probes)?;
+    let context = plan.context.iter().map(|(name, index)| (*name, probes.summary(*index))).collect();
+    let now_column = |name: &str| plan.context(name).map(|index| probes.values[index].as_slice());
+    let now_index = now_column("next_release").or(now_column("open_now")).map(|now| now_point(model, now));
+    // Only the timeline and the horizon are needed per sample from here on.
+    for (name, index) in &plan.context {
+        if !PER_SAMPLE_CONTEXT.contains(name) {
+            probes.values[*index] = Vec::new();
+        }
+    }
     let values = &probes.values;
     let column = |name: &str| plan.context(name).map(|index| values[index].as_slice());
     let timeline = match (column("open_now"), column("year_now"), column("growth")) {
         (Some(open_now), Some(year_now), Some(growth)) => Some(Timeline { open_now, year_now, growth }),
         _ => None,
     };
-    let now = plan.net_now.map(|index| Now {
-        net: probes.summary(index),
-        p_positive: probes.summaries[index].p_positive,
-        mechanisms: plan.mechanisms_now.iter().map(|probe| probes.summary(*probe)).collect(),
-    });
-    let context = plan.context.iter().map(|(name, index)| (*name, probes.summary(*index))).collect();
-    let params = engine
-        .param_samples(options.samples, options.seed)
-        .map_err(|diagnostic| vec![diagnostic])?
-        .iter()
-        .map(|column| ParamRange {
-            summary: Summary::of(column).expect("at least one sample"),
-            // A 0/1 param that is not the same in every sample.
-            share_true: (column.iter().all(|value| *value == 0.0 || *value == 1.0)
-                && column.windows(2).any(|pair| pair[0] != pair[1]))
-            .then(|| column.iter().sum::<f64>() / column.len() as f64),
-        })
-        .collect();
-    let evaluation = evaluation_verdicts(model, &plan, values)?;
-    let mechanisms_now: Vec<&[f64]> = plan.mechanisms_now.iter().map(|probe| values[*probe].as_slice()).collect();
-    let evaluation_effects = page
-        .evaluation
-        .iter()
-        .zip(&plan.evaluation)
-        .map(|(row, probes)| match (&row.assessment, probes) {
-            (Assessment::Verdict(rule), Some((_, condition))) if rule.at == At::Now && !mechanisms_now.is_empty() => {
-                ConditionalEffects::of(model, &mechanisms_now, condition.map(|index| values[index].as_slice()))
-            }
-            _ => None,
-        })
-        .collect();
-    let now_column = column("next_release").or(column("open_now"));
-    let sensitivity = match (options.sensitivity, now_column) {
-        (true, Some(now)) => Some(crux_sensitivity(model, &engine, now_point(model, now), options.seed)?),
+    let sensitivity = match (options.sensitivity, now_index) {
+        (true, Some(now)) => Some(crux_sensitivity(model, &engine, now, options.seed)?),
         _ => None,
     };
     let has_grid = engine.grid().len() > 1;
@@ -532,28 +561,146 @@ fn robustness_of(model: &hir::Model, options: &Options) -> Result<Option<Robustn
 }
 
 /// The verdict of each computed evaluation row, from the plan's probe values.
+/// The evaluation rows' verdicts, from every probe's values.
 fn evaluation_verdicts(
     model: &hir::Model,
     plan: &ProbePlan,
     values: &[Vec<f64>],
 ) -> Result<Vec<Option<Verdict>>, Diagnostics> {
-    let mut evaluation = Vec::with_capacity(plan.evaluation.len());
-    for (row, probes) in model.file.page.evaluation.iter().zip(&plan.evaluation) {
-        let (Assessment::Verdict(rule), Some((net_probe, condition))) = (&row.assessment, probes) else {
-            evaluation.push(None);
-            continue;
-        };
-        let condition = condition.map(|index| values[index].as_slice());
-        let result = verdict(&values[*net_probe], |value| rule.holds(value), condition).ok_or_else(|| {
-            vec![
-                Diagnostic::error(format!("no sample meets the condition of `{}`", rule.text))
-                    .at(rule.span)
-                    .with_help("the verdict needs samples where the condition is true; check the condition's params"),
-            ]
-        })?;
-        evaluation.push(Some(result));
+    let mut tally = RowTally::new(model, plan);
+    tally.add(|index| values[index].as_slice());
+    Ok(tally.finish(model)?.0)
+}
+
+/// One evaluation row with a computed verdict, counted so far.
+struct RowCount<'m> {
+    rule: &'m crux_lang::page::Verdict,
+    net_probe: usize,
+    condition: Option<usize>,
+    verdict: VerdictTally,
+    /// For a verdict at "now": the mechanisms' effects behind it.
+    effects: Option<EffectTally>,
+}
+
+/// What the evaluation rows need of the samples, counted a part of the
+/// samples at a time, so that no per-sample value need be kept.
+struct RowTally<'m> {
+    rows: Vec<Option<RowCount<'m>>>,
+    mechanisms_now: &'m [usize],
+}
+
+impl<'m> RowTally<'m> {
+    fn new(model: &'m hir::Model, plan: &'m ProbePlan) -> RowTally<'m> {
+        let rows = model
+            .file
+            .page
+            .evaluation
+            .iter()
+            .zip(&plan.evaluation)
+            .map(|(row, probes)| match (&row.assessment, probes) {
+                (Assessment::Verdict(rule), Some((net_probe, condition))) => Some(RowCount {
+                    rule,
+                    net_probe: *net_probe,
+                    condition: *condition,
+                    verdict: VerdictTally::default(),
+                    effects: (rule.at == At::Now && !plan.mechanisms_now.is_empty())
+                        .then(|| EffectTally::new(plan.mechanisms_now.len())),
+                }),
+                _ => None,
+            })
+            .collect();
+        RowTally { rows, mechanisms_now: &plan.mechanisms_now }
     }
-    Ok(evaluation)
+
+    /// Counts one part of the samples; `column` gives a probe's values (by
+    /// its index in the plan) over that part.
+    fn add<'v>(&mut self, column: impl Fn(usize) -> &'v [f64]) {
+        let mechanisms: Vec<&[f64]> = self.mechanisms_now.iter().map(|probe| column(*probe)).collect();
+        for row in self.rows.iter_mut().flatten() {
+            let condition = row.condition.map(&column);
+            let rule = row.rule;
+            row.verdict.add(column(row.net_probe), |value| rule.holds(value), condition);
+            if let Some(effects) = &mut row.effects {
+                effects.add(&mechanisms, condition);
+            }
+        }
+    }
+
+    /// Each row's verdict and the effects behind it; an error for a row
+    /// whose condition no sample met.
+    #[allow(clippy::type_complexity)]
+    fn finish(
+        self,
+        model: &hir::Model,
+    ) -> Result<(Vec<Option<Verdict>>, Vec<Option<ConditionalEffects>>), Diagnostics> {
+        let mut verdicts = Vec::with_capacity(self.rows.len());
+        let mut effects = Vec::with_capacity(self.rows.len());
+        for row in self.rows {
+            let Some(row) = row else {
+                verdicts.push(None);
+                effects.push(None);
+                continue;
+            };
+            let verdict = row.verdict.verdict().ok_or_else(|| {
+                vec![
+                    Diagnostic::error(format!("no sample meets the condition of `{}`", row.rule.text))
+                        .at(row.rule.span)
+                        .with_help(
+                            "the verdict needs samples where the condition is true; check the condition's params",
+                        ),
+                ]
+            })?;
+            verdicts.push(Some(verdict));
+            effects.push(row.effects.as_ref().and_then(|tally| ConditionalEffects::of(model, tally)));
+        }
+        Ok((verdicts, effects))
+    }
+}
+
+/// The context values the answers read per sample after the page's first
+/// analyses: the timeline of the open frontier and the release rules' horizon.
+const PER_SAMPLE_CONTEXT: [&str; 4] = ["open_now", "year_now", "growth", "horizon"];
+
+/// Runs the probes `which` of `probes` (one engine run), putting their
+/// values and summaries at their indices in `into`.
+fn run_probes_into(
+    model: &hir::Model,
+    probes: &[Probe],
+    which: &[usize],
+    options: &RunOptions,
+    into: &mut ProbeResults,
+) -> Result<(), Diagnostics> {
+    let chosen: Vec<Probe> = which.iter().map(|index| probes[*index].clone()).collect();
+    let results = run_probes(model, &chosen, options)?;
+    for ((index, values), summary) in which.iter().zip(results.values).zip(results.summaries) {
+        into.values[*index] = values;
+        into.summaries[*index] = summary;
+    }
+    Ok(())
+}
+
+/// Memory for the param columns [`param_ranges`] holds at a time.
+const PARAM_COLUMNS_BYTES: usize = 32 << 20;
+
+/// Each param's spread over the samples, a few params at a time so that
+/// memory does not grow with the number of params.
+fn param_ranges(engine: &Engine, samples: usize, seed: u64) -> Result<Vec<ParamRange>, Diagnostics> {
+    let params: Vec<usize> = (0..engine.model().file.params.len()).collect();
+    let per_pass = (PARAM_COLUMNS_BYTES / (8 * samples.max(1))).max(1);
+    let mut ranges = Vec::with_capacity(params.len());
+    for chunk in params.chunks(per_pass) {
+        let columns = engine.param_columns(samples, seed, chunk).map_err(|diagnostic| vec![diagnostic])?;
+        ranges.extend(columns.iter().map(|column| {
+            ParamRange {
+                summary: Summary::of(column).expect("at least one sample"),
+                // A 0/1 param that is not the same in every sample.
+                share_true: (column.iter().all(|value| *value == 0.0 || *value == 1.0)
+                    && column.windows(2).any(|pair| pair[0] != pair[1]))
+                .then(|| column.iter().sum::<f64>() / column.len() as f64),
+            }
+        }));
+    }
+    Ok(ranges)
 }
 
 /// A worldview's answers: one grid run (for where E[net] turns negative)
