@@ -206,7 +206,7 @@ impl Crossings {
         let mut first_negative = vec![0; net.samples];
         for point in 0..net.points {
             for (sample, first) in first_negative.iter_mut().enumerate() {
-                if !(net.get(sample, point) < 0.0) {
+                if not_negative(net.get(sample, point)) {
                     *first = point as u32 + 1;
                 }
             }
@@ -277,6 +277,14 @@ enum Keep<'a> {
     Brackets(&'a [PointBrackets]),
 }
 
+/// What a block is asked for besides its statistics.
+#[derive(Clone, Copy)]
+struct Asks<'a> {
+    keep: Keep<'a>,
+    /// Each lane's one past the last point at which net was not negative.
+    crossings: bool,
+}
+
 /// Blocks in the pilot of a run of `samples`: about `(10.8 n)^(2/3)` samples,
 /// which minimises the pilot's values plus the values inside the brackets
 /// (a fraction of about `21.6 / sqrt(pilot)` of the rest).
@@ -299,6 +307,12 @@ fn kept_bytes_per_point(samples: usize) -> usize {
     let pilot = (pilot_blocks(samples) * BLOCK) as f64;
     let inside = 1.5 * 21.6 * samples as f64 / pilot.sqrt();
     ((pilot + inside) * 8.0) as usize
+}
+
+/// Whether a net value is not negative: at least 0, or NaN.
+#[inline(always)]
+fn not_negative(value: f64) -> bool {
+    value.partial_cmp(&0.0) != Some(std::cmp::Ordering::Less)
 }
 
 /// Each sample's one past the last point at which its net was not negative,
@@ -587,7 +601,7 @@ impl Engine {
             net_samples: kept,
             crossings: options
                 .crossings
-                .then(|| Crossings { points: points.len(), first_negative: past_last_non_negative }),
+                .then_some(Crossings { points: points.len(), first_negative: past_last_non_negative }),
         })
     }
 
@@ -706,7 +720,8 @@ impl Engine {
         let run_block = |workspace: &mut BlockWorkspace, block: usize, out: Option<&mut [&mut [MaybeUninit<f64>]]>| {
             let lanes = BLOCK.min(samples - block * BLOCK);
             let randomness = Randomness::Seeded { seed: options.seed, block: block as u64 };
-            let stats = self.evaluate_block(workspace, randomness, lanes, points, keep, options.crossings, out);
+            let asks = Asks { keep, crossings: options.crossings };
+            let stats = self.evaluate_block(workspace, randomness, lanes, points, asks, out);
             if let Some(progress) = options.progress {
                 progress((lanes * points.len()) as u64);
             }
@@ -795,16 +810,15 @@ impl Engine {
         randomness: Randomness,
         lanes: usize,
         points: &[usize],
-        keep: Keep,
-        crossings: bool,
+        asks: Asks,
         out: Option<&mut [&mut [MaybeUninit<f64>]]>,
     ) -> Result<BlockStats, Diagnostic> {
         #[cfg(target_arch = "x86_64")]
         if self.wide {
             // SAFETY: `wide` is true only when the CPU has AVX2 and FMA.
-            return unsafe { self.evaluate_block_wide(workspace, randomness, lanes, points, keep, crossings, out) };
+            return unsafe { self.evaluate_block_wide(workspace, randomness, lanes, points, asks, out) };
         }
-        self.evaluate_block_body(workspace, randomness, lanes, points, keep, crossings, out)
+        self.evaluate_block_body(workspace, randomness, lanes, points, asks, out)
     }
 
     /// Runs `body` compiled for AVX2 and FMA where the CPU has them, as
@@ -836,11 +850,10 @@ impl Engine {
         randomness: Randomness,
         lanes: usize,
         points: &[usize],
-        keep: Keep,
-        crossings: bool,
+        asks: Asks,
         out: Option<&mut [&mut [MaybeUninit<f64>]]>,
     ) -> Result<BlockStats, Diagnostic> {
-        self.evaluate_block_body(workspace, randomness, lanes, points, keep, crossings, out)
+        self.evaluate_block_body(workspace, randomness, lanes, points, asks, out)
     }
 
     /// Evaluates one block at every point: its statistics, and its net values
@@ -852,10 +865,10 @@ impl Engine {
         randomness: Randomness,
         lanes: usize,
         points: &[usize],
-        keep: Keep,
-        crossings: bool,
+        asks: Asks,
         mut out: Option<&mut [&mut [MaybeUninit<f64>]]>,
     ) -> Result<BlockStats, Diagnostic> {
+        let Asks { keep, crossings } = asks;
         let program = &self.program;
         let BlockWorkspace { registers, net: net_scratch, kept, flags, term_sums } = workspace;
         run_sample_program(program, &self.shapes, registers, lanes, randomness)?;
@@ -896,7 +909,7 @@ impl Engine {
             if crossings {
                 let past = slot as u32 + 1;
                 for (last, value) in stats.past_last_non_negative.iter_mut().zip(net) {
-                    if !(*value < 0.0) {
+                    if not_negative(*value) {
                         *last = past;
                     }
                 }
