@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod declaration;
 pub mod diagnostic;
 pub mod hir;
 pub mod lexer;
@@ -19,6 +20,7 @@ pub mod parser;
 pub mod print;
 pub mod profile;
 pub mod quantify;
+pub mod reader;
 pub mod references;
 pub mod resolve;
 pub mod span;

@@ -11,12 +11,13 @@
 //! answers belongs to the analysis and report crates.
 //! See `docs/model-format.md` for the format.
 
+use crate::ast::DISTRIBUTIONS;
 use crate::ast::{BinaryOp, Expr, ExprKind, Ident};
+use crate::declaration::{Declaration, Mechanism, Side};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::hir::DISTRIBUTIONS;
 use crate::lexer::{Token, TokenKind, tokenize};
-use crate::model::{Declaration, Mechanism, Reader, Side, string_base};
 use crate::parser::parse_expr;
+use crate::reader::{Reader, string_base};
 use crate::span::{FileId, Span};
 use indexmap::IndexMap;
 use serde::Deserialize;

@@ -8,7 +8,8 @@
 use crate::document::{Block, Chart, Document, Heading, ListItem, Section, SectionKind, Table, Text};
 use crate::format::{effect, flop, interval, on_half_step, param_value, probability, share, signed};
 use crate::results::PageResults;
-use crate::sentences::{self, Words};
+use crate::sentences;
+use crate::words::Words;
 use crux_analysis::robustness::Robustness;
 use crux_lang::hir;
 use crux_lang::model::Side;

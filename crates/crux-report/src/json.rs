@@ -12,7 +12,8 @@
 
 use crate::format::{json_number as round, json_precise as precise};
 use crate::results::{AnswerResult, PageResults};
-use crate::sentences::{self, Words};
+use crate::sentences;
+use crate::words::Words;
 use crux_analysis::inputs::Inputs;
 use crux_analysis::robustness::Robustness;
 use crux_analysis::sobol::{Indices, Sensitivity};

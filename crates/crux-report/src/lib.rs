@@ -26,5 +26,6 @@ pub mod markdown;
 pub mod results;
 pub mod sentences;
 pub mod text;
+pub mod words;
 
 pub use results::{Options, PageResults, compute};

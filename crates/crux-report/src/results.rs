@@ -654,7 +654,7 @@ pub fn crux_sensitivity(
         )
     };
     Ok(Sensitivity {
-        target: format!("net for {}{at}", crate::sentences::Words::new(model).now()),
+        target: format!("net for {}{at}", crate::words::Words::new(model).now()),
         cruxes: inputs
             .groups
             .iter()

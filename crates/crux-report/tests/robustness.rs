@@ -9,7 +9,8 @@ use crux_report::build::document;
 use crux_report::document::{Block, SectionKind};
 use crux_report::json::PageDocument;
 use crux_report::markdown;
-use crux_report::sentences::{Words, robustness_range};
+use crux_report::sentences::robustness_range;
+use crux_report::words::Words;
 
 const SAMPLES: usize = 4000;
 

@@ -78,38 +78,6 @@ pub fn error_page(state: &AppState, error: &ApiError) -> String {
     document(state, "Crux", &body.into_string())
 }
 
-/// The sign-in page a browser gets without a valid token (`why`), with a
-/// token field that signs it in at `path`.
-pub fn sign_in(why: &str, path: &str) -> String {
-    let page = html! {
-        (DOCTYPE)
-        "\n"
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                title { "Crux: sign in" }
-                link rel="stylesheet" href="/assets/style.css";
-            }
-            body {
-                main {
-                    h1 { "Sign in" }
-                    p.error { (why) "." }
-                    form method="get" action=(path) {
-                        label { "Token " input type="password" name="token" autocomplete="current-password" required; }
-                        " "
-                        button type="submit" { "Sign in" }
-                    }
-                    p {
-                        "The token is printed by " code { "crux serve" } " when it starts, or set by whoever runs it ("
-                        code { "CRUX_TOKEN" } ", " code { "--token-file" } ", " code { "--users" } ")."
-                    }
-                }
-            }
-        }
-    };
-    page.into_string() + "\n"
-}
-
 /// The whole report page.
 pub fn report(
     state: &AppState,
@@ -1146,14 +1114,6 @@ pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
 #[cfg(test)]
 mod tests {
     use super::interval;
-
-    #[test]
-    fn the_sign_in_page_escapes_the_reason_and_the_path() {
-        let page = super::sign_in("<b>expired</b>", "/x\"><script>alert(1)</script>");
-        assert!(!page.contains("<b>") && !page.contains("<script>"), "{page}");
-        assert!(page.contains("action=\"/x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""), "{page}");
-        assert!(page.starts_with("<!DOCTYPE html>") && page.contains("name=\"token\""), "{page}");
-    }
 
     #[test]
     fn intervals_are_recognised_only_with_numeric_ends() {
