@@ -158,19 +158,12 @@ pub struct Series {
 }
 
 /// Why a chart could not be written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot write `{}`: {message}", path.display())]
 pub struct PlotError {
     pub path: PathBuf,
     pub message: String,
 }
-
-impl std::fmt::Display for PlotError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot write `{}`: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for PlotError {}
 
 impl Chart {
     /// The chart's title.
