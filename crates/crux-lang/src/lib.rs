@@ -15,7 +15,7 @@ pub mod diagnostic;
 pub mod hir;
 pub mod lexer;
 pub mod model;
-pub mod page;
+pub mod outline;
 pub mod parser;
 pub mod print;
 pub mod profile;

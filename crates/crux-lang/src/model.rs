@@ -2,15 +2,15 @@
 //!
 //! A model file has `[model]`, an optional `[axis]`, `[params]`, `[derived]`
 //! and `[mechanisms.<id>]`, and optionally the page it answers (read by
-//! [`crate::page`]). Every expression string is parsed here, with spans that
+//! [`crate::outline`]). Every expression string is parsed here, with spans that
 //! point into the file, so that later stages can report errors at the exact
 //! place. See `docs/model-format.md` for the format.
 
 use crate::ast::Ident;
 pub use crate::declaration::{Declaration, Mechanism, Side};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
-use crate::page::{EVALUATION_COLUMNS, Page, Section, Show, yaml_scalar};
-use crate::page::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
+use crate::outline::{EVALUATION_COLUMNS, Outline, Section, Show, yaml_scalar};
+use crate::outline::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
 use crate::parser::parse_expr;
 use crate::reader::Reader;
 pub use crate::reader::{RESERVED, is_identifier, string_base, toml_error};
@@ -36,7 +36,7 @@ pub struct ModelFile {
     pub mechanisms: Vec<Mechanism>,
     /// The page the model answers: question, evaluation, cruxes, policies,
     /// context and section order (empty for a model without a page).
-    pub page: Page,
+    pub outline: Outline,
     /// The bibliography (`[references.<id>]`), in file order.
     pub references: Vec<Reference>,
 }
@@ -109,7 +109,7 @@ impl ModelFile {
         if !header.description.is_empty() {
             out.push_str(&format!("description: {}\n", yaml_scalar(&header.description)));
         }
-        if let Some(extra) = &self.page.frontmatter {
+        if let Some(extra) = &self.outline.frontmatter {
             out.push_str(extra.trim_end());
             out.push('\n');
         }
@@ -120,10 +120,10 @@ impl ModelFile {
     /// The page's sections in its order or, for a model that gives none,
     /// what it has in the usual order of a page.
     pub fn sections(&self) -> Vec<Section> {
-        if !self.page.sections.is_empty() {
-            return self.page.sections.clone();
+        if !self.outline.sections.is_empty() {
+            return self.outline.sections.clone();
         }
-        let page = &self.page;
+        let page = &self.outline;
         let section = |heading: Option<&str>, show: Show| Section {
             heading: heading.map(str::to_string),
             level: 2,
@@ -247,7 +247,7 @@ impl Reader<'_> {
             context: raw.context,
             sections: raw.sections,
         };
-        let page = self.page(parts, &params, &mechanisms);
+        let outline = self.outline(parts, &params, &mechanisms);
         let references: Vec<Reference> = raw
             .references
             .into_iter()
@@ -260,7 +260,7 @@ impl Reader<'_> {
             .chain(mechanisms.iter().flat_map(|mechanism| &mechanism.citations));
         let citations: Vec<Citation> = citations.cloned().collect();
         self.diagnostics.extend(references::check_citations(&citations, &references));
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references }
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, outline, references }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {

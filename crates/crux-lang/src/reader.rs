@@ -2,7 +2,7 @@
 //! parses expressions and citations held in TOML strings with spans mapped
 //! into the file, the check of names, and TOML errors as diagnostics. The
 //! model's declarations ([`crate::model`]) and its page's parts
-//! ([`crate::page`]) are both read through it.
+//! ([`crate::outline`]) are both read through it.
 
 use crate::ast::{Expr, Ident};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};

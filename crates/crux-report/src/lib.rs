@@ -28,4 +28,4 @@ pub mod sentences;
 pub mod text;
 pub mod words;
 
-pub use results::{Options, PageResults, compute};
+pub use results::{Options, Results, compute};

@@ -4,7 +4,7 @@
 
 use crate::build::{self, spread};
 use crate::document::{Block, Document, ListItem, Text};
-use crate::results::PageResults;
+use crate::results::Results;
 use crux_engine::RunOutput;
 use crux_engine::format::significant;
 use crux_lang::hir;
@@ -58,7 +58,7 @@ pub fn run_table(model: &hir::Model, output: &RunOutput, samples: usize, seed: u
 }
 
 /// The report of `model`'s results, for the terminal.
-pub fn render(model: &hir::Model, results: &PageResults) -> String {
+pub fn render(model: &hir::Model, results: &Results) -> String {
     write(&build::document(model, results))
 }
 

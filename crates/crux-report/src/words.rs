@@ -40,7 +40,7 @@ impl<'a> Words<'a> {
     /// What "now" is: the next open frontier release when the model says
     /// where it is (`[context] next_release`), else the open frontier now.
     pub fn now(&self) -> &'static str {
-        if self.model.file.page.context.next_release.is_some() {
+        if self.model.file.outline.context.next_release.is_some() {
             "the next open frontier release"
         } else {
             "the open frontier now"

@@ -94,7 +94,7 @@ fn the_builtin_report_has_a_section_of_each_kind_in_the_page_order() {
             &SectionKind::References,
         ]
     );
-    for crux in &model.file.page.cruxes {
+    for crux in &model.file.outline.cruxes {
         assert!(document.crux_section(&crux.id.name).is_some(), "the section of crux {}", crux.id.name);
     }
     // The Markdown, the terminal text and the HTML say every sentence of the document.

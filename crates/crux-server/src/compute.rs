@@ -26,9 +26,9 @@ use crux_analysis::sobol::{Indices, SobolOptions, sobol_indices_checked};
 use crux_analysis::threshold::Threshold;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Sources, hir};
-use crux_report::json::{PageDocument, RunDocument, SensitivityDocument};
+use crux_report::json::{ResultsDocument, RunDocument, SensitivityDocument};
 use crux_report::results::Worldview;
-use crux_report::{Options, PageResults};
+use crux_report::{Options, Results};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -228,7 +228,7 @@ pub fn run_engine(
 /// a page, its plain run.
 #[derive(Debug)]
 pub enum ModelRun {
-    Report { model: hir::Model, results: Box<PageResults> },
+    Report { model: hir::Model, results: Box<Results> },
     Plain { model: hir::Model, output: RunOutput, samples: usize, seed: u64 },
 }
 
@@ -236,7 +236,7 @@ impl ModelRun {
     /// The JSON of `crux run --format json` for this run.
     pub fn json(&self) -> serde_json::Value {
         let value = match self {
-            ModelRun::Report { model, results } => serde_json::to_value(PageDocument::new(model, results)),
+            ModelRun::Report { model, results } => serde_json::to_value(ResultsDocument::new(model, results)),
             ModelRun::Plain { model, output, samples, seed } => {
                 serde_json::to_value(RunDocument::new(model, output, *samples, *seed))
             }
@@ -260,7 +260,7 @@ pub fn run_model(
     budget: &Budget,
 ) -> Result<ModelRun, ApiError> {
     let (keep_net, robustness) = (for_page, for_page);
-    if model.file.page.is_empty() {
+    if model.file.outline.is_empty() {
         let output = run(&model, sources, samples, seed, keep_net, budget)?;
         return Ok(ModelRun::Plain { model, output, samples, seed });
     }
@@ -362,7 +362,8 @@ pub fn sensitivity(
         .named_groups(&inputs)
         .into_iter()
         .map(|(name, indices)| {
-            let title = model.file.page.crux(&name).map_or_else(|| name.clone(), crux_worldview::compare::crux_title);
+            let title =
+                model.file.outline.crux(&name).map_or_else(|| name.clone(), crux_worldview::compare::crux_title);
             (title, indices)
         })
         .collect();

@@ -181,7 +181,7 @@ impl AppState {
 
     /// How a crux is named on pages: "Crux 2 (Capability Threshold)", or its title, or its id.
     pub fn crux_title(&self, id: &str) -> String {
-        self.base.page.crux(id).map_or_else(|| id.to_string(), crux_worldview::compare::crux_title)
+        self.base.outline.crux(id).map_or_else(|| id.to_string(), crux_worldview::compare::crux_title)
     }
 
     /// Samples of each view when a request computes `computations` views:

@@ -567,8 +567,8 @@ fn crux_editor(
         return html! {};
     }
     let heading = match crux {
-        None => "Other params".to_string(),
-        Some(id) => match state.base.page.crux(id) {
+        None => crux_analysis::inputs::OTHER_GROUP_NAME.to_string(),
+        Some(id) => match state.base.outline.crux(id) {
             Some(page_crux) => format!("Your beliefs on {}", page_crux.heading()),
             None => format!("Crux: {id}"),
         },

@@ -638,7 +638,7 @@ async fn the_builtin_model_is_answered_as_its_page() {
     // The JSON of `crux run --format json` for a model with a page.
     let resolved = resolved(&builtin_model());
     let results = crux_report::compute(&resolved, &crux_report::Options::new(2000, 5)).unwrap();
-    let text = serde_json::to_string(&crux_report::json::PageDocument::new(&resolved, &results)).unwrap();
+    let text = serde_json::to_string(&crux_report::json::ResultsDocument::new(&resolved, &results)).unwrap();
     let expected: Value = serde_json::from_str(&text).unwrap();
     assert_same(&reply.json(), &expected, "");
     for field in ["evaluation", "threshold", "policies", "now"] {

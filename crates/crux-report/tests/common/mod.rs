@@ -7,7 +7,7 @@ use crux_lang::model::parse_model;
 use crux_lang::resolve::resolve;
 use crux_lang::{Sources, Span, hir};
 use crux_report::builtin::{OPEN_SOURCE_SAFETY, OPEN_SOURCE_SAFETY_NAME};
-use crux_report::{Options, PageResults, compute};
+use crux_report::{Options, Results, compute};
 
 /// The default seed of `crux run`.
 pub const DEFAULT_SEED: u64 = 1;
@@ -26,7 +26,7 @@ pub fn builtin(overrides: &[(&str, &str)]) -> hir::Model {
     resolve(model).expect("the built-in model resolves")
 }
 
-pub fn results(model: &hir::Model, samples: usize) -> PageResults {
+pub fn results(model: &hir::Model, samples: usize) -> Results {
     compute(model, &Options { robustness: true, ..Options::new(samples, DEFAULT_SEED) }).expect("the page computes")
 }
 

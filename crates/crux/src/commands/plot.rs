@@ -12,15 +12,15 @@ use crux_analysis::threshold::Threshold;
 use crux_analysis::voi::{VoiOptions, value_of_information};
 use crux_engine::format::{short, significant};
 use crux_engine::{Engine, RunOptions, RunOutput};
-use crux_lang::page::Answer;
+use crux_lang::outline::Analysis;
 use crux_lang::{Diagnostic, Sources, hir};
 use crux_plot::{
     Bands, Chart, Contribution, ContributionKind, Contributions, Histogram, Lines, Mark, Series, Tornado, TornadoRow,
     TornadoSection,
 };
 use crux_report::format::json_precise;
-use crux_report::results::{AnswerResult, ReleaseAnswer, has_robustness};
-use crux_report::{Options, PageResults, compute};
+use crux_report::results::{Answer, ReleaseAnswer, has_robustness};
+use crux_report::{Options, Results, compute};
 use std::path::{Path, PathBuf};
 
 /// Most rows of the Saltelli design for the sensitivity chart.
@@ -84,7 +84,7 @@ pub struct Written {
 
 /// Whether the model's page asks which release threshold a regulator should set.
 pub fn has_release_policy(model: &hir::Model) -> bool {
-    model.file.page.policies.iter().any(|item| matches!(item.answer, Some(Answer::ReleaseThreshold { .. })))
+    model.file.outline.policies.iter().any(|item| matches!(item.answer, Some(Analysis::ReleaseThreshold { .. })))
 }
 
 /// Writes every chart the model supports to `out` (created if missing):
@@ -98,7 +98,7 @@ pub fn write_charts(
     point: usize,
     samples: usize,
     seed: u64,
-    results: Option<&PageResults>,
+    results: Option<&Results>,
     out: &Path,
 ) -> Result<Vec<Written>, Failure> {
     std::fs::create_dir_all(out)
@@ -118,7 +118,7 @@ fn charts(
     point: usize,
     samples: usize,
     seed: u64,
-    results: Option<&PageResults>,
+    results: Option<&Results>,
 ) -> Result<Vec<(String, Chart)>, Failure> {
     let unit = unit(model);
     let at = target::describe(model, engine, point);
@@ -145,7 +145,7 @@ fn charts(
     }
     let release = results.and_then(|results| {
         results.policies.iter().flatten().find_map(|answer| match answer {
-            AnswerResult::ReleaseThreshold(release) => Some(release),
+            Answer::ReleaseThreshold(release) => Some(release),
             _ => None,
         })
     });
@@ -153,7 +153,7 @@ fn charts(
         charts.push(("policy".to_string(), policy_chart(release, &axis_label(axis), &unit)));
     }
     if let Some(robustness) = results.and_then(|results| results.robustness.as_ref()) {
-        let chart = crux_report::build::robustness_chart(crux_report::sentences::Words::new(model), robustness);
+        let chart = crux_report::build::robustness_chart(crux_report::words::Words::new(model), robustness);
         charts.push(("robustness".to_string(), chart));
     }
     Ok(charts)

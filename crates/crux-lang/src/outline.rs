@@ -25,7 +25,7 @@ use toml::Spanned;
 
 /// The page parts of a model file. Empty when the file has none.
 #[derive(Debug, Clone, Default)]
-pub struct Page {
+pub struct Outline {
     /// Frontmatter lines beyond `title` and `description` (which live in
     /// `[model]`), as raw YAML, kept verbatim.
     pub frontmatter: Option<String>,
@@ -39,7 +39,7 @@ pub struct Page {
     pub sections: Vec<Section>,
 }
 
-impl Page {
+impl Outline {
     /// Whether the model carries a page to report (beyond parameter groups).
     pub fn is_empty(&self) -> bool {
         self.frontmatter.is_none()
@@ -161,13 +161,13 @@ pub struct Item {
     /// A bold label before the text (`**Key question**: ...`).
     pub label: Option<String>,
     pub text: String,
-    pub answer: Option<Answer>,
+    pub answer: Option<Analysis>,
     pub span: Span,
 }
 
 /// The analysis that answers an item.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Answer {
+pub enum Analysis {
     /// The capability where net turns negative.
     Threshold,
     /// E[net] and P(net > 0) of a release at the open frontier now.
@@ -182,17 +182,17 @@ pub enum Answer {
     CareerChoices,
 }
 
-impl Answer {
+impl Analysis {
     pub const NAMES: [&'static str; 5] =
         ["threshold", "support_release", "release_threshold", "compute_governance", "career_choices"];
 
     pub fn name(&self) -> &'static str {
         match self {
-            Answer::Threshold => "threshold",
-            Answer::SupportRelease => "support_release",
-            Answer::ReleaseThreshold { .. } => "release_threshold",
-            Answer::ComputeGovernance { .. } => "compute_governance",
-            Answer::CareerChoices => "career_choices",
+            Analysis::Threshold => "threshold",
+            Analysis::SupportRelease => "support_release",
+            Analysis::ReleaseThreshold { .. } => "release_threshold",
+            Analysis::ComputeGovernance { .. } => "compute_governance",
+            Analysis::CareerChoices => "career_choices",
         }
     }
 }
@@ -285,7 +285,7 @@ pub enum Show {
     /// The benefit or risk table: mechanisms (indices into the model's
     /// mechanisms) with their page name and mechanism columns.
     Mechanisms { side: Side, columns: Vec<String>, mechanisms: Vec<usize> },
-    /// A crux (index into `Page::cruxes`): its table and notes.
+    /// A crux (index into `Outline::cruxes`): its table and notes.
     Crux(usize),
     /// The policy list.
     Policies,
@@ -427,7 +427,7 @@ const VERDICT_FORM: &str = "write `verdict(P(net > 0) at now)`, `verdict(P(net >
 
 impl Reader<'_> {
     /// Reads and checks the page parts against the params and mechanisms.
-    pub(crate) fn page(&mut self, raw: RawPageParts, params: &[Declaration], mechanisms: &[Mechanism]) -> Page {
+    pub(crate) fn outline(&mut self, raw: RawPageParts, params: &[Declaration], mechanisms: &[Mechanism]) -> Outline {
         let question = raw.question.map(|question| {
             let span = self.span(question.span());
             let question = question.into_inner();
@@ -440,7 +440,7 @@ impl Reader<'_> {
             raw.cruxes.into_iter().filter_map(|(key, value)| self.crux(key, value, params)).collect();
         self.check_param_cruxes(params, &cruxes);
         let policies = raw.policies.into_iter().filter_map(|item| self.item(item, params)).collect();
-        let mut page = Page {
+        let mut page = Outline {
             frontmatter: raw.page.and_then(|page| page.frontmatter),
             question,
             evaluation,
@@ -755,9 +755,9 @@ impl Reader<'_> {
             Some(answer) => {
                 let answer_span = self.span(answer.span());
                 match answer.get_ref().as_str() {
-                    "threshold" => Some(Answer::Threshold),
-                    "support_release" => Some(Answer::SupportRelease),
-                    "release_threshold" => Some(Answer::ReleaseThreshold {
+                    "threshold" => Some(Analysis::Threshold),
+                    "support_release" => Some(Analysis::SupportRelease),
+                    "release_threshold" => Some(Analysis::ReleaseThreshold {
                         compare: raw
                             .compare
                             .as_ref()
@@ -798,19 +798,19 @@ impl Reader<'_> {
                             self.error(Diagnostic::error("`shift` must be a finite, non-zero number").at(shift_span));
                             return None;
                         }
-                        Some(Answer::ComputeGovernance {
+                        Some(Analysis::ComputeGovernance {
                             param: Ident { name: param.get_ref().clone(), span: param_span },
                             shift,
                         })
                     }
-                    "career_choices" => Some(Answer::CareerChoices),
+                    "career_choices" => Some(Analysis::CareerChoices),
                     other => {
                         let mut diagnostic = Diagnostic::error(format!("unknown answer `{other}`"))
                             .at(answer_span)
                             .with_label("no analysis has this name");
-                        diagnostic = match did_you_mean(other, Answer::NAMES) {
+                        diagnostic = match did_you_mean(other, Analysis::NAMES) {
                             Some(help) => diagnostic.with_help(help),
-                            None => diagnostic.with_help(format!("the analyses are {}", quoted(&Answer::NAMES))),
+                            None => diagnostic.with_help(format!("the analyses are {}", quoted(&Analysis::NAMES))),
                         };
                         self.error(diagnostic);
                         return None;
@@ -818,7 +818,7 @@ impl Reader<'_> {
                 }
             }
         };
-        let name = answer.as_ref().map(Answer::name);
+        let name = answer.as_ref().map(Analysis::name);
         if let Some(compare) = &raw.compare
             && name != Some("release_threshold")
         {
@@ -843,14 +843,14 @@ impl Reader<'_> {
     }
 
     /// Answers need context values: check that the model has them.
-    fn check_answers(&mut self, page: &Page) {
+    fn check_answers(&mut self, page: &Outline) {
         let items = page.policies.iter().chain(page.cruxes.iter().flat_map(|crux| &crux.notes));
         let mut problems = Vec::new();
         for item in items {
             let Some(answer) = &item.answer else { continue };
             let needs: &[(&str, bool)] = match answer {
-                Answer::SupportRelease => &[("open_now", page.context.open_now.is_some())],
-                Answer::ReleaseThreshold { .. } => &[
+                Analysis::SupportRelease => &[("open_now", page.context.open_now.is_some())],
+                Analysis::ReleaseThreshold { .. } => &[
                     ("open_now", page.context.open_now.is_some()),
                     ("growth", page.context.growth.is_some()),
                     ("horizon", page.context.horizon.is_some()),
@@ -872,7 +872,7 @@ impl Reader<'_> {
         }
     }
 
-    fn section(&mut self, raw: Spanned<RawSection>, page: &Page, mechanisms: &[Mechanism]) -> Option<Section> {
+    fn section(&mut self, raw: Spanned<RawSection>, page: &Outline, mechanisms: &[Mechanism]) -> Option<Section> {
         let span = self.span(raw.span());
         let raw = raw.into_inner();
         let level = match &raw.level {
@@ -924,7 +924,7 @@ impl Reader<'_> {
         &mut self,
         show: &Spanned<String>,
         raw: &RawSection,
-        page: &Page,
+        page: &Outline,
         mechanisms: &[Mechanism],
     ) -> Option<Show> {
         let show_span = self.span(show.span());
@@ -1176,8 +1176,8 @@ open_now = "c_now"
         let text = "[model]\nid = \"x\"\n[params]\na = \"1 to 2\"\n[mechanisms.m]\nside = \"risk\"\neffect = \"a\"\n";
         let file = sources.add("x.toml", text);
         let model = parse_model(&mut sources, file).expect("loads");
-        assert!(model.page.is_empty());
-        assert!(model.page.cruxes.is_empty());
+        assert!(model.outline.is_empty());
+        assert!(model.outline.cruxes.is_empty());
     }
 
     #[test]
@@ -1200,7 +1200,7 @@ assessment = "verdicts differ"
 "#,
         )
         .expect("loads");
-        let rows = &model.page.evaluation;
+        let rows = &model.outline.evaluation;
         let Assessment::Verdict(first) = &rows[0].assessment else { panic!("computed") };
         assert_eq!((first.op, first.value, first.at), (BinaryOp::Gt, 0.0, At::Now));
         assert!(matches!(&first.given, Some(Expr { kind: ExprKind::Name(name), .. }) if name == "hard"));
@@ -1319,14 +1319,14 @@ show = "policies"
         let mut sources = Sources::new();
         let file = sources.add("m.toml", text);
         let model = parse_model(&mut sources, file).expect("loads");
-        let page = &model.page;
+        let page = &model.outline;
         let crux = page.crux("threshold").expect("declared");
         assert_eq!(crux.heading(), "Crux 2: Capability Threshold");
         assert_eq!(crux.rows, vec![vec!["a".to_string(), "b".to_string()], vec!["c".to_string(), String::new()]]);
-        assert_eq!(crux.notes[0].answer, Some(Answer::Threshold));
+        assert_eq!(crux.notes[0].answer, Some(Analysis::Threshold));
         assert_eq!(
             page.policies[0].answer,
-            Some(Answer::ReleaseThreshold {
+            Some(Analysis::ReleaseThreshold {
                 compare: vec![Comparison { label: "EU AI Act".to_string(), threshold: 25.0 }]
             })
         );
