@@ -1,6 +1,9 @@
 //! End-to-end tests of the `crux` binary: exit codes, the JSON contract,
 //! determinism across thread counts, and the diagnostics of malformed models
-//! (snapshots of exactly what a user sees on stderr).
+//! (snapshots of exactly what a user sees on stderr): those the engine finds
+//! (invalid distribution parameters, non-finite values), and one of the
+//! language's for the exit code; the language's own diagnostics are pinned by
+//! crux-lang's fixtures (`crates/crux-lang/tests/fixtures/diagnostics`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,7 +39,7 @@ fn malformed_models_get_exit_code_2_and_a_located_diagnostic() {
         .filter(|name| name.ends_with(".toml"))
         .collect();
     names.sort();
-    assert!(names.len() >= 12, "a dozen malformed models at least");
+    assert!(names.len() >= 8, "the engine's malformed models and one of the language's");
     for name in names {
         let output = crux(&directory, &["run", &name, "--samples", "2000", "--format", "json"], None);
         let stderr = text(&output.stderr);
