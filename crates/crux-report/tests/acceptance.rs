@@ -78,3 +78,9 @@ fn every_citation_resolves_to_a_linked_reference() {
         assert!(!reference.title.is_empty() && reference.link().is_some(), "{reference:?}");
     }
 }
+
+#[test]
+fn the_built_in_model_of_the_tests_is_the_one_crux_embeds() {
+    let file = std::fs::read_to_string(crux_test_support::builtin_path()).expect("the model's file");
+    assert_eq!(file, crux_report::builtin::OPEN_SOURCE_SAFETY);
+}

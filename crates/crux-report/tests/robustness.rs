@@ -97,7 +97,7 @@ fn the_report_has_a_robustness_section_after_the_policies() {
 #[test]
 fn a_model_without_a_page_gets_the_section_after_its_threshold() {
     let mut sources = Sources::new();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/no-page.toml")).unwrap();
+    let text = std::fs::read_to_string(crux_test_support::fixture("cruxes.toml")).unwrap();
     let file = sources.add("no-page.toml", text);
     let model = crux_lang::load(&mut sources, file).expect("the model loads");
     let results = common::results(&model, 2000);
