@@ -18,6 +18,7 @@
 pub mod analyses;
 pub mod build;
 pub mod builtin;
+pub mod charts;
 pub mod document;
 pub mod format;
 pub mod html;

@@ -290,6 +290,9 @@ pub struct ReportRun {
     pub importance: Option<Result<SensitivityRun, String>>,
     /// The report's robustness analysis, drawn in its section.
     pub robustness: Option<Robustness>,
+    /// Net across the axis with its bands (crux-report's description, the
+    /// one `crux plot` draws), on an axis of at least two points.
+    pub net_chart: Option<crux_plot::Chart>,
 }
 
 impl ReportRun {
@@ -305,6 +308,7 @@ impl ReportRun {
                 report: None,
                 importance: None,
                 robustness: None,
+                net_chart: net_chart(model, output),
             },
             ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
@@ -312,9 +316,15 @@ impl ReportRun {
                 report: Some(crux_report::build::document(model, results)),
                 importance: None,
                 robustness: results.robustness.clone(),
+                net_chart: net_chart(model, &results.run),
             },
         }
     }
+}
+
+/// The net chart's description, for a model with an axis of two points or more.
+fn net_chart(model: &hir::Model, output: &RunOutput) -> Option<crux_plot::Chart> {
+    (model.file.axis.is_some() && output.points.len() > 1).then(|| crux_report::charts::net_chart(model, output))
 }
 
 /// Runs a resolved model for the web page, with the crux-importance analysis

@@ -234,7 +234,7 @@ fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -
                 }
             }
             p.rule { "Verdict on P(net > 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between." }
-            (net_figure(document, unit))
+            (net_figure(run, unit))
             (run_info(document, elapsed))
         }
         "\n"
@@ -247,9 +247,9 @@ fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -
 }
 
 /// The net chart with its caption, or nothing without one.
-fn net_figure(document: &RunDocument, unit: &str) -> Markup {
+fn net_figure(run: &ReportRun, unit: &str) -> Markup {
     html! {
-        @if let Some(chart) = svg::net_chart(document, unit) {
+        @if let Some(chart) = svg::net_chart(run) {
             figure {
                 (PreEscaped(chart))
                 figcaption {
@@ -603,7 +603,7 @@ fn page_sections<'a>(
     let charts = html! {
         section #charts {
             p #verdict .verdict { (verdict_sentence(document)) }
-            (net_figure(document, state.base.header.unit.as_str()))
+            (net_figure(run, state.base.header.unit.as_str()))
             @if let Some(threshold) = &run.threshold { (threshold_figure(threshold, &axis_label(document))) }
             (importance(run))
             (run_info(document, elapsed))
