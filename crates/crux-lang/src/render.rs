@@ -27,7 +27,7 @@ pub fn render(sources: &Sources, diagnostic: &Diagnostic) -> String {
         Severity::Error => '×',
         Severity::Warning => '⚠',
     };
-    let mut out = wrap(&format!("  {mark} "), "    ", &diagnostic.message);
+    let mut out = wrap(&diagnostic.message, &format!("  {mark} "), "    ", WIDTH);
     if let Some(span) = diagnostic.span {
         let file = sources.get(span.file);
         let text: &str = &file.text;
@@ -53,7 +53,7 @@ pub fn render(sources: &Sources, diagnostic: &Diagnostic) -> String {
         let _ = writeln!(out, "{gutter}╰────");
     }
     for help in &diagnostic.help {
-        out.push_str(&wrap("  help: ", "        ", help));
+        out.push_str(&wrap(help, "  help: ", "        ", WIDTH));
     }
     out
 }
@@ -78,17 +78,19 @@ fn underline(out: &mut String, width: usize, before: usize, length: usize, label
 /// The longest line of the message and the help, as the terminal shows them.
 const WIDTH: usize = 99;
 
-/// `text` after `first`, its words wrapped to [`WIDTH`] with `indent` before each further line.
-fn wrap(first: &str, indent: &str, text: &str) -> String {
+/// `text` in lines of at most `width` characters (a longer word stands
+/// alone), the first after `first`, the others after `rest`; each line of
+/// `text` starts a new line. Shared by every writer of terminal text.
+pub fn wrap(text: &str, first: &str, rest: &str, width: usize) -> String {
     let mut out = String::new();
     for (index, paragraph) in text.split('\n').enumerate() {
-        let mut line = if index == 0 { first.to_string() } else { indent.to_string() };
+        let mut line = if index == 0 { first.to_string() } else { rest.to_string() };
         let mut empty = true;
-        for word in paragraph.split(' ') {
-            if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+        for word in paragraph.split_whitespace() {
+            if !empty && line.chars().count() + 1 + word.chars().count() > width {
                 out.push_str(line.trim_end());
                 out.push('\n');
-                line = indent.to_string();
+                line = rest.to_string();
                 empty = true;
             }
             if !empty {
@@ -97,7 +99,7 @@ fn wrap(first: &str, indent: &str, text: &str) -> String {
             line.push_str(word);
             empty = false;
         }
-        out.push_str(&line);
+        out.push_str(line.trim_end());
         out.push('\n');
     }
     out
