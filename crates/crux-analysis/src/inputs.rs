@@ -23,6 +23,10 @@ use crux_engine::program::SampleStep;
 /// The group of every draw whose param names no crux.
 pub const OTHER_GROUP: &str = "other";
 
+/// What the report, the JSON, the web page and the CLI call the group
+/// [`OTHER_GROUP`]: one name everywhere.
+pub const OTHER_GROUP_NAME: &str = "Other params";
+
 /// What kind of declaration owns a factor's draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {

@@ -320,7 +320,7 @@ horizon = "horizon"
     }
 
     fn schedule(model: &hir::Model, drift: bool) -> ReleaseSchedule {
-        let context = &model.file.page.context;
+        let context = &model.file.outline.context;
         ReleaseSchedule {
             next_release: context.next_release.as_ref().expect("set").expr.clone(),
             growth: context.growth.as_ref().expect("set").expr.clone(),

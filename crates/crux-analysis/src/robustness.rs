@@ -231,7 +231,7 @@ fn outcome(model: &hir::Model, engine: &Engine, options: &RunOptions) -> Result<
     } else {
         None
     };
-    let (now_mean, now_p_positive) = match model.file.page.context.now() {
+    let (now_mean, now_p_positive) = match model.file.outline.context.now() {
         Some(now) => {
             let probe = Probe::new(Capability::Expr(now.expr.clone()), Quantity::Net);
             let results = run_probes(model, &[probe], options)?;

@@ -7,17 +7,10 @@
 //! inputs are selected among their keys instead ([`crate::select`]), which
 //! is cheaper than the histogram's fixed cost.
 
-use std::cmp::Ordering;
+pub use crate::select::select_ranks;
+use crate::select::{key, select_doubles};
 
-/// An order-preserving map from finite doubles to integers (branch-free:
-/// negative values have all bits flipped, others only the sign bit).
-#[inline(always)]
-pub(crate) fn key(value: f64) -> u64 {
-    let bits = value.to_bits();
-    bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
-}
-
-/// The inverse of [`key`].
+/// The inverse of [`key`](crate::select::key).
 #[inline(always)]
 fn value_of_key(key: u64) -> f64 {
     let flip = if key >> 63 == 1 { 1 << 63 } else { u64::MAX };
@@ -55,7 +48,7 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
                 buffer.resize(2 * total, 0);
             }
             let (keys, scratch) = buffer[..2 * total].split_at_mut(total);
-            crate::select::select_doubles(parts, keys, scratch, &unique)
+            select_doubles(parts, keys, scratch, &unique)
         });
         return ranks
             .iter()
@@ -117,42 +110,6 @@ pub fn order_statistics(parts: &[&[f64]], ranks: &[usize]) -> Vec<f64> {
             found.iter().find(|(rank, _)| *rank == inner).expect("every wanted rank is selected").1
         })
         .collect()
-}
-
-/// The values of the given ranks (0-based, in `compare` order) of `values`,
-/// which it reorders: `(rank, value)` pairs in increasing rank. Selection
-/// around the middle wanted rank, then on each side, takes O(n log k) for k
-/// ranks, and no sort.
-pub fn select_ranks<T: Copy>(
-    values: &mut [T],
-    ranks: &[usize],
-    compare: impl Fn(&T, &T) -> Ordering + Copy,
-) -> Vec<(usize, T)> {
-    let mut sorted = ranks.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out = Vec::with_capacity(sorted.len());
-    select_into(values, 0, &sorted, &mut out, compare);
-    out
-}
-
-fn select_into<T: Copy>(
-    values: &mut [T],
-    offset: usize,
-    ranks: &[usize],
-    out: &mut Vec<(usize, T)>,
-    compare: impl Fn(&T, &T) -> Ordering + Copy,
-) {
-    if ranks.is_empty() {
-        return;
-    }
-    let middle = ranks.len() / 2;
-    let rank = ranks[middle];
-    let (left, value, right) = values.select_nth_unstable_by(rank - offset, compare);
-    let value = *value;
-    select_into(left, offset, &ranks[..middle], out, compare);
-    out.push((rank, value));
-    select_into(right, rank + 1, &ranks[middle + 1..], out, compare);
 }
 
 /// Quantiles at probabilities `probabilities`, interpolated linearly between

@@ -22,7 +22,51 @@
 //! and a step that makes no progress (ties, say) hands its segment to the
 //! standard library's selection.
 
-use crate::quantile::{key, select_ranks};
+use std::cmp::Ordering;
+
+/// An order-preserving map from finite doubles to integers (branch-free:
+/// negative values have all bits flipped, others only the sign bit).
+#[inline(always)]
+pub(crate) fn key(value: f64) -> u64 {
+    let bits = value.to_bits();
+    bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
+}
+
+/// The values of the given ranks (0-based, in `compare` order) of `values`,
+/// which it reorders: `(rank, value)` pairs in increasing rank. Selection
+/// around the middle wanted rank, then on each side, takes O(n log k) for k
+/// ranks, and no sort.
+pub fn select_ranks<T: Copy>(
+    values: &mut [T],
+    ranks: &[usize],
+    compare: impl Fn(&T, &T) -> Ordering + Copy,
+) -> Vec<(usize, T)> {
+    let mut sorted = ranks.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::with_capacity(sorted.len());
+    select_ranks_into(values, 0, &sorted, &mut out, compare);
+    out
+}
+
+fn select_ranks_into<T: Copy>(
+    values: &mut [T],
+    offset: usize,
+    ranks: &[usize],
+    out: &mut Vec<(usize, T)>,
+    compare: impl Fn(&T, &T) -> Ordering + Copy,
+) {
+    if ranks.is_empty() {
+        return;
+    }
+    let middle = ranks.len() / 2;
+    let rank = ranks[middle];
+    let (left, value, right) = values.select_nth_unstable_by(rank - offset, compare);
+    let value = *value;
+    select_ranks_into(left, offset, &ranks[..middle], out, compare);
+    out.push((rank, value));
+    select_ranks_into(right, rank + 1, &ranks[middle + 1..], out, compare);
+}
 
 /// Segments up to this length go to the standard library's selection.
 const SMALL: usize = 384;

@@ -2,10 +2,8 @@
 //! analytic mean, standard deviation and quantiles (within five standard
 //! errors of the Monte Carlo estimate).
 
-mod common;
-
-use common::{engine, single};
 use crux_engine::{PointSummary, RunOptions};
+use crux_test_support::{engine, single};
 use statrs::distribution::{Beta, ContinuousCDF, LogNormal, Normal, Triangular, Uniform};
 
 const SAMPLES: usize = 200_000;

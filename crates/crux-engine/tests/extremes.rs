@@ -2,11 +2,9 @@
 //! analytic value, or the run is refused with a diagnostic that names the
 //! expression. Never NaN, never infinity, never a panic.
 
-mod common;
-
-use common::single;
 use crux_engine::{Engine, PointSummary, RunOptions};
 use crux_lang::{Diagnostic, Sources};
+use crux_test_support::single;
 
 /// What a case must give.
 #[derive(Debug)]
@@ -117,8 +115,9 @@ fn extreme_inputs_give_finite_results_or_a_clear_error() {
 
 #[test]
 fn runs_that_would_take_minutes_are_refused_up_front() {
-    let text =
-        std::fs::read_to_string(common::repo_path("bench/ref-v1.toml")).unwrap().replace("step = 0.1", "step = 0.01");
+    let text = std::fs::read_to_string(crux_test_support::repo_path("bench/ref-v1.toml"))
+        .unwrap()
+        .replace("step = 0.1", "step = 0.01");
     let mut sources = Sources::new();
     let file = sources.add("fine-grid.toml", text);
     let engine = Engine::new(&crux_lang::load(&mut sources, file).unwrap()).unwrap();

@@ -3,12 +3,10 @@
 //! depend on the thread count, and sample quantiles are those of the sorted
 //! values.
 
-mod common;
-
-use common::{engine, single};
 use crux_engine::RunOptions;
 use crux_engine::distributions::{quantile, shape};
 use crux_engine::program::{DrawDist, Operand};
+use crux_test_support::{engine, single};
 use proptest::prelude::*;
 
 proptest! {

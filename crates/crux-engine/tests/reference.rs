@@ -1,10 +1,8 @@
 //! The benchmark model ref-v1 against the reference results computed with
 //! numpy at 10^7 samples, and determinism across thread counts.
 
-mod common;
-
-use common::{engine, repo_path};
 use crux_engine::{RunOptions, RunOutput};
+use crux_test_support::{engine, repo_path};
 
 /// (c, mean net, P(net > 0)) from shared/bench/README.md.
 const REFERENCE: [(f64, f64, f64); 5] =

@@ -170,3 +170,18 @@ impl Expr {
         }
     }
 }
+
+/// Names of the distribution constructors, for suggestions.
+pub const DISTRIBUTIONS: &[&str] = &[
+    "normal",
+    "lognormal",
+    "uniform",
+    "beta",
+    "triangular",
+    "pert",
+    "bernoulli",
+    "pointmass",
+    "mixture",
+    "mx",
+    "truncate",
+];

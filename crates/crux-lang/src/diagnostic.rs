@@ -6,7 +6,6 @@
 //! several problems at once return [`Diagnostics`].
 
 use crate::span::Span;
-use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -15,7 +14,8 @@ pub enum Severity {
 }
 
 /// One problem found in a model, a profile or a command-line override.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
@@ -55,14 +55,6 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 }
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Diagnostic {}
 
 /// Several diagnostics, in the order they were found.
 pub type Diagnostics = Vec<Diagnostic>;

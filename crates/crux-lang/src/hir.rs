@@ -201,20 +201,7 @@ impl DistKind {
     }
 }
 
-/// Names of the distribution constructors, for suggestions.
-pub const DISTRIBUTIONS: &[&str] = &[
-    "normal",
-    "lognormal",
-    "uniform",
-    "beta",
-    "triangular",
-    "pert",
-    "bernoulli",
-    "pointmass",
-    "mixture",
-    "mx",
-    "truncate",
-];
+pub use crate::ast::DISTRIBUTIONS;
 
 impl Expr {
     /// Visits this expression and all its subexpressions, parents first.

@@ -3,23 +3,27 @@
 //! This crate owns everything about *reading* a model: source files and
 //! spans ([`span`]), diagnostics ([`diagnostic`]), the expression syntax
 //! ([`lexer`], [`parser`], [`ast`], [`print`]), the TOML model format
-//! ([`model`], with the page it answers in [`page`]) and name resolution
-//! into a checked, ordered model ([`resolve`], [`hir`]). It knows nothing of
+//! ([`model`], with the page it answers in [`outline`]) and name resolution
+//! into a checked, ordered model ([`resolve`], [`hir`]); diagnostics rendered
+//! as text ([`render`]). It knows nothing of
 //! sampling or evaluation: that is the engine's.
 
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod declaration;
 pub mod diagnostic;
 pub mod hir;
 pub mod lexer;
 pub mod model;
-pub mod page;
+pub mod outline;
 pub mod parser;
 pub mod print;
 pub mod profile;
 pub mod quantify;
+pub mod reader;
 pub mod references;
+pub mod render;
 pub mod resolve;
 pub mod span;
 

@@ -2,15 +2,18 @@
 //!
 //! A model file has `[model]`, an optional `[axis]`, `[params]`, `[derived]`
 //! and `[mechanisms.<id>]`, and optionally the page it answers (read by
-//! [`crate::page`]). Every expression string is parsed here, with spans that
+//! [`crate::outline`]). Every expression string is parsed here, with spans that
 //! point into the file, so that later stages can report errors at the exact
 //! place. See `docs/model-format.md` for the format.
 
-use crate::ast::{Expr, Ident};
+use crate::ast::Ident;
+pub use crate::declaration::{Declaration, Mechanism, Side};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
-use crate::page::{EVALUATION_COLUMNS, Page, Section, Show, yaml_scalar};
-use crate::page::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
+use crate::outline::{EVALUATION_COLUMNS, Outline, Section, Show, yaml_scalar};
+use crate::outline::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
 use crate::parser::parse_expr;
+use crate::reader::Reader;
+pub use crate::reader::{RESERVED, is_identifier, string_base, toml_error};
 use crate::references::{self, Citation, RawReference, Reference};
 use crate::span::{FileId, Sources, Span};
 use indexmap::IndexMap;
@@ -33,7 +36,7 @@ pub struct ModelFile {
     pub mechanisms: Vec<Mechanism>,
     /// The page the model answers: question, evaluation, cruxes, policies,
     /// context and section order (empty for a model without a page).
-    pub page: Page,
+    pub outline: Outline,
     /// The bibliography (`[references.<id>]`), in file order.
     pub references: Vec<Reference>,
 }
@@ -94,77 +97,6 @@ impl Axis {
     }
 }
 
-/// A param or a derived value: a name bound to an expression.
-#[derive(Debug, Clone)]
-pub struct Declaration {
-    pub name: Ident,
-    pub expr: Expr,
-    /// The expression as written.
-    pub text: String,
-    pub label: Option<String>,
-    /// The crux group this param belongs to.
-    pub crux: Option<Ident>,
-    /// Where the value comes from: ids of sourced facts, or "judgement: why".
-    pub source: Option<String>,
-    /// Free-text explanation.
-    pub note: Option<String>,
-    /// `placeholder = true`: the value stands in until someone quantifies it.
-    pub placeholder: bool,
-    /// The `[@id]` citations in `source` and `note`.
-    pub citations: Vec<Citation>,
-    /// The span of the whole entry.
-    pub span: Span,
-}
-
-impl Declaration {
-    /// Whether the value rests on judgement alone: its source cites no reference.
-    pub fn is_judgement(&self) -> bool {
-        self.citations.is_empty()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    Benefit,
-    Risk,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Benefit => "benefit",
-            Side::Risk => "risk",
-        }
-    }
-}
-
-/// One mechanism: a benefit or a risk whose effect is an expression.
-#[derive(Debug, Clone)]
-pub struct Mechanism {
-    pub id: Ident,
-    pub side: Side,
-    pub effect: Expr,
-    pub text: String,
-    /// The row's name on the page, such as "More safety research".
-    pub name: Option<String>,
-    /// The page's one-line mechanism, such as "Academics can study real models".
-    pub mechanism: Option<String>,
-    pub note: Option<String>,
-    pub source: Option<String>,
-    /// `placeholder = true`: the effect stands in until someone quantifies it
-    /// (as in a model imported from a page).
-    pub placeholder: bool,
-    /// The `[@id]` citations in `source` and `note`.
-    pub citations: Vec<Citation>,
-    pub span: Span,
-}
-
-impl Mechanism {
-    pub fn display_name(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.id.name)
-    }
-}
-
 impl ModelFile {
     /// The page's YAML frontmatter, between its `---` lines: the title, the
     /// description and the fields kept from the page as read.
@@ -177,7 +109,7 @@ impl ModelFile {
         if !header.description.is_empty() {
             out.push_str(&format!("description: {}\n", yaml_scalar(&header.description)));
         }
-        if let Some(extra) = &self.page.frontmatter {
+        if let Some(extra) = &self.outline.frontmatter {
             out.push_str(extra.trim_end());
             out.push('\n');
         }
@@ -188,10 +120,10 @@ impl ModelFile {
     /// The page's sections in its order or, for a model that gives none,
     /// what it has in the usual order of a page.
     pub fn sections(&self) -> Vec<Section> {
-        if !self.page.sections.is_empty() {
-            return self.page.sections.clone();
+        if !self.outline.sections.is_empty() {
+            return self.outline.sections.clone();
         }
-        let page = &self.page;
+        let page = &self.outline;
         let section = |heading: Option<&str>, show: Show| Section {
             heading: heading.map(str::to_string),
             level: 2,
@@ -291,113 +223,7 @@ pub fn parse_model(sources: &mut Sources, file: FileId) -> Result<ModelFile, Dia
     if reader.diagnostics.iter().any(Diagnostic::is_error) { Err(reader.diagnostics) } else { Ok(model) }
 }
 
-/// A TOML or schema error from the `toml` crate, placed in the file.
-pub fn toml_error(error: toml::de::Error, file: FileId) -> Diagnostic {
-    let message = error.message().trim().to_string();
-    let mut diagnostic = Diagnostic::error(message.clone());
-    if let Some(range) = error.span() {
-        diagnostic = diagnostic.at(Span::new(file, range.start, range.end.max(range.start + 1)));
-    }
-    if let Some((unknown, expected)) =
-        message.strip_prefix("unknown field `").and_then(|rest| rest.split_once("`, expected "))
-    {
-        let candidates: Vec<&str> = expected
-            .split(", ")
-            .flat_map(|part| part.split(" or "))
-            .map(|c| c.trim_matches(|ch| ch == '`' || ch == ' ').trim_start_matches("one of `"))
-            .collect();
-        if let Some(help) = did_you_mean(unknown, candidates.iter().copied()) {
-            diagnostic = diagnostic.with_help(help);
-        }
-    }
-    diagnostic
-}
-
-/// Where the text of a TOML string value starts in the file, when the string
-/// has no escapes (so byte offsets in the value are offsets in the file).
-pub fn string_base(file_text: &str, span: std::ops::Range<usize>, value: &str) -> Option<usize> {
-    let raw = file_text.get(span.clone())?;
-    for delimiter in ["\"\"\"", "'''", "\"", "'"] {
-        if raw.len() >= 2 * delimiter.len() && raw.starts_with(delimiter) && raw.ends_with(delimiter) {
-            let mut inner_start = delimiter.len();
-            let inner_end = raw.len() - delimiter.len();
-            if delimiter.len() == 3 {
-                if raw[inner_start..].starts_with("\r\n") {
-                    inner_start += 2;
-                } else if raw[inner_start..].starts_with('\n') {
-                    inner_start += 1;
-                }
-            }
-            return (raw.get(inner_start..inner_end)? == value).then_some(span.start + inner_start);
-        }
-    }
-    None
-}
-
-pub(crate) struct Reader<'a> {
-    pub(crate) sources: &'a mut Sources,
-    pub(crate) file: FileId,
-    pub(crate) text: &'a str,
-    pub(crate) diagnostics: Diagnostics,
-}
-
 impl Reader<'_> {
-    pub(crate) fn span(&self, range: std::ops::Range<usize>) -> Span {
-        Span::new(self.file, range.start, range.end)
-    }
-
-    /// Parses an expression held in a TOML string, mapping spans into the file.
-    pub(crate) fn expr(&mut self, value: &Spanned<String>) -> Option<Expr> {
-        let range = value.span();
-        let result = match string_base(self.text, range.clone(), value.get_ref()) {
-            Some(base) => parse_expr(value.get_ref(), self.file, base),
-            None => {
-                // The string has escapes: parse it as a source of its own, named by its place.
-                let location = self.sources.location(self.span(range));
-                let file = self.sources.add(format!("{location} (string value)"), value.get_ref().as_str());
-                parse_expr(value.get_ref(), file, 0)
-            }
-        };
-        match result {
-            Ok(expr) => Some(expr),
-            Err(diagnostic) => {
-                self.diagnostics.push(diagnostic);
-                None
-            }
-        }
-    }
-
-    /// The citations in a TOML string value, placed in the file (or, for a
-    /// string with escapes, in a source of its own named by its place).
-    pub(crate) fn citations(&mut self, value: &Spanned<String>) -> Vec<Citation> {
-        let range = value.span();
-        match string_base(self.text, range.clone(), value.get_ref()) {
-            Some(base) => references::citations(value.get_ref(), self.file, base),
-            None if value.get_ref().contains("[@") => {
-                let location = self.sources.location(self.span(range));
-                let file = self.sources.add(format!("{location} (string value)"), value.get_ref().as_str());
-                references::citations(value.get_ref(), file, 0)
-            }
-            None => Vec::new(),
-        }
-    }
-
-    pub(crate) fn ident(&mut self, key: &Spanned<String>, what: &str) -> Ident {
-        let name = key.get_ref().clone();
-        let span = self.span(key.span());
-        if !is_identifier(&name) {
-            self.diagnostics.push(
-                Diagnostic::error(format!("`{name}` is not a valid {what} name"))
-                    .at(span)
-                    .with_help("names start with a letter or `_` and contain only letters, digits and `_`"),
-            );
-        } else if RESERVED.contains(&name.as_str()) {
-            self.diagnostics
-                .push(Diagnostic::error(format!("`{name}` is a keyword and cannot name a {what}")).at(span));
-        }
-        Ident { name, span }
-    }
-
     fn model(&mut self, raw: RawModelFile) -> ModelFile {
         let header = ModelHeader {
             id: raw.model.id.unwrap_or_default(),
@@ -421,7 +247,7 @@ impl Reader<'_> {
             context: raw.context,
             sections: raw.sections,
         };
-        let page = self.page(parts, &params, &mechanisms);
+        let outline = self.outline(parts, &params, &mechanisms);
         let references: Vec<Reference> = raw
             .references
             .into_iter()
@@ -434,7 +260,7 @@ impl Reader<'_> {
             .chain(mechanisms.iter().flat_map(|mechanism| &mechanism.citations));
         let citations: Vec<Citation> = citations.cloned().collect();
         self.diagnostics.extend(references::check_citations(&citations, &references));
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references }
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, outline, references }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -570,15 +396,6 @@ impl Reader<'_> {
             }
         }
     }
-}
-
-/// Names the expression language keeps for itself.
-pub const RESERVED: &[&str] = &["if", "then", "else", "and", "or", "not", "to", "pi", "true", "false", "net"];
-
-pub fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
 #[derive(Deserialize)]

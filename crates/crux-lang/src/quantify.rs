@@ -58,7 +58,7 @@ pub fn to_quantify(model: &ModelFile) -> Vec<ToQuantify> {
             span: mechanism.span,
         });
     let cruxes = model
-        .page
+        .outline
         .cruxes
         .iter()
         .filter(|crux| !model.params.iter().any(|param| param.crux.as_ref().is_some_and(|id| id.name == crux.id.name)))

@@ -246,9 +246,9 @@ mod tests {
     #[test]
     fn scalars_are_quoted_only_when_needed() {
         for value in ["Open Source Safety", "Why: because", "- dash", "true", "3.5", "a \"quote\"", " padded", "x #y"] {
-            let yaml = format!("title: {}\n", crux_lang::page::yaml_scalar(value));
+            let yaml = format!("title: {}\n", crux_lang::outline::yaml_scalar(value));
             assert_eq!(read(&yaml, 0).unwrap().title.as_deref(), Some(value), "{yaml}");
         }
-        assert_eq!(crux_lang::page::yaml_scalar("Open Source Safety"), "Open Source Safety");
+        assert_eq!(crux_lang::outline::yaml_scalar("Open Source Safety"), "Open Source Safety");
     }
 }

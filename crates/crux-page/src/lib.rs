@@ -16,10 +16,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod elements;
 pub mod frontmatter;
 pub mod import;
 pub mod markdown;
-pub mod outline;
 pub mod render;
 pub mod text;
 pub mod write;

@@ -6,7 +6,7 @@
 
 use crate::markdown::escape_pipes;
 use crux_lang::model::ModelFile;
-use crux_lang::page::{Assessment, Crux, Item, Section, Show};
+use crux_lang::outline::{Assessment, Crux, Item, Section, Show};
 use std::fmt::Write;
 
 /// Renders the page of `model` as written. A computed assessment shows its rule.
@@ -23,7 +23,7 @@ pub fn render(model: &ModelFile) -> String {
 }
 
 fn render_section(out: &mut String, model: &ModelFile, section: &Section) {
-    let page = &model.page;
+    let page = &model.outline;
     if let Some(heading) = &section.heading {
         let _ = writeln!(out, "{} {heading}\n", "#".repeat(usize::from(section.level.clamp(1, 6))));
     }

@@ -4,7 +4,7 @@
 //! paragraphs, in order; spacing, table alignment and escaping may differ).
 
 use crux_lang::{Sources, model::parse_model};
-use crux_page::outline::{differences, outline};
+use crux_page::elements::{differences, outline};
 use crux_page::{body, frontmatter, import, render::render, text::clean};
 use std::path::{Path, PathBuf};
 

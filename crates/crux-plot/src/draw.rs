@@ -119,7 +119,7 @@ fn extent(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
 }
 
 /// A number for an axis tick: few digits, no trailing zeros.
-fn tick(value: f64) -> String {
+pub(crate) fn tick(value: f64) -> String {
     if value == 0.0 {
         return "0".to_string();
     }

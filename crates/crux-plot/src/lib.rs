@@ -1,6 +1,7 @@
 //! Charts of Crux results, drawn with plotters as SVG and PNG files.
 //!
-//! This crate only draws: it takes plain chart descriptions ([`Chart`]:
+//! This crate only draws, to files ([`Chart::write`]) or as inline SVG for a
+//! web page ([`inline`]): it takes plain chart descriptions ([`Chart`]:
 //! numbers, labels and units) and writes them. Computing what goes in them is
 //! the engine's and the analyses' job; choosing which charts to make is the
 //! command line's. PNG text is rendered with DejaVu Sans, bundled in the
@@ -10,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod draw;
+pub mod inline;
 
 use std::path::{Path, PathBuf};
 
@@ -158,19 +160,12 @@ pub struct Series {
 }
 
 /// Why a chart could not be written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot write `{}`: {message}", path.display())]
 pub struct PlotError {
     pub path: PathBuf,
     pub message: String,
 }
-
-impl std::fmt::Display for PlotError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot write `{}`: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for PlotError {}
 
 impl Chart {
     /// The chart's title.

@@ -235,8 +235,8 @@ impl NativeModel {
                 "mechanisms": file.mechanisms.iter()
                     .map(|mechanism| json!({"id": mechanism.id.name, "side": side(mechanism.side)}))
                     .collect::<Vec<_>>(),
-                "page": !file.page.is_empty(),
-                "open_now": file.page.context.open_now.is_some(),
+                "page": !file.outline.is_empty(),
+                "open_now": file.outline.context.open_now.is_some(),
             });
             Ok(info.to_string())
         })

@@ -7,8 +7,8 @@
 //! grid point; [`value_of_information`] EVPI and EVPPI per crux at one point
 //! or across the axis. [`grid_point`] is the point an analysis defaults to.
 
-use crate::json::{PageDocument, RunDocument, SensitivityDocument};
-use crate::results::{Options, PageResults, compute, open_frontier_point};
+use crate::json::{ResultsDocument, RunDocument, SensitivityDocument};
+use crate::results::{Options, Results, compute, open_frontier_point};
 use crate::{markdown, text};
 use crux_analysis::grid::point_at;
 use crux_analysis::inputs::Inputs;
@@ -51,7 +51,7 @@ pub fn axis_value(model: &hir::Model, engine: &Engine, index: usize) -> Option<f
 /// The result of `crux run`: a page answered, or a plain run.
 #[derive(Debug)]
 pub enum RunReport {
-    Page(Box<PageResults>),
+    Page(Box<Results>),
     Plain { output: RunOutput, samples: usize, seed: u64 },
 }
 
@@ -59,7 +59,7 @@ pub enum RunReport {
 /// gets its page answered (with the analyses `options` ask for); any other
 /// gets a plain run.
 pub fn run(model: &hir::Model, options: &Options, page: bool) -> Result<RunReport, Diagnostics> {
-    if page || !model.file.page.is_empty() {
+    if page || !model.file.outline.is_empty() {
         return Ok(RunReport::Page(Box::new(compute(model, options)?)));
     }
     let engine = Engine::new(model)?;
@@ -81,7 +81,7 @@ impl RunReport {
     /// The JSON document of `crux run --format json`, with a final newline.
     pub fn json(&self, model: &hir::Model) -> String {
         let text = match self {
-            RunReport::Page(results) => serde_json::to_string(&PageDocument::new(model, results)),
+            RunReport::Page(results) => serde_json::to_string(&ResultsDocument::new(model, results)),
             RunReport::Plain { output, samples, seed } => {
                 serde_json::to_string(&RunDocument::new(model, output, *samples, *seed))
             }

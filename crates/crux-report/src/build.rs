@@ -7,15 +7,16 @@
 
 use crate::document::{Block, Chart, Document, Heading, ListItem, Section, SectionKind, Table, Text};
 use crate::format::{effect, flop, interval, on_half_step, param_value, probability, share, signed};
-use crate::results::PageResults;
-use crate::sentences::{self, Words};
+use crate::results::Results;
+use crate::sentences;
+use crate::words::Words;
 use crux_analysis::robustness::Robustness;
 use crux_lang::hir;
 use crux_lang::model::Side;
-use crux_lang::page::{Assessment, Crux, Item, Show};
+use crux_lang::outline::{Assessment, Crux, Item, Show};
 
 /// The report of `model`'s results.
-pub fn document(model: &hir::Model, results: &PageResults) -> Document {
+pub fn document(model: &hir::Model, results: &Results) -> Document {
     let words = Words::new(model);
     let file = &model.file;
     let mut sections = vec![Section {
@@ -24,7 +25,7 @@ pub fn document(model: &hir::Model, results: &PageResults) -> Document {
         blocks: vec![Block::Note(sentences::about(words, results))],
     }];
     // A model without a page gets the parts of one in the usual order.
-    let page_sections = if file.page.is_empty() {
+    let page_sections = if file.outline.is_empty() {
         sections.extend(plain_sections(words, results));
         Vec::new()
     } else {
@@ -45,7 +46,7 @@ pub fn document(model: &hir::Model, results: &PageResults) -> Document {
 }
 
 /// A section of the page with its answers.
-fn page_section(words: Words, results: &PageResults, section: &crux_lang::page::Section) -> Section {
+fn page_section(words: Words, results: &Results, section: &crux_lang::outline::Section) -> Section {
     let model = words.model;
     let heading = section.heading.as_ref().map(|text| Heading { level: section.level, text: Text::plain(text) });
     let mut blocks = Vec::new();
@@ -58,7 +59,7 @@ fn page_section(words: Words, results: &PageResults, section: &crux_lang::page::
     let kind = match &section.show {
         None => SectionKind::Text,
         Some(Show::Question) => {
-            if let Some(question) = &model.file.page.question {
+            if let Some(question) = &model.file.outline.question {
                 blocks.push(Block::Paragraph(
                     Text::new().and_strong(&question.label).and(": ").and_source(&question.text),
                 ));
@@ -75,7 +76,7 @@ fn page_section(words: Words, results: &PageResults, section: &crux_lang::page::
         }
         Some(Show::Crux(index)) => {
             blocks.extend(crux_blocks(words, results, *index));
-            SectionKind::Crux(model.file.page.cruxes[*index].id.name.clone())
+            SectionKind::Crux(model.file.outline.cruxes[*index].id.name.clone())
         }
         Some(Show::Policies) => {
             blocks.extend(policy_blocks(words, results));
@@ -89,11 +90,11 @@ fn cell(text: &str) -> Text {
     Text::source(text)
 }
 
-fn evaluation_table(words: Words, results: &PageResults, columns: &[String]) -> Table {
+fn evaluation_table(words: Words, results: &Results, columns: &[String]) -> Table {
     let rows = words
         .model
         .file
-        .page
+        .outline
         .evaluation
         .iter()
         .zip(&results.evaluation)
@@ -121,7 +122,8 @@ fn evaluation_table(words: Words, results: &PageResults, columns: &[String]) -> 
                     }
                     (assessment, notes)
                 }
-                (Assessment::Fixed(text), _) | (Assessment::Verdict(crux_lang::page::Verdict { text, .. }), None) => {
+                (Assessment::Fixed(text), _)
+                | (Assessment::Verdict(crux_lang::outline::Verdict { text, .. }), None) => {
                     (cell(text), cell(&row.notes))
                 }
             };
@@ -133,7 +135,7 @@ fn evaluation_table(words: Words, results: &PageResults, columns: &[String]) -> 
 
 fn mechanism_blocks(
     words: Words,
-    results: &PageResults,
+    results: &Results,
     side: Side,
     columns: &[String],
     mechanisms: &[usize],
@@ -165,8 +167,8 @@ fn mechanism_blocks(
     blocks
 }
 
-fn crux_blocks(words: Words, results: &PageResults, index: usize) -> Vec<Block> {
-    let crux = &words.model.file.page.cruxes[index];
+fn crux_blocks(words: Words, results: &Results, index: usize) -> Vec<Block> {
+    let crux = &words.model.file.outline.cruxes[index];
     let mut blocks = Vec::new();
     if let Some(description) = &crux.description {
         blocks.push(Block::Markdown(description.clone()));
@@ -197,7 +199,7 @@ fn item_text(item: &Item) -> Text {
 }
 
 /// The table of a crux's params, with its lead.
-fn params_blocks(words: Words, results: &PageResults, crux: &Crux, lead: &str) -> Vec<Block> {
+fn params_blocks(words: Words, results: &Results, crux: &Crux, lead: &str) -> Vec<Block> {
     let model = words.model;
     let params: Vec<usize> = (0..model.file.params.len())
         .filter(|index| model.file.params[*index].crux.as_ref().is_some_and(|id| id.name == crux.id.name))
@@ -237,11 +239,11 @@ fn params_blocks(words: Words, results: &PageResults, crux: &Crux, lead: &str) -
     vec![Block::Paragraph(sentences::params_lead(lead, results.samples)), Block::Table(Table { headings, rows })]
 }
 
-fn policy_blocks(words: Words, results: &PageResults) -> Vec<Block> {
+fn policy_blocks(words: Words, results: &Results) -> Vec<Block> {
     let items = words
         .model
         .file
-        .page
+        .outline
         .policies
         .iter()
         .zip(&results.policies)
@@ -259,7 +261,7 @@ fn policy_blocks(words: Words, results: &PageResults) -> Vec<Block> {
 }
 
 /// Which crux matters most, its table, and how it was estimated.
-fn sensitivity_blocks(words: Words, results: &PageResults) -> Vec<Block> {
+fn sensitivity_blocks(words: Words, results: &Results) -> Vec<Block> {
     let Some(sensitivity) = &results.sensitivity else { return Vec::new() };
     vec![
         Block::Paragraph(sentences::sensitivity_summary(words, sensitivity)),
@@ -274,7 +276,7 @@ fn sensitivity_blocks(words: Words, results: &PageResults) -> Vec<Block> {
 /// The sections of a model without a page: the verdict on net, the benefits
 /// and the risks, and, on an axis, where net turns negative, then which crux
 /// matters most when that was computed.
-fn plain_sections(words: Words, results: &PageResults) -> Vec<Section> {
+fn plain_sections(words: Words, results: &Results) -> Vec<Section> {
     let model = words.model;
     let heading = |text: &str| Some(Heading { level: 2, text: Text::plain(text) });
     let run = &results.run;
@@ -345,12 +347,12 @@ pub fn spread(len: usize, count: usize) -> Vec<usize> {
 
 /// The model details: the cruxes the page does not show, the params
 /// without a crux, and net along the axis.
-fn details(words: Words, results: &PageResults, shown: &[usize]) -> Vec<Section> {
+fn details(words: Words, results: &Results, shown: &[usize]) -> Vec<Section> {
     let model = words.model;
     let heading = |level: u8, text: &str| Some(Heading { level, text: Text::plain(text) });
     let mut intro = vec![Block::Paragraph(sentences::details_intro(results))];
     let mut sections = Vec::new();
-    for (index, crux) in model.file.page.cruxes.iter().enumerate() {
+    for (index, crux) in model.file.outline.cruxes.iter().enumerate() {
         if shown.contains(&index) {
             continue;
         }
@@ -367,7 +369,7 @@ fn details(words: Words, results: &PageResults, shown: &[usize]) -> Vec<Section>
     }
     let ungrouped: Vec<&str> =
         model.file.params.iter().filter(|param| param.crux.is_none()).map(|param| param.name.name.as_str()).collect();
-    if !ungrouped.is_empty() && !model.file.page.cruxes.is_empty() {
+    if !ungrouped.is_empty() && !model.file.outline.cruxes.is_empty() {
         let paragraph = Block::Paragraph(sentences::ungrouped_params(&ungrouped));
         match sections.last_mut() {
             Some(last) => last.blocks.push(paragraph),
@@ -396,7 +398,7 @@ fn references(model: &hir::Model) -> Option<Section> {
 
 /// The worldviews' answers side by side, in the robustness section (made
 /// for them, after the policies, when the model has none).
-fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResults) {
+fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &Results) {
     if results.worldviews.is_empty() {
         return;
     }
@@ -404,7 +406,7 @@ fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResul
     let mut headings = vec![Text::plain("Worldview"), Text::plain(sentences::worldview_now_heading(words))];
     headings.push(Text::plain("P(net > 0)"));
     headings.push(Text::plain("E[net] negative from"));
-    headings.extend(computed.iter().map(|row| cell(&words.model.file.page.evaluation[*row].dimension)));
+    headings.extend(computed.iter().map(|row| cell(&words.model.file.outline.evaluation[*row].dimension)));
     let base = crate::results::WorldviewAnswer {
         name: "This model's defaults".to_string(),
         samples: results.samples,
@@ -450,7 +452,7 @@ fn add_worldviews(sections: &mut Vec<Section>, words: Words, results: &PageResul
 
 /// Puts the robustness section after the policies (a page) or the
 /// threshold (a model without a page), else at the end, before the details.
-fn insert_robustness(sections: &mut Vec<Section>, words: Words, results: &PageResults) {
+fn insert_robustness(sections: &mut Vec<Section>, words: Words, results: &Results) {
     let Some(robustness) = &results.robustness else { return };
     let after =
         sections.iter().rposition(|section| matches!(section.kind, SectionKind::Policies | SectionKind::Threshold));
@@ -530,7 +532,7 @@ pub fn robustness_chart(words: Words, robustness: &Robustness) -> crux_plot::Cha
 }
 
 /// Net at each whole and half step of the axis.
-fn net_by_axis(words: Words, results: &PageResults) -> Section {
+fn net_by_axis(words: Words, results: &Results) -> Section {
     let flop_axis = words.flop_axis();
     let mut headings = vec![Text::plain(words.axis())];
     if flop_axis {

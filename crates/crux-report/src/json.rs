@@ -3,7 +3,7 @@
 //!
 //! [`RunDocument`] describes a run: the model, the samples and seed, the axis
 //! and net's summary at each grid point, and each mechanism's mean.
-//! [`PageDocument`] adds what a model's page asks: values at the open
+//! [`ResultsDocument`] adds what a model's page asks: values at the open
 //! frontier now (`now`), `context`, the `evaluation` rows, the `threshold`,
 //! the answer to each of the `policies`, the `sensitivity` of the decision
 //! to each crux and the `robustness` of the threshold to each judgement. Effects, probabilities and
@@ -11,8 +11,9 @@
 //! context values to six.
 
 use crate::format::{json_number as round, json_precise as precise};
-use crate::results::{AnswerResult, PageResults};
-use crate::sentences::{self, Words};
+use crate::results::{Answer, Results};
+use crate::sentences;
+use crate::words::Words;
 use crux_analysis::inputs::Inputs;
 use crux_analysis::robustness::Robustness;
 use crux_analysis::sobol::{Indices, Sensitivity};
@@ -20,7 +21,7 @@ use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Quantiles, Threshold, Year};
 use crux_engine::RunOutput;
 use crux_lang::hir;
-use crux_lang::page::Assessment;
+use crux_lang::outline::Assessment;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -99,7 +100,7 @@ impl RunDocument {
 
 /// The JSON document of a model with a page: the run, then the page's answers.
 #[derive(Debug, Serialize)]
-pub struct PageDocument {
+pub struct ResultsDocument {
     #[serde(flatten)]
     pub run: RunDocument,
     pub now: Value,
@@ -118,9 +119,9 @@ pub struct PageDocument {
     pub references: Vec<Value>,
 }
 
-impl PageDocument {
-    pub fn new(model: &hir::Model, results: &PageResults) -> Self {
-        let page = &model.file.page;
+impl ResultsDocument {
+    pub fn new(model: &hir::Model, results: &Results) -> Self {
+        let page = &model.file.outline;
         let now = match &results.now {
             Some(now) => {
                 let mechanisms: Map<String, Value> = model
@@ -193,7 +194,7 @@ impl PageDocument {
                 })
             })
             .collect();
-        PageDocument {
+        ResultsDocument {
             run: RunDocument::new(model, &results.run, results.samples, results.seed),
             now,
             context,
@@ -346,15 +347,15 @@ pub fn threshold_json(threshold: &Threshold) -> Value {
     })
 }
 
-fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult) -> Value {
+fn answer_json(model: &hir::Model, results: &Results, answer: &Answer) -> Value {
     match answer {
-        AnswerResult::Threshold => results.threshold.as_ref().map_or(Value::Null, threshold_json),
-        AnswerResult::SupportRelease { net, p_positive } => {
+        Answer::Threshold => results.threshold.as_ref().map_or(Value::Null, threshold_json),
+        Answer::SupportRelease { net, p_positive } => {
             let mut value = summary_json(net);
             value["p_positive"] = json!(round(*p_positive));
             value
         }
-        AnswerResult::ReleaseThreshold(release) => json!({
+        Answer::ReleaseThreshold(release) => json!({
             "thresholds": release.policy.grid.iter().copied().map(precise).collect::<Vec<_>>(),
             "value": release.policy.curve().into_iter().map(round).collect::<Vec<_>>(),
             "best": { "threshold": release.best.threshold.map(precise), "value": round(release.best.value) },
@@ -368,7 +369,7 @@ fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult)
             "horizon": precise_summary_json(&release.horizon),
             "beyond_grid_share": round(release.policy.beyond_grid_share),
         }),
-        AnswerResult::ComputeGovernance(shift) => {
+        Answer::ComputeGovernance(shift) => {
             let point = |point: &crate::results::ShiftPoint| {
                 json!({
                     "mean_crossing": point.threshold.mean_crossing_value().map(precise),
@@ -388,7 +389,7 @@ fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult)
                 "crux_share": crux_share(results, shift.crux.as_deref()),
             })
         }
-        AnswerResult::CareerChoices { now, at_crossing } => {
+        Answer::CareerChoices { now, at_crossing } => {
             let list = |items: &[(usize, f64)]| {
                 items
                     .iter()
@@ -407,7 +408,7 @@ fn answer_json(model: &hir::Model, results: &PageResults, answer: &AnswerResult)
 }
 
 /// The sensitivity per crux, `null` until the sensitivity analysis fills it.
-fn crux_share(results: &PageResults, crux: Option<&str>) -> Value {
+fn crux_share(results: &Results, crux: Option<&str>) -> Value {
     match &results.sensitivity {
         Some(sensitivity) => Value::Array(
             sensitivity

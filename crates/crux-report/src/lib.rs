@@ -18,6 +18,7 @@
 pub mod analyses;
 pub mod build;
 pub mod builtin;
+pub mod charts;
 pub mod document;
 pub mod format;
 pub mod html;
@@ -26,5 +27,6 @@ pub mod markdown;
 pub mod results;
 pub mod sentences;
 pub mod text;
+pub mod words;
 
-pub use results::{Options, PageResults, compute};
+pub use results::{Options, Results, compute};

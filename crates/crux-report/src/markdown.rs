@@ -4,11 +4,11 @@
 
 use crate::build;
 use crate::document::{Block, Document, Inline, ListItem, Table, Text};
-use crate::results::PageResults;
+use crate::results::Results;
 use crux_lang::hir;
 
 /// The report of `model`'s results, in Markdown.
-pub fn render(model: &hir::Model, results: &PageResults) -> String {
+pub fn render(model: &hir::Model, results: &Results) -> String {
     write(&build::document(model, results))
 }
 

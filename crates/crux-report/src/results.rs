@@ -9,7 +9,7 @@
 //! run of the compute-governance answer differs from the main run only by
 //! the shift.
 
-use crux_analysis::inputs::{Inputs, OTHER_GROUP};
+use crux_analysis::inputs::{Inputs, OTHER_GROUP, OTHER_GROUP_NAME};
 use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules};
 use crux_analysis::probe::{Capability, Probe, ProbeResults, Quantity, run_probes, stream_probes, summarise_probes};
 use crux_analysis::robustness::{ROBUSTNESS_SAMPLES, Robustness, is_judgement_source, robustness};
@@ -21,7 +21,7 @@ use crux_analysis::voi::{VoiOptions, value_of_information};
 use crux_engine::format::short;
 use crux_engine::{Engine, PointSummary, RunOptions, RunOutput};
 use crux_lang::model::Side;
-use crux_lang::page::{Answer, Assessment, At};
+use crux_lang::outline::{Analysis, Assessment, At};
 use crux_lang::{Diagnostic, Diagnostics, hir};
 
 /// How to compute.
@@ -35,10 +35,10 @@ pub struct Options<'a> {
     /// (the probes), so that a caller with a time limit can stop those too
     /// (by unwinding out of the callback).
     pub interrupt: Option<&'a (dyn Fn(u64) + Sync)>,
-    /// Whether to fill [`PageResults::sensitivity`] (Sobol indices and the
+    /// Whether to fill [`Results::sensitivity`] (Sobol indices and the
     /// value of information per crux at the open frontier now).
     pub sensitivity: bool,
-    /// Whether to fill [`PageResults::robustness`] (off by default: about
+    /// Whether to fill [`Results::robustness`] (off by default: about
     /// `2 * judgement params + 1` grid runs of at most [`ROBUSTNESS_SAMPLES`]
     /// samples, which `crux run` and the web page turn on and a caller that
     /// computes many views skips).
@@ -47,7 +47,7 @@ pub struct Options<'a> {
     /// run on the calling thread ([`RunOptions::parallel`]); the results are the same.
     pub parallel: bool,
     /// Other worldviews of the same model (its presets), answered beside it
-    /// in [`PageResults::worldviews`].
+    /// in [`Results::worldviews`].
     pub worldviews: &'a [Worldview],
 }
 
@@ -100,11 +100,11 @@ impl<'a> Options<'a> {
         let points = model.file.axis.as_ref().map_or(1, |axis| axis.len()) as u64;
         let shifts = model
             .file
-            .page
+            .outline
             .policies
             .iter()
-            .chain(model.file.page.cruxes.iter().flat_map(|crux| &crux.notes))
-            .filter(|item| matches!(item.answer, Some(Answer::ComputeGovernance { .. })))
+            .chain(model.file.outline.cruxes.iter().flat_map(|crux| &crux.notes))
+            .filter(|item| matches!(item.answer, Some(Analysis::ComputeGovernance { .. })))
             .count() as u64;
         samples as u64 * points * (1 + shifts)
     }
@@ -112,7 +112,7 @@ impl<'a> Options<'a> {
 
 /// Everything computed for a model's page.
 #[derive(Debug, Clone)]
-pub struct PageResults {
+pub struct Results {
     pub samples: usize,
     pub seed: u64,
     /// The grid run (summaries; per-sample values are not kept).
@@ -134,9 +134,9 @@ pub struct PageResults {
     /// The capability threshold (when the model has an axis).
     pub threshold: Option<Threshold>,
     /// One per policy: the computed answer.
-    pub policies: Vec<Option<AnswerResult>>,
+    pub policies: Vec<Option<Answer>>,
     /// One per crux, one per note: the computed answer.
-    pub crux_notes: Vec<Vec<Option<AnswerResult>>>,
+    pub crux_notes: Vec<Vec<Option<Answer>>>,
     /// Variance-based sensitivity and value of information per crux, when
     /// an analysis has filled them (see [`Sensitivity`]).
     pub sensitivity: Option<Sensitivity>,
@@ -165,7 +165,7 @@ pub struct WorldviewAnswer {
     pub now: Option<(f64, f64)>,
     /// Where E[net] turns negative for good (`None`: not within the grid).
     pub mean_crossing: Option<f64>,
-    /// One per evaluation row, as [`PageResults::evaluation`].
+    /// One per evaluation row, as [`Results::evaluation`].
     pub evaluation: Vec<Option<Verdict>>,
 }
 
@@ -253,7 +253,7 @@ pub struct ParamRange {
 /// The sensitivity and value-of-information analyses of the decision: the
 /// share of the uncertainty of net at the open frontier now that each crux
 /// carries, and what resolving it would be worth. [`compute`] fills
-/// `PageResults::sensitivity` when [`Options::sensitivity`] is set (see
+/// `Results::sensitivity` when [`Options::sensitivity`] is set (see
 /// [`crux_sensitivity`]); the renderers show it with the policies and in the
 /// compute-governance and career-choices answers.
 #[derive(Debug, Clone, Default)]
@@ -314,8 +314,8 @@ pub struct CruxSensitivity {
 
 /// The computed answer to a policy or a note.
 #[derive(Debug, Clone)]
-pub enum AnswerResult {
-    /// The threshold (rendered from `PageResults::threshold`).
+pub enum Answer {
+    /// The threshold (rendered from `Results::threshold`).
     Threshold,
     /// E[net] and P(net > 0) of a release at the open frontier now.
     SupportRelease {
@@ -386,7 +386,7 @@ struct ProbePlan {
 
 impl ProbePlan {
     fn new(model: &hir::Model) -> ProbePlan {
-        let page = &model.file.page;
+        let page = &model.file.outline;
         let mut plan = ProbePlan {
             probes: Vec::new(),
             net_now: None,
@@ -432,9 +432,9 @@ impl ProbePlan {
 }
 
 /// Runs the model and every analysis its page asks for.
-pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Diagnostics> {
+pub fn compute(model: &hir::Model, options: &Options) -> Result<Results, Diagnostics> {
     let engine = Engine::new(model)?;
-    let page = &model.file.page;
+    let page = &model.file.outline;
     let mut run = engine.run(&options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
     let crossings = run.crossings.take().ok_or_else(|| vec![Diagnostic::error("the run found no crossings")])?;
     let params = param_ranges(&engine, options.samples, options.seed)?;
@@ -514,7 +514,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(PageResults {
+    Ok(Results {
         samples: options.samples,
         seed: options.seed,
         run,
@@ -574,7 +574,7 @@ fn evaluation_verdicts(
 
 /// One evaluation row with a computed verdict, counted so far.
 struct RowCount<'m> {
-    rule: &'m crux_lang::page::Verdict,
+    rule: &'m crux_lang::outline::Verdict,
     net_probe: usize,
     condition: Option<usize>,
     verdict: VerdictTally,
@@ -593,7 +593,7 @@ impl<'m> RowTally<'m> {
     fn new(model: &'m hir::Model, plan: &'m ProbePlan) -> RowTally<'m> {
         let rows = model
             .file
-            .page
+            .outline
             .evaluation
             .iter()
             .zip(&plan.evaluation)
@@ -758,7 +758,7 @@ pub fn now_point(model: &hir::Model, now: &[f64]) -> usize {
 /// next_release` or `open_now`, from `samples` draws; `None` for a model
 /// without them.
 pub fn open_frontier_point(model: &hir::Model, samples: usize, seed: u64) -> Result<Option<usize>, Diagnostics> {
-    let Some(now) = model.file.page.context.now() else { return Ok(None) };
+    let Some(now) = model.file.outline.context.now() else { return Ok(None) };
     let values = run_probes(model, &[Probe::value(&now.expr)], &RunOptions::new(samples, seed))?;
     Ok(Some(now_point(model, &values.values[0])))
 }
@@ -792,8 +792,8 @@ pub fn crux_sensitivity(
         .map(|axis| format!(" ({} = {})", axis.name.name, short(engine.grid()[point])))
         .unwrap_or_default();
     let name = |id: &str| {
-        model.file.page.cruxes.iter().find(|crux| crux.id.name == id).map_or_else(
-            || if id == OTHER_GROUP { "the params without a crux".to_string() } else { format!("`{id}`") },
+        model.file.outline.cruxes.iter().find(|crux| crux.id.name == id).map_or_else(
+            || if id == OTHER_GROUP { OTHER_GROUP_NAME.to_string() } else { format!("`{id}`") },
             |crux| match crux.number {
                 Some(number) => format!("Crux {number} ({})", crux.title),
                 None => crux.title.clone(),
@@ -801,7 +801,7 @@ pub fn crux_sensitivity(
         )
     };
     Ok(Sensitivity {
-        target: format!("net for {}{at}", crate::sentences::Words::new(model).now()),
+        target: format!("net for {}{at}", crate::words::Words::new(model).now()),
         cruxes: inputs
             .groups
             .iter()
@@ -843,19 +843,19 @@ impl Computation<'_> {
         self.plan.context(name).map(|index| self.values[index].as_slice())
     }
 
-    fn answer(&self, answer: &Answer) -> Result<AnswerResult, Diagnostics> {
+    fn answer(&self, answer: &Analysis) -> Result<Answer, Diagnostics> {
         let missing = |what: &str| vec![Diagnostic::error(format!("the answer `{}` needs {what}", answer.name()))];
         Ok(match answer {
-            Answer::Threshold => {
+            Analysis::Threshold => {
                 self.threshold.ok_or_else(|| missing("an axis with more than one point"))?;
-                AnswerResult::Threshold
+                Answer::Threshold
             }
-            Answer::SupportRelease => {
+            Analysis::SupportRelease => {
                 let now = self.now.ok_or_else(|| missing("`open_now` in [context]"))?;
-                AnswerResult::SupportRelease { net: now.net, p_positive: now.p_positive }
+                Answer::SupportRelease { net: now.net, p_positive: now.p_positive }
             }
-            Answer::ReleaseThreshold { compare } => {
-                let context = &self.model.file.page.context;
+            Analysis::ReleaseThreshold { compare } => {
+                let context = &self.model.file.outline.context;
                 let (Some(next_release), Some(growth), Some(horizon)) =
                     (context.now(), context.growth.as_ref(), context.horizon.as_ref())
                 else {
@@ -882,7 +882,7 @@ impl Computation<'_> {
                     })
                     .collect();
                 let no_threshold = (policy.value(None), policy.regret(None));
-                AnswerResult::ReleaseThreshold(ReleaseAnswer {
+                Answer::ReleaseThreshold(ReleaseAnswer {
                     policy,
                     best,
                     comparisons,
@@ -890,7 +890,7 @@ impl Computation<'_> {
                     horizon: Summary::of(horizon).expect("samples"),
                 })
             }
-            Answer::ComputeGovernance { param, shift } => {
+            Analysis::ComputeGovernance { param, shift } => {
                 let threshold = self.threshold.ok_or_else(|| missing("an axis with more than one point"))?;
                 let index = self.model.param_index(&param.name).ok_or_else(|| missing("a param that exists"))?;
                 let shifted = shift_param(self.model, index, *shift);
@@ -898,7 +898,7 @@ impl Computation<'_> {
                 let mut run = engine.run(&self.options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
                 let crossings = run.crossings.take().ok_or_else(|| missing("each sample's crossing"))?;
                 let after = Threshold::new(engine.grid(), &run.net, &crossings, self.timeline.as_ref());
-                let now_after = match self.model.file.page.context.now() {
+                let now_after = match self.model.file.outline.context.now() {
                     Some(now) => {
                         let probe = Probe::new(Capability::Expr(now.expr.clone()), Quantity::Net);
                         let results = run_probes(&shifted, &[probe], &self.options.probe_options())?;
@@ -906,7 +906,7 @@ impl Computation<'_> {
                     }
                     None => None,
                 };
-                AnswerResult::ComputeGovernance(Box::new(ShiftAnswer {
+                Answer::ComputeGovernance(Box::new(ShiftAnswer {
                     param: param.name.clone(),
                     crux: self.model.file.params[index].crux.as_ref().map(|crux| crux.name.clone()),
                     shift: *shift,
@@ -922,7 +922,7 @@ impl Computation<'_> {
                     },
                 }))
             }
-            Answer::CareerChoices => {
+            Analysis::CareerChoices => {
                 let ranked = |means: Vec<(usize, f64)>| {
                     let mut means = means;
                     means.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
@@ -945,7 +945,7 @@ impl Computation<'_> {
                         .collect();
                     (self.run.points[point], ranked(means))
                 });
-                AnswerResult::CareerChoices { now, at_crossing }
+                Answer::CareerChoices { now, at_crossing }
             }
         })
     }

@@ -9,92 +9,21 @@
 
 use crate::document::{Inline, Text};
 use crate::format::{capability, effect, flop, interval, is_whole, on_half_step, probability, share, signed, year};
-use crate::results::{
-    AnswerResult, ConditionalEffects, CruxSensitivity, PageResults, ReleaseAnswer, Sensitivity, ShiftAnswer,
-};
+use crate::results::{Answer, ConditionalEffects, CruxSensitivity, ReleaseAnswer, Results, Sensitivity, ShiftAnswer};
+use crux_analysis::inputs::OTHER_GROUP_NAME;
 use crux_analysis::robustness::{Robustness, Row as RobustnessRow};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Quantiles, Threshold, Year};
 use crux_analysis::verdict::{Label, NEGATIVE_AT, POSITIVE_AT, label, shown_stretches};
 use crux_engine::RunOutput;
-use crux_lang::hir;
 use crux_lang::model::Side;
-use crux_lang::page::{At, Verdict};
+use crux_lang::outline::{At, Verdict};
 use crux_lang::print::print_expr;
 
-/// The model's words: its unit, its axis, its labels.
-#[derive(Debug, Clone, Copy)]
-pub struct Words<'a> {
-    pub model: &'a hir::Model,
-}
-
-impl<'a> Words<'a> {
-    pub fn new(model: &'a hir::Model) -> Words<'a> {
-        Words { model }
-    }
-
-    /// The unit of effects (`bp`), or "model units" when the model gives none.
-    pub fn unit(&self) -> &'a str {
-        let unit = self.model.file.header.unit.trim();
-        if unit.is_empty() { "model units" } else { unit }
-    }
-
-    /// A number in the unit: `6.3 bp`.
-    pub fn in_unit(&self, value: &str) -> String {
-        format!("{value} {}", self.unit())
-    }
-
-    /// The axis variable's name (`c`), or `x` for a model without an axis.
-    pub fn axis(&self) -> String {
-        self.model.file.axis.as_ref().map_or_else(|| "x".to_string(), |axis| axis.name.name.clone())
-    }
-
-    /// Whether the axis is in log10 FLOP (its label says so), so that axis
-    /// values can also be given in FLOP.
-    pub fn flop_axis(&self) -> bool {
-        self.model.file.axis.as_ref().is_some_and(|axis| axis.label.contains("FLOP"))
-    }
-
-    /// What "now" is: the next open frontier release when the model says
-    /// where it is (`[context] next_release`), else the open frontier now.
-    pub fn now(&self) -> &'static str {
-        if self.model.file.page.context.next_release.is_some() {
-            "the next open frontier release"
-        } else {
-            "the open frontier now"
-        }
-    }
-
-    /// ` (3.2e27 FLOP)` on a FLOP axis, else nothing.
-    fn in_flop(&self, x: f64) -> String {
-        if self.flop_axis() { format!(" ({})", flop(x)) } else { String::new() }
-    }
-
-    /// The end of the grid in the axis's words: `10^29 FLOP`, or `c = 29`.
-    pub fn grid_end(&self, end: f64) -> String {
-        if self.flop_axis() {
-            format!("10^{} FLOP", capability(end))
-        } else {
-            format!("{} = {}", self.axis(), capability(end))
-        }
-    }
-
-    /// A value of the per-sample threshold: the axis value, or "beyond" the
-    /// end of the grid for `None`.
-    pub fn threshold_value(&self, value: Option<f64>, end: f64) -> String {
-        match value {
-            Some(value) => capability(value),
-            None => format!("beyond {}", self.grid_end(end)),
-        }
-    }
-
-    fn mechanism(&self, index: usize) -> &'a str {
-        self.model.file.mechanisms[index].display_name()
-    }
-}
+use crate::words::Words;
 
 /// The report's first lines: what was computed and how to read it.
-pub fn about(words: Words, results: &PageResults) -> Text {
+pub fn about(words: Words, results: &Results) -> Text {
     let file = &words.model.file;
     let mut text = Text::plain("Answered by Crux with the model ")
         .and_code(&file.header.id)
@@ -322,7 +251,7 @@ pub fn params_lead(lead: &str, samples: usize) -> Text {
 }
 
 /// The first paragraph of the model details.
-pub fn details_intro(results: &PageResults) -> Text {
+pub fn details_intro(results: &Results) -> Text {
     Text::plain("Everything above comes from ")
         .and_code("crux run")
         .and(format!(" with {} samples and seed {}; change any parameter with ", results.samples, results.seed))
@@ -332,7 +261,7 @@ pub fn details_intro(results: &PageResults) -> Text {
 
 /// The params that belong to no crux, named.
 pub fn ungrouped_params(names: &[&str]) -> Text {
-    let mut text = Text::plain("Parameters without a crux: ");
+    let mut text = Text::plain(format!("{OTHER_GROUP_NAME} (without a crux): "));
     for (index, name) in names.iter().enumerate() {
         if index > 0 {
             text = text.and(", ");
@@ -442,9 +371,9 @@ pub fn sensitivity_method(sensitivity: &Sensitivity) -> Text {
 }
 
 /// The answer of an analysis, as list items.
-pub fn answer(words: Words, results: &PageResults, answer: &AnswerResult) -> Vec<Text> {
+pub fn answer(words: Words, results: &Results, answer: &Answer) -> Vec<Text> {
     match answer {
-        AnswerResult::Threshold => {
+        Answer::Threshold => {
             let mut lines = results.threshold.as_ref().map(|t| threshold(words, t)).unwrap_or_default();
             let mut next = lines.len().min(1);
             if let Some(line) = results.threshold.as_ref().and_then(|t| negative_from_the_start(words, results, t)) {
@@ -466,17 +395,17 @@ pub fn answer(words: Words, results: &PageResults, answer: &AnswerResult) -> Vec
             }
             lines
         }
-        AnswerResult::SupportRelease { net, p_positive } => vec![support_release(words, net, *p_positive)],
-        AnswerResult::ReleaseThreshold(release) => release_threshold(words, release),
-        AnswerResult::ComputeGovernance(shift) => compute_governance(words, results, shift),
-        AnswerResult::CareerChoices { now, at_crossing } => career_choices(words, results, now, at_crossing.as_ref()),
+        Answer::SupportRelease { net, p_positive } => vec![support_release(words, net, *p_positive)],
+        Answer::ReleaseThreshold(release) => release_threshold(words, release),
+        Answer::ComputeGovernance(shift) => compute_governance(words, results, shift),
+        Answer::CareerChoices { now, at_crossing } => career_choices(words, results, now, at_crossing.as_ref()),
     }
 }
 
 /// When E[net] is negative from the grid's start, how much: near zero far
 /// below the open frontier (where a release changes almost nothing) is not
 /// the same answer as negative everywhere.
-fn negative_from_the_start(words: Words, results: &PageResults, threshold: &Threshold) -> Option<Text> {
+fn negative_from_the_start(words: Words, results: &Results, threshold: &Threshold) -> Option<Text> {
     if threshold.mean_crossing != Some(0) {
         return None;
     }
@@ -487,7 +416,7 @@ fn negative_from_the_start(words: Words, results: &PageResults, threshold: &Thre
     if first.abs() >= 0.01 * most.abs() {
         return None;
     }
-    let frontier = if words.model.file.page.context.open_now.is_some() {
+    let frontier = if words.model.file.outline.context.open_now.is_some() {
         " Below the open frontier a release changes almost nothing, so the threshold that says most is each sample's own, below."
     } else {
         ""
@@ -679,7 +608,7 @@ fn release_threshold(words: Words, release: &ReleaseAnswer) -> Vec<Text> {
 }
 
 /// "How to structure compute governance": how far the threshold moves when a param shifts.
-fn compute_governance(words: Words, results: &PageResults, shift: &ShiftAnswer) -> Vec<Text> {
+fn compute_governance(words: Words, results: &Results, shift: &ShiftAnswer) -> Vec<Text> {
     let axis = words.axis();
     let label = words
         .model
@@ -744,7 +673,7 @@ fn compute_governance(words: Words, results: &PageResults, shift: &ShiftAnswer) 
 /// The share of the uncertainty the shifted param's crux carries, what
 /// resolving it is worth, and how it ranks; a marked gap when the analysis
 /// has not run.
-fn crux_share(words: Words, results: &PageResults, crux: Option<&str>) -> Option<Text> {
+fn crux_share(words: Words, results: &Results, crux: Option<&str>) -> Option<Text> {
     let Some(sensitivity) = &results.sensitivity else {
         let which = crux.map_or_else(|| Text::plain("each crux"), |id| Text::plain("crux ").and_code(id));
         return Some(not_computed(which));
@@ -787,7 +716,7 @@ fn not_computed(which: Text) -> Text {
 /// and where resolving uncertainty is worth most.
 fn career_choices(
     words: Words,
-    results: &PageResults,
+    results: &Results,
     now: &[(usize, f64)],
     at_crossing: Option<&(f64, Vec<(usize, f64)>)>,
 ) -> Vec<Text> {
@@ -826,7 +755,7 @@ fn career_choices(
 }
 
 /// Where resolving uncertainty is worth most; a marked gap when the analysis has not run.
-fn uncertainty_ranking(words: Words, results: &PageResults) -> Text {
+fn uncertainty_ranking(words: Words, results: &Results) -> Text {
     let Some(sensitivity) = &results.sensitivity else { return not_computed(Text::plain("each crux")) };
     let ranked = sensitivity.ranked();
     let Some(top) = ranked.first() else {
@@ -954,7 +883,7 @@ pub fn robustness_headings(words: Words) -> Vec<&'static str> {
         "P(net > 0) now, at the 10th",
         "… at the 90th",
     ];
-    if words.model.file.page.context.now().is_none() {
+    if words.model.file.outline.context.now().is_none() {
         headings.truncate(5);
     }
     headings
@@ -991,7 +920,7 @@ pub fn robustness_rows(words: Words, robustness: &Robustness) -> Vec<Vec<Text>> 
             Text::plain(p_positive(robustness.base.now_p_positive)),
         ]))
         .map(|mut cells| {
-            if words.model.file.page.context.now().is_none() {
+            if words.model.file.outline.context.now().is_none() {
                 cells.truncate(5);
             }
             cells

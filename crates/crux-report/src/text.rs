@@ -4,7 +4,7 @@
 
 use crate::build::{self, spread};
 use crate::document::{Block, Document, ListItem, Text};
-use crate::results::PageResults;
+use crate::results::Results;
 use crux_engine::RunOutput;
 use crux_engine::format::significant;
 use crux_lang::hir;
@@ -58,7 +58,7 @@ pub fn run_table(model: &hir::Model, output: &RunOutput, samples: usize, seed: u
 }
 
 /// The report of `model`'s results, for the terminal.
-pub fn render(model: &hir::Model, results: &PageResults) -> String {
+pub fn render(model: &hir::Model, results: &Results) -> String {
     write(&build::document(model, results))
 }
 
@@ -118,28 +118,9 @@ fn list(out: &mut String, items: &[ListItem], depth: usize) {
     }
 }
 
-/// `text` in lines of at most [`WIDTH`] characters (a longer word stands
-/// alone), the first after `first`, the others after `rest`.
+/// `text` in lines of at most [`WIDTH`] characters (crux-lang's wrap).
 fn wrap(text: &str, first: &str, rest: &str) -> String {
-    let mut out = String::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
-            out.push_str(line.trim_end());
-            out.push('\n');
-            line = rest.to_string();
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    out.push_str(line.trim_end());
-    out.push('\n');
-    out
+    crux_lang::render::wrap(text, first, rest, WIDTH)
 }
 
 /// An aligned text table: the first column and columns of text to the

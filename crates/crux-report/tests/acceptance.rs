@@ -13,14 +13,14 @@
 mod common;
 
 use crux_lang::hir;
-use crux_report::PageResults;
+use crux_report::Results;
 use std::sync::OnceLock;
 
 const SAMPLES: usize = 20_000;
 
 /// The built-in model and its page at the default seed, computed once.
-fn defaults() -> &'static (hir::Model, PageResults) {
-    static DEFAULTS: OnceLock<(hir::Model, PageResults)> = OnceLock::new();
+fn defaults() -> &'static (hir::Model, Results) {
+    static DEFAULTS: OnceLock<(hir::Model, Results)> = OnceLock::new();
     DEFAULTS.get_or_init(|| {
         let model = common::builtin(&[]);
         let results = common::results(&model, SAMPLES);
@@ -55,7 +55,7 @@ fn now_is_the_next_open_frontier_release() {
 fn evaluation_rows_show_the_page_beside_the_model() {
     let (model, results) = defaults();
     let markdown = crux_report::markdown::render(model, results);
-    for (row, computed) in model.file.page.evaluation.iter().zip(&results.evaluation) {
+    for (row, computed) in model.file.outline.evaluation.iter().zip(&results.evaluation) {
         let page = row.page_assessment.as_deref().expect("every row of the built-in model has the page's assessment");
         let Some(verdict) = computed else { continue };
         let line = markdown
@@ -77,4 +77,10 @@ fn every_citation_resolves_to_a_linked_reference() {
     for reference in cited {
         assert!(!reference.title.is_empty() && reference.link().is_some(), "{reference:?}");
     }
+}
+
+#[test]
+fn the_built_in_model_of_the_tests_is_the_one_crux_embeds() {
+    let file = std::fs::read_to_string(crux_test_support::builtin_path()).expect("the model's file");
+    assert_eq!(file, crux_report::builtin::OPEN_SOURCE_SAFETY);
 }

@@ -94,7 +94,7 @@ fn the_builtin_report_has_a_section_of_each_kind_in_the_page_order() {
             &SectionKind::References,
         ]
     );
-    for crux in &model.file.page.cruxes {
+    for crux in &model.file.outline.cruxes {
         assert!(document.crux_section(&crux.id.name).is_some(), "the section of crux {}", crux.id.name);
     }
     // The Markdown, the terminal text and the HTML say every sentence of the document.
@@ -122,7 +122,7 @@ fn the_builtin_report_has_a_section_of_each_kind_in_the_page_order() {
 #[test]
 fn a_model_without_a_page_gets_a_verdict_its_mechanisms_and_its_threshold() {
     let mut sources = Sources::new();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/no-page.toml")).unwrap();
+    let text = std::fs::read_to_string(crux_test_support::fixture("cruxes.toml")).unwrap();
     let file = sources.add("no-page.toml", text);
     let model = crux_lang::load(&mut sources, file).expect("the model loads");
     let results = common::results(&model, 2000);

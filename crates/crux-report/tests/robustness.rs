@@ -7,9 +7,10 @@ use crux_analysis::robustness::is_judgement_source;
 use crux_lang::Sources;
 use crux_report::build::document;
 use crux_report::document::{Block, SectionKind};
-use crux_report::json::PageDocument;
+use crux_report::json::ResultsDocument;
 use crux_report::markdown;
-use crux_report::sentences::{Words, robustness_range};
+use crux_report::sentences::robustness_range;
+use crux_report::words::Words;
 
 const SAMPLES: usize = 4000;
 
@@ -18,7 +19,7 @@ fn the_builtin_model_lists_its_judgements_by_swing() {
     let model = common::builtin(&[]);
     let results = common::results(&model, SAMPLES);
     let robustness = results.robustness.as_ref().expect("the built-in model has judgement params and an axis");
-    let json = serde_json::to_value(PageDocument::new(&model, &results)).expect("serialises");
+    let json = serde_json::to_value(ResultsDocument::new(&model, &results)).expect("serialises");
     let rows = json["robustness"].as_array().expect("`robustness` is a list");
     assert!(rows.len() >= 5, "{} rows", rows.len());
     assert_eq!(rows.len(), robustness.rows.len());
@@ -96,7 +97,7 @@ fn the_report_has_a_robustness_section_after_the_policies() {
 #[test]
 fn a_model_without_a_page_gets_the_section_after_its_threshold() {
     let mut sources = Sources::new();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/no-page.toml")).unwrap();
+    let text = std::fs::read_to_string(crux_test_support::fixture("cruxes.toml")).unwrap();
     let file = sources.add("no-page.toml", text);
     let model = crux_lang::load(&mut sources, file).expect("the model loads");
     let results = common::results(&model, 2000);
@@ -105,7 +106,7 @@ fn a_model_without_a_page_gets_the_section_after_its_threshold() {
     let kinds: Vec<&SectionKind> = document.sections.iter().map(|section| &section.kind).collect();
     let threshold = kinds.iter().position(|kind| **kind == SectionKind::Threshold).expect("a threshold");
     assert_eq!(kinds[threshold + 1], &SectionKind::Robustness, "{kinds:?}");
-    let json = serde_json::to_value(PageDocument::new(&model, &results)).expect("serialises");
+    let json = serde_json::to_value(ResultsDocument::new(&model, &results)).expect("serialises");
     assert_eq!(json["robustness"][0]["param"], "misuse_threshold");
 }
 
@@ -118,7 +119,7 @@ fn a_model_without_judgement_params_has_no_robustness() {
     }
     let results = common::results(&plain, 500);
     assert!(results.robustness.is_none());
-    let json = serde_json::to_value(PageDocument::new(&plain, &results)).expect("serialises");
+    let json = serde_json::to_value(ResultsDocument::new(&plain, &results)).expect("serialises");
     assert!(json["robustness"].is_null());
     let document = document(&plain, &results);
     assert!(document.sections.iter().all(|section| section.kind != SectionKind::Robustness));

@@ -15,7 +15,7 @@ fn the_report_names_each_cruxs_share_and_value_when_sensitivity_is_on() {
     let options = Options { sensitivity: true, ..Options::new(SAMPLES, common::DEFAULT_SEED) };
     let results = compute(&model, &options).expect("the page computes");
     let sensitivity = results.sensitivity.as_ref().expect("the sensitivity is filled");
-    let cruxes: Vec<&str> = model.file.page.cruxes.iter().map(|crux| crux.id.name.as_str()).collect();
+    let cruxes: Vec<&str> = model.file.outline.cruxes.iter().map(|crux| crux.id.name.as_str()).collect();
     for item in &sensitivity.cruxes {
         assert!(
             (-0.1..=1.1).contains(&item.first_order) && item.first_order <= item.total + 0.1,

@@ -21,6 +21,6 @@ fn the_report_is_the_same_when_its_runs_stay_on_one_thread() {
     let one_thread = Options { parallel: false, ..Options::new(3000, common::DEFAULT_SEED) };
     let sequential = compute(&model, &one_thread).expect("the page computes");
     assert_eq!(markdown::render(&model, &sequential), markdown::render(&model, &spread));
-    let json = |results| serde_json::to_string(&crux_report::json::PageDocument::new(&model, results)).unwrap();
+    let json = |results| serde_json::to_string(&crux_report::json::ResultsDocument::new(&model, results)).unwrap();
     assert_eq!(json(&sequential), json(&spread));
 }

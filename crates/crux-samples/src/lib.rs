@@ -104,7 +104,7 @@ impl Plan {
     /// The plan for `model` at `at`: which points, and the columns.
     pub fn new(model: &hir::Model, at: &At) -> Result<Plan, Diagnostics> {
         let axis = model.file.axis.as_ref().map(|axis| axis.name.name.clone());
-        let open_now = model.file.page.context.now();
+        let open_now = model.file.outline.context.now();
         let (sampler, points, mut sources) = match (at, open_now) {
             (At::Default, Some(open_now)) => {
                 // The report's own rewrite: the axis counts probes, and here the one
@@ -353,7 +353,7 @@ mod tests {
             assert!((net[i] - (3.0 - misuse[i])).abs() < 1e-12 * net[i].abs().max(1.0));
         }
         // The report's probe of net now, sample by sample.
-        let open_now = model.file.page.context.open_now.as_ref().unwrap();
+        let open_now = model.file.outline.context.open_now.as_ref().unwrap();
         let probe = Probe::new(Capability::Expr(open_now.expr.clone()), Quantity::Net);
         let probed = run_probes(&model, &[probe], &RunOptions::new(5_000, 7)).unwrap();
         for (a, b) in net.iter().zip(&probed.values[0]) {

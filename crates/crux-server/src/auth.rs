@@ -17,6 +17,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use maud::{DOCTYPE, html};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
@@ -311,16 +312,56 @@ fn unauthorized(path: &str, why: &str) -> Response {
         )
         .into_response()
     } else {
-        let body = crate::templates::sign_in(why, path);
+        let body = sign_in(why, path);
         (StatusCode::UNAUTHORIZED, Html(body)).into_response()
     };
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"crux\""));
     response
 }
 
+/// The sign-in page a browser gets without a valid token (`why`), with a
+/// token field that signs it in at `path`.
+fn sign_in(why: &str, path: &str) -> String {
+    let page = html! {
+        (DOCTYPE)
+        "\n"
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "Crux: sign in" }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                main {
+                    h1 { "Sign in" }
+                    p.error { (why) "." }
+                    form method="get" action=(path) {
+                        label { "Token " input type="password" name="token" autocomplete="current-password" required; }
+                        " "
+                        button type="submit" { "Sign in" }
+                    }
+                    p {
+                        "The token is printed by " code { "crux serve" } " when it starts, or set by whoever runs it ("
+                        code { "CRUX_TOKEN" } ", " code { "--token-file" } ", " code { "--users" } ")."
+                    }
+                }
+            }
+        }
+    };
+    page.into_string() + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sign_in_page_escapes_the_reason_and_the_path() {
+        let page = sign_in("<b>expired</b>", "/x\"><script>alert(1)</script>");
+        assert!(!page.contains("<b>") && !page.contains("<script>"), "{page}");
+        assert!(page.contains("action=\"/x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""), "{page}");
+        assert!(page.starts_with("<!DOCTYPE html>") && page.contains("name=\"token\""), "{page}");
+    }
 
     #[test]
     fn tokens_identify_their_holders() {

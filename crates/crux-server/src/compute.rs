@@ -26,9 +26,9 @@ use crux_analysis::sobol::{Indices, SobolOptions, sobol_indices_checked};
 use crux_analysis::threshold::Threshold;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Sources, hir};
-use crux_report::json::{PageDocument, RunDocument, SensitivityDocument};
+use crux_report::json::{ResultsDocument, RunDocument, SensitivityDocument};
 use crux_report::results::Worldview;
-use crux_report::{Options, PageResults};
+use crux_report::{Options, Results};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -228,7 +228,7 @@ pub fn run_engine(
 /// a page, its plain run.
 #[derive(Debug)]
 pub enum ModelRun {
-    Report { model: hir::Model, results: Box<PageResults> },
+    Report { model: hir::Model, results: Box<Results> },
     Plain { model: hir::Model, output: RunOutput, samples: usize, seed: u64 },
 }
 
@@ -236,7 +236,7 @@ impl ModelRun {
     /// The JSON of `crux run --format json` for this run.
     pub fn json(&self) -> serde_json::Value {
         let value = match self {
-            ModelRun::Report { model, results } => serde_json::to_value(PageDocument::new(model, results)),
+            ModelRun::Report { model, results } => serde_json::to_value(ResultsDocument::new(model, results)),
             ModelRun::Plain { model, output, samples, seed } => {
                 serde_json::to_value(RunDocument::new(model, output, *samples, *seed))
             }
@@ -260,7 +260,7 @@ pub fn run_model(
     budget: &Budget,
 ) -> Result<ModelRun, ApiError> {
     let (crossings, robustness) = (for_page, for_page);
-    if model.file.page.is_empty() {
+    if model.file.outline.is_empty() {
         let output = run(&model, sources, samples, seed, crossings, budget)?;
         return Ok(ModelRun::Plain { model, output, samples, seed });
     }
@@ -290,6 +290,9 @@ pub struct ReportRun {
     pub importance: Option<Result<SensitivityRun, String>>,
     /// The report's robustness analysis, drawn in its section.
     pub robustness: Option<Robustness>,
+    /// Net across the axis with its bands (crux-report's description, the
+    /// one `crux plot` draws), on an axis of at least two points.
+    pub net_chart: Option<crux_plot::Chart>,
 }
 
 impl ReportRun {
@@ -305,6 +308,7 @@ impl ReportRun {
                 report: None,
                 importance: None,
                 robustness: None,
+                net_chart: net_chart(model, output),
             },
             ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
@@ -312,9 +316,15 @@ impl ReportRun {
                 report: Some(crux_report::build::document(model, results)),
                 importance: None,
                 robustness: results.robustness.clone(),
+                net_chart: net_chart(model, &results.run),
             },
         }
     }
+}
+
+/// The net chart's description, for a model with an axis of two points or more.
+fn net_chart(model: &hir::Model, output: &RunOutput) -> Option<crux_plot::Chart> {
+    (model.file.axis.is_some() && output.points.len() > 1).then(|| crux_report::charts::net_chart(model, output))
 }
 
 /// Runs a resolved model for the web page, with the crux-importance analysis
@@ -362,7 +372,8 @@ pub fn sensitivity(
         .named_groups(&inputs)
         .into_iter()
         .map(|(name, indices)| {
-            let title = model.file.page.crux(&name).map_or_else(|| name.clone(), crux_worldview::compare::crux_title);
+            let title =
+                model.file.outline.crux(&name).map_or_else(|| name.clone(), crux_worldview::compare::crux_title);
             (title, indices)
         })
         .collect();

@@ -272,16 +272,9 @@ impl DeadlineBody {
 }
 
 /// The error of a body that did not arrive in time.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive within {} s", .0.as_secs_f64())]
 pub struct BodyTimeout(Duration);
-
-impl std::fmt::Display for BodyTimeout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the request body did not arrive within {} s", self.0.as_secs_f64())
-    }
-}
-
-impl std::error::Error for BodyTimeout {}
 
 impl HttpBody for DeadlineBody {
     type Data = Bytes;

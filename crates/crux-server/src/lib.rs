@@ -33,11 +33,11 @@
 
 pub mod api;
 pub mod auth;
+mod browser;
 mod compute;
 pub mod connections;
 pub mod error;
 pub mod metrics;
-mod pages;
 mod profiles;
 pub mod security;
 mod service;
@@ -180,11 +180,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.limits.max_body_bytes;
     let [csp, nosniff, referrer, frames, opener] = security::header_layers();
     Router::new()
-        .route("/", get(pages::report))
-        .route("/compare", get(pages::compare))
-        .route("/group", get(pages::group))
-        .route("/assets/app.js", get(pages::script))
-        .route("/assets/style.css", get(pages::style))
+        .route("/", get(browser::report))
+        .route("/compare", get(browser::compare))
+        .route("/group", get(browser::group))
+        .route("/assets/app.js", get(browser::script))
+        .route("/assets/style.css", get(browser::style))
         .route("/healthz", get(telemetry::healthz))
         .route("/metrics", get(telemetry::metrics))
         .merge(api::routes())

@@ -33,7 +33,7 @@ pub async fn run(
     let worker = state.clone();
     bounded(&state.slots, state.run_bytes(samples), move |budget| {
         let base = &worker.base_engine;
-        if base.model().file.page.is_empty() && worker.changes_nothing(&overrides)? {
+        if base.model().file.outline.is_empty() && worker.changes_nothing(&overrides)? {
             let output = compute::run_engine(base, worker.base_sources(), samples, seed, false, budget)?;
             return Ok(ModelRun::Plain { model: base.model().clone(), output, samples, seed });
         }
@@ -199,7 +199,7 @@ fn views_of(state: &AppState, profiles: &[ProfileInfo]) -> Result<Vec<View>, Api
 fn differing_cruxes(state: &AppState, a: &View, b: &View) -> usize {
     state
         .base
-        .page
+        .outline
         .cruxes
         .iter()
         .filter(|crux| a.beliefs.with_group_from(&b.beliefs, &state.base, &crux.id.name) != a.beliefs)

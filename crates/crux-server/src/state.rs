@@ -15,22 +15,14 @@ use crux_lang::{Sources, hir};
 use crux_store::{ModelSource, Store};
 use crux_worldview::Beliefs;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::{Arc, Mutex};
 
 /// Why the server could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub struct StartError {
     pub message: String,
 }
-
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for StartError {}
 
 /// The fewest samples of a view in a comparison or group, however many views it computes.
 pub const MIN_VIEW_SAMPLES: usize = 1000;
@@ -189,7 +181,7 @@ impl AppState {
 
     /// How a crux is named on pages: "Crux 2 (Capability Threshold)", or its title, or its id.
     pub fn crux_title(&self, id: &str) -> String {
-        self.base.page.crux(id).map_or_else(|| id.to_string(), crux_worldview::compare::crux_title)
+        self.base.outline.crux(id).map_or_else(|| id.to_string(), crux_worldview::compare::crux_title)
     }
 
     /// Samples of each view when a request computes `computations` views:

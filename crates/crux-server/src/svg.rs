@@ -4,64 +4,38 @@
 //! the uncertainty each crux carries (crux importance), and how far the
 //! threshold moves with each judgement (the robustness tornado).
 
-use crate::compute::SensitivityRun;
+use crate::compute::{ReportRun, SensitivityRun};
 use crate::summary::{Place, axis_values, mean_zero};
 use crux_analysis::robustness::Robustness;
 use crux_analysis::sobol::Indices;
 use crux_analysis::threshold::Threshold;
 use crux_engine::format::significant;
-use crux_report::format::json_precise;
-use crux_report::json::RunDocument;
+use crux_plot::inline::{self, BOTTOM, RIGHT, Scale, TOP, WIDTH, escape, ticks};
+use crux_report::charts::threshold_chart;
 use std::fmt::Write;
 
-/// Text made safe for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
+/// Net across the axis (crux-report's description, drawn by crux-plot as
+/// inline SVG), with the place where E[net] turns negative in `data-crossing`
+/// (`below` from the start, `never`). `None` for a model without an axis.
+pub fn net_chart(run: &ReportRun) -> Option<String> {
+    let chart = inline::svg(run.net_chart.as_ref()?, "net-chart")?;
+    let document = &run.document;
+    let crossing = match mean_zero(&axis_values(document), &document.net.mean) {
+        Place::At(value) => significant(value, 4),
+        Place::FromStart => "below".to_string(),
+        Place::Never => "never".to_string(),
+    };
+    Some(chart.replacen("<svg ", &format!(r#"<svg data-crossing="{crossing}" "#), 1))
 }
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 300.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 48.0;
-
-/// A linear map from data to pixels.
-struct Scale {
-    from: (f64, f64),
-    to: (f64, f64),
-}
-
-impl Scale {
-    fn at(&self, value: f64) -> f64 {
-        let (d0, d1) = self.from;
-        let (r0, r1) = self.to;
-        if d1 == d0 { (r0 + r1) / 2.0 } else { r0 + (value - d0) / (d1 - d0) * (r1 - r0) }
+/// The histogram of per-sample thresholds (crux-analysis's `Threshold`, the
+/// report's, described by crux-report as `crux plot` draws it): one bar per
+/// grid point as a share of all samples, the median over all samples marked.
+pub fn threshold_histogram(threshold: &Threshold, axis_label: &str) -> Option<String> {
+    if threshold.grid.len() < 2 || threshold.sample.samples == 0 {
+        return None;
     }
-}
-
-/// About `count` round tick values covering `low..=high`.
-fn ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
-    if high <= low || !low.is_finite() || !high.is_finite() {
-        return vec![low];
-    }
-    let raw = (high - low) / count.max(1) as f64;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(raw);
-    let first = (low / step).ceil() as i64;
-    let last = (high / step).floor() as i64;
-    (first..=last).map(|i| i as f64 * step).collect()
+    inline::svg(&threshold_chart(threshold, axis_label), "threshold-chart")
 }
 
 /// About six vertical grid lines down to `bottom`, each with its value
@@ -76,163 +50,6 @@ fn vertical_grid(out: &mut String, x: &Scale, bottom: f64, digits: usize) {
             label = significant(tick, digits)
         );
     }
-}
-
-fn frame(out: &mut String, id: &str, title: &str, x: &Scale, y: &Scale, x_label: &str, y_label: &str) {
-    let _ = write!(
-        out,
-        r#"<svg id="{id}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{title}"><title>{title}</title>"#,
-        title = escape(title)
-    );
-    let (x0, x1) = x.from;
-    let (y0, y1) = y.from;
-    for tick in ticks(x0, x1, 8) {
-        let px = x.at(tick);
-        let _ = write!(
-            out,
-            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}" class="grid"/><text x="{px:.1}" y="{t:.1}" class="tick" text-anchor="middle">{label}</text>"##,
-            b = HEIGHT - BOTTOM,
-            t = HEIGHT - BOTTOM + 16.0,
-            label = significant(tick, 4)
-        );
-    }
-    for tick in ticks(y0, y1, 6) {
-        let py = y.at(tick);
-        let _ = write!(
-            out,
-            r##"<line x1="{LEFT}" x2="{r:.1}" y1="{py:.1}" y2="{py:.1}" class="grid"/><text x="{t:.1}" y="{ty:.1}" class="tick" text-anchor="end">{label}</text>"##,
-            r = WIDTH - RIGHT,
-            t = LEFT - 6.0,
-            ty = py + 4.0,
-            label = significant(tick, 3)
-        );
-    }
-    let _ = write!(
-        out,
-        r##"<text x="{cx:.1}" y="{by:.1}" class="axis-label" text-anchor="middle">{x_label}</text><text transform="translate(14 {cy:.1}) rotate(-90)" class="axis-label" text-anchor="middle">{y_label}</text>"##,
-        cx = (LEFT + WIDTH - RIGHT) / 2.0,
-        by = HEIGHT - 8.0,
-        cy = (TOP + HEIGHT - BOTTOM) / 2.0,
-        x_label = escape(x_label),
-        y_label = escape(y_label)
-    );
-}
-
-fn band(out: &mut String, x: &Scale, y: &Scale, axis: &[f64], low: &[f64], high: &[f64], class: &str) {
-    let mut points = String::new();
-    for (value, level) in axis.iter().zip(high) {
-        let _ = write!(points, "{:.1},{:.1} ", x.at(*value), y.at(*level));
-    }
-    for (value, level) in axis.iter().zip(low).rev() {
-        let _ = write!(points, "{:.1},{:.1} ", x.at(*value), y.at(*level));
-    }
-    let _ = write!(out, r#"<polygon class="{class}" points="{}"/>"#, points.trim_end());
-}
-
-fn line(out: &mut String, x: &Scale, y: &Scale, axis: &[f64], values: &[f64], class: &str) {
-    let points: Vec<String> =
-        axis.iter().zip(values).map(|(a, v)| format!("{:.1},{:.1}", x.at(*a), y.at(*v))).collect();
-    let _ = write!(out, r#"<polyline class="{class}" points="{}"/>"#, points.join(" "));
-}
-
-/// Net across the axis: 90% and 50% bands, the median, the mean, zero, and
-/// the place where E[net] turns negative. `None` for a model without an axis.
-pub fn net_chart(document: &RunDocument, unit: &str) -> Option<String> {
-    let axis_info = document.axis.as_ref()?;
-    let axis = axis_values(document);
-    if axis.len() < 2 {
-        return None;
-    }
-    let net = &document.net;
-    let low = net.p05.iter().copied().fold(0.0f64, f64::min);
-    let high = net.p95.iter().copied().fold(0.0f64, f64::max);
-    let pad = (high - low).max(1e-9) * 0.05;
-    let x = Scale { from: (axis[0], axis[axis.len() - 1]), to: (LEFT, WIDTH - RIGHT) };
-    let y = Scale { from: (low - pad, high + pad), to: (HEIGHT - BOTTOM, TOP) };
-    let crossing = mean_zero(&axis, &net.mean);
-    let crossing_value = match crossing {
-        Place::At(value) => significant(value, 4),
-        Place::FromStart => "below".to_string(),
-        Place::Never => "never".to_string(),
-    };
-    let mut out = String::new();
-    let x_label = format!("{} ({})", axis_info.label, axis_info.name);
-    let y_label = if unit.is_empty() { "net".to_string() } else { format!("net ({unit})") };
-    frame(&mut out, "net-chart", "Net effect across the axis, with 50% and 90% bands", &x, &y, &x_label, &y_label);
-    out = out.replacen("<svg ", &format!(r#"<svg data-crossing="{crossing_value}" "#), 1);
-    band(&mut out, &x, &y, &axis, &net.p05, &net.p95, "band90");
-    band(&mut out, &x, &y, &axis, &net.p25, &net.p75, "band50");
-    let zero = y.at(0.0);
-    let _ = write!(out, r#"<line class="zero" x1="{LEFT}" x2="{:.1}" y1="{zero:.1}" y2="{zero:.1}"/>"#, WIDTH - RIGHT);
-    line(&mut out, &x, &y, &axis, &net.p50, "median");
-    line(&mut out, &x, &y, &axis, &net.mean, "mean");
-    if let Place::At(value) = crossing {
-        let px = x.at(value);
-        let _ = write!(
-            out,
-            r#"<line class="threshold" x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}"/><text class="threshold-label" x="{tx:.1}" y="{ty:.1}">E[net] = 0 at {v}</text>"#,
-            b = HEIGHT - BOTTOM,
-            tx = px + 4.0,
-            ty = TOP + 12.0,
-            v = significant(value, 4)
-        );
-    }
-    out.push_str("</svg>");
-    Some(out)
-}
-
-/// The histogram of per-sample thresholds over the axis (crux-analysis's
-/// `Threshold`, the report's): one bar per grid point, as a share of all
-/// samples (those that never cross are beyond the axis and not drawn), with
-/// the median over all samples marked, or said to be beyond the axis.
-pub fn threshold_histogram(threshold: &Threshold, axis_label: &str) -> Option<String> {
-    let grid = &threshold.grid;
-    let sample = &threshold.sample;
-    if grid.len() < 2 || sample.samples == 0 {
-        return None;
-    }
-    let (start, end) = (grid[0], grid[grid.len() - 1]);
-    let step = grid[1] - grid[0];
-    let total = sample.samples as f64;
-    let shares: Vec<f64> = sample.counts.iter().map(|count| *count as f64 / total).collect();
-    let top = shares.iter().copied().fold(0.0f64, f64::max).max(1e-9);
-    let x = Scale { from: (start - step / 2.0, end + step / 2.0), to: (LEFT, WIDTH - RIGHT) };
-    let y = Scale { from: (0.0, top * 1.1), to: (HEIGHT - BOTTOM, TOP) };
-    let mut out = String::new();
-    let x_label = format!("{axis_label} where net turns negative");
-    frame(
-        &mut out,
-        "threshold-chart",
-        "Per-sample threshold: where each sample's net turns negative",
-        &x,
-        &y,
-        &x_label,
-        "share of all samples",
-    );
-    for (point, share) in grid.iter().zip(&shares) {
-        let (x0, x1) = (x.at(point - step / 2.0), x.at(point + step / 2.0));
-        let y0 = y.at(*share);
-        let _ = write!(
-            out,
-            r#"<rect class="bar" x="{:.1}" y="{y0:.1}" width="{:.1}" height="{:.1}"/>"#,
-            x0 + 0.5,
-            (x1 - x0 - 1.0).max(0.5),
-            (HEIGHT - BOTTOM - y0).max(0.0)
-        );
-    }
-    let (px, label) = match sample.capability.p50 {
-        Some(median) => (x.at(median), format!("median {}", json_precise(median))),
-        None => (x.at(end + step / 2.0), format!("median beyond {}", significant(end, 4))),
-    };
-    let (tx, anchor) = if px > WIDTH / 2.0 { (px - 4.0, "end") } else { (px + 4.0, "start") };
-    let _ = write!(
-        out,
-        r#"<line class="threshold" x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{b:.1}"/><text class="threshold-label" x="{tx:.1}" y="{ty:.1}" text-anchor="{anchor}">{label}</text>"#,
-        b = HEIGHT - BOTTOM,
-        ty = TOP + 12.0,
-    );
-    out.push_str("</svg>");
-    Some(out)
 }
 
 /// Rows of the crux-importance chart at most (the largest shares).

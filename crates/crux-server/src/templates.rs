@@ -78,38 +78,6 @@ pub fn error_page(state: &AppState, error: &ApiError) -> String {
     document(state, "Crux", &body.into_string())
 }
 
-/// The sign-in page a browser gets without a valid token (`why`), with a
-/// token field that signs it in at `path`.
-pub fn sign_in(why: &str, path: &str) -> String {
-    let page = html! {
-        (DOCTYPE)
-        "\n"
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                title { "Crux: sign in" }
-                link rel="stylesheet" href="/assets/style.css";
-            }
-            body {
-                main {
-                    h1 { "Sign in" }
-                    p.error { (why) "." }
-                    form method="get" action=(path) {
-                        label { "Token " input type="password" name="token" autocomplete="current-password" required; }
-                        " "
-                        button type="submit" { "Sign in" }
-                    }
-                    p {
-                        "The token is printed by " code { "crux serve" } " when it starts, or set by whoever runs it ("
-                        code { "CRUX_TOKEN" } ", " code { "--token-file" } ", " code { "--users" } ")."
-                    }
-                }
-            }
-        }
-    };
-    page.into_string() + "\n"
-}
-
 /// The whole report page.
 pub fn report(
     state: &AppState,
@@ -266,7 +234,7 @@ fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -
                 }
             }
             p.rule { "Verdict on P(net > 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between." }
-            (net_figure(document, unit))
+            (net_figure(run, unit))
             (run_info(document, elapsed))
         }
         "\n"
@@ -279,9 +247,9 @@ fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -
 }
 
 /// The net chart with its caption, or nothing without one.
-fn net_figure(document: &RunDocument, unit: &str) -> Markup {
+fn net_figure(run: &ReportRun, unit: &str) -> Markup {
     html! {
-        @if let Some(chart) = svg::net_chart(document, unit) {
+        @if let Some(chart) = svg::net_chart(run) {
             figure {
                 (PreEscaped(chart))
                 figcaption {
@@ -599,8 +567,8 @@ fn crux_editor(
         return html! {};
     }
     let heading = match crux {
-        None => "Other params".to_string(),
-        Some(id) => match state.base.page.crux(id) {
+        None => crux_analysis::inputs::OTHER_GROUP_NAME.to_string(),
+        Some(id) => match state.base.outline.crux(id) {
             Some(page_crux) => format!("Your beliefs on {}", page_crux.heading()),
             None => format!("Crux: {id}"),
         },
@@ -635,7 +603,7 @@ fn page_sections<'a>(
     let charts = html! {
         section #charts {
             p #verdict .verdict { (verdict_sentence(document)) }
-            (net_figure(document, state.base.header.unit.as_str()))
+            (net_figure(run, state.base.header.unit.as_str()))
             @if let Some(threshold) = &run.threshold { (threshold_figure(threshold, &axis_label(document))) }
             (importance(run))
             (run_info(document, elapsed))
@@ -1146,14 +1114,6 @@ pub fn group(state: &AppState, pool: &PoolResponse, run: &ReportRun) -> String {
 #[cfg(test)]
 mod tests {
     use super::interval;
-
-    #[test]
-    fn the_sign_in_page_escapes_the_reason_and_the_path() {
-        let page = super::sign_in("<b>expired</b>", "/x\"><script>alert(1)</script>");
-        assert!(!page.contains("<b>") && !page.contains("<script>"), "{page}");
-        assert!(page.contains("action=\"/x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""), "{page}");
-        assert!(page.starts_with("<!DOCTYPE html>") && page.contains("name=\"token\""), "{page}");
-    }
 
     #[test]
     fn intervals_are_recognised_only_with_numeric_ends() {

@@ -638,7 +638,7 @@ async fn the_builtin_model_is_answered_as_its_page() {
     // The JSON of `crux run --format json` for a model with a page.
     let resolved = resolved(&builtin_model());
     let results = crux_report::compute(&resolved, &crux_report::Options::new(2000, 5)).unwrap();
-    let text = serde_json::to_string(&crux_report::json::PageDocument::new(&resolved, &results)).unwrap();
+    let text = serde_json::to_string(&crux_report::json::ResultsDocument::new(&resolved, &results)).unwrap();
     let expected: Value = serde_json::from_str(&text).unwrap();
     assert_same(&reply.json(), &expected, "");
     for field in ["evaluation", "threshold", "policies", "now"] {
@@ -717,9 +717,9 @@ async fn model_text_in_the_report_is_escaped() {
 /// complete page: a verdict on net, its benefits, its unit, never bp.
 #[tokio::test]
 async fn a_model_without_page_or_axis_gets_a_complete_page() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-cruxes.toml");
+    let path = crux_test_support::fixture("alpha-beta.toml");
     let model = crux_store::ModelSource {
-        name: "two-cruxes.toml".to_string(),
+        name: "alpha-beta.toml".to_string(),
         text: std::fs::read_to_string(path).expect("the fixture"),
     };
     let app = app_of(model, limits());

@@ -39,7 +39,7 @@ pub fn export(model: &hir::Model) -> Export {
             "`{owner}` draws a distribution whose parameters depend on the axis: Crux draws it once per sample and grid point, Squiggle anew at every use"
         )));
     }
-    let page = &model.file.page;
+    let page = &model.file.outline;
     if !page.evaluation.is_empty() || !page.policies.is_empty() || page.cruxes.iter().any(|crux| !crux.notes.is_empty())
     {
         warnings.push(Diagnostic::warning(

@@ -30,7 +30,6 @@ use crux_lang::profile::{Profile, parse_profile};
 use crux_lang::resolve::resolve;
 use crux_lang::{Diagnostics, Sources};
 use sha2::{Digest, Sha256};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// What kind of failure a [`StoreError`] is, so that a front end can answer
@@ -54,7 +53,8 @@ pub enum ErrorKind {
 }
 
 /// A failure of the store itself (not of a profile's content).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub struct StoreError {
     pub kind: ErrorKind,
     /// What failed, for the person running the store: it may name the
@@ -80,14 +80,6 @@ impl StoreError {
         }
     }
 }
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for StoreError {}
 
 /// A model as submitted profiles refer to it: its text and where it came from.
 #[derive(Debug, Clone)]

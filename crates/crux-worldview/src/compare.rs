@@ -11,11 +11,11 @@
 use crate::beliefs::Beliefs;
 use crux_analysis::verdict::label;
 use crux_lang::model::ModelFile;
-use crux_lang::page::Crux;
+use crux_lang::outline::Crux;
 use crux_lang::profile::parse_profile;
 use crux_lang::resolve::resolve;
 use crux_lang::{Diagnostic, Diagnostics, Sources};
-use crux_report::results::{AnswerResult, PageResults};
+use crux_report::results::{Answer, Results};
 use crux_report::{Options, compute};
 use serde::Serialize;
 
@@ -175,7 +175,7 @@ pub fn compute_view(
     model: &ModelFile,
     view: &View,
     options: &Options,
-) -> Result<(Position, PageResults), Diagnostics> {
+) -> Result<(Position, Results), Diagnostics> {
     let mut applied = model.clone();
     view.beliefs.apply(sources, &mut applied, &view.label)?;
     let resolved = resolve(applied)?;
@@ -184,9 +184,9 @@ pub fn compute_view(
 }
 
 /// Reads a view's answers out of its page results.
-pub fn position(label_text: &str, model: &ModelFile, results: &PageResults) -> Position {
+pub fn position(label_text: &str, model: &ModelFile, results: &Results) -> Position {
     let evaluation = model
-        .page
+        .outline
         .evaluation
         .iter()
         .zip(&results.evaluation)
@@ -226,7 +226,7 @@ pub fn position(label_text: &str, model: &ModelFile, results: &PageResults) -> P
         never_share: threshold.sample.never_share,
     });
     let best_release_threshold = results.policies.iter().flatten().find_map(|answer| match answer {
-        AnswerResult::ReleaseThreshold(release) => Some(release.best.threshold),
+        Answer::ReleaseThreshold(release) => Some(release.best.threshold),
         _ => None,
     });
     let unit = match model.header.unit.trim() {
@@ -303,7 +303,7 @@ pub fn crux_title(crux: &Crux) -> String {
 
 /// The crux groups of the model in file order, with display titles.
 fn crux_titles(model: &ModelFile) -> Vec<(String, String)> {
-    model.page.cruxes.iter().map(|crux| (crux.id.name.clone(), crux_title(crux))).collect()
+    model.outline.cruxes.iter().map(|crux| (crux.id.name.clone(), crux_title(crux))).collect()
 }
 
 /// Whether two views hold different beliefs about any param of `group`.

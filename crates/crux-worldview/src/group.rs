@@ -120,7 +120,7 @@ fn flips_by_crux(
     options: &Options,
 ) -> Result<Vec<(String, usize)>, Diagnostics> {
     let mut out = Vec::new();
-    for crux in &model.page.cruxes {
+    for crux in &model.outline.cruxes {
         let group = crux.id.name.as_str();
         let mut flips = 0;
         for (index, view) in views.iter().enumerate() {
@@ -171,7 +171,7 @@ fn describe(members: &[Position], crux_flips: &[(String, usize)], model: &ModelF
     }
     let pairs = members.len() * members.len().saturating_sub(1);
     if let Some((crux, flips)) = crux_flips.iter().max_by_key(|(_, flips)| *flips).filter(|(_, flips)| *flips > 0) {
-        let title = model.page.crux(crux).map_or_else(|| crux.clone(), crate::compare::crux_title);
+        let title = model.outline.crux(crux).map_or_else(|| crux.clone(), crate::compare::crux_title);
         lines.push(format!(
             "The group disagrees most on {title}: taking another member's view of it flips a member's verdict in {flips} of {pairs} cases."
         ));

@@ -10,7 +10,7 @@ mod input;
 use clap::{Parser, Subcommand, ValueEnum};
 use crux_lang::Sources;
 use input::{Failure, Override};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -239,13 +239,12 @@ fn main() -> ExitCode {
             }
         }
         Err(failure) => {
-            let color = std::io::stderr().is_terminal();
             let mut stderr = std::io::stderr().lock();
             for (index, diagnostic) in failure.diagnostics.iter().enumerate() {
                 if index > 0 {
                     let _ = stderr.write_all(b"\n");
                 }
-                let _ = stderr.write_all(diagnostics::render(&sources, diagnostic, color).as_bytes());
+                let _ = stderr.write_all(diagnostics::render(&sources, diagnostic).as_bytes());
             }
             ExitCode::from(failure.exit_code)
         }

@@ -1,6 +1,9 @@
 //! End-to-end tests of the `crux` binary: exit codes, the JSON contract,
 //! determinism across thread counts, and the diagnostics of malformed models
-//! (snapshots of exactly what a user sees on stderr).
+//! (snapshots of exactly what a user sees on stderr): those the engine finds
+//! (invalid distribution parameters, non-finite values), and for the exit
+//! code one of the language's, whose rendering crux-lang's fixtures pin
+//! (`crates/crux-lang/tests/fixtures/diagnostics`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -10,7 +13,12 @@ fn fixtures() -> PathBuf {
 }
 
 fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+    crux_test_support::repo_path(relative)
+}
+
+/// crux-lang's diagnostic fixtures: malformed models with their expected renderings.
+fn language_fixtures() -> PathBuf {
+    repo_path("crates/crux-lang/tests/fixtures/diagnostics")
 }
 
 /// Runs `crux` with `args` in `directory`, with colour and progress off.
@@ -36,7 +44,7 @@ fn malformed_models_get_exit_code_2_and_a_located_diagnostic() {
         .filter(|name| name.ends_with(".toml"))
         .collect();
     names.sort();
-    assert!(names.len() >= 12, "a dozen malformed models at least");
+    assert!(names.len() >= 7, "the engine's malformed models");
     for name in names {
         let output = crux(&directory, &["run", &name, "--samples", "2000", "--format", "json"], None);
         let stderr = text(&output.stderr);
@@ -49,8 +57,18 @@ fn malformed_models_get_exit_code_2_and_a_located_diagnostic() {
 }
 
 #[test]
+fn a_language_diagnostic_exits_with_code_2_and_prints_what_crux_lang_renders() {
+    let directory = language_fixtures();
+    let output = crux(&directory, &["run", "unknown-name.toml", "--samples", "2000"], None);
+    assert_eq!(output.status.code(), Some(2), "stderr:\n{}", text(&output.stderr));
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+    let expected = std::fs::read_to_string(directory.join("unknown-name.expected")).expect("the expected rendering");
+    assert_eq!(text(&output.stderr), expected);
+}
+
+#[test]
 fn check_refuses_a_citation_missing_from_the_bibliography() {
-    let directory = fixtures().join("invalid");
+    let directory = language_fixtures();
     let output = crux(&directory, &["check", "unknown-reference.toml"], None);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");

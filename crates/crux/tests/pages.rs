@@ -4,7 +4,7 @@
 //! page said; bad pages exit with code 2 and a clear message, never a panic,
 //! and leave no output file behind.
 
-use crux_page::outline::{differences, outline};
+use crux_page::elements::{differences, outline};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

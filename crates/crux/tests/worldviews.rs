@@ -112,7 +112,8 @@ fn pooling_identical_profiles_equals_one_and_order_does_not_matter() {
 #[test]
 fn a_model_without_page_or_axis_gets_a_double_crux_on_net() {
     // net = x + y; A holds x ~ normal(2, 1), B x ~ normal(-2, 1); y alike.
-    let args = ["compare", "two-cruxes/a.toml", "two-cruxes/b.toml", "--model", "two-cruxes/model.toml"];
+    let model = crux_test_support::fixture("alpha-beta.toml");
+    let args = ["compare", "two-cruxes/a.toml", "two-cruxes/b.toml", "--model", model.to_str().expect("a UTF-8 path")];
     let document = json(&crux(&[&args[..], &["--samples", "4000", "--format", "json"]].concat()));
     let positions = document["positions"].as_array().expect("positions");
     let mean = |index: usize| positions[index]["now"]["mean"].as_f64().expect("E[net] of the view");

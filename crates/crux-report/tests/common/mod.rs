@@ -1,32 +1,17 @@
-//! Shared helpers of the report tests: the built-in model, loaded with
-//! optional overrides, and its computed page.
+//! Shared helpers of the report tests: the built-in model's computed page
+//! (the model itself, with overrides, from crux-test-support).
 
 #![allow(dead_code)]
 
-use crux_lang::model::parse_model;
-use crux_lang::resolve::resolve;
-use crux_lang::{Sources, Span, hir};
-use crux_report::builtin::{OPEN_SOURCE_SAFETY, OPEN_SOURCE_SAFETY_NAME};
-use crux_report::{Options, PageResults, compute};
+use crux_lang::hir;
+use crux_report::{Options, Results, compute};
 
 /// The default seed of `crux run`.
 pub const DEFAULT_SEED: u64 = 1;
 
-/// The built-in model with `overrides` (`name`, expression) applied, as `--set` does.
-pub fn builtin(overrides: &[(&str, &str)]) -> hir::Model {
-    let mut sources = Sources::new();
-    let file = sources.add(OPEN_SOURCE_SAFETY_NAME, OPEN_SOURCE_SAFETY);
-    let mut model = parse_model(&mut sources, file).expect("the built-in model parses");
-    for (name, expr) in overrides {
-        let source = sources.add(format!("--set {name}"), format!("{name}={expr}"));
-        model
-            .set_param(name, Span::new(source, 0, name.len()), expr, source, name.len() + 1)
-            .expect("the override applies");
-    }
-    resolve(model).expect("the built-in model resolves")
-}
+pub use crux_test_support::builtin;
 
-pub fn results(model: &hir::Model, samples: usize) -> PageResults {
+pub fn results(model: &hir::Model, samples: usize) -> Results {
     compute(model, &Options { robustness: true, ..Options::new(samples, DEFAULT_SEED) }).expect("the page computes")
 }
 

@@ -10,13 +10,12 @@ use axum::http::{Request, StatusCode};
 use crux_server::{AppState, Config, Limits, router};
 use crux_store::ModelSource;
 use http_body_util::BodyExt;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
 pub fn fixture_model() -> ModelSource {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cruxes.toml");
+    let path = crux_test_support::fixture("cruxes.toml");
     ModelSource { name: "cruxes.toml".to_string(), text: std::fs::read_to_string(path).expect("fixture") }
 }
 

@@ -18,7 +18,7 @@ pub fn check(sources: &mut Sources, path: Option<&Path>) -> Outcome {
     let engine = Engine::new(&model)?;
     let program = engine.program();
     let file = &model.file;
-    let page = &file.page;
+    let page = &file.outline;
     let page_parts = if page.is_empty() {
         String::new()
     } else {

@@ -5,22 +5,17 @@
 use crate::Outcome;
 use crate::commands::target;
 use crate::input::{Failure, Override};
-use crux_analysis::crossing::{Crossing, zero_crossing};
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::threshold::Threshold;
 use crux_analysis::voi::{VoiOptions, value_of_information};
-use crux_engine::format::{short, significant};
-use crux_engine::{Engine, RunOptions, RunOutput};
-use crux_lang::page::Answer;
+use crux_engine::{Engine, RunOptions};
+use crux_lang::outline::Analysis;
 use crux_lang::{Diagnostic, Sources, hir};
-use crux_plot::{
-    Bands, Chart, Contribution, ContributionKind, Contributions, Histogram, Lines, Mark, Series, Tornado, TornadoRow,
-    TornadoSection,
-};
-use crux_report::format::json_precise;
-use crux_report::results::{AnswerResult, ReleaseAnswer, has_robustness};
-use crux_report::{Options, PageResults, compute};
+use crux_plot::{Chart, Lines, Series, Tornado, TornadoRow, TornadoSection};
+use crux_report::charts::{axis_label, mechanism_chart, net_chart, policy_chart, threshold_chart, unit};
+use crux_report::results::{Answer, has_robustness};
+use crux_report::{Options, Results, compute};
 use std::path::{Path, PathBuf};
 
 /// Most rows of the Saltelli design for the sensitivity chart.
@@ -84,7 +79,7 @@ pub struct Written {
 
 /// Whether the model's page asks which release threshold a regulator should set.
 pub fn has_release_policy(model: &hir::Model) -> bool {
-    model.file.page.policies.iter().any(|item| matches!(item.answer, Some(Answer::ReleaseThreshold { .. })))
+    model.file.outline.policies.iter().any(|item| matches!(item.answer, Some(Analysis::ReleaseThreshold { .. })))
 }
 
 /// Writes every chart the model supports to `out` (created if missing):
@@ -98,7 +93,7 @@ pub fn write_charts(
     point: usize,
     samples: usize,
     seed: u64,
-    results: Option<&PageResults>,
+    results: Option<&Results>,
     out: &Path,
 ) -> Result<Vec<Written>, Failure> {
     std::fs::create_dir_all(out)
@@ -118,7 +113,7 @@ fn charts(
     point: usize,
     samples: usize,
     seed: u64,
-    results: Option<&PageResults>,
+    results: Option<&Results>,
 ) -> Result<Vec<(String, Chart)>, Failure> {
     let unit = unit(model);
     let at = target::describe(model, engine, point);
@@ -127,7 +122,7 @@ fn charts(
     let run = engine.run(&keep)?;
     if let Some(axis) = &model.file.axis {
         let axis_label = axis_label(axis);
-        charts.push(("net".to_string(), net_chart(model, &run, &axis_label, &unit)));
+        charts.push(("net".to_string(), net_chart(model, &run)));
         if let Some(crossings) = run.crossings.as_ref().filter(|_| engine.grid().len() > 1) {
             let threshold = Threshold::new(engine.grid(), &run.net, crossings, None);
             charts.push(("thresholds".to_string(), threshold_chart(&threshold, &axis_label)));
@@ -145,7 +140,7 @@ fn charts(
     }
     let release = results.and_then(|results| {
         results.policies.iter().flatten().find_map(|answer| match answer {
-            AnswerResult::ReleaseThreshold(release) => Some(release),
+            Answer::ReleaseThreshold(release) => Some(release),
             _ => None,
         })
     });
@@ -153,154 +148,10 @@ fn charts(
         charts.push(("policy".to_string(), policy_chart(release, &axis_label(axis), &unit)));
     }
     if let Some(robustness) = results.and_then(|results| results.robustness.as_ref()) {
-        let chart = crux_report::build::robustness_chart(crux_report::sentences::Words::new(model), robustness);
+        let chart = crux_report::build::robustness_chart(crux_report::words::Words::new(model), robustness);
         charts.push(("robustness".to_string(), chart));
     }
     Ok(charts)
-}
-
-/// The regulation policy curve: the expected net per frontier release of
-/// "open below T" for each threshold T, with the best T, the page's named
-/// thresholds and "no threshold" marked.
-fn policy_chart(release: &ReleaseAnswer, axis_label: &str, unit: &str) -> Chart {
-    let policy = &release.policy;
-    let curve: Vec<(f64, f64)> = policy.grid.iter().copied().zip(policy.curve()).collect();
-    let (first, last) = (policy.grid.first().copied().unwrap_or(0.0), policy.grid.last().copied().unwrap_or(0.0));
-    let (no_threshold, _) = release.no_threshold;
-    let mut marks = Vec::new();
-    if let Some(best) = release.best.threshold {
-        marks.push(Mark { x: best, label: format!("best T = {}: {} {unit}", short(best), signed(release.best.value)) });
-    }
-    for comparison in &release.comparisons {
-        marks.push(Mark {
-            x: comparison.threshold,
-            label: format!("{}: {} {unit}", comparison.label, signed(comparison.value)),
-        });
-    }
-    Chart::Lines(Lines {
-        title: "Regulation: open below T, closed above; which T is best".to_string(),
-        x_label: format!("T: {axis_label}"),
-        y_label: format!("expected net per frontier release ({unit})"),
-        series: vec![
-            Series { name: "\"open below T\"".to_string(), points: curve },
-            Series {
-                name: format!("no threshold: {} {unit}", signed(no_threshold)),
-                points: vec![(first, no_threshold), (last, no_threshold)],
-            },
-        ],
-        marks,
-        zero_line: true,
-    })
-}
-
-/// A value with its sign and two significant figures: `+4.5`, `-14`, `0`.
-fn signed(value: f64) -> String {
-    let text = significant(value, 2);
-    if value > 0.0 && text != "0" { format!("+{text}") } else { text }
-}
-
-fn unit(model: &hir::Model) -> String {
-    let unit = model.file.header.unit.trim();
-    if unit.is_empty() { "model units".to_string() } else { unit.to_string() }
-}
-
-fn axis_label(axis: &crux_lang::model::Axis) -> String {
-    if axis.label.is_empty() { axis.name.name.clone() } else { format!("{} ({})", axis.name.name, axis.label) }
-}
-
-fn title(model: &hir::Model) -> &str {
-    let title = model.file.header.title.trim();
-    if title.is_empty() { &model.file.header.id } else { title }
-}
-
-fn net_chart(model: &hir::Model, run: &RunOutput, axis_label: &str, unit: &str) -> Chart {
-    let mean: Vec<f64> = run.net.iter().map(|summary| summary.mean).collect();
-    let marks = match zero_crossing(&run.points, &mean) {
-        Crossing::At(x) => vec![Mark { x, label: format!("E[net] = 0 at {}", short(x)) }],
-        _ => Vec::new(),
-    };
-    let note = match zero_crossing(&run.points, &mean) {
-        Crossing::Never => " (E[net] is not negative at the end)",
-        Crossing::Everywhere => " (E[net] is negative everywhere)",
-        Crossing::At(_) => "",
-    };
-    Chart::Bands(Bands {
-        title: format!("{}: net effect across the axis{note}", title(model)),
-        x_label: axis_label.to_string(),
-        y_label: format!("net = benefits - risks ({unit})"),
-        x: run.points.clone(),
-        mean,
-        median: run.net.iter().map(|summary| summary.p50).collect(),
-        p05: run.net.iter().map(|summary| summary.p05).collect(),
-        p25: run.net.iter().map(|summary| summary.p25).collect(),
-        p75: run.net.iter().map(|summary| summary.p75).collect(),
-        p95: run.net.iter().map(|summary| summary.p95).collect(),
-        marks,
-    })
-}
-
-/// The histogram of per-sample thresholds: crux-analysis's `Threshold`, the
-/// one the report, its JSON and the web page read. One bar per grid point as
-/// a share of all samples; the median over all samples ("never" counted as
-/// beyond the axis) marked, and written in the note with its 90% interval
-/// as `crux run --format json` writes them.
-fn threshold_chart(threshold: &Threshold, axis_label: &str) -> Chart {
-    let grid = &threshold.grid;
-    let sample = &threshold.sample;
-    let total = sample.samples.max(1) as f64;
-    let step = if grid.len() > 1 { grid[1] - grid[0] } else { 1.0 };
-    let bins = grid
-        .iter()
-        .zip(&sample.counts)
-        .map(|(x, count)| (x - step / 2.0, x + step / 2.0, 100.0 * *count as f64 / total))
-        .collect();
-    let end = threshold.grid_end();
-    let value = |value: Option<f64>| {
-        value.map_or_else(|| format!("beyond {}", short(end)), |value| json_precise(value).to_string())
-    };
-    let marks = match sample.capability.p50 {
-        Some(median) => vec![Mark { x: median, label: format!("median {}", json_precise(median)) }],
-        None => Vec::new(),
-    };
-    Chart::Histogram(Histogram {
-        title: "Where each sample's net turns negative for good (never: beyond the axis)".to_string(),
-        x_label: format!("threshold: {axis_label}"),
-        y_label: "share of all samples (%)".to_string(),
-        bins,
-        note: Some(format!(
-            "median {}, 90% interval {} to {}; never negative on the axis: {:.1}%; negative from the first point: {:.1}%",
-            value(sample.capability.p50),
-            value(sample.capability.p05),
-            value(sample.capability.p95),
-            100.0 * sample.never_share,
-            100.0 * sample.from_start_share
-        )),
-        marks,
-    })
-}
-
-fn mechanism_chart(model: &hir::Model, run: &RunOutput, point: usize, at: &str, unit: &str) -> Chart {
-    let index = run.points.len().min(point + 1) - 1;
-    let index = if run.points.len() == 1 { 0 } else { index };
-    let mut rows: Vec<Contribution> = run
-        .mechanisms
-        .iter()
-        .zip(&model.file.mechanisms)
-        .map(|(summary, mechanism)| {
-            let mean = summary.mean[index];
-            Contribution {
-                label: mechanism.display_name().to_string(),
-                value: if summary.benefit { mean } else { -mean },
-                kind: if summary.benefit { ContributionKind::Benefit } else { ContributionKind::Risk },
-            }
-        })
-        .collect();
-    rows.push(Contribution { label: "net".to_string(), value: run.net[index].mean, kind: ContributionKind::Total });
-    Chart::Contributions(Contributions {
-        title: format!("Mechanisms at {at}: mean effect on net"),
-        x_label: format!("mean contribution to net ({unit}); benefits add, risks subtract"),
-        rows,
-    })
 }
 
 fn sensitivity_chart(

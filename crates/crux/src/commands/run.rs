@@ -9,7 +9,7 @@ use crux_lang::resolve::resolve;
 use crux_lang::{Sources, hir};
 use crux_report::analyses::{self, RunReport};
 use crux_report::results::Worldview;
-use crux_report::{Options, PageResults};
+use crux_report::{Options, Results};
 use crux_worldview::presets::preset_worldviews;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -18,7 +18,7 @@ use std::path::Path;
 pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
     let model = load(sources, args.model.as_deref(), args)?;
     let worldviews = if args.profile.is_none() { presets_of(sources, &model, args)? } else { Vec::new() };
-    let has_page = !model.file.page.is_empty();
+    let has_page = !model.file.outline.is_empty();
     let format = args.format.unwrap_or(if has_page { Format::Md } else { Format::Text });
     let wanted = format != Format::Json;
     if args.plots.is_some() && format != Format::Md {
@@ -61,12 +61,7 @@ pub fn run(sources: &mut Sources, args: &RunArgs) -> Outcome {
 
 /// Writes the charts to `directory` and returns the Markdown section that
 /// links them (the paths as given, so relative to where the command ran).
-fn charts_section(
-    model: &hir::Model,
-    results: &PageResults,
-    args: &RunArgs,
-    directory: &Path,
-) -> Result<String, Failure> {
+fn charts_section(model: &hir::Model, results: &Results, args: &RunArgs, directory: &Path) -> Result<String, Failure> {
     let engine = Engine::new(model)?;
     let point = target::point(model, None)?;
     let written = plot::write_charts(model, &engine, point, args.samples, args.seed, Some(results), directory)?;

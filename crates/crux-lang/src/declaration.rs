@@ -1,0 +1,77 @@
+//! A model's declarations: its params and derived values, and its
+//! mechanisms with their side (benefit or risk).
+
+use crate::ast::{Expr, Ident};
+use crate::references::Citation;
+use crate::span::Span;
+
+/// A param or a derived value: a name bound to an expression.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    pub name: Ident,
+    pub expr: Expr,
+    /// The expression as written.
+    pub text: String,
+    pub label: Option<String>,
+    /// The crux group this param belongs to.
+    pub crux: Option<Ident>,
+    /// Where the value comes from: ids of sourced facts, or "judgement: why".
+    pub source: Option<String>,
+    /// Free-text explanation.
+    pub note: Option<String>,
+    /// `placeholder = true`: the value stands in until someone quantifies it.
+    pub placeholder: bool,
+    /// The `[@id]` citations in `source` and `note`.
+    pub citations: Vec<Citation>,
+    /// The span of the whole entry.
+    pub span: Span,
+}
+
+impl Declaration {
+    /// Whether the value rests on judgement alone: its source cites no reference.
+    pub fn is_judgement(&self) -> bool {
+        self.citations.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Benefit,
+    Risk,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Benefit => "benefit",
+            Side::Risk => "risk",
+        }
+    }
+}
+
+/// One mechanism: a benefit or a risk whose effect is an expression.
+#[derive(Debug, Clone)]
+pub struct Mechanism {
+    pub id: Ident,
+    pub side: Side,
+    pub effect: Expr,
+    pub text: String,
+    /// The row's name on the page, such as "More safety research".
+    pub name: Option<String>,
+    /// The page's one-line mechanism, such as "Academics can study real models".
+    pub mechanism: Option<String>,
+    pub note: Option<String>,
+    pub source: Option<String>,
+    /// `placeholder = true`: the effect stands in until someone quantifies it
+    /// (as in a model imported from a page).
+    pub placeholder: bool,
+    /// The `[@id]` citations in `source` and `note`.
+    pub citations: Vec<Citation>,
+    pub span: Span,
+}
+
+impl Mechanism {
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id.name)
+    }
+}
