@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod correlation;
 pub mod diagnostic;
 pub mod hir;
 pub mod lexer;

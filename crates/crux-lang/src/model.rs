@@ -7,6 +7,7 @@
 //! place. See `docs/model-format.md` for the format.
 
 use crate::ast::{Expr, Ident};
+use crate::correlation::{self, Correlation, RawCorrelation};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::page::{EVALUATION_COLUMNS, Page, Section, Show, yaml_scalar};
 use crate::page::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
@@ -36,6 +37,9 @@ pub struct ModelFile {
     pub page: Page,
     /// The bibliography (`[references.<id>]`), in file order.
     pub references: Vec<Reference>,
+    /// Correlated beliefs (`[[correlations]]`), in file order; checked against
+    /// the params by [`crate::correlation::groups`].
+    pub correlations: Vec<Correlation>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -434,7 +438,9 @@ impl Reader<'_> {
             .chain(mechanisms.iter().flat_map(|mechanism| &mechanism.citations));
         let citations: Vec<Citation> = citations.cloned().collect();
         self.diagnostics.extend(references::check_citations(&citations, &references));
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references }
+        // Correlated beliefs.
+        let correlations = correlation::read(raw.correlations, self.file, self.sources, &mut self.diagnostics);
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references, correlations }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -605,6 +611,9 @@ struct RawModelFile {
     sections: Vec<Spanned<RawSection>>,
     #[serde(default)]
     references: IndexMap<Spanned<String>, Spanned<RawReference>>,
+    // Correlated beliefs.
+    #[serde(default)]
+    correlations: Vec<RawCorrelation>,
 }
 
 #[derive(Deserialize)]
