@@ -12,6 +12,13 @@
 //! discrete param (bernoulli, a mixture's component) is one uniform input like
 //! any other, mapped through its quantile function.
 //!
+//! Correlated params (`[[correlations]]`) are still functions of independent
+//! uniforms: the engine's copula mixes the uniforms of one crux's params
+//! before their quantile functions. Correlations never cross cruxes, so the
+//! groups below stay independent and their indices and value of information
+//! keep their meaning; a single param's factor in a correlated crux stands
+//! for its own uniform before the mixing, not for the param alone.
+//!
 //! Groups: each param's draws join the group of its `crux`. Draws of params
 //! without a crux, and draws written inside derived values or mechanisms,
 //! join the group [`OTHER_GROUP`]. A model that names no crux at all is

@@ -3,7 +3,8 @@
 //! point), the figure issue targets are stated in, at 10^4 samples (what the
 //! web server computes per request), 10^5 and 10^6; the others time the
 //! kernels that dominate a run: the exponential, random draws and exact
-//! quantile selection, against the standard library's.
+//! quantile selection, against the standard library's; `correlations` times
+//! ref-v1 with some of its params correlated against ref-v1 as it is.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use crux_engine::distributions::{Shape, sample_into};
@@ -12,13 +13,59 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 
-fn ref_v1() -> Engine {
+fn ref_v1_text() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/ref-v1.toml");
-    let text = std::fs::read_to_string(&path).expect("bench/ref-v1.toml is in the repository");
+    std::fs::read_to_string(&path).expect("bench/ref-v1.toml is in the repository")
+}
+
+fn load(text: String) -> Engine {
     let mut sources = crux_lang::Sources::new();
-    let file = sources.add(path.display().to_string(), text);
-    let model = crux_lang::load(&mut sources, file).expect("ref-v1 loads");
-    Engine::new(&model).expect("ref-v1 compiles")
+    let file = sources.add("ref-v1.toml", text);
+    let model = crux_lang::load(&mut sources, file).expect("the model loads");
+    Engine::new(&model).expect("the model compiles")
+}
+
+fn ref_v1() -> Engine {
+    load(ref_v1_text())
+}
+
+/// ref-v1 with its first `params` single-draw params put in one crux and
+/// every pair of them rank-correlated 0.3.
+fn ref_v1_correlated(params: usize) -> Engine {
+    let names =
+        ["misuse_threshold", "misuse_width", "misuse_severity", "safeguard_removal", "closed_block", "actor_compute"];
+    let names = &names[..params];
+    let mut lines: Vec<String> = ref_v1_text().lines().map(str::to_string).collect();
+    for line in &mut lines {
+        if let Some((name, value)) = line.split_once(" = ")
+            && names.contains(&name)
+        {
+            *line = format!("{name} = {{ value = {value}, crux = \"g\" }}");
+        }
+    }
+    let mut text = lines.join("\n");
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            text.push_str(&format!("\n\n[[correlations]]\nparams = [\"{a}\", \"{b}\"]\nrank = 0.3\n"));
+        }
+    }
+    load(text)
+}
+
+/// The cost of correlated draws: ref-v1 as it is, with two params correlated,
+/// and with six (including a tabulated beta), at 10^5 samples.
+fn correlations(c: &mut Criterion) {
+    let engines = [("none", ref_v1()), ("2 params", ref_v1_correlated(2)), ("6 params", ref_v1_correlated(6))];
+    let samples = 100_000usize;
+    let mut group = c.benchmark_group("correlations");
+    group.sample_size(20);
+    for (name, engine) in &engines {
+        group.throughput(Throughput::Elements(samples as u64 * engine.grid().len() as u64));
+        group.bench_function(BenchmarkId::new("run", name), |b| {
+            b.iter(|| engine.run(&RunOptions::new(samples, 1)).expect("runs"))
+        });
+    }
+    group.finish();
 }
 
 fn whole_runs(c: &mut Criterion) {
@@ -111,5 +158,5 @@ fn selection(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_runs, kernels, selection);
+criterion_group!(benches, whole_runs, kernels, selection, correlations);
 criterion_main!(benches);

@@ -74,6 +74,8 @@ fn compile_program(model: &hir::Model, optimize: bool, keep_derived: bool) -> Re
         products: HashMap::new(),
     };
     let mut diagnostics = Vec::new();
+    // The draw each param ends with: a correlated param is one draw, its last.
+    let mut param_draws = vec![None; model.params.len()];
     for &index in &model.param_order {
         compiler.begin(&model.file.params[index].name.name);
         let origin = compiler.origin(model.params[index].span);
@@ -81,6 +83,7 @@ fn compile_program(model: &hir::Model, optimize: bool, keep_derived: bool) -> Re
             Ok(form) => compiler.params[index] = compiler.materialize(form, &origin),
             Err(error) => diagnostics.push(error),
         }
+        param_draws[index] = compiler.draw_count.checked_sub(1);
     }
     for &index in &model.derived_order {
         compiler.begin(&model.file.derived[index].name.name);
@@ -152,6 +155,7 @@ fn compile_program(model: &hir::Model, optimize: bool, keep_derived: bool) -> Re
         }
     }
     let grid = model.file.axis.as_ref().map_or_else(|| vec![0.0], |axis| axis.values());
+    let copulas = crate::copula::copulas(model, &param_draws, &compiler.sample_steps);
     let mut program = Program {
         axis_steps: compiler.axis_steps,
         axis_slots: compiler.axis_slots,
@@ -165,6 +169,7 @@ fn compile_program(model: &hir::Model, optimize: bool, keep_derived: bool) -> Re
         net,
         grid,
         draw_count: compiler.draw_count,
+        copulas,
     };
     if optimize {
         fuse_unary_point_steps(&mut program);

@@ -2,6 +2,7 @@
 //! then the point program once per grid point, each instruction a tight loop
 //! over the block's lanes.
 
+use crate::copula::correlate;
 use crate::distributions::{Shape, quantile, sample_into, sample_one, shape, tabulate};
 use crate::ops::{Arg, apply_columns, apply_columns_then, apply_scalar};
 use crate::program::{Draw, Operand, Program, SampleStep};
@@ -29,14 +30,31 @@ pub struct Workspace {
     pub sample: Vec<Vec<f64>>,
     pub point: Vec<Vec<f64>>,
     scratch: Vec<f64>,
+    /// The correlated uniforms of the block: one column per draw of each
+    /// copula, copulas in order (empty for a model without correlations).
+    correlated: Vec<Vec<f64>>,
+    /// For each draw, its column in `correlated`, if a copula has it.
+    correlated_column: Vec<Option<usize>>,
+    scores: Vec<f64>,
 }
 
 impl Workspace {
     pub fn new(program: &Program) -> Self {
+        let mut correlated_column = vec![None; if program.copulas.is_empty() { 0 } else { program.draw_count }];
+        let mut columns = 0;
+        for copula in &program.copulas {
+            for &draw in &copula.draws {
+                correlated_column[draw] = Some(columns);
+                columns += 1;
+            }
+        }
         Workspace {
             sample: vec![vec![0.0; BLOCK]; program.sample_registers as usize],
             point: vec![vec![0.0; BLOCK]; program.point_registers as usize],
             scratch: vec![0.0; 8],
+            correlated: vec![vec![0.0; BLOCK]; columns],
+            correlated_column,
+            scores: Vec::new(),
         }
     }
 }
@@ -191,14 +209,35 @@ pub fn run_sample_program(
     lanes: usize,
     randomness: Randomness,
 ) -> Result<(), Diagnostic> {
+    if !program.copulas.is_empty() {
+        let mut start = 0;
+        for copula in &program.copulas {
+            let end = start + copula.draws.len();
+            correlate(copula, randomness, &mut workspace.correlated[start..end], &mut workspace.scores, lanes);
+            start = end;
+        }
+    }
     let mut draw_index = 0;
     for step in &program.sample_steps {
         match step {
             SampleStep::Draw(draw) => {
                 let mut out = std::mem::take(&mut workspace.sample[draw.dst as usize]);
-                let result =
-                    run_draw(draw, shapes[draw_index].as_ref(), &mut out[..lanes], workspace, randomness, draw_index);
+                let column = workspace.correlated_column.get(draw_index).copied().flatten();
+                let correlated = column.map(|column| std::mem::take(&mut workspace.correlated[column]));
+                let given = correlated.as_deref().map(|uniforms| &uniforms[..lanes]);
+                let result = run_draw(
+                    draw,
+                    shapes[draw_index].as_ref(),
+                    &mut out[..lanes],
+                    workspace,
+                    randomness,
+                    draw_index,
+                    given,
+                );
                 workspace.sample[draw.dst as usize] = out;
+                if let (Some(column), Some(uniforms)) = (column, correlated) {
+                    workspace.correlated[column] = uniforms;
+                }
                 result?;
                 draw_index += 1;
             }
@@ -221,16 +260,19 @@ fn run_draw(
     workspace: &mut Workspace,
     randomness: Randomness,
     draw_index: usize,
+    correlated: Option<&[f64]>,
 ) -> Result<(), Diagnostic> {
+    // A correlated draw takes its copula's uniforms through its quantile function.
+    let uniforms = match (correlated, randomness) {
+        (Some(uniforms), _) => Some(uniforms),
+        (None, Randomness::Uniforms(columns)) => Some(columns[draw_index]),
+        (None, Randomness::Seeded { .. }) => None,
+    };
     let mut rng = match randomness {
-        Randomness::Seeded { seed, block } => {
+        Randomness::Seeded { seed, block } if uniforms.is_none() => {
             Some(Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, block, draw.stream)))
         }
-        Randomness::Uniforms(_) => None,
-    };
-    let uniforms = match randomness {
-        Randomness::Uniforms(columns) => Some(columns[draw_index]),
-        Randomness::Seeded { .. } => None,
+        _ => None,
     };
     if let Some(shape) = constant {
         match (&mut rng, uniforms) {

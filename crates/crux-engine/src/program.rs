@@ -270,4 +270,21 @@ pub struct Program {
     pub grid: Vec<f64>,
     /// Number of independent draws, i.e. the dimension of the sample space.
     pub draw_count: usize,
+    /// The Gaussian copulas that correlate some draws, one per crux with
+    /// correlated params (see [`crate::copula`]).
+    pub copulas: Vec<Copula>,
+}
+
+/// A Gaussian copula over some draws of a program: their uniforms become
+/// normal scores, are multiplied by `factor`, and become uniforms again
+/// before each draw's quantile function turns them into values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copula {
+    /// The draws it correlates, by index among the program's draws.
+    pub draws: Vec<usize>,
+    /// Each draw's random stream (as in [`Draw::stream`]).
+    pub streams: Vec<u64>,
+    /// The lower-triangular Cholesky factor of the normal scores' correlation
+    /// matrix, row-major `k x k` for `k` draws.
+    pub factor: Vec<f64>,
 }

@@ -5,6 +5,7 @@
 //! later errors (an invalid distribution parameter, a NaN) point at the source.
 
 use crate::ast::{BinaryOp, UnaryOp};
+pub use crate::correlation::CorrelationGroup;
 use crate::model::ModelFile;
 use crate::span::Span;
 
@@ -23,6 +24,8 @@ pub struct Model {
     pub param_order: Vec<usize>,
     /// Derived-value indices in evaluation order (dependencies first).
     pub derived_order: Vec<usize>,
+    /// The correlated params of each crux, checked (see [`crate::correlation`]).
+    pub correlations: Vec<CorrelationGroup>,
 }
 
 impl Model {

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod correlation;
 pub mod declaration;
 pub mod diagnostic;
 pub mod hir;

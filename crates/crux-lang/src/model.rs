@@ -7,6 +7,7 @@
 //! place. See `docs/model-format.md` for the format.
 
 use crate::ast::Ident;
+use crate::correlation::{self, Correlation, RawCorrelation};
 pub use crate::declaration::{Declaration, Mechanism, Side};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::outline::{EVALUATION_COLUMNS, Outline, Section, Show, yaml_scalar};
@@ -39,6 +40,9 @@ pub struct ModelFile {
     pub outline: Outline,
     /// The bibliography (`[references.<id>]`), in file order.
     pub references: Vec<Reference>,
+    /// Correlated beliefs (`[[correlations]]`), in file order; checked against
+    /// the params by [`crate::correlation::groups`].
+    pub correlations: Vec<Correlation>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -260,7 +264,9 @@ impl Reader<'_> {
             .chain(mechanisms.iter().flat_map(|mechanism| &mechanism.citations));
         let citations: Vec<Citation> = citations.cloned().collect();
         self.diagnostics.extend(references::check_citations(&citations, &references));
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, outline, references }
+        // Correlated beliefs.
+        let correlations = correlation::read(raw.correlations, self.file, self.sources, &mut self.diagnostics);
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, outline, references, correlations }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -422,6 +428,9 @@ struct RawModelFile {
     sections: Vec<Spanned<RawSection>>,
     #[serde(default)]
     references: IndexMap<Spanned<String>, Spanned<RawReference>>,
+    // Correlated beliefs.
+    #[serde(default)]
+    correlations: Vec<RawCorrelation>,
 }
 
 #[derive(Deserialize)]

@@ -11,9 +11,18 @@
 //!
 //! [params]
 //! c_misuse = "normal({p5: 25.5, p95: 27})"
+//!
+//! [[correlations]]                # optional: same syntax as in a model
+//! params = ["misuse_harm", "c_misuse"]
+//! rank = -0.3
 //! ```
+//!
+//! A profile's correlation of a pair the model already correlates replaces
+//! the model's (`rank = 0` removes it); the others are added. The merged set
+//! is checked against the model as the model's own are.
 
 use crate::ast::Ident;
+use crate::correlation::{self, Correlation, RawCorrelation};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{ModelFile, string_base, toml_error};
 use crate::parser::parse_expr;
@@ -33,6 +42,8 @@ pub struct Profile {
     /// The id of the model the profile was written for, if it says.
     pub model: Option<Spanned<String>>,
     pub overrides: Vec<ParamOverride>,
+    /// The correlations this profile sets (see [`Profile::apply`]).
+    pub correlations: Vec<Correlation>,
 }
 
 /// One param set by a profile.
@@ -52,6 +63,8 @@ struct RawProfile {
     profile: RawHeader,
     #[serde(default)]
     params: IndexMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    correlations: Vec<RawCorrelation>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +102,7 @@ pub fn parse_profile(sources: &mut Sources, file: FileId) -> Result<Profile, Dia
         }
         overrides.push(ParamOverride { name, text: value.into_inner(), file: expr_file, base });
     }
+    let correlations = correlation::read(raw.correlations, file, sources, &mut diagnostics);
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
@@ -101,6 +115,7 @@ pub fn parse_profile(sources: &mut Sources, file: FileId) -> Result<Profile, Dia
         notes: header.notes,
         model: header.model,
         overrides,
+        correlations,
     })
 }
 
@@ -126,6 +141,12 @@ impl Profile {
         for item in &self.overrides {
             if let Err(error) = model.set_param(&item.name.name, item.name.span, &item.text, item.file, item.base) {
                 diagnostics.push(error);
+            }
+        }
+        for item in &self.correlations {
+            match model.correlations.iter_mut().find(|existing| existing.same_pair(item)) {
+                Some(existing) => *existing = item.clone(),
+                None => model.correlations.push(item.clone()),
             }
         }
         if diagnostics.is_empty() { Ok(()) } else { Err(diagnostics) }

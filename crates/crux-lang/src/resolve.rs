@@ -45,9 +45,10 @@ pub fn resolve(file: ModelFile) -> Result<hir::Model, Diagnostics> {
         _ => None,
     })
     .map_err(|error| diagnostics.push(error));
-    match (param_order, derived_order) {
-        (Ok(param_order), Ok(derived_order)) => {
-            Ok(hir::Model { file, params, derived, mechanisms, param_order, derived_order })
+    let correlations = crate::correlation::groups(&file, &params).map_err(|errors| diagnostics.extend(errors));
+    match (param_order, derived_order, correlations) {
+        (Ok(param_order), Ok(derived_order), Ok(correlations)) => {
+            Ok(hir::Model { file, params, derived, mechanisms, param_order, derived_order, correlations })
         }
         _ => Err(diagnostics),
     }

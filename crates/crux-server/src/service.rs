@@ -190,7 +190,10 @@ fn views_of(state: &AppState, profiles: &[ProfileInfo]) -> Result<Vec<View>, Api
         .iter()
         .map(|profile| {
             state.model_with(&profile.overrides).map_err(|error| stale(profile, error))?;
-            Ok(View { label: profile.name.clone(), beliefs: Beliefs { overrides: profile.overrides.clone() } })
+            Ok(View {
+                label: profile.name.clone(),
+                beliefs: Beliefs { overrides: profile.overrides.clone(), ..Beliefs::default() },
+            })
         })
         .collect()
 }

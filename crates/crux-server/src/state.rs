@@ -150,6 +150,7 @@ impl AppState {
                 .filter(|(name, text)| self.base.param(name).is_none_or(|param| param.text.trim() != text.trim()))
                 .map(|(name, text)| (name.clone(), text.trim().to_string()))
                 .collect(),
+            ..Beliefs::default()
         }
     }
 

@@ -6,7 +6,8 @@
 //! `net` is a function too, and a table summarises net over the axis grid.
 //! Where Squiggle lacks a Crux feature, the code says how it was rewritten
 //! (`pert`, `logistic`, `clamp`...) in its header; where the meaning differs,
-//! the export carries a warning. [`names`] chooses Squiggle names, [`expr`]
+//! the export carries a warning; correlations, which Squiggle cannot
+//! express, are named in the header as dropped. [`names`] chooses Squiggle names, [`expr`]
 //! writes expressions.
 
 #![forbid(unsafe_code)]
@@ -46,7 +47,21 @@ pub fn export(model: &hir::Model) -> Export {
             "the model's page (its evaluation verdicts and the answers to its policies and notes) is not exported: those are Crux analyses, which Squiggle has no counterpart for",
         ));
     }
+    let correlations = dropped_correlations(model);
+    if !correlations.is_empty() {
+        let names: Vec<String> = correlations.iter().map(|entry| entry.describe()).collect();
+        warnings.push(Diagnostic::warning(format!(
+            "Squiggle cannot express correlated params, so the export draws them independently: {} dropped",
+            names.join(", ")
+        )));
+    }
     Export { code, warnings }
+}
+
+/// The model's correlations that change its draws (rank not 0), which
+/// Squiggle cannot express.
+fn dropped_correlations(model: &hir::Model) -> Vec<&crux_lang::correlation::Correlation> {
+    model.file.correlations.iter().filter(|entry| entry.rank != 0.0).collect()
 }
 
 /// The state of one export.
@@ -129,6 +144,17 @@ impl<'a> Exporter<'a> {
             out.push_str("//\n// Renamed (a Squiggle name starts with a lowercase letter and may not\n// shadow a function the code calls):\n");
             for (from, to) in &self.names.renamed {
                 let _ = writeln!(out, "//   {from} -> {to}");
+            }
+        }
+        let correlations = dropped_correlations(self.model);
+        if !correlations.is_empty() {
+            out.push_str(
+                "//\n// Not exported: Squiggle 0.10 cannot correlate distributions it draws\n\
+                 // independently, so these rank correlations of the Crux model are dropped\n\
+                 // (the params are independent here, and results differ from `crux run`):\n",
+            );
+            for entry in correlations {
+                let _ = writeln!(out, "//   {}", entry.describe().replace('`', ""));
             }
         }
         if !self.rewrites.is_empty() {

@@ -168,3 +168,28 @@ fn squiggle_reproduces_the_reference_results_of_ref_v1() {
         );
     }
 }
+
+#[test]
+fn correlations_squiggle_cannot_express_are_named_as_dropped() {
+    let text = "[model]\nid = \"pair\"\n\n[params]\na = { value = \"normal(0, 1)\", crux = \"g\" }\n\
+                b = { value = \"1 to 5\", crux = \"g\" }\nc = { value = \"uniform(0, 1)\", crux = \"g\" }\n\n\
+                [[correlations]]\nparams = [\"a\", \"b\"]\nrank = 0.6\n\n\
+                [[correlations]]\nparams = [\"a\", \"c\"]\nrank = 0\n\n\
+                [mechanisms.sum]\nside = \"benefit\"\neffect = \"a + b + c\"\n";
+    let mut sources = Sources::new();
+    let file = sources.add("pair.toml", text);
+    let model = crux_lang::load(&mut sources, file).expect("the model loads");
+    let export = crux_squiggle::export(&model);
+    let header: String = export.code.lines().take_while(|line| line.starts_with("//")).collect::<Vec<_>>().join("\n");
+    assert!(header.contains("Squiggle 0.10 cannot correlate"), "{header}");
+    assert!(header.contains("//   a ~ b (rank 0.6)"), "{header}");
+    // A rank of 0 changes nothing, so nothing is dropped.
+    assert!(!header.contains("a ~ c"), "{header}");
+    assert!(
+        export.warnings.iter().any(|warning| warning.message.contains("`a` ~ `b` (rank 0.6)")),
+        "{:?}",
+        export.warnings
+    );
+    // Without correlations, the header says nothing of them.
+    assert!(!crux_squiggle::export(&features()).code.contains("cannot correlate"));
+}

@@ -306,13 +306,17 @@ fn crux_titles(model: &ModelFile) -> Vec<(String, String)> {
     model.outline.cruxes.iter().map(|crux| (crux.id.name.clone(), crux_title(crux))).collect()
 }
 
-/// Whether two views hold different beliefs about any param of `group`.
+/// Whether two views hold different beliefs about any param of `group`, or
+/// correlate a param of it differently.
 fn differ_on(model: &ModelFile, a: &Beliefs, b: &Beliefs, group: &str) -> bool {
-    model
-        .params
-        .iter()
-        .filter(|param| param.crux.as_ref().is_some_and(|crux| crux.name == group))
-        .any(|param| a.text(param) != b.text(param))
+    let in_group =
+        |name: &str| model.param(name).is_some_and(|param| param.crux.as_ref().is_some_and(|c| c.name == group));
+    let texts_differ =
+        model.params.iter().filter(|param| in_group(&param.name.name)).any(|param| a.text(param) != b.text(param));
+    // A pair neither view sets has the model's rank in both.
+    let pairs = a.correlations.keys().chain(b.correlations.keys());
+    texts_differ
+        || pairs.filter(|(x, y)| in_group(x) || in_group(y)).any(|(x, y)| a.rank(model, x, y) != b.rank(model, x, y))
 }
 
 /// Finds the double crux of views `a` and `b`, whose positions are known.

@@ -16,7 +16,10 @@ fn model(sources: &mut Sources) -> ModelFile {
 }
 
 fn beliefs(pairs: &[(&str, &str)]) -> Beliefs {
-    Beliefs { overrides: pairs.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect() }
+    Beliefs {
+        overrides: pairs.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect(),
+        ..Beliefs::default()
+    }
 }
 
 fn run(file: ModelFile) -> RunOutput {
