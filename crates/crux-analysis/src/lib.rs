@@ -27,6 +27,7 @@ pub mod grid;
 pub mod inputs;
 pub mod policy;
 pub mod probe;
+pub mod regression;
 pub mod robustness;
 pub mod sequence;
 pub mod sobol;

@@ -13,7 +13,9 @@ use crate::{markdown, text};
 use crux_analysis::grid::point_at;
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{Indices, Sensitivity, SobolOptions, sobol_indices};
-use crux_analysis::voi::{DEFAULT_INNER, PointValue, VoiOptions, value_of_information as compute_value};
+use crux_analysis::voi::{
+    DEFAULT_INNER, EvppiMethod, Method, PointValue, VoiOptions, value_of_information as compute_value,
+};
 use crux_engine::format::{short, significant};
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Diagnostics, hir};
@@ -195,17 +197,30 @@ pub struct ValueReport {
     pub across: bool,
     pub samples: usize,
     pub seed: u64,
+    pub method: Method,
     model: hir::Model,
     engine: Engine,
 }
 
 /// The value of perfect information, in total and per crux, for the decision
-/// "release iff E[net] > 0", at `points` (every grid point with `across`).
+/// "release iff E[net] > 0", at `points` (every grid point with `across`),
+/// with each crux's EVPPI by regression.
 pub fn value_of_information(
     model: &hir::Model,
     point: Option<usize>,
     samples: usize,
     seed: u64,
+) -> Result<ValueReport, Diagnostics> {
+    value_of_information_by(model, point, samples, seed, Method::Regression)
+}
+
+/// [`value_of_information`] with the EVPPI estimated by `method`.
+pub fn value_of_information_by(
+    model: &hir::Model,
+    point: Option<usize>,
+    samples: usize,
+    seed: u64,
+    method: Method,
 ) -> Result<ValueReport, Diagnostics> {
     let engine = Engine::new(model)?;
     let across = point.is_none();
@@ -214,10 +229,21 @@ pub fn value_of_information(
         None => (0..engine.grid().len()).collect(),
     };
     let inputs = Inputs::of(&engine);
-    let values =
-        compute_value(&engine, &inputs, &VoiOptions::new(samples, seed, points)).map_err(|error| vec![error])?;
+    let options = VoiOptions { method, ..VoiOptions::new(samples, seed, points) };
+    let values = compute_value(&engine, &inputs, &options).map_err(|error| vec![error])?;
     let names = inputs.groups.iter().map(|group| group.name.clone()).collect();
-    Ok(ValueReport { values, names, across, samples, seed, model: model.clone(), engine })
+    Ok(ValueReport { values, names, across, samples, seed, method, model: model.clone(), engine })
+}
+
+/// A method's name and, for a regression, its columns and R^2, for the JSON.
+fn method_document(method: &EvppiMethod) -> Value {
+    match method {
+        EvppiMethod::Regression { columns, r_squared, plug_in, .. } => {
+            json!({"method": method.name(), "columns": columns, "r_squared": r_squared, "plug_in": plug_in})
+        }
+        EvppiMethod::Nested { inner } => json!({"method": method.name(), "inner": inner}),
+        EvppiMethod::Exact => json!({"method": method.name()}),
+    }
 }
 
 impl ValueReport {
@@ -226,9 +252,11 @@ impl ValueReport {
         let point_document = |value: &PointValue| {
             let mut evppi = Map::new();
             let mut errors = Map::new();
-            for (name, estimate) in self.names.iter().zip(&value.evppi) {
+            let mut methods = Map::new();
+            for ((name, estimate), method) in self.names.iter().zip(&value.evppi).zip(&value.methods) {
                 evppi.insert(name.clone(), json!(estimate.value));
                 errors.insert(name.clone(), json!(estimate.standard_error));
+                methods.insert(name.clone(), method_document(method));
             }
             json!({
                 "at": axis_value(&self.model, &self.engine, value.point),
@@ -237,6 +265,7 @@ impl ValueReport {
                 "evpi_se": value.evpi.standard_error,
                 "evppi": Value::Object(evppi),
                 "evppi_se": Value::Object(errors),
+                "evppi_method": Value::Object(methods),
             })
         };
         let mut document = if self.across {
@@ -248,18 +277,36 @@ impl ValueReport {
         map.insert("unit".into(), json!(self.model.file.header.unit));
         map.insert("samples".into(), json!(self.samples));
         map.insert("seed".into(), json!(self.seed));
+        map.insert(
+            "method".into(),
+            json!(match self.method {
+                Method::Regression => "regression",
+                Method::Nested => "nested",
+            }),
+        );
         serde_json::to_string(&document).expect("the value-of-information document serialises") + "\n"
     }
 
     /// The text of `crux voi`: a table at one point, or one row per grid point.
     pub fn text(&self) -> String {
         let unit = &self.model.file.header.unit;
+        let design = match self.method {
+            Method::Regression => format!(
+                "{} model runs, one joint sample for EVPI and every crux; each crux's EVPPI by a regression\n\
+                 of net on its draws: gam (splines and pairwise tensor products, 1-4 draws) or additive\n\
+                 (splines and pairwise products of its main draws, 5 or more); exact for a crux of every draw",
+                self.samples
+            ),
+            Method::Nested => {
+                format!("{} model runs for EVPI and per crux, {DEFAULT_INNER} inner runs per outer point", self.samples)
+            }
+        };
         let mut text = format!(
             "Value of information for the decision \"release iff E[net] > 0\", in {unit}\n\
-             ({} model runs for EVPI and per crux, {DEFAULT_INNER} inner runs per outer point, seed {}).\n\
+             ({design}; seed {}).\n\
              EVPI: expected gain from learning everything before deciding; EVPPI: from learning\n\
              one crux's params exactly. ± is one standard error.\n",
-            self.samples, self.seed
+            self.seed
         );
         if self.across {
             text.push_str(&self.across_table());
@@ -276,11 +323,20 @@ impl ValueReport {
             number(value.expected_net),
             if value.expected_net > 0.0 { "to release" } else { "not to release" }
         );
-        let mut rows: Vec<(&str, f64, f64)> = self
+        let mut rows: Vec<(&str, f64, f64, String)> = self
             .names
             .iter()
             .zip(&value.evppi)
-            .map(|(name, estimate)| (name.as_str(), estimate.value, estimate.standard_error))
+            .zip(&value.methods)
+            .map(|((name, estimate), method)| {
+                let how = match method {
+                    EvppiMethod::Regression { columns, r_squared, .. } => {
+                        format!("{}, {columns} columns, R² {:.2}", method.name(), r_squared)
+                    }
+                    _ => method.name().to_string(),
+                };
+                (name.as_str(), estimate.value, estimate.standard_error, how)
+            })
             .collect();
         rows.sort_by(|a, b| b.1.total_cmp(&a.1));
         let width = rows.iter().map(|row| row.0.chars().count() + 6).max().unwrap_or(0).max(17);
@@ -290,12 +346,12 @@ impl ValueReport {
             number(value.evpi.value),
             number(value.evpi.standard_error)
         ));
-        for (name, estimate, error) in rows {
+        for (name, estimate, error, how) in rows {
+            let error = number(error);
             text.push_str(&format!(
-                "{:<width$}  {:>8} ± {}\n",
+                "{:<width$}  {:>8} ± {error:<8}  ({how})\n",
                 format!("EVPPI {name}"),
-                number(estimate),
-                number(error)
+                number(estimate)
             ));
         }
         text

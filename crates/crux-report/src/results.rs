@@ -17,7 +17,7 @@ use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Threshold, Timeline};
 use crux_analysis::verdict::{Verdict, verdict};
-use crux_analysis::voi::{VoiOptions, value_of_information};
+use crux_analysis::voi::{Method, VoiOptions, value_of_information};
 use crux_engine::format::short;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::model::Side;
@@ -635,6 +635,7 @@ pub fn crux_sensitivity(
     let indices = sobol_indices(engine, &inputs, &sobol_options).map_err(|diagnostic| vec![diagnostic])?;
     let voi_options = VoiOptions {
         inner: VALUE_OF_INFORMATION_INNER,
+        method: Method::Nested,
         ..VoiOptions::new(VALUE_OF_INFORMATION_RUNS, seed, vec![point])
     };
     let values = value_of_information(engine, &inputs, &voi_options).map_err(|diagnostic| vec![diagnostic])?;
