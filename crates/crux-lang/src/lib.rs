@@ -3,7 +3,8 @@
 //! This crate owns everything about *reading* a model: source files and
 //! spans ([`span`]), diagnostics ([`diagnostic`]), the expression syntax
 //! ([`lexer`], [`parser`], [`ast`], [`print`]), the TOML model format
-//! ([`model`], with the page it answers in [`page`]) and name resolution
+//! ([`model`], with the page it answers in [`page`] and its studies in
+//! [`studies`]) and name resolution
 //! into a checked, ordered model ([`resolve`], [`hir`]). It knows nothing of
 //! sampling or evaluation: that is the engine's.
 
@@ -22,6 +23,7 @@ pub mod quantify;
 pub mod references;
 pub mod resolve;
 pub mod span;
+pub mod studies;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use span::{FileId, SourceFile, Sources, Span};

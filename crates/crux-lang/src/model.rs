@@ -2,7 +2,8 @@
 //!
 //! A model file has `[model]`, an optional `[axis]`, `[params]`, `[derived]`
 //! and `[mechanisms.<id>]`, and optionally the page it answers (read by
-//! [`crate::page`]). Every expression string is parsed here, with spans that
+//! [`crate::page`]) and the studies whose value it asks (read by
+//! [`crate::studies`]). Every expression string is parsed here, with spans that
 //! point into the file, so that later stages can report errors at the exact
 //! place. See `docs/model-format.md` for the format.
 
@@ -13,6 +14,7 @@ use crate::page::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageP
 use crate::parser::parse_expr;
 use crate::references::{self, Citation, RawReference, Reference};
 use crate::span::{FileId, Sources, Span};
+use crate::studies::{self, RawStudy, Study};
 use indexmap::IndexMap;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -36,6 +38,8 @@ pub struct ModelFile {
     pub page: Page,
     /// The bibliography (`[references.<id>]`), in file order.
     pub references: Vec<Reference>,
+    /// The studies whose value `crux voi` estimates (`[studies.<id>]`), in file order.
+    pub studies: Vec<Study>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -434,7 +438,14 @@ impl Reader<'_> {
             .chain(mechanisms.iter().flat_map(|mechanism| &mechanism.citations));
         let citations: Vec<Citation> = citations.cloned().collect();
         self.diagnostics.extend(references::check_citations(&citations, &references));
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references }
+        let mut studies = Vec::new();
+        for (key, value) in raw.studies {
+            let id = self.ident(&key, "study");
+            if let Some(study) = studies::study(id, value, &params, self.file, &mut self.diagnostics) {
+                studies.push(study);
+            }
+        }
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references, studies }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -605,6 +616,8 @@ struct RawModelFile {
     sections: Vec<Spanned<RawSection>>,
     #[serde(default)]
     references: IndexMap<Spanned<String>, Spanned<RawReference>>,
+    #[serde(default)]
+    studies: IndexMap<Spanned<String>, Spanned<RawStudy>>,
 }
 
 #[derive(Deserialize)]
