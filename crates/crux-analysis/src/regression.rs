@@ -29,7 +29,7 @@
 //! it ([`Fitted::plug_in`]) for comparison with other software.
 
 //! The regression ([`Design`]) works on each draw's normal score
-//! `z = Phi^-1(u)` of its uniform `u`, so that a normal param is linear in its
+//! `z = Phi^-1(u)` of its uniform `u` (computed once per draw by the caller), so that a normal param is linear in its
 //! input and a lognormal one exponential, never a function with a pole at
 //! `u = 0` or `1`:
 //!
@@ -72,6 +72,8 @@ pub const SMOOTH_KNOTS: usize = 8;
 pub const ADDITIVE_KNOTS: usize = 5;
 /// The most draws a group of more than four draws takes pairwise products of.
 pub const PAIRED_DRAWS: usize = 8;
+/// The most distinct values a column may have to enter as indicators.
+pub const MAX_LEVELS: usize = 32;
 /// The most draws a group may have for the smooth design.
 pub const SMOOTH_MAX_DRAWS: usize = 4;
 
@@ -96,27 +98,56 @@ impl Kind {
     }
 }
 
-/// How one draw's uniform becomes regression inputs.
+/// How one column (a draw's uniform, or a value such as a study's result)
+/// becomes regression inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// A natural cubic spline in the normal score, with these knots (ascending, at least 2).
-    Spline(Vec<f64>),
-    /// The indicators `u > cut` for each cut in (0, 1): a discrete draw.
+    /// The indicators `u > cut` for each cut in (0, 1): a discrete draw's uniform.
     Steps(Vec<f64>),
+    /// A natural cubic spline in the value, with these knots (ascending, at
+    /// least 2): a draw's normal score, or a value such as a study's result.
+    Direct(Vec<f64>),
+    /// The indicators `value == level` for each level: a value with few outcomes.
+    Levels(Vec<f64>),
 }
 
 impl Input {
-    /// A spline with `knots` knots at evenly spaced quantiles from 2% to 98%.
+    /// A spline of a draw's normal score `z = Phi^-1(u)` (the column given
+    /// must hold the scores), with `knots` knots at evenly spaced quantiles
+    /// of `u` from 2% to 98%.
     pub fn spline(knots: usize) -> Input {
         let knots = knots.max(2);
-        Input::Spline((0..knots).map(|k| normal_quantile(0.02 + 0.96 * k as f64 / (knots - 1) as f64)).collect())
+        Input::Direct((0..knots).map(|k| normal_quantile(0.02 + 0.96 * k as f64 / (knots - 1) as f64)).collect())
+    }
+
+    /// The input for a column of values: indicators of each value but the
+    /// smallest for at most [`MAX_LEVELS`] distinct values, else a spline with
+    /// `knots` knots at its quantiles from 2% to 98%.
+    pub fn for_values(values: &[f64], knots: usize) -> Input {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let mut distinct = sorted.clone();
+        distinct.dedup();
+        if distinct.len() <= MAX_LEVELS {
+            return Input::Levels(distinct.into_iter().skip(1).collect());
+        }
+        let knots = knots.max(2);
+        let last = sorted.len() - 1;
+        let mut at: Vec<f64> = (0..knots)
+            .map(|k| sorted[((0.02 + 0.96 * k as f64 / (knots - 1) as f64) * last as f64).round() as usize])
+            .collect();
+        at.dedup();
+        if at.len() < 2 {
+            at = vec![sorted[0], sorted[last]];
+        }
+        Input::Direct(at)
     }
 
     /// The number of functions (columns) this input gives, without the intercept.
     pub fn len(&self) -> usize {
         match self {
-            Input::Spline(knots) => knots.len() - 1,
-            Input::Steps(cuts) => cuts.len(),
+            Input::Direct(knots) => knots.len() - 1,
+            Input::Steps(cuts) | Input::Levels(cuts) => cuts.len(),
         }
     }
 
@@ -128,24 +159,15 @@ impl Input {
     /// The functions' values at uniform `u`, into `out` (`len()` values).
     fn eval(&self, u: f64, out: &mut [f64]) {
         match self {
-            Input::Spline(knots) => {
-                let z = normal_quantile(u);
-                out[0] = z;
-                let last = knots[knots.len() - 1];
-                let cube = |knot: f64| {
-                    let d = z - knot;
-                    if d > 0.0 { d * d * d } else { 0.0 }
-                };
-                let tail = cube(last);
-                let before = knots[knots.len() - 2];
-                let d_before = (cube(before) - tail) / (last - before);
-                for (k, knot) in knots[..knots.len() - 2].iter().enumerate() {
-                    out[k + 1] = (cube(*knot) - tail) / (last - knot) - d_before;
-                }
-            }
+            Input::Direct(knots) => natural_spline(knots, u, out),
             Input::Steps(cuts) => {
                 for (value, cut) in out.iter_mut().zip(cuts) {
                     *value = if u > *cut { 1.0 } else { 0.0 };
+                }
+            }
+            Input::Levels(levels) => {
+                for (value, level) in out.iter_mut().zip(levels) {
+                    *value = if u == *level { 1.0 } else { 0.0 };
                 }
             }
         }
@@ -155,10 +177,28 @@ impl Input {
     /// spline's middle curvature term, or none.
     fn second(&self) -> Option<usize> {
         match self {
-            Input::Spline(knots) if knots.len() >= 3 => Some(1 + (knots.len() - 2) / 2),
-            Input::Steps(cuts) if cuts.len() >= 2 => Some(1),
+            Input::Direct(knots) if knots.len() >= 3 => Some(1 + (knots.len() - 2) / 2),
+            Input::Steps(cuts) | Input::Levels(cuts) if cuts.len() >= 2 => Some(1),
             _ => None,
         }
+    }
+}
+
+/// The natural cubic spline basis with `knots` at `x` (Hastie, Tibshirani
+/// and Friedman, eq. 5.4-5.5): `x`, then `d_k(x) - d_{K-1}(x)` for the first
+/// `K - 2` knots, where `d_k(x) = ((x - k)^3_+ - (x - K)^3_+) / (K - k)`.
+fn natural_spline(knots: &[f64], x: f64, out: &mut [f64]) {
+    out[0] = x;
+    let last = knots[knots.len() - 1];
+    let cube = |knot: f64| {
+        let d = x - knot;
+        if d > 0.0 { d * d * d } else { 0.0 }
+    };
+    let tail = cube(last);
+    let before = knots[knots.len() - 2];
+    let d_before = (cube(before) - tail) / (last - before);
+    for (k, knot) in knots[..knots.len() - 2].iter().enumerate() {
+        out[k + 1] = (cube(*knot) - tail) / (last - knot) - d_before;
     }
 }
 
@@ -510,7 +550,8 @@ mod tests {
         // The step twice: the second copy is dropped.
         let design =
             Design::new(Kind::Smooth, vec![Input::spline(SMOOTH_KNOTS), Input::Steps(vec![0.7, 0.7])], &[0, 1]);
-        let fitted = evppi(&design, &[&u, &w], &[vec![&y]])[0];
+        let z: Vec<f64> = u.iter().map(|u| normal_quantile(*u)).collect();
+        let fitted = evppi(&design, &[&z, &w], &[vec![&y]])[0];
         assert!(fitted.r_squared > 0.999_999, "{fitted:?}");
         assert!((fitted.plug_in - fitted.value).abs() < 1e-6, "{fitted:?}");
         // E[y] = 2.3 > 0, so the EVPPI of everything is E[max(-y, 0)]: for
@@ -527,7 +568,7 @@ mod tests {
         let input = Input::spline(5);
         let mut values = [[0.0; 4]; 3];
         for (out, z) in values.iter_mut().zip([3.0, 4.0, 5.0]) {
-            input.eval(crux_engine::math::normal_cdf(z), out);
+            input.eval(z, out);
         }
         for k in 0..4 {
             let (a, b, c) = (values[0][k], values[1][k], values[2][k]);

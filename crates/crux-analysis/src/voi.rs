@@ -54,6 +54,7 @@
 //! EVPI), else the regression's kind, its columns, its R^2 and its plug-in
 //! estimate.
 
+use crate::evsi::{StudyValue, study_values};
 use crate::inputs::Inputs;
 use crate::regression::{self, Design, Input, Kind};
 use crate::sequence::{mix, scrambled_sobol};
@@ -151,6 +152,8 @@ pub struct PointValue {
     pub evppi: Vec<Estimate>,
     /// How each group's EVPPI was estimated, in the same order.
     pub methods: Vec<EvppiMethod>,
+    /// What each study of the model is worth ([`crate::evsi`]), in file order.
+    pub studies: Vec<StudyValue>,
 }
 
 /// EVPI and EVPPI of every group at each of `options.points`.
@@ -202,8 +205,28 @@ pub fn value_of_information(
             evpi: *evpi,
             evppi: Vec::with_capacity(inputs.groups.len()),
             methods: Vec::with_capacity(inputs.groups.len()),
+            studies: Vec::new(),
         })
         .collect();
+    let studies = &engine.model().file.studies;
+    if dimension == 0 {
+        // Nothing is uncertain: no study can change the decision.
+        for value in &mut values {
+            value.studies = studies
+                .iter()
+                .map(|study| StudyValue {
+                    name: study.id.name.clone(),
+                    measures: study.measures.name.clone(),
+                    evsi: Estimate::default(),
+                    ceiling: Estimate::default(),
+                    cost: study.cost.unwrap_or(0.0),
+                })
+                .collect();
+        }
+    } else if !studies.is_empty() {
+        let (uniforms, net) = joint_sample(engine, inputs, options)?;
+        add_studies(engine, inputs, options, &uniforms, &net, &mut values)?;
+    }
     for (index, group) in inputs.groups.iter().enumerate() {
         let key = mix(options.seed ^ mix(0x9e11 + index as u64));
         let estimates = evppi(engine, dimension, &group.draws, n, options.inner, key, points)?;
@@ -228,23 +251,7 @@ fn evpi_uniforms(n: usize, dimension: usize, seed: u64) -> Result<Vec<Vec<f64>>,
 /// EVPI, and each group's EVPPI by regression, on the EVPI's sample.
 fn regression_design(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> Result<Vec<PointValue>, Diagnostic> {
     let (n, points) = (options.samples, &options.points);
-    if n.saturating_mul(points.len()) > REGRESSION_MAX_VALUES {
-        return Err(Diagnostic::error(format!(
-            "{n} samples at {} points is more than the regression design keeps ({} values of net); \
-             use fewer samples or points",
-            points.len(),
-            REGRESSION_MAX_VALUES
-        )));
-    }
-    let uniforms = evpi_uniforms(n, inputs.dimension, options.seed)?;
-    let mut net: Vec<Vec<f64>> = vec![Vec::with_capacity(n); points.len()];
-    for start in (0..n).step_by(ROWS_PER_CALL) {
-        let end = (start + ROWS_PER_CALL).min(n);
-        let chunk: Vec<Vec<f64>> = uniforms.iter().map(|column| column[start..end].to_vec()).collect();
-        for (all, column) in net.iter_mut().zip(engine.net_from_uniforms(&chunk, points)?) {
-            all.extend(column);
-        }
-    }
+    let (uniforms, net) = joint_sample(engine, inputs, options)?;
     let mut values: Vec<PointValue> = points
         .iter()
         .zip(&net)
@@ -258,10 +265,22 @@ fn regression_design(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> 
                 evpi,
                 evppi: Vec::with_capacity(inputs.groups.len()),
                 methods: Vec::with_capacity(inputs.groups.len()),
+                studies: Vec::new(),
             }
         })
         .collect();
+    add_studies(engine, inputs, options, &uniforms, &net, &mut values)?;
     let shapes = draw_shapes(engine);
+    // Each draw's regression column: its uniform for indicators, else its normal score.
+    let scores: Vec<Vec<f64>> = uniforms
+        .par_iter()
+        .zip(&shapes)
+        .map(|(column, shape)| match shape {
+            Some(_) => Vec::new(),
+            None => column.iter().map(|u| crux_engine::math::normal_quantile(*u)).collect(),
+        })
+        .collect();
+    let column = |draw: usize| if shapes[draw].is_some() { &uniforms[draw] } else { &scores[draw] };
     let decisions: Vec<Vec<&[f64]>> = net.iter().map(|column| vec![column.as_slice()]).collect();
     for group in &inputs.groups {
         if group.draws.len() == inputs.dimension {
@@ -271,7 +290,7 @@ fn regression_design(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> 
             }
             continue;
         }
-        let columns: Vec<&[f64]> = group.draws.iter().map(|draw| uniforms[*draw].as_slice()).collect();
+        let columns: Vec<&[f64]> = group.draws.iter().map(|draw| column(*draw).as_slice()).collect();
         let design = group_design(&shapes, &group.draws, &columns, &net);
         if n < MIN_ROWS_PER_COLUMN * design.columns() {
             return Err(Diagnostic::error(format!(
@@ -292,6 +311,56 @@ fn regression_design(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> 
         }
     }
     Ok(values)
+}
+
+/// The joint sample of EVPI and the regressions: the EVPI's uniforms and net
+/// at each point, `[point][row]`.
+#[allow(clippy::type_complexity)]
+fn joint_sample(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>), Diagnostic> {
+    let (n, points) = (options.samples, &options.points);
+    if n.saturating_mul(points.len()) > REGRESSION_MAX_VALUES {
+        return Err(Diagnostic::error(format!(
+            "{n} samples at {} points is more than the regression design keeps ({} values of net); \
+             use fewer samples or points",
+            points.len(),
+            REGRESSION_MAX_VALUES
+        )));
+    }
+    let uniforms = evpi_uniforms(n, inputs.dimension, options.seed)?;
+    let mut net: Vec<Vec<f64>> = vec![Vec::with_capacity(n); points.len()];
+    for start in (0..n).step_by(ROWS_PER_CALL) {
+        let end = (start + ROWS_PER_CALL).min(n);
+        let chunk: Vec<Vec<f64>> = uniforms.iter().map(|column| column[start..end].to_vec()).collect();
+        for (all, column) in net.iter_mut().zip(engine.net_from_uniforms(&chunk, points)?) {
+            all.extend(column);
+        }
+    }
+    Ok((uniforms, net))
+}
+
+/// Each study's EVSI at each point, on the joint sample, its noise drawn
+/// from further dimensions of the same Sobol' points.
+fn add_studies(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+    uniforms: &[Vec<f64>],
+    net: &[Vec<f64>],
+    values: &mut [PointValue],
+) -> Result<(), Diagnostic> {
+    let studies = &engine.model().file.studies;
+    if studies.is_empty() {
+        return Ok(());
+    }
+    let noise = scrambled_sobol(options.samples, inputs.dimension, studies.len(), mix(options.seed ^ 0xe791))?;
+    for (value, studies) in values.iter_mut().zip(study_values(engine, studies, uniforms, &noise, net)?) {
+        value.studies = studies;
+    }
+    Ok(())
 }
 
 /// Each draw's regression input: the indicators of a discrete draw with
@@ -329,7 +398,7 @@ fn draw_shapes(engine: &Engine) -> Vec<Option<Input>> {
         .collect()
 }
 
-/// The regression design of a group with draws `draws` (uniforms `columns`):
+/// The regression design of a group with draws `draws` (columns `columns`: scores or uniforms):
 /// smooth for up to four draws, else additive with the products of the
 /// draws whose scores are most correlated with net at any point.
 fn group_design(shapes: &[Option<Input>], draws: &[usize], columns: &[&[f64]], net: &[Vec<f64>]) -> Design {
@@ -360,13 +429,14 @@ fn group_design(shapes: &[Option<Input>], draws: &[usize], columns: &[&[f64]], n
     Design::new(kind, inputs, &paired)
 }
 
-/// An input's first function (the normal score, or the first indicator) at each uniform.
+/// An input's first function (the value, or the first indicator) at each row.
 fn first_function(input: &Input, column: &[f64]) -> Vec<f64> {
     column
         .iter()
         .map(|u| match input {
-            Input::Spline(_) => crux_engine::math::normal_quantile(*u),
+            Input::Direct(_) => *u,
             Input::Steps(cuts) => f64::from(u8::from(cuts.first().is_some_and(|cut| u > cut))),
+            Input::Levels(levels) => f64::from(u8::from(levels.first().is_some_and(|level| u == level))),
         })
         .collect()
 }

@@ -229,3 +229,80 @@ fn regression_evppi_handles_discrete_draws_and_interactions() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn evsi_of_a_normal_study_matches_the_normal_normal_closed_form() {
+    // Prior x ~ normal(0.5, 2), y ~ normal(0, 1), net = x + y; a study reports
+    // x + normal(0, 2). The preposterior mean of x is normal(0.5, sd 2^2 /
+    // sqrt(2^2 + 2^2)), and E[y] = 0, so EVSI = E[max(that, 0)] - 0.5 (0.3491).
+    let engine = engine_of(
+        "[model]\nid = \"evsi\"\ntitle = \"evsi\"\nunit = \"bp\"\n[params]\n\
+         x = { value = \"normal(0.5, 2)\", crux = \"x\" }\ny = { value = \"normal(0, 1)\", crux = \"y\" }\n\
+         [cruxes.x]\ntitle = \"X\"\n[cruxes.y]\ntitle = \"Y\"\n\
+         [mechanisms.m]\nside = \"benefit\"\neffect = \"x + y\"\n\
+         [studies.trial]\nmeasures = \"x\"\nnoise_sd = 2\ncost = 0.1\n\
+         [studies.of_y]\nmeasures = \"y\"\nnoise_sd = 0.5\n",
+    );
+    let inputs = Inputs::of(&engine);
+    let preposterior_sd = 4.0 / 8f64.sqrt();
+    let exact = closed_form(0.5, preposterior_sd);
+    assert!((exact - 0.3491).abs() < 1e-4, "{exact}");
+    for method in [Method::Regression, Method::Nested] {
+        let options = VoiOptions { method, ..VoiOptions::new(200_000, 11, vec![0]) };
+        let values = value_of_information(&engine, &inputs, &options).unwrap();
+        let study = &values[0].studies[0];
+        println!("{method:?}: {study:?} (EVSI {exact:.4}, ceiling {:.4})", closed_form(0.5, 2.0));
+        assert_eq!((study.name.as_str(), study.measures.as_str(), study.cost), ("trial", "x", 0.1));
+        assert!((study.evsi.value - exact).abs() < 0.02 * exact, "{study:?} vs {exact}");
+        // The ceiling is the EVPPI of x (here its crux's, in closed form).
+        let ceiling = closed_form(0.5, 2.0);
+        assert!((study.ceiling.value - ceiling).abs() < 0.02 * ceiling, "{study:?}");
+        assert!(study.evsi.value < study.ceiling.value);
+        assert!((study.net_value() - (study.evsi.value - 0.1)).abs() < 1e-12);
+        // A study of y: y's EVPPI shrunk by its noise, sd 1 / sqrt(1 + 0.5^2) of y's preposterior mean.
+        let of_y = &values[0].studies[1];
+        let exact_y = closed_form(0.5, 1.0 / (1.0f64 + 0.25).sqrt());
+        assert!((of_y.evsi.value - exact_y).abs() < 0.03 * exact_y + 3.0 * of_y.evsi.standard_error, "{of_y:?}");
+    }
+}
+
+#[test]
+fn evsi_of_a_binomial_study_matches_the_beta_binomial_sum() {
+    // theta ~ beta(2, 8), net = theta - 0.25 + y with y ~ normal(0, 0.1); a
+    // study counts k successes in 10 trials. E[theta | k] = (2 + k) / 20, so
+    // EVSI = sum_k P(k) max((k - 3) / 20, 0) with the beta-binomial P(k).
+    let engine = engine_of(
+        "[model]\nid = \"binomial\"\ntitle = \"binomial\"\nunit = \"bp\"\n[params]\n\
+         theta = { value = \"beta(2, 8)\", crux = \"t\" }\ny = { value = \"normal(0, 0.1)\", crux = \"y\" }\n\
+         [cruxes.t]\ntitle = \"T\"\n[cruxes.y]\ntitle = \"Y\"\n\
+         [mechanisms.m]\nside = \"benefit\"\neffect = \"theta - 0.25 + y\"\n\
+         [studies.trials]\nmeasures = \"theta\"\ntrials = 10\n",
+    );
+    let inputs = Inputs::of(&engine);
+    let ln_beta = crux_engine::math::ln_beta;
+    let ln_choose = |n: f64, k: f64| -ln_beta(k + 1.0, n - k + 1.0) - (n + 1.0).ln();
+    let exact: f64 = (0..=10)
+        .map(|k| {
+            let k = k as f64;
+            let pmf = (ln_choose(10.0, k) + ln_beta(k + 2.0, 10.0 - k + 8.0) - ln_beta(2.0, 8.0)).exp();
+            pmf * ((k - 3.0) / 20.0).max(0.0)
+        })
+        .sum();
+    let values = value_of_information(&engine, &inputs, &VoiOptions::new(200_000, 5, vec![0])).unwrap();
+    let study = &values[0].studies[0];
+    println!("{study:?} (EVSI {exact:.5})");
+    assert!((study.evsi.value - exact).abs() < 0.03 * exact, "{study:?} vs {exact}");
+    assert!(study.evsi.value < study.ceiling.value);
+}
+
+#[test]
+fn a_binomial_study_of_a_param_that_is_not_a_probability_is_an_error() {
+    let engine = engine_of(
+        "[model]\nid = \"bad\"\ntitle = \"bad\"\nunit = \"bp\"\n[params]\nx = \"normal(0.5, 2)\"\n\
+         [mechanisms.m]\nside = \"benefit\"\neffect = \"x\"\n[studies.s]\nmeasures = \"x\"\ntrials = 10\n",
+    );
+    let inputs = Inputs::of(&engine);
+    let error = value_of_information(&engine, &inputs, &VoiOptions::new(10_000, 1, vec![0])).unwrap_err();
+    assert!(error.message.contains("not a probability"), "{}", error.message);
+    assert!(error.span.is_some());
+}
