@@ -243,6 +243,37 @@ pub fn value_of_information(
     Ok(values)
 }
 
+/// What each study of the model is worth at each of `options.points`
+/// (`[point][study]`), on the joint sample of [`value_of_information`]
+/// (the same values as its `studies`), without the EVPPI of the groups.
+pub fn value_of_studies(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+) -> Result<Vec<Vec<StudyValue>>, Diagnostic> {
+    if engine.model().file.studies.is_empty() {
+        return Ok(vec![Vec::new(); options.points.len()]);
+    }
+    let mut values: Vec<PointValue> = options
+        .points
+        .iter()
+        .map(|point| PointValue {
+            point: *point,
+            expected_net: 0.0,
+            evpi: Estimate::default(),
+            evppi: Vec::new(),
+            methods: Vec::new(),
+            studies: Vec::new(),
+        })
+        .collect();
+    if inputs.dimension == 0 {
+        return Ok(vec![Vec::new(); options.points.len()]);
+    }
+    let (uniforms, net) = joint_sample(engine, inputs, options)?;
+    add_studies(engine, inputs, options, &uniforms, &net, &mut values)?;
+    Ok(values.into_iter().map(|value| value.studies).collect())
+}
+
 /// The EVPI's sample: `n` scrambled Sobol' points of every draw.
 fn evpi_uniforms(n: usize, dimension: usize, seed: u64) -> Result<Vec<Vec<f64>>, Diagnostic> {
     scrambled_sobol(n, 0, dimension, mix(seed ^ 0xe791))

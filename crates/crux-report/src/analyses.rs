@@ -258,7 +258,7 @@ impl ValueReport {
                 errors.insert(name.clone(), json!(estimate.standard_error));
                 methods.insert(name.clone(), method_document(method));
             }
-            json!({
+            let mut document = json!({
                 "at": axis_value(&self.model, &self.engine, value.point),
                 "expected_net": value.expected_net,
                 "evpi": value.evpi.value,
@@ -266,7 +266,27 @@ impl ValueReport {
                 "evppi": Value::Object(evppi),
                 "evppi_se": Value::Object(errors),
                 "evppi_method": Value::Object(methods),
-            })
+            });
+            if !self.model.file.studies.is_empty() {
+                let studies: Vec<Value> = value
+                    .studies
+                    .iter()
+                    .map(|study| {
+                        json!({
+                            "id": study.name,
+                            "measures": study.measures,
+                            "evsi": study.evsi.value,
+                            "evsi_se": study.evsi.standard_error,
+                            "ceiling": study.ceiling.value,
+                            "ceiling_se": study.ceiling.standard_error,
+                            "cost": study.cost,
+                            "net_value": study.net_value(),
+                        })
+                    })
+                    .collect();
+                document.as_object_mut().expect("an object").insert("studies".into(), json!(studies));
+            }
+            document
         };
         let mut document = if self.across {
             json!({"points": self.values.iter().map(point_document).collect::<Vec<_>>()})
@@ -352,6 +372,38 @@ impl ValueReport {
                 "{:<width$}  {:>8} ± {error:<8}  ({how})\n",
                 format!("EVPPI {name}"),
                 number(estimate)
+            ));
+        }
+        text.push_str(&self.studies_table(value));
+        text
+    }
+
+    /// Each declared study's EVSI, its ceiling (the EVPPI of the param it
+    /// measures), its cost and its net value; nothing for a model without studies.
+    fn studies_table(&self, value: &PointValue) -> String {
+        if value.studies.is_empty() {
+            return String::new();
+        }
+        let width = value.studies.iter().map(|study| study.name.chars().count()).max().unwrap_or(0).max(5);
+        let measures = value.studies.iter().map(|study| study.measures.chars().count()).max().unwrap_or(0).max(8);
+        let mut text = format!(
+            "\nStudies: EVSI, the expected gain from the study's result before deciding (regression of net on\n\
+             simulated results, cross-fitted); its ceiling is the EVPPI of the param it measures.\n\
+             {:<width$}  {:<measures$}  {:>17}  {:>17}  {:>8}  {:>9}\n",
+            "study", "measures", "EVSI", "ceiling", "cost", "EVSI-cost"
+        );
+        for study in &value.studies {
+            let pair = |estimate: crux_analysis::voi::Estimate| {
+                format!("{} ± {}", number(estimate.value), number(estimate.standard_error))
+            };
+            text.push_str(&format!(
+                "{:<width$}  {:<measures$}  {:>17}  {:>17}  {:>8}  {:>9}\n",
+                study.name,
+                study.measures,
+                pair(study.evsi),
+                pair(study.ceiling),
+                number(study.cost),
+                number(study.net_value())
             ));
         }
         text

@@ -39,6 +39,7 @@ pub fn document(model: &hir::Model, results: &PageResults) -> Document {
     }
     insert_robustness(&mut sections, words, results);
     add_worldviews(&mut sections, words, results);
+    sections.extend(studies(words, results));
     sections.extend(details(words, results, &shown));
     sections.extend(references(model));
     Document { title: file.header.name().to_string(), frontmatter: Some(file.frontmatter()), sections }
@@ -269,6 +270,23 @@ fn sensitivity_blocks(words: Words, results: &PageResults) -> Vec<Block> {
         }),
         Block::Paragraph(sentences::sensitivity_method(sensitivity)),
     ]
+}
+
+/// What each declared study is worth: a section only for a model with studies.
+fn studies(words: Words, results: &PageResults) -> Option<Section> {
+    let studies = results.studies.as_ref()?;
+    Some(Section {
+        kind: SectionKind::Studies,
+        heading: Some(Heading { level: 2, text: Text::plain("What a study is worth") }),
+        blocks: vec![
+            Block::Paragraph(sentences::studies_summary(words, studies)),
+            Block::Table(Table {
+                headings: sentences::studies_headings().iter().map(|heading| Text::plain(*heading)).collect(),
+                rows: sentences::studies_rows(words, studies),
+            }),
+            Block::Paragraph(sentences::studies_method(studies)),
+        ],
+    })
 }
 
 /// The sections of a model without a page: the verdict on net, the benefits

@@ -116,6 +116,10 @@ pub struct PageDocument {
     pub robustness: Value,
     /// The works the model cites: `{id, authors, title, year, venue, url, doi}`.
     pub references: Vec<Value>,
+    /// What each declared study is worth: `{id, title, measures, evsi, evsi_se,
+    /// ceiling, ceiling_se, cost, net_value}`; absent for a model without studies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub studies: Option<Vec<Value>>,
 }
 
 impl PageDocument {
@@ -193,7 +197,29 @@ impl PageDocument {
                 })
             })
             .collect();
+        let studies = results.studies.as_ref().map(|studies| {
+            model
+                .file
+                .studies
+                .iter()
+                .zip(&studies.values)
+                .map(|(study, (title, value))| {
+                    json!({
+                        "id": study.id.name,
+                        "title": title,
+                        "measures": value.measures,
+                        "evsi": round(value.evsi.value),
+                        "evsi_se": round(value.evsi.standard_error),
+                        "ceiling": round(value.ceiling.value),
+                        "ceiling_se": round(value.ceiling.standard_error),
+                        "cost": value.cost,
+                        "net_value": round(value.net_value()),
+                    })
+                })
+                .collect()
+        });
         PageDocument {
+            studies,
             run: RunDocument::new(model, &results.run, results.samples, results.seed),
             now,
             context,

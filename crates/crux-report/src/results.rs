@@ -9,6 +9,7 @@
 //! run of the compute-governance answer differs from the main run only by
 //! the shift.
 
+use crux_analysis::evsi::StudyValue;
 use crux_analysis::inputs::{Inputs, OTHER_GROUP};
 use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules};
 use crux_analysis::probe::{Capability, Probe, Quantity, run_probes};
@@ -17,7 +18,7 @@ use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Threshold, Timeline};
 use crux_analysis::verdict::{Verdict, verdict};
-use crux_analysis::voi::{Method, VoiOptions, value_of_information};
+use crux_analysis::voi::{Method, VoiOptions, value_of_information, value_of_studies};
 use crux_engine::format::short;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::model::Side;
@@ -146,6 +147,54 @@ pub struct PageResults {
     /// one point and at least one random judgement param, when
     /// [`Options::robustness`] is on (the default), else `None`.
     pub robustness: Option<Robustness>,
+    /// What each study the model declares is worth (`[studies.<id>]`), at
+    /// the open frontier now (or the middle of the axis): empty for a model
+    /// without studies.
+    pub studies: Option<Studies>,
+}
+
+/// The value of the studies a model declares, at one grid point.
+#[derive(Debug, Clone)]
+pub struct Studies {
+    /// Where they were valued, such as " (c = 26.3)", or empty without an axis.
+    pub at: String,
+    /// Model runs of the joint sample.
+    pub runs: usize,
+    /// One per study, in file order, with its title.
+    pub values: Vec<(String, StudyValue)>,
+}
+
+/// Model runs of the joint sample that values a report's studies.
+pub const STUDY_RUNS: usize = 1 << 16;
+
+/// What each study of the model is worth at grid point `point`, from
+/// [`STUDY_RUNS`] runs; `None` for a model without studies.
+pub fn study_values(
+    model: &hir::Model,
+    engine: &Engine,
+    point: usize,
+    seed: u64,
+) -> Result<Option<Studies>, Diagnostics> {
+    if model.file.studies.is_empty() {
+        return Ok(None);
+    }
+    let inputs = Inputs::of(engine);
+    let options = VoiOptions::new(STUDY_RUNS, seed, vec![point]);
+    let values = value_of_studies(engine, &inputs, &options).map_err(|diagnostic| vec![diagnostic])?;
+    let at = model
+        .file
+        .axis
+        .as_ref()
+        .map(|axis| format!(" ({} = {})", axis.name.name, short(engine.grid()[point])))
+        .unwrap_or_default();
+    let values = model
+        .file
+        .studies
+        .iter()
+        .zip(values.into_iter().next().unwrap_or_default())
+        .map(|(study, value)| (study.name().to_string(), value))
+        .collect();
+    Ok(Some(Studies { at, runs: STUDY_RUNS, values }))
 }
 
 /// Another worldview of the model: a named profile applied to it.
@@ -453,6 +502,12 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         })
         .collect();
     let now_column = column("next_release").or(column("open_now"));
+    let study_point = match (now_column, &model.file.axis) {
+        (Some(now), _) => now_point(model, now),
+        (None, Some(axis)) => axis.len() / 2,
+        (None, None) => 0,
+    };
+    let studies = study_values(model, &engine, study_point, options.seed)?;
     let sensitivity = match (options.sensitivity, now_column) {
         (true, Some(now)) => Some(crux_sensitivity(model, &engine, now_point(model, now), options.seed)?),
         _ => None,
@@ -504,6 +559,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         crux_notes,
         sensitivity,
         robustness: robustness_of(model, options)?,
+        studies,
     })
 }
 

@@ -10,7 +10,7 @@
 use crate::document::{Inline, Text};
 use crate::format::{capability, effect, flop, interval, is_whole, on_half_step, probability, share, signed, year};
 use crate::results::{
-    AnswerResult, ConditionalEffects, CruxSensitivity, PageResults, ReleaseAnswer, Sensitivity, ShiftAnswer,
+    AnswerResult, ConditionalEffects, CruxSensitivity, PageResults, ReleaseAnswer, Sensitivity, ShiftAnswer, Studies,
 };
 use crux_analysis::robustness::{Robustness, Row as RobustnessRow};
 use crux_analysis::stats::Summary;
@@ -439,6 +439,72 @@ pub fn sensitivity_method(sensitivity: &Sensitivity) -> Text {
     .and(" and ")
     .and_code("crux voi")
     .and(" give every param, more samples and other capabilities.")
+}
+
+/// The sentence that names the study worth most, net of its cost.
+pub fn studies_summary(words: Words, studies: &Studies) -> Text {
+    let lead = Text::new().and_strong("What a study is worth");
+    let best = studies.values.iter().max_by(|a, b| a.1.net_value().total_cmp(&b.1.net_value()));
+    let Some((name, best)) = best else { return lead.and(": the model declares no study.") };
+    let mut text = lead
+        .and(format!("{}: {name}, which measures ", studies.at))
+        .and_code(best.measures.clone())
+        .and(format!(", would raise the expected value of the release decision by {}", worth(words, best.evsi.value)));
+    if best.cost > 0.0 {
+        let net = best.net_value();
+        text = text.and(format!(
+            " against a cost of {}, {}",
+            words.in_unit(&effect(best.cost)),
+            if net > 0.0 {
+                format!("a net gain of {}", words.in_unit(&effect(net)))
+            } else {
+                "so it is not worth its cost".to_string()
+            }
+        ));
+    }
+    text.and("; learning ")
+        .and_code(best.measures.clone())
+        .and(format!(" exactly would be worth {}.", worth(words, best.ceiling.value)))
+}
+
+/// The headings of the table of studies.
+pub fn studies_headings() -> [&'static str; 6] {
+    ["Study", "Measures", "Worth (EVSI)", "Ceiling (EVPPI of the param)", "Cost", "Net of cost"]
+}
+
+/// One row per study, in the model's order.
+pub fn studies_rows(words: Words, studies: &Studies) -> Vec<Vec<Text>> {
+    let value = |estimate: crux_analysis::voi::Estimate| {
+        format!("{} (±{})", words.in_unit(&effect(estimate.value)), effect(estimate.standard_error))
+    };
+    studies
+        .values
+        .iter()
+        .map(|(name, study)| {
+            vec![
+                Text::plain(name.clone()),
+                Text::new().and_code(study.measures.clone()),
+                Text::plain(value(study.evsi)),
+                Text::plain(value(study.ceiling)),
+                Text::plain(if study.cost > 0.0 {
+                    words.in_unit(&effect(study.cost))
+                } else {
+                    "none given".to_string()
+                }),
+                Text::plain(words.in_unit(&effect(study.net_value()))),
+            ]
+        })
+        .collect()
+}
+
+/// How the studies were valued.
+pub fn studies_method(studies: &Studies) -> Text {
+    Text::plain(format!(
+        "A study's worth is its expected value of sample information (EVSI): how much higher E[net] of the release decision (release iff E[net] > 0) would be if the study's result were known first. It is estimated from {} model runs: each run's study result is simulated from its value of the measured param, net is regressed on the result, and each run is decided by the regression fitted on the other half of the runs (± is one standard error). Its ceiling is what learning the param exactly would be worth. ",
+        studies.runs
+    ))
+    .and_code("crux voi")
+    .and(" gives more samples and other capabilities.")
 }
 
 /// The answer of an analysis, as list items.

@@ -174,3 +174,47 @@ fn run_flags_for_charts_and_sensitivity() {
     assert!(cruxes.iter().all(|crux| crux["total"].is_number() && crux["value_of_information"].is_number()));
     assert!(sensitivity["largest_share"].is_string());
 }
+
+#[test]
+fn voi_reports_each_crux_method_and_each_study() {
+    let model = fixture("studies.toml");
+    let document = json(&crux(&["voi", &model, "-n", "200000", "--format", "json"]));
+    assert_eq!(document["method"], "regression");
+    assert_eq!(document["evppi_method"]["x"]["method"], "gam");
+    let studies = document["studies"].as_array().unwrap();
+    assert_eq!(studies.len(), 2);
+    let trial = &studies[0];
+    assert_eq!(trial["id"], "trial");
+    assert_eq!(trial["measures"], "x");
+    // The normal-normal closed form: 0.3491; the ceiling is x's EVPPI.
+    let evsi = trial["evsi"].as_f64().unwrap();
+    assert!((evsi - 0.3491).abs() < 0.02 * 0.3491, "EVSI {evsi}");
+    assert!(trial["ceiling"].as_f64().unwrap() > evsi);
+    assert_eq!(trial["cost"], 0.1);
+    assert!((trial["net_value"].as_f64().unwrap() - (evsi - 0.1)).abs() < 1e-9);
+    let nested = json(&crux(&["voi", &model, "-n", "20000", "--method", "nested", "--format", "json"]));
+    assert_eq!(nested["method"], "nested");
+    assert_eq!(nested["evppi_method"]["y"]["method"], "nested");
+    // Without studies, no studies field.
+    let plain = json(&crux(&["voi", &fixture("normal-net.toml"), "--at", "0", "-n", "20000", "--format", "json"]));
+    assert!(plain.get("studies").is_none());
+}
+
+#[test]
+fn a_bad_study_exits_2_at_its_place() {
+    let dir = std::env::temp_dir().join(format!("crux-study-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[model]\nid = \"b\"\nunit = \"bp\"\n[params]\nrate = \"beta(2, 8)\"\n[mechanisms.m]\nside = \"benefit\"\n\
+         effect = \"rate\"\n[studies.s]\nmeasures = \"rat\"\nnoise_sd = 1\n",
+    )
+    .unwrap();
+    let output = crux(&["voi", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.toml:10:12"), "{stderr}");
+    assert!(stderr.contains("did you mean `rate`"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
