@@ -470,6 +470,8 @@ struct Cholesky {
     kept: Vec<bool>,
 }
 
+// Triangular solves read best with indices.
+#[allow(clippy::needless_range_loop)]
 impl Cholesky {
     fn new(matrix: &[f64], size: usize) -> Cholesky {
         let scale: Vec<f64> = (0..size).map(|a| matrix[a * size + a].sqrt()).collect();
@@ -570,8 +572,7 @@ mod tests {
         for (out, z) in values.iter_mut().zip([3.0, 4.0, 5.0]) {
             input.eval(z, out);
         }
-        for k in 0..4 {
-            let (a, b, c) = (values[0][k], values[1][k], values[2][k]);
+        for (k, ((a, b), c)) in values[0].iter().zip(&values[1]).zip(&values[2]).enumerate() {
             assert!(((c - b) - (b - a)).abs() < 1e-6 * (1.0 + a.abs() + c.abs()), "{k}: {a} {b} {c}");
         }
     }
