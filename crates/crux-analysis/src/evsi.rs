@@ -60,7 +60,9 @@ impl StudyValue {
 }
 
 /// Each study's EVSI and ceiling at each point, on the joint sample
-/// `uniforms` (one column per draw) with net `net[point][row]`; `noise[s]` is
+/// `uniforms` (one column per draw) for the decision at each point
+/// (`decisions[point]`: net alone, release or not, or each option's values,
+/// as [`regression::evppi`] takes them); `noise[s]` is
 /// the column of uniforms of study `s`'s sampling noise. Returns
 /// `[point][study]`.
 pub fn study_values(
@@ -68,19 +70,18 @@ pub fn study_values(
     studies: &[Study],
     uniforms: &[Vec<f64>],
     noise: &[Vec<f64>],
-    net: &[Vec<f64>],
+    decisions: &[Vec<&[f64]>],
 ) -> Result<Vec<Vec<StudyValue>>, Diagnostic> {
     let file = &engine.model().file;
-    let mut by_point: Vec<Vec<StudyValue>> = vec![Vec::with_capacity(studies.len()); net.len()];
-    let decisions: Vec<Vec<&[f64]>> = net.iter().map(|column| vec![column.as_slice()]).collect();
+    let mut by_point: Vec<Vec<StudyValue>> = vec![Vec::with_capacity(studies.len()); decisions.len()];
     for (study, noise) in studies.iter().zip(noise) {
         let index = file.params.iter().position(|param| param.name.name == study.measures.name).ok_or_else(|| {
             Diagnostic::error(format!("the model has no param `{}`", study.measures.name)).at(study.measures.span)
         })?;
         let theta = engine.params_from_uniforms(uniforms, &[index])?.remove(0);
         let data = observe(study, &theta, noise)?;
-        let evsi = regress(&data, &decisions);
-        let ceiling = regress(&theta, &decisions);
+        let evsi = regress(&data, decisions);
+        let ceiling = regress(&theta, decisions);
         for ((values, evsi), ceiling) in by_point.iter_mut().zip(evsi).zip(ceiling) {
             values.push(StudyValue {
                 name: study.id.name.clone(),

@@ -13,8 +13,9 @@
 //! [`sobol`] computes first- and total-order Sobol indices of net with a
 //! Saltelli design on scrambled Sobol' points ([`sequence`]); [`voi`] the
 //! expected value of perfect information and of partial perfect information
-//! per group, for the decision "release iff E[net] > 0", by a regression on
-//! one joint sample ([`regression`]) or a nested design, and [`evsi`] the
+//! per group, for the decision "release iff E[net] > 0" or among the options
+//! of a model's `[decision]` (each option valued per sample by [`decision`]),
+//! by a regression on one joint sample ([`regression`]) or a nested design, and [`evsi`] the
 //! expected value of sample information of the studies a model declares; [`crossing`] where
 //! net turns negative along the axis for the charts; [`grid`] which grid
 //! point an axis value names; [`robustness`] where E[net] turns negative,
@@ -25,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod crossing;
+pub mod decision;
 pub mod evsi;
 pub mod grid;
 pub mod inputs;

@@ -1,4 +1,5 @@
-//! The value of information for the decision "release iff E[net] > 0".
+//! The value of information for the decision "release iff E[net] > 0", or
+//! for the model's own `[decision]` among several options.
 //!
 //! Deciding now gives `max(E[net], 0)`; deciding after learning everything
 //! gives `E[max(net, 0)]`. Their difference is the expected value of perfect
@@ -53,7 +54,18 @@
 //! ([`EvppiMethod`]): exact for a group that holds every draw (EVPPI =
 //! EVPI), else the regression's kind, its columns, its R^2 and its plug-in
 //! estimate.
+//!
+//! A model with a `[decision]` is decided among its options instead
+//! ([`crate::decision`] values each on the joint sample's rows): deciding now
+//! takes the option of greatest E[value] ([`PointValue::best`]), EVPI is
+//! `E[max_k v_k] - max_k E[v_k]` (the mean, over rows, of the best option's
+//! gain over the one chosen now) and each group's EVPPI comes from a
+//! regression of every option's value on the group's draws, each row decided
+//! by the largest fitted value. Release or not is the two options `net` and
+//! `0`, and gives the same estimates. Only the regression design values
+//! several options.
 
+use crate::decision::OptionEngines;
 use crate::evsi::{StudyValue, study_values};
 use crate::inputs::Inputs;
 use crate::regression::{self, Design, Input, Kind};
@@ -154,6 +166,12 @@ pub struct PointValue {
     pub methods: Vec<EvppiMethod>,
     /// What each study of the model is worth ([`crate::evsi`]), in file order.
     pub studies: Vec<StudyValue>,
+    /// For a model with a `[decision]`: E[value] of each option, in file
+    /// order (empty for release-or-not).
+    pub expected_values: Vec<f64>,
+    /// For a model with a `[decision]`: the option with the greatest
+    /// expected value, the one chosen now (the first of equals).
+    pub best: Option<usize>,
 }
 
 /// EVPI and EVPPI of every group at each of `options.points`.
@@ -177,8 +195,20 @@ pub fn value_of_information(
     }
     let dimension = inputs.dimension;
     let points = &options.points;
+    if let Some(decision) = &engine.model().file.decision {
+        if options.method == Method::Nested {
+            return Err(Diagnostic::error("the nested design values only the decision to release or not")
+                .at(decision.span)
+                .with_help("the model's [decision] has its options valued by the regression design (the default)"));
+        }
+        let engines = OptionEngines::new(engine.model(), engine, decision).map_err(|mut errors| errors.remove(0))?;
+        if dimension == 0 {
+            return certain_decision(engine, &engines, inputs, points);
+        }
+        return regression_design(engine, inputs, options, Some(&engines));
+    }
     if options.method == Method::Regression && dimension > 0 {
-        return regression_design(engine, inputs, options);
+        return regression_design(engine, inputs, options, None);
     }
     let evpi = if dimension == 0 {
         let net = engine.net_from_uniforms(&[], points)?;
@@ -206,6 +236,8 @@ pub fn value_of_information(
             evppi: Vec::with_capacity(inputs.groups.len()),
             methods: Vec::with_capacity(inputs.groups.len()),
             studies: Vec::new(),
+            expected_values: Vec::new(),
+            best: None,
         })
         .collect();
     let studies = &engine.model().file.studies;
@@ -225,7 +257,8 @@ pub fn value_of_information(
         }
     } else if !studies.is_empty() {
         let (uniforms, net) = joint_sample(engine, inputs, options)?;
-        add_studies(engine, inputs, options, &uniforms, &net, &mut values)?;
+        let decisions: Vec<Vec<&[f64]>> = net.iter().map(|column| vec![column.as_slice()]).collect();
+        add_studies(engine, inputs, options, &uniforms, &decisions, &mut values)?;
     }
     for (index, group) in inputs.groups.iter().enumerate() {
         let key = mix(options.seed ^ mix(0x9e11 + index as u64));
@@ -264,14 +297,32 @@ pub fn value_of_studies(
             evppi: Vec::new(),
             methods: Vec::new(),
             studies: Vec::new(),
+            expected_values: Vec::new(),
+            best: None,
         })
         .collect();
     if inputs.dimension == 0 {
         return Ok(vec![Vec::new(); options.points.len()]);
     }
     let (uniforms, net) = joint_sample(engine, inputs, options)?;
-    add_studies(engine, inputs, options, &uniforms, &net, &mut values)?;
+    let option_values = match &engine.model().file.decision {
+        Some(decision) => {
+            let engines =
+                OptionEngines::new(engine.model(), engine, decision).map_err(|mut errors| errors.remove(0))?;
+            Some(option_sample(&engines, &uniforms, options)?)
+        }
+        None => None,
+    };
+    let decisions = decision_columns(&net, option_values.as_ref());
+    add_studies(engine, inputs, options, &uniforms, &decisions, &mut values)?;
     Ok(values.into_iter().map(|value| value.studies).collect())
+}
+
+/// The joint sample of EVPI, the regressions and the studies: `n`
+/// scrambled Sobol' points of every draw, `[draw][row]` (public so that a
+/// check can recompute an estimate from the same rows).
+pub fn joint_uniforms(n: usize, dimension: usize, seed: u64) -> Result<Vec<Vec<f64>>, Diagnostic> {
+    evpi_uniforms(n, dimension, seed)
 }
 
 /// The EVPI's sample: `n` scrambled Sobol' points of every draw.
@@ -279,17 +330,115 @@ fn evpi_uniforms(n: usize, dimension: usize, seed: u64) -> Result<Vec<Vec<f64>>,
     scrambled_sobol(n, 0, dimension, mix(seed ^ 0xe791))
 }
 
-/// EVPI, and each group's EVPPI by regression, on the EVPI's sample.
-fn regression_design(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> Result<Vec<PointValue>, Diagnostic> {
+/// Each option's value on the joint sample's rows, `[point][option][row]`.
+fn option_sample(
+    engines: &OptionEngines,
+    uniforms: &[Vec<f64>],
+    options: &VoiOptions,
+) -> Result<Vec<Vec<Vec<f64>>>, Diagnostic> {
+    let (n, points) = (options.samples, &options.points);
+    let mut by_point: Vec<Vec<Vec<f64>>> = vec![vec![Vec::with_capacity(n); engines.names.len()]; points.len()];
+    for start in (0..n).step_by(ROWS_PER_CALL) {
+        let end = (start + ROWS_PER_CALL).min(n);
+        let chunk: Vec<Vec<f64>> = uniforms.iter().map(|column| column[start..end].to_vec()).collect();
+        for (all, part) in by_point.iter_mut().zip(engines.values(&chunk, points)?) {
+            for (column, values) in all.iter_mut().zip(part) {
+                column.extend(values);
+            }
+        }
+    }
+    Ok(by_point)
+}
+
+/// The decision at each point as the regressions take it: the options'
+/// values, or net alone (release or not).
+fn decision_columns<'a>(net: &'a [Vec<f64>], options: Option<&'a Vec<Vec<Vec<f64>>>>) -> Vec<Vec<&'a [f64]>> {
+    match options {
+        Some(by_point) => by_point.iter().map(|options| options.iter().map(Vec::as_slice).collect()).collect(),
+        None => net.iter().map(|column| vec![column.as_slice()]).collect(),
+    }
+}
+
+/// A decision in a model without uncertainty: every option's value is
+/// known, so nothing is worth learning.
+fn certain_decision(
+    engine: &Engine,
+    engines: &OptionEngines,
+    inputs: &Inputs,
+    points: &[usize],
+) -> Result<Vec<PointValue>, Diagnostic> {
+    let net = engine.net_from_uniforms(&[], points)?;
+    let options = engines.values(&[], points)?;
+    let studies = &engine.model().file.studies;
+    Ok(points
+        .iter()
+        .zip(net)
+        .zip(options)
+        .map(|((point, net), options)| {
+            let means: Vec<f64> = options.iter().map(|column| column[0]).collect();
+            PointValue {
+                point: *point,
+                expected_net: net[0],
+                evpi: Estimate::default(),
+                evppi: vec![Estimate::default(); inputs.groups.len()],
+                methods: vec![EvppiMethod::Exact; inputs.groups.len()],
+                studies: studies
+                    .iter()
+                    .map(|study| StudyValue {
+                        name: study.id.name.clone(),
+                        measures: study.measures.name.clone(),
+                        evsi: Estimate::default(),
+                        ceiling: Estimate::default(),
+                        cost: study.cost.unwrap_or(0.0),
+                    })
+                    .collect(),
+                best: regression::choose(&means),
+                expected_values: means,
+            }
+        })
+        .collect())
+}
+
+/// E[value] of each option and the EVPI over them, `E[max_k v_k] -
+/// max_k E[v_k]`, as the mean of each row's gain over the option chosen now.
+fn decision_evpi(options: &[Vec<f64>]) -> (Vec<f64>, Option<usize>, Estimate) {
+    let rows = options.first().map_or(0, Vec::len);
+    let count = rows as f64;
+    let means: Vec<f64> = options.iter().map(|column| column.iter().sum::<f64>() / count).collect();
+    let now = regression::choose(&means).unwrap_or(0);
+    let (mut sum, mut squares) = (0.0, 0.0);
+    for row in 0..rows {
+        let best = options.iter().map(|column| column[row]).fold(f64::NEG_INFINITY, f64::max);
+        let gain = best - options[now][row];
+        sum += gain;
+        squares += gain * gain;
+    }
+    (means, Some(now), estimate(sum, squares, count))
+}
+
+/// EVPI, and each group's EVPPI by regression, on the EVPI's sample: for
+/// release or not, or (with `engines`) over the options of the model's decision.
+fn regression_design(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+    engines: Option<&OptionEngines>,
+) -> Result<Vec<PointValue>, Diagnostic> {
     let (n, points) = (options.samples, &options.points);
     let (uniforms, net) = joint_sample(engine, inputs, options)?;
+    let option_values = engines.map(|engines| option_sample(engines, &uniforms, options)).transpose()?;
     let mut values: Vec<PointValue> = points
         .iter()
         .zip(&net)
-        .map(|(point, column)| {
+        .enumerate()
+        .map(|(index, (point, column))| {
             let mut sums = Sums::default();
             sums.add(column);
-            let (expected_net, evpi) = sums.evpi();
+            let (expected_net, release_evpi) = sums.evpi();
+            let (expected_values, best, evpi) = match &option_values {
+                Some(by_point) => decision_evpi(&by_point[index]),
+                None => (Vec::new(), None, release_evpi),
+            };
             PointValue {
                 point: *point,
                 expected_net,
@@ -297,10 +446,13 @@ fn regression_design(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> 
                 evppi: Vec::with_capacity(inputs.groups.len()),
                 methods: Vec::with_capacity(inputs.groups.len()),
                 studies: Vec::new(),
+                expected_values,
+                best,
             }
         })
         .collect();
-    add_studies(engine, inputs, options, &uniforms, &net, &mut values)?;
+    let decisions = decision_columns(&net, option_values.as_ref());
+    add_studies(engine, inputs, options, &uniforms, &decisions, &mut values)?;
     let shapes = draw_shapes(engine);
     // Each draw's regression column: its uniform for indicators, else its normal score.
     let scores: Vec<Vec<f64>> = uniforms
@@ -312,7 +464,6 @@ fn regression_design(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> 
         })
         .collect();
     let column = |draw: usize| if shapes[draw].is_some() { &uniforms[draw] } else { &scores[draw] };
-    let decisions: Vec<Vec<&[f64]>> = net.iter().map(|column| vec![column.as_slice()]).collect();
     for group in &inputs.groups {
         if group.draws.len() == inputs.dimension {
             for value in &mut values {
@@ -380,7 +531,7 @@ fn add_studies(
     inputs: &Inputs,
     options: &VoiOptions,
     uniforms: &[Vec<f64>],
-    net: &[Vec<f64>],
+    decisions: &[Vec<&[f64]>],
     values: &mut [PointValue],
 ) -> Result<(), Diagnostic> {
     let studies = &engine.model().file.studies;
@@ -388,7 +539,7 @@ fn add_studies(
         return Ok(());
     }
     let noise = scrambled_sobol(options.samples, inputs.dimension, studies.len(), mix(options.seed ^ 0xe791))?;
-    for (value, studies) in values.iter_mut().zip(study_values(engine, studies, uniforms, &noise, net)?) {
+    for (value, studies) in values.iter_mut().zip(study_values(engine, studies, uniforms, &noise, decisions)?) {
         value.studies = studies;
     }
     Ok(())

@@ -3,14 +3,15 @@
 //! This crate owns everything about *reading* a model: source files and
 //! spans ([`span`]), diagnostics ([`diagnostic`]), the expression syntax
 //! ([`lexer`], [`parser`], [`ast`], [`print`]), the TOML model format
-//! ([`model`], with the page it answers in [`page`] and its studies in
-//! [`studies`]) and name resolution
+//! ([`model`], with the page it answers in [`page`], its studies in
+//! [`studies`] and its decision in [`decision`]) and name resolution
 //! into a checked, ordered model ([`resolve`], [`hir`]). It knows nothing of
 //! sampling or evaluation: that is the engine's.
 
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod decision;
 pub mod diagnostic;
 pub mod hir;
 pub mod lexer;

@@ -2,12 +2,13 @@
 //!
 //! A model file has `[model]`, an optional `[axis]`, `[params]`, `[derived]`
 //! and `[mechanisms.<id>]`, and optionally the page it answers (read by
-//! [`crate::page`]) and the studies whose value it asks (read by
-//! [`crate::studies`]). Every expression string is parsed here, with spans that
+//! [`crate::page`]), the studies whose value it asks (read by
+//! [`crate::studies`]) and the decision it informs ([`crate::decision`]). Every expression string is parsed here, with spans that
 //! point into the file, so that later stages can report errors at the exact
 //! place. See `docs/model-format.md` for the format.
 
 use crate::ast::{Expr, Ident};
+use crate::decision::{self, Decision, RawDecision};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::page::{EVALUATION_COLUMNS, Page, Section, Show, yaml_scalar};
 use crate::page::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
@@ -40,6 +41,9 @@ pub struct ModelFile {
     pub references: Vec<Reference>,
     /// The studies whose value `crux voi` estimates (`[studies.<id>]`), in file order.
     pub studies: Vec<Study>,
+    /// The decision the model informs, when it declares one (`[decision]`);
+    /// without one it is release (worth net) or not (worth 0).
+    pub decision: Option<Decision>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -445,7 +449,12 @@ impl Reader<'_> {
                 studies.push(study);
             }
         }
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references, studies }
+        let decision = raw.decision.and_then(|raw| {
+            let names =
+                decision::Names { params: &params, derived: &derived, mechanisms: &mechanisms, axis: axis.as_ref() };
+            decision::decision(self, raw, &names)
+        });
+        ModelFile { file: self.file, header, axis, params, derived, mechanisms, page, references, studies, decision }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -618,6 +627,7 @@ struct RawModelFile {
     references: IndexMap<Spanned<String>, Spanned<RawReference>>,
     #[serde(default)]
     studies: IndexMap<Spanned<String>, Spanned<RawStudy>>,
+    decision: Option<Spanned<RawDecision>>,
 }
 
 #[derive(Deserialize)]
