@@ -162,7 +162,7 @@ pub(crate) fn decision(reader: &mut Reader<'_>, raw: Spanned<RawDecision>, names
             Diagnostic::error(format!("a decision needs at least two options, and this one has {count}"))
                 .at(span)
                 .with_help(
-                    "add `[decision.options.NAME]` tables with `value = \"FORMULA\"`; `value = \"0\"` is doing nothing",
+                    "add `[decision.options.NAME]` tables with `value = \"FORMULA\"`; doing nothing is `value = \"0\"`",
                 ),
         );
     }
