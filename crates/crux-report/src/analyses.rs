@@ -203,7 +203,8 @@ pub struct ValueReport {
 }
 
 /// The value of perfect information, in total and per crux, for the decision
-/// "release iff E[net] > 0", at `points` (every grid point with `across`),
+/// "release iff E[net] > 0" (or among the options of the model's
+/// `[decision]`), at `points` (every grid point with `across`),
 /// with each crux's EVPPI by regression.
 pub fn value_of_information(
     model: &hir::Model,
@@ -267,6 +268,17 @@ impl ValueReport {
                 "evppi_se": Value::Object(errors),
                 "evppi_method": Value::Object(methods),
             });
+            if let Some(decision) = &self.model.file.decision {
+                let mut expected = Map::new();
+                for (option, mean) in decision.options.iter().zip(&value.expected_values) {
+                    expected.insert(option.id.name.clone(), json!(mean));
+                }
+                let best = value.best.map(|best| decision.options[best].id.name.clone());
+                document
+                    .as_object_mut()
+                    .expect("an object")
+                    .insert("decision".into(), json!({"expected_value": Value::Object(expected), "best": best}));
+            }
             if !self.model.file.studies.is_empty() {
                 let studies: Vec<Value> = value
                     .studies
@@ -294,6 +306,14 @@ impl ValueReport {
             point_document(&self.values[0])
         };
         let map = document.as_object_mut().expect("an object");
+        if let Some(decision) = &self.model.file.decision {
+            let options: Vec<Value> = decision
+                .options
+                .iter()
+                .map(|option| json!({"id": option.id.name, "title": option.title, "value": option.text}))
+                .collect();
+            map.insert("options".into(), json!(options));
+        }
         map.insert("unit".into(), json!(self.model.file.header.unit));
         map.insert("samples".into(), json!(self.samples));
         map.insert("seed".into(), json!(self.seed));
@@ -313,16 +333,29 @@ impl ValueReport {
         let design = match self.method {
             Method::Regression => format!(
                 "{} model runs, one joint sample for EVPI and every crux; each crux's EVPPI by a regression\n\
-                 of net on its draws: gam (splines and pairwise tensor products, 1-4 draws) or additive\n\
+                 of {} on its draws: gam (splines and pairwise tensor products, 1-4 draws) or additive\n\
                  (splines and pairwise products of its main draws, 5 or more); exact for a crux of every draw",
-                self.samples
+                self.samples,
+                if self.model.file.decision.is_some() { "each option's value" } else { "net" }
             ),
             Method::Nested => {
                 format!("{} model runs for EVPI and per crux, {DEFAULT_INNER} inner runs per outer point", self.samples)
             }
         };
+        let decision = match &self.model.file.decision {
+            Some(decision) => {
+                let ids: Vec<&str> = decision.options.iter().map(|option| option.id.name.as_str()).collect();
+                let title = decision.title.as_deref().map(|title| format!(" \"{title}\"")).unwrap_or_default();
+                format!(
+                    "the decision{title} among {} options ({}), each valued by its formula, the best E[value] chosen",
+                    ids.len(),
+                    ids.join(", ")
+                )
+            }
+            None => "the decision \"release iff E[net] > 0\"".to_string(),
+        };
         let mut text = format!(
-            "Value of information for the decision \"release iff E[net] > 0\", in {unit}\n\
+            "Value of information for {decision}, in {unit}\n\
              ({design}; seed {}).\n\
              EVPI: expected gain from learning everything before deciding; EVPPI: from learning\n\
              one crux's params exactly. ± is one standard error.\n",
@@ -337,12 +370,28 @@ impl ValueReport {
     }
 
     fn point_table(&self, value: &PointValue) -> String {
-        let mut text = format!(
-            "\nAt {}: E[net] = {}, so the decision now is {}.\n",
-            describe_point(&self.model, &self.engine, value.point),
-            number(value.expected_net),
-            if value.expected_net > 0.0 { "to release" } else { "not to release" }
-        );
+        let mut text = match (&self.model.file.decision, value.best) {
+            (Some(decision), Some(best)) => {
+                let means: Vec<String> = decision
+                    .options
+                    .iter()
+                    .zip(&value.expected_values)
+                    .map(|(option, mean)| format!("{} {}", option.id.name, number(*mean)))
+                    .collect();
+                format!(
+                    "\nAt {}: E[value] {}, so the decision now is {}.\n",
+                    describe_point(&self.model, &self.engine, value.point),
+                    means.join(", "),
+                    decision.options[best].name()
+                )
+            }
+            _ => format!(
+                "\nAt {}: E[net] = {}, so the decision now is {}.\n",
+                describe_point(&self.model, &self.engine, value.point),
+                number(value.expected_net),
+                if value.expected_net > 0.0 { "to release" } else { "not to release" }
+            ),
+        };
         let mut rows: Vec<(&str, f64, f64, String)> = self
             .names
             .iter()
@@ -411,7 +460,17 @@ impl ValueReport {
 
     fn across_table(&self) -> String {
         let axis = self.model.file.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
-        let mut text = format!("\n{axis:>8}  {:>9}  {:>9}", "E[net]", "EVPI");
+        let decision = self.model.file.decision.as_ref();
+        let best_width = decision
+            .map_or(0, |decision| {
+                decision.options.iter().map(|option| option.id.name.chars().count()).max().unwrap_or(0)
+            })
+            .max(4);
+        let mut text = format!("\n{axis:>8}  {:>9}", "E[net]");
+        if decision.is_some() {
+            text.push_str(&format!("  {:>best_width$}", "best"));
+        }
+        text.push_str(&format!("  {:>9}", "EVPI"));
         let widths: Vec<usize> = self.names.iter().map(|name| name.chars().count().max(9)).collect();
         for (name, width) in self.names.iter().zip(&widths) {
             text.push_str(&format!("  {name:>width$}"));
@@ -419,11 +478,15 @@ impl ValueReport {
         text.push('\n');
         for value in &self.values {
             text.push_str(&format!(
-                "{:>8}  {:>9}  {:>9}",
+                "{:>8}  {:>9}",
                 axis_value(&self.model, &self.engine, value.point).map_or("-".to_string(), number),
                 number(value.expected_net),
-                number(value.evpi.value)
             ));
+            if let Some(decision) = decision {
+                let best = value.best.map_or("-", |best| decision.options[best].id.name.as_str());
+                text.push_str(&format!("  {best:>best_width$}"));
+            }
+            text.push_str(&format!("  {:>9}", number(value.evpi.value)));
             for (estimate, width) in value.evppi.iter().zip(&widths) {
                 text.push_str(&format!("  {:>width$}", number(estimate.value)));
             }
