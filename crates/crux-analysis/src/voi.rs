@@ -318,6 +318,42 @@ pub fn value_of_studies(
     Ok(values.into_iter().map(|value| value.studies).collect())
 }
 
+/// For a model with a `[decision]`: E[value] of each option, the best
+/// option and the EVPI over the options at each of `options.points`, on the
+/// joint sample of [`value_of_information`] (the same values), without the
+/// EVPPI of the groups or the studies. A model without a decision gives
+/// no points.
+pub fn value_of_options(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> Result<Vec<PointValue>, Diagnostic> {
+    let Some(decision) = &engine.model().file.decision else { return Ok(Vec::new()) };
+    let engines = OptionEngines::new(engine.model(), engine, decision).map_err(|mut errors| errors.remove(0))?;
+    if inputs.dimension == 0 {
+        return certain_decision(engine, &engines, inputs, &options.points);
+    }
+    let (uniforms, net) = joint_sample(engine, inputs, options)?;
+    let by_point = option_sample(&engines, &uniforms, options)?;
+    Ok(options
+        .points
+        .iter()
+        .zip(&net)
+        .zip(&by_point)
+        .map(|((point, column), options)| {
+            let mut sums = Sums::default();
+            sums.add(column);
+            let (expected_values, best, evpi) = decision_evpi(options);
+            PointValue {
+                point: *point,
+                expected_net: sums.evpi().0,
+                evpi,
+                evppi: Vec::new(),
+                methods: Vec::new(),
+                studies: Vec::new(),
+                expected_values,
+                best,
+            }
+        })
+        .collect())
+}
+
 /// The joint sample of EVPI, the regressions and the studies: `n`
 /// scrambled Sobol' points of every draw, `[draw][row]` (public so that a
 /// check can recompute an estimate from the same rows).

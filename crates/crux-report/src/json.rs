@@ -120,6 +120,11 @@ pub struct PageDocument {
     /// ceiling, ceiling_se, cost, net_value}`; absent for a model without studies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub studies: Option<Vec<Value>>,
+    /// The options of the model's `[decision]`: `{title, options: [{id,
+    /// title}], points: [{at, expected_value: {id: value}, best, evpi}]}`;
+    /// absent for a model without a decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Value>,
 }
 
 impl PageDocument {
@@ -218,7 +223,31 @@ impl PageDocument {
                 })
                 .collect()
         });
+        let decision = results.decision.as_ref().zip(model.file.decision.as_ref()).map(|(values, decision)| {
+            let options: Vec<Value> =
+                decision.options.iter().map(|option| json!({"id": option.id.name, "title": option.title})).collect();
+            let points: Vec<Value> = values
+                .points
+                .iter()
+                .map(|point| {
+                    let expected: serde_json::Map<String, Value> = decision
+                        .options
+                        .iter()
+                        .zip(&point.expected_values)
+                        .map(|(option, value)| (option.id.name.clone(), json!(round(*value))))
+                        .collect();
+                    json!({
+                        "at": point.at,
+                        "expected_value": expected,
+                        "best": decision.options[point.best].id.name,
+                        "evpi": round(point.evpi.value),
+                    })
+                })
+                .collect();
+            json!({"title": decision.title, "options": options, "points": points})
+        });
         PageDocument {
+            decision,
             studies,
             run: RunDocument::new(model, &results.run, results.samples, results.seed),
             now,

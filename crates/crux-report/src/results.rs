@@ -18,7 +18,7 @@ use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Threshold, Timeline};
 use crux_analysis::verdict::{Verdict, verdict};
-use crux_analysis::voi::{Method, VoiOptions, value_of_information, value_of_studies};
+use crux_analysis::voi::{Estimate, Method, VoiOptions, value_of_information, value_of_options, value_of_studies};
 use crux_engine::format::short;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::model::Side;
@@ -147,6 +147,9 @@ pub struct PageResults {
     /// one point and at least one random judgement param, when
     /// [`Options::robustness`] is on (the default), else `None`.
     pub robustness: Option<Robustness>,
+    /// The options of the model's `[decision]` along the axis: `None` for
+    /// a model without one (release or not).
+    pub decision: Option<DecisionResults>,
     /// What each study the model declares is worth (`[studies.<id>]`), at
     /// the open frontier now (or the middle of the axis): empty for a model
     /// without studies.
@@ -162,6 +165,68 @@ pub struct Studies {
     pub runs: usize,
     /// One per study, in file order, with its title.
     pub values: Vec<(String, StudyValue)>,
+}
+
+/// The options of a model's `[decision]`, valued at every grid point.
+#[derive(Debug, Clone)]
+pub struct DecisionResults {
+    /// The decision's title, if it has one.
+    pub title: Option<String>,
+    /// How reports name each option (its title, or its id), in file order.
+    pub options: Vec<String>,
+    /// Model runs per grid point.
+    pub runs: usize,
+    /// One per grid point, in order.
+    pub points: Vec<DecisionPoint>,
+    /// The index in `points` of the open frontier now (or the middle of the axis).
+    pub now: usize,
+}
+
+/// The options at one grid point.
+#[derive(Debug, Clone)]
+pub struct DecisionPoint {
+    /// The axis value, or `None` for a model without an axis.
+    pub at: Option<f64>,
+    /// E[value] of each option, in file order.
+    pub expected_values: Vec<f64>,
+    /// The option with the greatest E[value].
+    pub best: usize,
+    /// What knowing every param before choosing would be worth.
+    pub evpi: Estimate,
+}
+
+/// Model runs per grid point that value a report's decision options.
+pub const DECISION_RUNS: usize = 1 << 14;
+
+/// The options of the model's `[decision]` at every grid point, from
+/// [`DECISION_RUNS`] runs; `None` for a model without a decision.
+pub fn decision_values(
+    model: &hir::Model,
+    engine: &Engine,
+    now: usize,
+    seed: u64,
+) -> Result<Option<DecisionResults>, Diagnostics> {
+    let Some(decision) = &model.file.decision else { return Ok(None) };
+    let inputs = Inputs::of(engine);
+    let points: Vec<usize> = (0..engine.grid().len()).collect();
+    let options = VoiOptions::new(DECISION_RUNS, seed, points);
+    let values = value_of_options(engine, &inputs, &options).map_err(|diagnostic| vec![diagnostic])?;
+    let points = values
+        .into_iter()
+        .map(|value| DecisionPoint {
+            at: model.file.axis.as_ref().map(|_| engine.grid()[value.point]),
+            best: value.best.unwrap_or(0),
+            expected_values: value.expected_values,
+            evpi: value.evpi,
+        })
+        .collect();
+    Ok(Some(DecisionResults {
+        title: decision.title.clone(),
+        options: decision.options.iter().map(|option| option.name().to_string()).collect(),
+        runs: DECISION_RUNS,
+        points,
+        now,
+    }))
 }
 
 /// Model runs of the joint sample that values a report's studies.
@@ -508,6 +573,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         (None, None) => 0,
     };
     let studies = study_values(model, &engine, study_point, options.seed)?;
+    let decision = decision_values(model, &engine, study_point, options.seed)?;
     let sensitivity = match (options.sensitivity, now_column) {
         (true, Some(now)) => Some(crux_sensitivity(model, &engine, now_point(model, now), options.seed)?),
         _ => None,
@@ -559,6 +625,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<PageResults, Dia
         crux_notes,
         sensitivity,
         robustness: robustness_of(model, options)?,
+        decision,
         studies,
     })
 }
