@@ -1,6 +1,7 @@
 //! Benchmarks of the analyses at the sizes the project promises: Sobol
 //! indices at N = 2^14 (every param, every crux, bootstrap intervals) and
-//! EVPPI of every crux at 10^5 runs, on the built-in model at the open
+//! EVPPI of every crux at 10^5 runs (by regression on one sample, and by the
+//! nested design with 10^5 runs per crux, in the same run), on the built-in model at the open
 //! frontier now, on a 40-param model with 13 beta draws, and on the benchmark
 //! model ref-v1 (compared with SALib in `bench/analyses_salib.py`); and the
 //! model evaluations alone, which bound both.
@@ -9,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sequence::scrambled_sobol;
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
-use crux_analysis::voi::{VoiOptions, value_of_information};
+use crux_analysis::voi::{Method, VoiOptions, value_of_information};
 use crux_engine::Engine;
 use crux_lang::Sources;
 use std::hint::black_box;
@@ -40,10 +41,14 @@ fn analyses(c: &mut Criterion) {
         group.bench_function(format!("{name}: sobol N=2^14, params + cruxes + bootstrap"), |b| {
             b.iter(|| black_box(sobol_indices(&engine, &inputs, &SobolOptions::new(1 << 14, 1, point)).unwrap()))
         });
-        group.bench_function(format!("{name}: EVPI + EVPPI of every group, 1e5 runs each"), |b| {
+        group.bench_function(format!("{name}: EVPI + EVPPI of every group by regression, 1e5 runs"), |b| {
             b.iter(|| {
                 black_box(value_of_information(&engine, &inputs, &VoiOptions::new(100_000, 1, vec![point])).unwrap())
             })
+        });
+        let nested = VoiOptions { method: Method::Nested, ..VoiOptions::new(100_000, 1, vec![point]) };
+        group.bench_function(format!("{name}: EVPI + EVPPI of every group, nested, 1e5 runs each"), |b| {
+            b.iter(|| black_box(value_of_information(&engine, &inputs, &nested).unwrap()))
         });
         let uniforms = scrambled_sobol(1 << 17, 0, inputs.dimension, 1).unwrap();
         group.bench_function(format!("{name}: net_from_uniforms, 2^17 rows, 1 point"), |b| {

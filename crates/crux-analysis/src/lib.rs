@@ -13,7 +13,10 @@
 //! [`sobol`] computes first- and total-order Sobol indices of net with a
 //! Saltelli design on scrambled Sobol' points ([`sequence`]); [`voi`] the
 //! expected value of perfect information and of partial perfect information
-//! per group, for the decision "release iff E[net] > 0"; [`crossing`] where
+//! per group, for the decision "release iff E[net] > 0" or among the options
+//! of a model's `[decision]` (each option valued per sample by [`decision`]),
+//! by a regression on one joint sample ([`regression`]) or a nested design, and [`evsi`] the
+//! expected value of sample information of the studies a model declares; [`crossing`] where
 //! net turns negative along the axis for the charts; [`grid`] which grid
 //! point an axis value names; [`robustness`] where E[net] turns negative,
 //! and P(net > 0) now, when one judgement-only param at a time is held at
@@ -23,10 +26,13 @@
 #![forbid(unsafe_code)]
 
 pub mod crossing;
+pub mod decision;
+pub mod evsi;
 pub mod grid;
 pub mod inputs;
 pub mod policy;
 pub mod probe;
+pub mod regression;
 pub mod robustness;
 pub mod sequence;
 pub mod sobol;

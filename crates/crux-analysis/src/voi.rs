@@ -1,4 +1,5 @@
-//! The value of information for the decision "release iff E[net] > 0".
+//! The value of information for the decision "release iff E[net] > 0", or
+//! for the model's own `[decision]` among several options.
 //!
 //! Deciding now gives `max(E[net], 0)`; deciding after learning everything
 //! gives `E[max(net, 0)]`. Their difference is the expected value of perfect
@@ -38,16 +39,39 @@
 //! conservative bias produce, are reported as 0. A group that holds every
 //! draw needs no inner rows (`K = 1`, exact decisions).
 //!
-//! The alternative, a regression of net on the group's inputs (Strong, Oakley
-//! and Brennan 2014), pools outer points and so can do better on knife edges,
-//! but needs a flexible regression in as many dimensions as the group has
-//! draws (ten or more for a crux), where splines or Gaussian processes are
-//! slow and their smoothing bias hard to bound; the nested design only
-//! assumes that the engine can re-evaluate the model at chosen inputs.
+//! The regression design ([`Method::Regression`], the default) pools every
+//! sample instead: one set of `N` joint samples (the EVPI's), and for each
+//! group a regression of net on the group's draws (Strong, Oakley and
+//! Brennan 2014), cross-fitted in halves so that, like the nested design's,
+//! its estimate is the value of a decision rule that could be followed
+//! ([`crate::regression`] says which regression and why). It has no
+//! knife-edge shortfall where the regression follows net, costs one model
+//! evaluation for all groups, and its standard error is that of a mean over
+//! `N` rows. Where net depends on a group's draws in ways the regression
+//! cannot follow, its decisions are worse and its estimate low, never high;
+//! the nested design (`Method::Nested`), which assumes nothing of net's
+//! shape, is the check there. Each group's estimate names its method
+//! ([`EvppiMethod`]): exact for a group that holds every draw (EVPPI =
+//! EVPI), else the regression's kind, its columns, its R^2 and its plug-in
+//! estimate.
+//!
+//! A model with a `[decision]` is decided among its options instead
+//! ([`crate::decision`] values each on the joint sample's rows): deciding now
+//! takes the option of greatest E[value] ([`PointValue::best`]), EVPI is
+//! `E[max_k v_k] - max_k E[v_k]` (the mean, over rows, of the best option's
+//! gain over the one chosen now) and each group's EVPPI comes from a
+//! regression of every option's value on the group's draws, each row decided
+//! by the largest fitted value. Release or not is the two options `net` and
+//! `0`, and gives the same estimates. Only the regression design values
+//! several options.
 
+use crate::decision::OptionEngines;
+use crate::evsi::{StudyValue, study_values};
 use crate::inputs::Inputs;
+use crate::regression::{self, Design, Input, Kind};
 use crate::sequence::{mix, scrambled_sobol};
 use crux_engine::Engine;
+use crux_engine::program::{DrawDist, Operand, SampleStep};
 use crux_lang::Diagnostic;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -67,13 +91,57 @@ pub struct VoiOptions {
     pub seed: u64,
     /// Grid points at which to evaluate.
     pub points: Vec<usize>,
-    /// Inner rows per outer point (at least 2).
+    /// Inner rows per outer point of the nested design (at least 2).
     pub inner: usize,
+    /// How to estimate each group's EVPPI.
+    pub method: Method,
 }
 
 impl VoiOptions {
     pub fn new(samples: usize, seed: u64, points: Vec<usize>) -> Self {
-        VoiOptions { samples, seed, points, inner: DEFAULT_INNER }
+        VoiOptions { samples, seed, points, inner: DEFAULT_INNER, method: Method::Regression }
+    }
+}
+
+/// The design of the EVPPI estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// A regression of net on each group's draws over one joint sample.
+    #[default]
+    Regression,
+    /// Outer points of the group, inner rows of the rest, per group.
+    Nested,
+}
+
+/// Samples per column of a regression design, at the least.
+pub const MIN_ROWS_PER_COLUMN: usize = 20;
+
+/// The most values of net (samples times points) the regression design keeps.
+pub const REGRESSION_MAX_VALUES: usize = 1 << 27;
+
+/// How a group's EVPPI was estimated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EvppiMethod {
+    /// The group holds every draw: its EVPPI is the EVPI.
+    Exact,
+    /// The nested design with this many inner rows per outer point.
+    Nested { inner: usize },
+    /// A regression of this kind, with this many columns, explaining this
+    /// share of the variance of net, and its plug-in estimate.
+    Regression { kind: Kind, columns: usize, r_squared: f64, plug_in: f64 },
+}
+
+impl EvppiMethod {
+    /// A short name: `exact`, `nested`, `gam` (splines and pairwise tensor
+    /// products, 1 to 4 draws) or `additive` (splines and pairwise products
+    /// of the main draws, 5 or more).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EvppiMethod::Exact => "exact",
+            EvppiMethod::Nested { .. } => "nested",
+            EvppiMethod::Regression { kind: Kind::Smooth, .. } => "gam",
+            EvppiMethod::Regression { kind: Kind::Additive, .. } => "additive",
+        }
     }
 }
 
@@ -94,6 +162,16 @@ pub struct PointValue {
     pub evpi: Estimate,
     /// EVPPI of each group of [`Inputs::groups`], in order.
     pub evppi: Vec<Estimate>,
+    /// How each group's EVPPI was estimated, in the same order.
+    pub methods: Vec<EvppiMethod>,
+    /// What each study of the model is worth ([`crate::evsi`]), in file order.
+    pub studies: Vec<StudyValue>,
+    /// For a model with a `[decision]`: E[value] of each option, in file
+    /// order (empty for release-or-not).
+    pub expected_values: Vec<f64>,
+    /// For a model with a `[decision]`: the option with the greatest
+    /// expected value, the one chosen now (the first of equals).
+    pub best: Option<usize>,
 }
 
 /// EVPI and EVPPI of every group at each of `options.points`.
@@ -117,11 +195,26 @@ pub fn value_of_information(
     }
     let dimension = inputs.dimension;
     let points = &options.points;
+    if let Some(decision) = &engine.model().file.decision {
+        if options.method == Method::Nested {
+            return Err(Diagnostic::error("the nested design values only the decision to release or not")
+                .at(decision.span)
+                .with_help("the model's [decision] has its options valued by the regression design (the default)"));
+        }
+        let engines = OptionEngines::new(engine.model(), engine, decision).map_err(|mut errors| errors.remove(0))?;
+        if dimension == 0 {
+            return certain_decision(engine, &engines, inputs, points);
+        }
+        return regression_design(engine, inputs, options, Some(&engines));
+    }
+    if options.method == Method::Regression && dimension > 0 {
+        return regression_design(engine, inputs, options, None);
+    }
     let evpi = if dimension == 0 {
         let net = engine.net_from_uniforms(&[], points)?;
         net.iter().map(|column| (column[0], Estimate::default())).collect()
     } else {
-        let uniforms = scrambled_sobol(n, 0, dimension, mix(options.seed ^ 0xe791))?;
+        let uniforms = evpi_uniforms(n, dimension, options.seed)?;
         let mut sums = vec![Sums::default(); points.len()];
         for start in (0..n).step_by(ROWS_PER_CALL) {
             let end = (start + ROWS_PER_CALL).min(n);
@@ -141,16 +234,443 @@ pub fn value_of_information(
             expected_net: *expected_net,
             evpi: *evpi,
             evppi: Vec::with_capacity(inputs.groups.len()),
+            methods: Vec::with_capacity(inputs.groups.len()),
+            studies: Vec::new(),
+            expected_values: Vec::new(),
+            best: None,
         })
         .collect();
+    let studies = &engine.model().file.studies;
+    if dimension == 0 {
+        // Nothing is uncertain: no study can change the decision.
+        for value in &mut values {
+            value.studies = studies
+                .iter()
+                .map(|study| StudyValue {
+                    name: study.id.name.clone(),
+                    measures: study.measures.name.clone(),
+                    evsi: Estimate::default(),
+                    ceiling: Estimate::default(),
+                    cost: study.cost.unwrap_or(0.0),
+                })
+                .collect();
+        }
+    } else if !studies.is_empty() {
+        let (uniforms, net) = joint_sample(engine, inputs, options)?;
+        let decisions: Vec<Vec<&[f64]>> = net.iter().map(|column| vec![column.as_slice()]).collect();
+        add_studies(engine, inputs, options, &uniforms, &decisions, &mut values)?;
+    }
     for (index, group) in inputs.groups.iter().enumerate() {
         let key = mix(options.seed ^ mix(0x9e11 + index as u64));
         let estimates = evppi(engine, dimension, &group.draws, n, options.inner, key, points)?;
+        let method = if group.draws.len() == dimension {
+            EvppiMethod::Exact
+        } else {
+            EvppiMethod::Nested { inner: options.inner }
+        };
         for (value, estimate) in values.iter_mut().zip(estimates) {
             value.evppi.push(estimate);
+            value.methods.push(method);
         }
     }
     Ok(values)
+}
+
+/// What each study of the model is worth at each of `options.points`
+/// (`[point][study]`), on the joint sample of [`value_of_information`]
+/// (the same values as its `studies`), without the EVPPI of the groups.
+pub fn value_of_studies(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+) -> Result<Vec<Vec<StudyValue>>, Diagnostic> {
+    if engine.model().file.studies.is_empty() {
+        return Ok(vec![Vec::new(); options.points.len()]);
+    }
+    let mut values: Vec<PointValue> = options
+        .points
+        .iter()
+        .map(|point| PointValue {
+            point: *point,
+            expected_net: 0.0,
+            evpi: Estimate::default(),
+            evppi: Vec::new(),
+            methods: Vec::new(),
+            studies: Vec::new(),
+            expected_values: Vec::new(),
+            best: None,
+        })
+        .collect();
+    if inputs.dimension == 0 {
+        return Ok(vec![Vec::new(); options.points.len()]);
+    }
+    let (uniforms, net) = joint_sample(engine, inputs, options)?;
+    let option_values = match &engine.model().file.decision {
+        Some(decision) => {
+            let engines =
+                OptionEngines::new(engine.model(), engine, decision).map_err(|mut errors| errors.remove(0))?;
+            Some(option_sample(&engines, &uniforms, options)?)
+        }
+        None => None,
+    };
+    let decisions = decision_columns(&net, option_values.as_ref());
+    add_studies(engine, inputs, options, &uniforms, &decisions, &mut values)?;
+    Ok(values.into_iter().map(|value| value.studies).collect())
+}
+
+/// For a model with a `[decision]`: E[value] of each option, the best
+/// option and the EVPI over the options at each of `options.points`, on the
+/// joint sample of [`value_of_information`] (the same values), without the
+/// EVPPI of the groups or the studies. A model without a decision gives
+/// no points.
+pub fn value_of_options(engine: &Engine, inputs: &Inputs, options: &VoiOptions) -> Result<Vec<PointValue>, Diagnostic> {
+    let Some(decision) = &engine.model().file.decision else { return Ok(Vec::new()) };
+    let engines = OptionEngines::new(engine.model(), engine, decision).map_err(|mut errors| errors.remove(0))?;
+    if inputs.dimension == 0 {
+        return certain_decision(engine, &engines, inputs, &options.points);
+    }
+    let (uniforms, net) = joint_sample(engine, inputs, options)?;
+    let by_point = option_sample(&engines, &uniforms, options)?;
+    Ok(options
+        .points
+        .iter()
+        .zip(&net)
+        .zip(&by_point)
+        .map(|((point, column), options)| {
+            let mut sums = Sums::default();
+            sums.add(column);
+            let (expected_values, best, evpi) = decision_evpi(options);
+            PointValue {
+                point: *point,
+                expected_net: sums.evpi().0,
+                evpi,
+                evppi: Vec::new(),
+                methods: Vec::new(),
+                studies: Vec::new(),
+                expected_values,
+                best,
+            }
+        })
+        .collect())
+}
+
+/// The joint sample of EVPI, the regressions and the studies: `n`
+/// scrambled Sobol' points of every draw, `[draw][row]` (public so that a
+/// check can recompute an estimate from the same rows).
+pub fn joint_uniforms(n: usize, dimension: usize, seed: u64) -> Result<Vec<Vec<f64>>, Diagnostic> {
+    evpi_uniforms(n, dimension, seed)
+}
+
+/// The EVPI's sample: `n` scrambled Sobol' points of every draw.
+fn evpi_uniforms(n: usize, dimension: usize, seed: u64) -> Result<Vec<Vec<f64>>, Diagnostic> {
+    scrambled_sobol(n, 0, dimension, mix(seed ^ 0xe791))
+}
+
+/// Each option's value on the joint sample's rows, `[point][option][row]`.
+fn option_sample(
+    engines: &OptionEngines,
+    uniforms: &[Vec<f64>],
+    options: &VoiOptions,
+) -> Result<Vec<Vec<Vec<f64>>>, Diagnostic> {
+    let (n, points) = (options.samples, &options.points);
+    let mut by_point: Vec<Vec<Vec<f64>>> = vec![vec![Vec::with_capacity(n); engines.names.len()]; points.len()];
+    for start in (0..n).step_by(ROWS_PER_CALL) {
+        let end = (start + ROWS_PER_CALL).min(n);
+        let chunk: Vec<Vec<f64>> = uniforms.iter().map(|column| column[start..end].to_vec()).collect();
+        for (all, part) in by_point.iter_mut().zip(engines.values(&chunk, points)?) {
+            for (column, values) in all.iter_mut().zip(part) {
+                column.extend(values);
+            }
+        }
+    }
+    Ok(by_point)
+}
+
+/// The decision at each point as the regressions take it: the options'
+/// values, or net alone (release or not).
+fn decision_columns<'a>(net: &'a [Vec<f64>], options: Option<&'a Vec<Vec<Vec<f64>>>>) -> Vec<Vec<&'a [f64]>> {
+    match options {
+        Some(by_point) => by_point.iter().map(|options| options.iter().map(Vec::as_slice).collect()).collect(),
+        None => net.iter().map(|column| vec![column.as_slice()]).collect(),
+    }
+}
+
+/// A decision in a model without uncertainty: every option's value is
+/// known, so nothing is worth learning.
+fn certain_decision(
+    engine: &Engine,
+    engines: &OptionEngines,
+    inputs: &Inputs,
+    points: &[usize],
+) -> Result<Vec<PointValue>, Diagnostic> {
+    let net = engine.net_from_uniforms(&[], points)?;
+    let options = engines.values(&[], points)?;
+    let studies = &engine.model().file.studies;
+    Ok(points
+        .iter()
+        .zip(net)
+        .zip(options)
+        .map(|((point, net), options)| {
+            let means: Vec<f64> = options.iter().map(|column| column[0]).collect();
+            PointValue {
+                point: *point,
+                expected_net: net[0],
+                evpi: Estimate::default(),
+                evppi: vec![Estimate::default(); inputs.groups.len()],
+                methods: vec![EvppiMethod::Exact; inputs.groups.len()],
+                studies: studies
+                    .iter()
+                    .map(|study| StudyValue {
+                        name: study.id.name.clone(),
+                        measures: study.measures.name.clone(),
+                        evsi: Estimate::default(),
+                        ceiling: Estimate::default(),
+                        cost: study.cost.unwrap_or(0.0),
+                    })
+                    .collect(),
+                best: regression::choose(&means),
+                expected_values: means,
+            }
+        })
+        .collect())
+}
+
+/// E[value] of each option and the EVPI over them, `E[max_k v_k] -
+/// max_k E[v_k]`, as the mean of each row's gain over the option chosen now.
+fn decision_evpi(options: &[Vec<f64>]) -> (Vec<f64>, Option<usize>, Estimate) {
+    let rows = options.first().map_or(0, Vec::len);
+    let count = rows as f64;
+    let means: Vec<f64> = options.iter().map(|column| column.iter().sum::<f64>() / count).collect();
+    let now = regression::choose(&means).unwrap_or(0);
+    let (mut sum, mut squares) = (0.0, 0.0);
+    for row in 0..rows {
+        let best = options.iter().map(|column| column[row]).fold(f64::NEG_INFINITY, f64::max);
+        let gain = best - options[now][row];
+        sum += gain;
+        squares += gain * gain;
+    }
+    (means, Some(now), estimate(sum, squares, count))
+}
+
+/// EVPI, and each group's EVPPI by regression, on the EVPI's sample: for
+/// release or not, or (with `engines`) over the options of the model's decision.
+fn regression_design(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+    engines: Option<&OptionEngines>,
+) -> Result<Vec<PointValue>, Diagnostic> {
+    let (n, points) = (options.samples, &options.points);
+    let (uniforms, net) = joint_sample(engine, inputs, options)?;
+    let option_values = engines.map(|engines| option_sample(engines, &uniforms, options)).transpose()?;
+    let mut values: Vec<PointValue> = points
+        .iter()
+        .zip(&net)
+        .enumerate()
+        .map(|(index, (point, column))| {
+            let mut sums = Sums::default();
+            sums.add(column);
+            let (expected_net, release_evpi) = sums.evpi();
+            let (expected_values, best, evpi) = match &option_values {
+                Some(by_point) => decision_evpi(&by_point[index]),
+                None => (Vec::new(), None, release_evpi),
+            };
+            PointValue {
+                point: *point,
+                expected_net,
+                evpi,
+                evppi: Vec::with_capacity(inputs.groups.len()),
+                methods: Vec::with_capacity(inputs.groups.len()),
+                studies: Vec::new(),
+                expected_values,
+                best,
+            }
+        })
+        .collect();
+    let decisions = decision_columns(&net, option_values.as_ref());
+    add_studies(engine, inputs, options, &uniforms, &decisions, &mut values)?;
+    let shapes = draw_shapes(engine);
+    // Each draw's regression column: its uniform for indicators, else its normal score.
+    let scores: Vec<Vec<f64>> = uniforms
+        .par_iter()
+        .zip(&shapes)
+        .map(|(column, shape)| match shape {
+            Some(_) => Vec::new(),
+            None => column.iter().map(|u| crux_engine::math::normal_quantile(*u)).collect(),
+        })
+        .collect();
+    let column = |draw: usize| if shapes[draw].is_some() { &uniforms[draw] } else { &scores[draw] };
+    for group in &inputs.groups {
+        if group.draws.len() == inputs.dimension {
+            for value in &mut values {
+                value.evppi.push(value.evpi);
+                value.methods.push(EvppiMethod::Exact);
+            }
+            continue;
+        }
+        let columns: Vec<&[f64]> = group.draws.iter().map(|draw| column(*draw).as_slice()).collect();
+        let design = group_design(&shapes, &group.draws, &columns, &net);
+        if n < MIN_ROWS_PER_COLUMN * design.columns() {
+            return Err(Diagnostic::error(format!(
+                "{n} samples is too few for the regression design of `{}`: it needs at least {}",
+                group.name,
+                MIN_ROWS_PER_COLUMN * design.columns()
+            )));
+        }
+        let fits = regression::evppi(&design, &columns, &decisions);
+        for (value, fit) in values.iter_mut().zip(fits) {
+            value.evppi.push(Estimate { value: fit.value, standard_error: fit.standard_error });
+            value.methods.push(EvppiMethod::Regression {
+                kind: design.kind,
+                columns: fit.columns,
+                r_squared: fit.r_squared,
+                plug_in: fit.plug_in,
+            });
+        }
+    }
+    Ok(values)
+}
+
+/// The joint sample of EVPI and the regressions: the EVPI's uniforms and net
+/// at each point, `[point][row]`.
+#[allow(clippy::type_complexity)]
+fn joint_sample(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>), Diagnostic> {
+    let (n, points) = (options.samples, &options.points);
+    if n.saturating_mul(points.len()) > REGRESSION_MAX_VALUES {
+        return Err(Diagnostic::error(format!(
+            "{n} samples at {} points is more than the regression design keeps ({} values of net); \
+             use fewer samples or points",
+            points.len(),
+            REGRESSION_MAX_VALUES
+        )));
+    }
+    let uniforms = evpi_uniforms(n, inputs.dimension, options.seed)?;
+    let mut net: Vec<Vec<f64>> = vec![Vec::with_capacity(n); points.len()];
+    for start in (0..n).step_by(ROWS_PER_CALL) {
+        let end = (start + ROWS_PER_CALL).min(n);
+        let chunk: Vec<Vec<f64>> = uniforms.iter().map(|column| column[start..end].to_vec()).collect();
+        for (all, column) in net.iter_mut().zip(engine.net_from_uniforms(&chunk, points)?) {
+            all.extend(column);
+        }
+    }
+    Ok((uniforms, net))
+}
+
+/// Each study's EVSI at each point, on the joint sample, its noise drawn
+/// from further dimensions of the same Sobol' points.
+fn add_studies(
+    engine: &Engine,
+    inputs: &Inputs,
+    options: &VoiOptions,
+    uniforms: &[Vec<f64>],
+    decisions: &[Vec<&[f64]>],
+    values: &mut [PointValue],
+) -> Result<(), Diagnostic> {
+    let studies = &engine.model().file.studies;
+    if studies.is_empty() {
+        return Ok(());
+    }
+    let noise = scrambled_sobol(options.samples, inputs.dimension, studies.len(), mix(options.seed ^ 0xe791))?;
+    for (value, studies) in values.iter_mut().zip(study_values(engine, studies, uniforms, &noise, decisions)?) {
+        value.studies = studies;
+    }
+    Ok(())
+}
+
+/// Each draw's regression input: the indicators of a discrete draw with
+/// constant probabilities, else `None` (a spline).
+fn draw_shapes(engine: &Engine) -> Vec<Option<Input>> {
+    let constant = |operand: &Operand| match operand {
+        Operand::Const(value) => Some(*value),
+        _ => None,
+    };
+    engine
+        .program()
+        .sample_steps
+        .iter()
+        .filter_map(|step| match step {
+            SampleStep::Draw(draw) => Some(&draw.dist),
+            SampleStep::Compute(_) => None,
+        })
+        .map(|dist| match dist {
+            DrawDist::Bernoulli { p } => constant(p).map(|p| Input::Steps(vec![1.0 - p])),
+            DrawDist::Categorical { weights } => {
+                let weights: Option<Vec<f64>> = weights.iter().map(constant).collect();
+                weights.map(|weights| {
+                    let total: f64 = weights.iter().sum();
+                    let mut cumulative = 0.0;
+                    let mut cuts = Vec::new();
+                    for weight in &weights[..weights.len().saturating_sub(1)] {
+                        cumulative += weight;
+                        cuts.push(cumulative / total);
+                    }
+                    Input::Steps(cuts)
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The regression design of a group with draws `draws` (columns `columns`: scores or uniforms):
+/// smooth for up to four draws, else additive with the products of the
+/// draws whose scores are most correlated with net at any point.
+fn group_design(shapes: &[Option<Input>], draws: &[usize], columns: &[&[f64]], net: &[Vec<f64>]) -> Design {
+    let kind = Kind::for_draws(draws.len());
+    let knots = match kind {
+        Kind::Smooth => regression::SMOOTH_KNOTS,
+        Kind::Additive => regression::ADDITIVE_KNOTS,
+    };
+    let inputs: Vec<Input> =
+        draws.iter().map(|draw| shapes[*draw].clone().unwrap_or_else(|| Input::spline(knots))).collect();
+    let paired: Vec<usize> = match kind {
+        Kind::Smooth => (0..draws.len()).collect(),
+        Kind::Additive => {
+            let strength: Vec<f64> = columns
+                .par_iter()
+                .zip(&inputs)
+                .map(|(column, input)| {
+                    net.iter().map(|values| correlation(&first_function(input, column), values).powi(2)).sum()
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..draws.len()).collect();
+            order.sort_by(|a, b| strength[*b].total_cmp(&strength[*a]).then(a.cmp(b)));
+            order.truncate(regression::PAIRED_DRAWS);
+            order.sort_unstable();
+            order
+        }
+    };
+    Design::new(kind, inputs, &paired)
+}
+
+/// An input's first function (the value, or the first indicator) at each row.
+fn first_function(input: &Input, column: &[f64]) -> Vec<f64> {
+    column
+        .iter()
+        .map(|u| match input {
+            Input::Direct(_) => *u,
+            Input::Steps(cuts) => f64::from(u8::from(cuts.first().is_some_and(|cut| u > cut))),
+            Input::Levels(levels) => f64::from(u8::from(levels.first().is_some_and(|level| u == level))),
+        })
+        .collect()
+}
+
+/// The correlation of two columns (0 when either is constant).
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let count = a.len() as f64;
+    let (mean_a, mean_b) = (a.iter().sum::<f64>() / count, b.iter().sum::<f64>() / count);
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x - mean_a, y - mean_b);
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    if aa > 0.0 && bb > 0.0 { ab / (aa * bb).sqrt() } else { 0.0 }
 }
 
 /// Running sums of net and of its positive part, in a fixed order.

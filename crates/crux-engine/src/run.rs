@@ -1082,6 +1082,55 @@ impl Engine {
         Ok(columns)
     }
 
+    /// The values of the params at indices `params` (as in the model file)
+    /// for rows of given uniforms, as [`Engine::net_from_uniforms`] takes
+    /// them: `[param][row]`, so that an analysis can pair each row's net with
+    /// the params that made it (what a study of a param would observe).
+    pub fn params_from_uniforms(&self, uniforms: &[Vec<f64>], params: &[usize]) -> Result<Vec<Vec<f64>>, Diagnostic> {
+        if uniforms.len() != self.program.draw_count {
+            return Err(Diagnostic::error(format!(
+                "expected {} columns of uniforms, one per draw, but got {}",
+                self.program.draw_count,
+                uniforms.len()
+            )));
+        }
+        if let Some(bad) = params.iter().find(|index| **index >= self.program.params.len()) {
+            return Err(Diagnostic::error(format!("the model has no param number {bad}")));
+        }
+        let rows = uniforms.first().map_or(1, Vec::len);
+        if uniforms.iter().any(|column| column.len() != rows) {
+            return Err(Diagnostic::error("the columns of uniforms differ in length"));
+        }
+        let blocks = rows.div_ceil(BLOCK);
+        let results: Vec<Result<Vec<Vec<f64>>, Diagnostic>> = (0..blocks)
+            .into_par_iter()
+            .map_init(
+                || Workspace::new(&self.program),
+                |workspace, block| {
+                    let start = block * BLOCK;
+                    let lanes = BLOCK.min(rows - start);
+                    let columns: Vec<&[f64]> = uniforms.iter().map(|column| &column[start..start + lanes]).collect();
+                    run_sample_program(&self.program, &self.shapes, workspace, lanes, Randomness::Uniforms(&columns))?;
+                    Ok(params
+                        .iter()
+                        .map(|index| {
+                            let mut column = vec![0.0; lanes];
+                            copy_operand(self.program.params[*index], workspace, &[], &mut column);
+                            column
+                        })
+                        .collect())
+                },
+            )
+            .collect();
+        let mut columns = vec![Vec::with_capacity(rows); params.len()];
+        for result in results {
+            for (column, part) in columns.iter_mut().zip(result?) {
+                column.extend_from_slice(&part);
+            }
+        }
+        Ok(columns)
+    }
+
     /// Explains a non-finite net: re-runs the block without register sharing
     /// and follows the non-finite value back to the expression that made it.
     pub(crate) fn diagnose_non_finite(&self, seed: u64, block: usize, samples: usize, x: f64) -> Diagnostic {

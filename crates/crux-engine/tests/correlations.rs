@@ -2,9 +2,9 @@
 //! every marginal as it was, and gives the same samples on any thread count
 //! and in every view of them (runs, param samples, the Sampler, given uniforms).
 
-use crux_test_support::engine;
 use crux_engine::{Engine, RunOptions, Sampler};
 use crux_lang::Sources;
+use crux_test_support::engine;
 
 const SAMPLES: usize = 200_000;
 

@@ -3,7 +3,8 @@
 //! This crate owns everything about *reading* a model: source files and
 //! spans ([`span`]), diagnostics ([`diagnostic`]), the expression syntax
 //! ([`lexer`], [`parser`], [`ast`], [`print`]), the TOML model format
-//! ([`model`], with the page it answers in [`outline`]) and name resolution
+//! ([`model`], with the page it answers in [`outline`], its studies in
+//! [`studies`] and its decision in [`decision`]) and name resolution
 //! into a checked, ordered model ([`resolve`], [`hir`]); diagnostics rendered
 //! as text ([`render`]). It knows nothing of
 //! sampling or evaluation: that is the engine's.
@@ -12,6 +13,7 @@
 
 pub mod ast;
 pub mod correlation;
+pub mod decision;
 pub mod declaration;
 pub mod diagnostic;
 pub mod hir;
@@ -27,6 +29,7 @@ pub mod references;
 pub mod render;
 pub mod resolve;
 pub mod span;
+pub mod studies;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use span::{FileId, SourceFile, Sources, Span};

@@ -2,12 +2,14 @@
 //!
 //! A model file has `[model]`, an optional `[axis]`, `[params]`, `[derived]`
 //! and `[mechanisms.<id>]`, and optionally the page it answers (read by
-//! [`crate::outline`]). Every expression string is parsed here, with spans that
+//! [`crate::outline`]), the studies whose value it asks (read by
+//! [`crate::studies`]) and the decision it informs ([`crate::decision`]). Every expression string is parsed here, with spans that
 //! point into the file, so that later stages can report errors at the exact
 //! place. See `docs/model-format.md` for the format.
 
 use crate::ast::Ident;
 use crate::correlation::{self, Correlation, RawCorrelation};
+use crate::decision::{self, Decision, RawDecision};
 pub use crate::declaration::{Declaration, Mechanism, Side};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::outline::{EVALUATION_COLUMNS, Outline, Section, Show, yaml_scalar};
@@ -17,6 +19,7 @@ use crate::reader::Reader;
 pub use crate::reader::{RESERVED, is_identifier, string_base, toml_error};
 use crate::references::{self, Citation, RawReference, Reference};
 use crate::span::{FileId, Sources, Span};
+use crate::studies::{self, RawStudy, Study};
 use indexmap::IndexMap;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -43,6 +46,11 @@ pub struct ModelFile {
     /// Correlated beliefs (`[[correlations]]`), in file order; checked against
     /// the params by [`crate::correlation::groups`].
     pub correlations: Vec<Correlation>,
+    /// The studies whose value `crux voi` estimates (`[studies.<id>]`), in file order.
+    pub studies: Vec<Study>,
+    /// The decision the model informs, when it declares one (`[decision]`);
+    /// without one it is release (worth net) or not (worth 0).
+    pub decision: Option<Decision>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -266,7 +274,31 @@ impl Reader<'_> {
         self.diagnostics.extend(references::check_citations(&citations, &references));
         // Correlated beliefs.
         let correlations = correlation::read(raw.correlations, self.file, self.sources, &mut self.diagnostics);
-        ModelFile { file: self.file, header, axis, params, derived, mechanisms, outline, references, correlations }
+        let mut studies = Vec::new();
+        for (key, value) in raw.studies {
+            let id = self.ident(&key, "study");
+            if let Some(study) = studies::study(id, value, &params, self.file, &mut self.diagnostics) {
+                studies.push(study);
+            }
+        }
+        let decision = raw.decision.and_then(|raw| {
+            let names =
+                decision::Names { params: &params, derived: &derived, mechanisms: &mechanisms, axis: axis.as_ref() };
+            decision::decision(self, raw, &names)
+        });
+        ModelFile {
+            file: self.file,
+            header,
+            axis,
+            params,
+            derived,
+            mechanisms,
+            outline,
+            references,
+            correlations,
+            studies,
+            decision,
+        }
     }
 
     fn axis(&mut self, raw: Spanned<RawAxis>) -> Axis {
@@ -431,6 +463,9 @@ struct RawModelFile {
     // Correlated beliefs.
     #[serde(default)]
     correlations: Vec<RawCorrelation>,
+    #[serde(default)]
+    studies: IndexMap<Spanned<String>, Spanned<RawStudy>>,
+    decision: Option<Spanned<RawDecision>>,
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,9 @@ use crate::{markdown, text};
 use crux_analysis::grid::point_at;
 use crux_analysis::inputs::Inputs;
 use crux_analysis::sobol::{Indices, Sensitivity, SobolOptions, sobol_indices};
-use crux_analysis::voi::{DEFAULT_INNER, PointValue, VoiOptions, value_of_information as compute_value};
+use crux_analysis::voi::{
+    DEFAULT_INNER, EvppiMethod, Method, PointValue, VoiOptions, value_of_information as compute_value,
+};
 use crux_engine::format::{short, significant};
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Diagnostics, hir};
@@ -195,17 +197,31 @@ pub struct ValueReport {
     pub across: bool,
     pub samples: usize,
     pub seed: u64,
+    pub method: Method,
     model: hir::Model,
     engine: Engine,
 }
 
 /// The value of perfect information, in total and per crux, for the decision
-/// "release iff E[net] > 0", at `points` (every grid point with `across`).
+/// "release iff E[net] > 0" (or among the options of the model's
+/// `[decision]`), at `points` (every grid point with `across`),
+/// with each crux's EVPPI by regression.
 pub fn value_of_information(
     model: &hir::Model,
     point: Option<usize>,
     samples: usize,
     seed: u64,
+) -> Result<ValueReport, Diagnostics> {
+    value_of_information_by(model, point, samples, seed, Method::Regression)
+}
+
+/// [`value_of_information`] with the EVPPI estimated by `method`.
+pub fn value_of_information_by(
+    model: &hir::Model,
+    point: Option<usize>,
+    samples: usize,
+    seed: u64,
+    method: Method,
 ) -> Result<ValueReport, Diagnostics> {
     let engine = Engine::new(model)?;
     let across = point.is_none();
@@ -214,10 +230,21 @@ pub fn value_of_information(
         None => (0..engine.grid().len()).collect(),
     };
     let inputs = Inputs::of(&engine);
-    let values =
-        compute_value(&engine, &inputs, &VoiOptions::new(samples, seed, points)).map_err(|error| vec![error])?;
+    let options = VoiOptions { method, ..VoiOptions::new(samples, seed, points) };
+    let values = compute_value(&engine, &inputs, &options).map_err(|error| vec![error])?;
     let names = inputs.groups.iter().map(|group| group.name.clone()).collect();
-    Ok(ValueReport { values, names, across, samples, seed, model: model.clone(), engine })
+    Ok(ValueReport { values, names, across, samples, seed, method, model: model.clone(), engine })
+}
+
+/// A method's name and, for a regression, its columns and R^2, for the JSON.
+fn method_document(method: &EvppiMethod) -> Value {
+    match method {
+        EvppiMethod::Regression { columns, r_squared, plug_in, .. } => {
+            json!({"method": method.name(), "columns": columns, "r_squared": r_squared, "plug_in": plug_in})
+        }
+        EvppiMethod::Nested { inner } => json!({"method": method.name(), "inner": inner}),
+        EvppiMethod::Exact => json!({"method": method.name()}),
+    }
 }
 
 impl ValueReport {
@@ -226,18 +253,52 @@ impl ValueReport {
         let point_document = |value: &PointValue| {
             let mut evppi = Map::new();
             let mut errors = Map::new();
-            for (name, estimate) in self.names.iter().zip(&value.evppi) {
+            let mut methods = Map::new();
+            for ((name, estimate), method) in self.names.iter().zip(&value.evppi).zip(&value.methods) {
                 evppi.insert(name.clone(), json!(estimate.value));
                 errors.insert(name.clone(), json!(estimate.standard_error));
+                methods.insert(name.clone(), method_document(method));
             }
-            json!({
+            let mut document = json!({
                 "at": axis_value(&self.model, &self.engine, value.point),
                 "expected_net": value.expected_net,
                 "evpi": value.evpi.value,
                 "evpi_se": value.evpi.standard_error,
                 "evppi": Value::Object(evppi),
                 "evppi_se": Value::Object(errors),
-            })
+                "evppi_method": Value::Object(methods),
+            });
+            if let Some(decision) = &self.model.file.decision {
+                let mut expected = Map::new();
+                for (option, mean) in decision.options.iter().zip(&value.expected_values) {
+                    expected.insert(option.id.name.clone(), json!(mean));
+                }
+                let best = value.best.map(|best| decision.options[best].id.name.clone());
+                document
+                    .as_object_mut()
+                    .expect("an object")
+                    .insert("decision".into(), json!({"expected_value": Value::Object(expected), "best": best}));
+            }
+            if !self.model.file.studies.is_empty() {
+                let studies: Vec<Value> = value
+                    .studies
+                    .iter()
+                    .map(|study| {
+                        json!({
+                            "id": study.name,
+                            "measures": study.measures,
+                            "evsi": study.evsi.value,
+                            "evsi_se": study.evsi.standard_error,
+                            "ceiling": study.ceiling.value,
+                            "ceiling_se": study.ceiling.standard_error,
+                            "cost": study.cost,
+                            "net_value": study.net_value(),
+                        })
+                    })
+                    .collect();
+                document.as_object_mut().expect("an object").insert("studies".into(), json!(studies));
+            }
+            document
         };
         let mut document = if self.across {
             json!({"points": self.values.iter().map(point_document).collect::<Vec<_>>()})
@@ -245,21 +306,60 @@ impl ValueReport {
             point_document(&self.values[0])
         };
         let map = document.as_object_mut().expect("an object");
+        if let Some(decision) = &self.model.file.decision {
+            let options: Vec<Value> = decision
+                .options
+                .iter()
+                .map(|option| json!({"id": option.id.name, "title": option.title, "value": option.text}))
+                .collect();
+            map.insert("options".into(), json!(options));
+        }
         map.insert("unit".into(), json!(self.model.file.header.unit));
         map.insert("samples".into(), json!(self.samples));
         map.insert("seed".into(), json!(self.seed));
+        map.insert(
+            "method".into(),
+            json!(match self.method {
+                Method::Regression => "regression",
+                Method::Nested => "nested",
+            }),
+        );
         serde_json::to_string(&document).expect("the value-of-information document serialises") + "\n"
     }
 
     /// The text of `crux voi`: a table at one point, or one row per grid point.
     pub fn text(&self) -> String {
         let unit = &self.model.file.header.unit;
+        let design = match self.method {
+            Method::Regression => format!(
+                "{} model runs, one joint sample for EVPI and every crux; each crux's EVPPI by a regression\n\
+                 of {} on its draws: gam (splines and pairwise tensor products, 1-4 draws) or additive\n\
+                 (splines and pairwise products of its main draws, 5 or more); exact for a crux of every draw",
+                self.samples,
+                if self.model.file.decision.is_some() { "each option's value" } else { "net" }
+            ),
+            Method::Nested => {
+                format!("{} model runs for EVPI and per crux, {DEFAULT_INNER} inner runs per outer point", self.samples)
+            }
+        };
+        let decision = match &self.model.file.decision {
+            Some(decision) => {
+                let ids: Vec<&str> = decision.options.iter().map(|option| option.id.name.as_str()).collect();
+                let title = decision.title.as_deref().map(|title| format!(" \"{title}\"")).unwrap_or_default();
+                format!(
+                    "the decision{title} among {} options ({}), each valued by its formula, the best E[value] chosen",
+                    ids.len(),
+                    ids.join(", ")
+                )
+            }
+            None => "the decision \"release iff E[net] > 0\"".to_string(),
+        };
         let mut text = format!(
-            "Value of information for the decision \"release iff E[net] > 0\", in {unit}\n\
-             ({} model runs for EVPI and per crux, {DEFAULT_INNER} inner runs per outer point, seed {}).\n\
+            "Value of information for {decision}, in {unit}\n\
+             ({design}; seed {}).\n\
              EVPI: expected gain from learning everything before deciding; EVPPI: from learning\n\
              one crux's params exactly. ± is one standard error.\n",
-            self.samples, self.seed
+            self.seed
         );
         if self.across {
             text.push_str(&self.across_table());
@@ -270,17 +370,42 @@ impl ValueReport {
     }
 
     fn point_table(&self, value: &PointValue) -> String {
-        let mut text = format!(
-            "\nAt {}: E[net] = {}, so the decision now is {}.\n",
-            describe_point(&self.model, &self.engine, value.point),
-            number(value.expected_net),
-            if value.expected_net > 0.0 { "to release" } else { "not to release" }
-        );
-        let mut rows: Vec<(&str, f64, f64)> = self
+        let mut text = match (&self.model.file.decision, value.best) {
+            (Some(decision), Some(best)) => {
+                let means: Vec<String> = decision
+                    .options
+                    .iter()
+                    .zip(&value.expected_values)
+                    .map(|(option, mean)| format!("{} {}", option.id.name, number(*mean)))
+                    .collect();
+                format!(
+                    "\nAt {}: E[value] {}, so the decision now is {}.\n",
+                    describe_point(&self.model, &self.engine, value.point),
+                    means.join(", "),
+                    decision.options[best].name()
+                )
+            }
+            _ => format!(
+                "\nAt {}: E[net] = {}, so the decision now is {}.\n",
+                describe_point(&self.model, &self.engine, value.point),
+                number(value.expected_net),
+                if value.expected_net > 0.0 { "to release" } else { "not to release" }
+            ),
+        };
+        let mut rows: Vec<(&str, f64, f64, String)> = self
             .names
             .iter()
             .zip(&value.evppi)
-            .map(|(name, estimate)| (name.as_str(), estimate.value, estimate.standard_error))
+            .zip(&value.methods)
+            .map(|((name, estimate), method)| {
+                let how = match method {
+                    EvppiMethod::Regression { columns, r_squared, .. } => {
+                        format!("{}, {columns} columns, R² {:.2}", method.name(), r_squared)
+                    }
+                    _ => method.name().to_string(),
+                };
+                (name.as_str(), estimate.value, estimate.standard_error, how)
+            })
             .collect();
         rows.sort_by(|a, b| b.1.total_cmp(&a.1));
         let width = rows.iter().map(|row| row.0.chars().count() + 6).max().unwrap_or(0).max(17);
@@ -290,12 +415,44 @@ impl ValueReport {
             number(value.evpi.value),
             number(value.evpi.standard_error)
         ));
-        for (name, estimate, error) in rows {
+        for (name, estimate, error, how) in rows {
+            let error = number(error);
             text.push_str(&format!(
-                "{:<width$}  {:>8} ± {}\n",
+                "{:<width$}  {:>8} ± {error:<8}  ({how})\n",
                 format!("EVPPI {name}"),
-                number(estimate),
-                number(error)
+                number(estimate)
+            ));
+        }
+        text.push_str(&self.studies_table(value));
+        text
+    }
+
+    /// Each declared study's EVSI, its ceiling (the EVPPI of the param it
+    /// measures), its cost and its net value; nothing for a model without studies.
+    fn studies_table(&self, value: &PointValue) -> String {
+        if value.studies.is_empty() {
+            return String::new();
+        }
+        let width = value.studies.iter().map(|study| study.name.chars().count()).max().unwrap_or(0).max(5);
+        let measures = value.studies.iter().map(|study| study.measures.chars().count()).max().unwrap_or(0).max(8);
+        let mut text = format!(
+            "\nStudies: EVSI, the expected gain from the study's result before deciding (regression of net on\n\
+             simulated results, cross-fitted); its ceiling is the EVPPI of the param it measures.\n\
+             {:<width$}  {:<measures$}  {:>17}  {:>17}  {:>8}  {:>9}\n",
+            "study", "measures", "EVSI", "ceiling", "cost", "EVSI-cost"
+        );
+        for study in &value.studies {
+            let pair = |estimate: crux_analysis::voi::Estimate| {
+                format!("{} ± {}", number(estimate.value), number(estimate.standard_error))
+            };
+            text.push_str(&format!(
+                "{:<width$}  {:<measures$}  {:>17}  {:>17}  {:>8}  {:>9}\n",
+                study.name,
+                study.measures,
+                pair(study.evsi),
+                pair(study.ceiling),
+                number(study.cost),
+                number(study.net_value())
             ));
         }
         text
@@ -303,7 +460,17 @@ impl ValueReport {
 
     fn across_table(&self) -> String {
         let axis = self.model.file.axis.as_ref().map_or("point".to_string(), |axis| axis.name.name.clone());
-        let mut text = format!("\n{axis:>8}  {:>9}  {:>9}", "E[net]", "EVPI");
+        let decision = self.model.file.decision.as_ref();
+        let best_width = decision
+            .map_or(0, |decision| {
+                decision.options.iter().map(|option| option.id.name.chars().count()).max().unwrap_or(0)
+            })
+            .max(4);
+        let mut text = format!("\n{axis:>8}  {:>9}", "E[net]");
+        if decision.is_some() {
+            text.push_str(&format!("  {:>best_width$}", "best"));
+        }
+        text.push_str(&format!("  {:>9}", "EVPI"));
         let widths: Vec<usize> = self.names.iter().map(|name| name.chars().count().max(9)).collect();
         for (name, width) in self.names.iter().zip(&widths) {
             text.push_str(&format!("  {name:>width$}"));
@@ -311,11 +478,15 @@ impl ValueReport {
         text.push('\n');
         for value in &self.values {
             text.push_str(&format!(
-                "{:>8}  {:>9}  {:>9}",
+                "{:>8}  {:>9}",
                 axis_value(&self.model, &self.engine, value.point).map_or("-".to_string(), number),
                 number(value.expected_net),
-                number(value.evpi.value)
             ));
+            if let Some(decision) = decision {
+                let best = value.best.map_or("-", |best| decision.options[best].id.name.as_str());
+                text.push_str(&format!("  {best:>best_width$}"));
+            }
+            text.push_str(&format!("  {:>9}", number(value.evpi.value)));
             for (estimate, width) in value.evppi.iter().zip(&widths) {
                 text.push_str(&format!("  {:>width$}", number(estimate.value)));
             }

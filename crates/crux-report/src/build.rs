@@ -40,6 +40,8 @@ pub fn document(model: &hir::Model, results: &Results) -> Document {
     }
     insert_robustness(&mut sections, words, results);
     add_worldviews(&mut sections, words, results);
+    sections.extend(decision(words, results));
+    sections.extend(studies(words, results));
     sections.extend(details(words, results, &shown));
     sections.extend(references(model));
     Document { title: file.header.name().to_string(), frontmatter: Some(file.frontmatter()), sections }
@@ -271,6 +273,42 @@ fn sensitivity_blocks(words: Words, results: &Results) -> Vec<Block> {
         }),
         Block::Paragraph(sentences::sensitivity_method(sensitivity)),
     ]
+}
+
+/// Which option of the model's decision is best along the axis: a section
+/// only for a model with a `[decision]`.
+fn decision(words: Words, results: &Results) -> Option<Section> {
+    let decision = results.decision.as_ref()?;
+    let mut headings = vec![Text::plain(words.axis())];
+    headings.extend(decision.options.iter().map(|option| Text::plain(format!("E[{option}]"))));
+    headings.push(Text::plain("Best"));
+    headings.push(Text::plain("EVPI"));
+    Some(Section {
+        kind: SectionKind::Decision,
+        heading: Some(Heading { level: 2, text: Text::plain("Which option is best") }),
+        blocks: vec![
+            Block::Paragraph(sentences::decision_summary(words, decision)),
+            Block::Table(Table { headings, rows: sentences::decision_rows(decision) }),
+            Block::Paragraph(sentences::decision_method(decision)),
+        ],
+    })
+}
+
+/// What each declared study is worth: a section only for a model with studies.
+fn studies(words: Words, results: &Results) -> Option<Section> {
+    let studies = results.studies.as_ref()?;
+    Some(Section {
+        kind: SectionKind::Studies,
+        heading: Some(Heading { level: 2, text: Text::plain("What a study is worth") }),
+        blocks: vec![
+            Block::Paragraph(sentences::studies_summary(words, studies)),
+            Block::Table(Table {
+                headings: sentences::studies_headings().iter().map(|heading| Text::plain(*heading)).collect(),
+                rows: sentences::studies_rows(words, studies),
+            }),
+            Block::Paragraph(sentences::studies_method(studies)),
+        ],
+    })
 }
 
 /// The sections of a model without a page: the verdict on net, the benefits

@@ -69,6 +69,11 @@ pub enum SectionKind {
     Sensitivity,
     /// How the answer moves when judgement-only params take other values.
     Robustness,
+    /// Which option of the model's `[decision]` is best along the axis (only
+    /// for a model with a decision).
+    Decision,
+    /// What each study the model declares is worth (only for a model with studies).
+    Studies,
     /// The works the model cites.
     References,
     /// Model details: what the page does not show.

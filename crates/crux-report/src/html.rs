@@ -61,6 +61,8 @@ pub fn kind_name(kind: &SectionKind) -> &'static str {
         SectionKind::Policies => "policies",
         SectionKind::Sensitivity => "sensitivity",
         SectionKind::Robustness => "robustness",
+        SectionKind::Decision => "decision",
+        SectionKind::Studies => "studies",
         SectionKind::References => "references",
         SectionKind::Details => "details",
         SectionKind::NetByAxis => "net-by-axis",

@@ -117,6 +117,15 @@ pub struct ResultsDocument {
     pub robustness: Value,
     /// The works the model cites: `{id, authors, title, year, venue, url, doi}`.
     pub references: Vec<Value>,
+    /// What each declared study is worth: `{id, title, measures, evsi, evsi_se,
+    /// ceiling, ceiling_se, cost, net_value}`; absent for a model without studies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub studies: Option<Vec<Value>>,
+    /// The options of the model's `[decision]`: `{title, options: [{id,
+    /// title}], points: [{at, expected_value: {id: value}, best, evpi}]}`;
+    /// absent for a model without a decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Value>,
 }
 
 impl ResultsDocument {
@@ -194,7 +203,53 @@ impl ResultsDocument {
                 })
             })
             .collect();
+        let studies = results.studies.as_ref().map(|studies| {
+            model
+                .file
+                .studies
+                .iter()
+                .zip(&studies.values)
+                .map(|(study, (title, value))| {
+                    json!({
+                        "id": study.id.name,
+                        "title": title,
+                        "measures": value.measures,
+                        "evsi": round(value.evsi.value),
+                        "evsi_se": round(value.evsi.standard_error),
+                        "ceiling": round(value.ceiling.value),
+                        "ceiling_se": round(value.ceiling.standard_error),
+                        "cost": value.cost,
+                        "net_value": round(value.net_value()),
+                    })
+                })
+                .collect()
+        });
+        let decision = results.decision.as_ref().zip(model.file.decision.as_ref()).map(|(values, decision)| {
+            let options: Vec<Value> =
+                decision.options.iter().map(|option| json!({"id": option.id.name, "title": option.title})).collect();
+            let points: Vec<Value> = values
+                .points
+                .iter()
+                .map(|point| {
+                    let expected: serde_json::Map<String, Value> = decision
+                        .options
+                        .iter()
+                        .zip(&point.expected_values)
+                        .map(|(option, value)| (option.id.name.clone(), json!(round(*value))))
+                        .collect();
+                    json!({
+                        "at": point.at,
+                        "expected_value": expected,
+                        "best": decision.options[point.best].id.name,
+                        "evpi": round(point.evpi.value),
+                    })
+                })
+                .collect();
+            json!({"title": decision.title, "options": options, "points": points})
+        });
         ResultsDocument {
+            decision,
+            studies,
             run: RunDocument::new(model, &results.run, results.samples, results.seed),
             now,
             context,

@@ -9,6 +9,7 @@
 //! run of the compute-governance answer differs from the main run only by
 //! the shift.
 
+use crux_analysis::evsi::StudyValue;
 use crux_analysis::inputs::{Inputs, OTHER_GROUP, OTHER_GROUP_NAME};
 use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules};
 use crux_analysis::probe::{Capability, Probe, ProbeResults, Quantity, run_probes, stream_probes, summarise_probes};
@@ -17,7 +18,7 @@ use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Threshold, Timeline};
 use crux_analysis::verdict::{Verdict, VerdictTally};
-use crux_analysis::voi::{VoiOptions, value_of_information};
+use crux_analysis::voi::{Estimate, Method, VoiOptions, value_of_information, value_of_options, value_of_studies};
 use crux_engine::format::short;
 use crux_engine::{Engine, PointSummary, RunOptions, RunOutput};
 use crux_lang::model::Side;
@@ -146,6 +147,119 @@ pub struct Results {
     /// one point and at least one random judgement param, when
     /// [`Options::robustness`] is on (the default), else `None`.
     pub robustness: Option<Robustness>,
+    /// The options of the model's `[decision]` along the axis: `None` for
+    /// a model without one (release or not).
+    pub decision: Option<DecisionResults>,
+    /// What each study the model declares is worth (`[studies.<id>]`), at
+    /// the open frontier now (or the middle of the axis): empty for a model
+    /// without studies.
+    pub studies: Option<Studies>,
+}
+
+/// The value of the studies a model declares, at one grid point.
+#[derive(Debug, Clone)]
+pub struct Studies {
+    /// Where they were valued, such as " (c = 26.3)", or empty without an axis.
+    pub at: String,
+    /// Model runs of the joint sample.
+    pub runs: usize,
+    /// One per study, in file order, with its title.
+    pub values: Vec<(String, StudyValue)>,
+}
+
+/// The options of a model's `[decision]`, valued at every grid point.
+#[derive(Debug, Clone)]
+pub struct DecisionResults {
+    /// The decision's title, if it has one.
+    pub title: Option<String>,
+    /// How reports name each option (its title, or its id), in file order.
+    pub options: Vec<String>,
+    /// Model runs per grid point.
+    pub runs: usize,
+    /// One per grid point, in order.
+    pub points: Vec<DecisionPoint>,
+    /// The index in `points` of the open frontier now (or the middle of the axis).
+    pub now: usize,
+}
+
+/// The options at one grid point.
+#[derive(Debug, Clone)]
+pub struct DecisionPoint {
+    /// The axis value, or `None` for a model without an axis.
+    pub at: Option<f64>,
+    /// E[value] of each option, in file order.
+    pub expected_values: Vec<f64>,
+    /// The option with the greatest E[value].
+    pub best: usize,
+    /// What knowing every param before choosing would be worth.
+    pub evpi: Estimate,
+}
+
+/// Model runs per grid point that value a report's decision options.
+pub const DECISION_RUNS: usize = 1 << 14;
+
+/// The options of the model's `[decision]` at every grid point, from
+/// [`DECISION_RUNS`] runs; `None` for a model without a decision.
+pub fn decision_values(
+    model: &hir::Model,
+    engine: &Engine,
+    now: usize,
+    seed: u64,
+) -> Result<Option<DecisionResults>, Diagnostics> {
+    let Some(decision) = &model.file.decision else { return Ok(None) };
+    let inputs = Inputs::of(engine);
+    let points: Vec<usize> = (0..engine.grid().len()).collect();
+    let options = VoiOptions::new(DECISION_RUNS, seed, points);
+    let values = value_of_options(engine, &inputs, &options).map_err(|diagnostic| vec![diagnostic])?;
+    let points = values
+        .into_iter()
+        .map(|value| DecisionPoint {
+            at: model.file.axis.as_ref().map(|_| engine.grid()[value.point]),
+            best: value.best.unwrap_or(0),
+            expected_values: value.expected_values,
+            evpi: value.evpi,
+        })
+        .collect();
+    Ok(Some(DecisionResults {
+        title: decision.title.clone(),
+        options: decision.options.iter().map(|option| option.name().to_string()).collect(),
+        runs: DECISION_RUNS,
+        points,
+        now,
+    }))
+}
+
+/// Model runs of the joint sample that values a report's studies.
+pub const STUDY_RUNS: usize = 1 << 16;
+
+/// What each study of the model is worth at grid point `point`, from
+/// [`STUDY_RUNS`] runs; `None` for a model without studies.
+pub fn study_values(
+    model: &hir::Model,
+    engine: &Engine,
+    point: usize,
+    seed: u64,
+) -> Result<Option<Studies>, Diagnostics> {
+    if model.file.studies.is_empty() {
+        return Ok(None);
+    }
+    let inputs = Inputs::of(engine);
+    let options = VoiOptions::new(STUDY_RUNS, seed, vec![point]);
+    let values = value_of_studies(engine, &inputs, &options).map_err(|diagnostic| vec![diagnostic])?;
+    let at = model
+        .file
+        .axis
+        .as_ref()
+        .map(|axis| format!(" ({} = {})", axis.name.name, short(engine.grid()[point])))
+        .unwrap_or_default();
+    let values = model
+        .file
+        .studies
+        .iter()
+        .zip(values.into_iter().next().unwrap_or_default())
+        .map(|(study, value)| (study.name().to_string(), value))
+        .collect();
+    Ok(Some(Studies { at, runs: STUDY_RUNS, values }))
 }
 
 /// Another worldview of the model: a named profile applied to it.
@@ -482,6 +596,13 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<Results, Diagnos
         (Some(open_now), Some(year_now), Some(growth)) => Some(Timeline { open_now, year_now, growth }),
         _ => None,
     };
+    let study_point = match (now_index, &model.file.axis) {
+        (Some(now), _) => now,
+        (None, Some(axis)) => axis.len() / 2,
+        (None, None) => 0,
+    };
+    let studies = study_values(model, &engine, study_point, options.seed)?;
+    let decision = decision_values(model, &engine, study_point, options.seed)?;
     let sensitivity = match (options.sensitivity, now_index) {
         (true, Some(now)) => Some(crux_sensitivity(model, &engine, now, options.seed)?),
         _ => None,
@@ -533,6 +654,8 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<Results, Diagnos
         crux_notes,
         sensitivity,
         robustness: robustness_of(model, options)?,
+        decision,
+        studies,
     })
 }
 
@@ -782,6 +905,7 @@ pub fn crux_sensitivity(
     let indices = sobol_indices(engine, &inputs, &sobol_options).map_err(|diagnostic| vec![diagnostic])?;
     let voi_options = VoiOptions {
         inner: VALUE_OF_INFORMATION_INNER,
+        method: Method::Nested,
         ..VoiOptions::new(VALUE_OF_INFORMATION_RUNS, seed, vec![point])
     };
     let values = value_of_information(engine, &inputs, &voi_options).map_err(|diagnostic| vec![diagnostic])?;

@@ -9,13 +9,17 @@
 
 use crate::document::{Inline, Text};
 use crate::format::{capability, effect, flop, interval, is_whole, on_half_step, probability, share, signed, year};
-use crate::results::{Answer, ConditionalEffects, CruxSensitivity, ReleaseAnswer, Results, Sensitivity, ShiftAnswer};
+use crate::results::{
+    Answer, ConditionalEffects, CruxSensitivity, DecisionResults, ReleaseAnswer, Results, Sensitivity, ShiftAnswer,
+    Studies,
+};
 use crux_analysis::inputs::OTHER_GROUP_NAME;
 use crux_analysis::robustness::{Robustness, Row as RobustnessRow};
 use crux_analysis::stats::Summary;
 use crux_analysis::threshold::{Quantiles, Threshold, Year};
 use crux_analysis::verdict::{Label, NEGATIVE_AT, POSITIVE_AT, label, shown_stretches};
 use crux_engine::RunOutput;
+use crux_engine::format::short;
 use crux_lang::model::Side;
 use crux_lang::outline::{At, Verdict};
 use crux_lang::print::print_expr;
@@ -368,6 +372,140 @@ pub fn sensitivity_method(sensitivity: &Sensitivity) -> Text {
     .and(" and ")
     .and_code("crux voi")
     .and(" give every param, more samples and other capabilities.")
+}
+
+/// The sentences that name the best option now and along the axis, and
+/// what knowing everything first would be worth.
+pub fn decision_summary(words: Words, decision: &DecisionResults) -> Text {
+    let lead = Text::new().and_strong(decision.title.clone().unwrap_or_else(|| "Which option is best".to_string()));
+    let Some(now) = decision.points.get(decision.now) else { return lead.and(".") };
+    let at = now.at.map(|at| format!(" at {} = {}", words.axis(), short(at))).unwrap_or_default();
+    let mut text = lead.and(format!(
+        ": of {} options, {} has the greatest expected value{at}, {}",
+        decision.options.len(),
+        decision.options[now.best],
+        words.in_unit(&effect(now.expected_values[now.best]))
+    ));
+    // Stretches of the axis with the same best option.
+    let mut stretches: Vec<(usize, Option<f64>, Option<f64>)> = Vec::new();
+    for point in &decision.points {
+        match stretches.last_mut() {
+            Some((best, _, to)) if *best == point.best => *to = point.at,
+            _ => stretches.push((point.best, point.at, point.at)),
+        }
+    }
+    if stretches.len() > 1 {
+        let parts: Vec<String> = stretches
+            .iter()
+            .map(|(best, from, to)| match (from, to) {
+                (Some(from), Some(to)) if from == to => {
+                    format!("{} at {} = {}", decision.options[*best], words.axis(), short(*from))
+                }
+                (Some(from), Some(to)) => {
+                    format!("{} from {} = {} to {}", decision.options[*best], words.axis(), short(*from), short(*to))
+                }
+                _ => decision.options[*best].clone(),
+            })
+            .collect();
+        text = text.and(format!("; along the axis the best option is {}", parts.join(", then ")));
+    } else if decision.points.len() > 1 {
+        text = text.and("; it is the best option at every point of the axis");
+    }
+    text.and(format!(
+        ". Knowing every param before choosing would be worth {}{at}.",
+        words.in_unit(&effect(now.evpi.value))
+    ))
+}
+
+/// One row per grid point: the axis value, each option's E[value], the best option and the EVPI.
+pub fn decision_rows(decision: &DecisionResults) -> Vec<Vec<Text>> {
+    decision
+        .points
+        .iter()
+        .map(|point| {
+            let mut row = vec![Text::plain(point.at.map_or_else(|| "-".to_string(), short))];
+            row.extend(point.expected_values.iter().map(|value| Text::plain(effect(*value))));
+            row.push(Text::plain(decision.options[point.best].clone()));
+            row.push(Text::plain(effect(point.evpi.value)));
+            row
+        })
+        .collect()
+}
+
+/// How the options were valued.
+pub fn decision_method(decision: &DecisionResults) -> Text {
+    Text::plain(format!(
+        "Each option is worth the formula the model gives it, evaluated in each of {} model runs per point of the axis; the option with the greatest mean is the best. EVPI is how much higher the expected value would be if the best option could be chosen in each run. ",
+        decision.runs
+    ))
+    .and_code("crux voi")
+    .and(" gives each crux's share of it, with more samples.")
+}
+
+/// The sentence that names the study worth most, net of its cost.
+pub fn studies_summary(words: Words, studies: &Studies) -> Text {
+    let lead = Text::new().and_strong("What a study is worth");
+    let best = studies.values.iter().max_by(|a, b| a.1.net_value().total_cmp(&b.1.net_value()));
+    let Some((name, best)) = best else { return lead.and(": the model declares no study.") };
+    let mut text = lead
+        .and(format!("{}: {name}, which measures ", studies.at))
+        .and_code(best.measures.clone())
+        .and(format!(", would raise the expected value of the release decision by {}", worth(words, best.evsi.value)));
+    if best.cost > 0.0 {
+        let net = best.net_value();
+        text = text.and(format!(
+            " against a cost of {}, {}",
+            words.in_unit(&effect(best.cost)),
+            if net > 0.0 {
+                format!("a net gain of {}", words.in_unit(&effect(net)))
+            } else {
+                "so it is not worth its cost".to_string()
+            }
+        ));
+    }
+    text.and("; learning ")
+        .and_code(best.measures.clone())
+        .and(format!(" exactly would be worth {}.", worth(words, best.ceiling.value)))
+}
+
+/// The headings of the table of studies.
+pub fn studies_headings() -> [&'static str; 6] {
+    ["Study", "Measures", "Worth (EVSI)", "Ceiling (EVPPI of the param)", "Cost", "Net of cost"]
+}
+
+/// One row per study, in the model's order.
+pub fn studies_rows(words: Words, studies: &Studies) -> Vec<Vec<Text>> {
+    let value = |estimate: crux_analysis::voi::Estimate| {
+        format!("{} (±{})", words.in_unit(&effect(estimate.value)), effect(estimate.standard_error))
+    };
+    studies
+        .values
+        .iter()
+        .map(|(name, study)| {
+            vec![
+                Text::plain(name.clone()),
+                Text::new().and_code(study.measures.clone()),
+                Text::plain(value(study.evsi)),
+                Text::plain(value(study.ceiling)),
+                Text::plain(if study.cost > 0.0 {
+                    words.in_unit(&effect(study.cost))
+                } else {
+                    "none given".to_string()
+                }),
+                Text::plain(words.in_unit(&effect(study.net_value()))),
+            ]
+        })
+        .collect()
+}
+
+/// How the studies were valued.
+pub fn studies_method(studies: &Studies) -> Text {
+    Text::plain(format!(
+        "A study's worth is its expected value of sample information (EVSI): how much higher E[net] of the release decision (release iff E[net] > 0) would be if the study's result were known first. It is estimated from {} model runs: each run's study result is simulated from its value of the measured param, net is regressed on the result, and each run is decided by the regression fitted on the other half of the runs (± is one standard error). Its ceiling is what learning the param exactly would be worth. ",
+        studies.runs
+    ))
+    .and_code("crux voi")
+    .and(" gives more samples and other capabilities.")
 }
 
 /// The answer of an analysis, as list items.

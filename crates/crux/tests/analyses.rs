@@ -174,3 +174,106 @@ fn run_flags_for_charts_and_sensitivity() {
     assert!(cruxes.iter().all(|crux| crux["total"].is_number() && crux["value_of_information"].is_number()));
     assert!(sensitivity["largest_share"].is_string());
 }
+
+#[test]
+fn voi_reports_each_crux_method_and_each_study() {
+    let model = fixture("studies.toml");
+    let document = json(&crux(&["voi", &model, "-n", "200000", "--format", "json"]));
+    assert_eq!(document["method"], "regression");
+    assert_eq!(document["evppi_method"]["x"]["method"], "gam");
+    let studies = document["studies"].as_array().unwrap();
+    assert_eq!(studies.len(), 2);
+    let trial = &studies[0];
+    assert_eq!(trial["id"], "trial");
+    assert_eq!(trial["measures"], "x");
+    // The normal-normal closed form: 0.3491; the ceiling is x's EVPPI.
+    let evsi = trial["evsi"].as_f64().unwrap();
+    assert!((evsi - 0.3491).abs() < 0.02 * 0.3491, "EVSI {evsi}");
+    assert!(trial["ceiling"].as_f64().unwrap() > evsi);
+    assert_eq!(trial["cost"], 0.1);
+    assert!((trial["net_value"].as_f64().unwrap() - (evsi - 0.1)).abs() < 1e-9);
+    let nested = json(&crux(&["voi", &model, "-n", "20000", "--method", "nested", "--format", "json"]));
+    assert_eq!(nested["method"], "nested");
+    assert_eq!(nested["evppi_method"]["y"]["method"], "nested");
+    // Without studies, no studies field.
+    let plain = json(&crux(&["voi", &fixture("normal-net.toml"), "--at", "0", "-n", "20000", "--format", "json"]));
+    assert!(plain.get("studies").is_none());
+}
+
+#[test]
+fn a_bad_study_exits_2_at_its_place() {
+    let dir = std::env::temp_dir().join(format!("crux-study-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[model]\nid = \"b\"\nunit = \"bp\"\n[params]\nrate = \"beta(2, 8)\"\n[mechanisms.m]\nside = \"benefit\"\n\
+         effect = \"rate\"\n[studies.s]\nmeasures = \"rat\"\nnoise_sd = 1\n",
+    )
+    .unwrap();
+    let output = crux(&["voi", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.toml:10:12"), "{stderr}");
+    assert!(stderr.contains("did you mean `rate`"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn voi_values_a_decision_among_its_options() {
+    let model = fixture("decision.toml");
+    let document = json(&crux(&["voi", &model, "--across", "-n", "100000", "--format", "json"]));
+    let options: Vec<&str> =
+        document["options"].as_array().unwrap().iter().map(|option| option["id"].as_str().unwrap()).collect();
+    assert_eq!(options, ["open", "api", "wait", "nothing"]);
+    assert_eq!(document["options"][1]["title"], "API access only");
+    let points = document["points"].as_array().unwrap();
+    assert_eq!(points.len(), 3);
+    for point in points {
+        let c = point["at"].as_f64().unwrap();
+        let expected = &point["decision"]["expected_value"];
+        let open = expected["open"].as_f64().unwrap();
+        let api = expected["api"].as_f64().unwrap();
+        // E[open] = 0.4 - 0.2 c, E[api] = 0.32 - 0.06 c (the fixture's comment).
+        assert!((open - (0.4 - 0.2 * c)).abs() < 0.01, "E[open] {open} at c = {c}");
+        assert!((api - (0.32 - 0.06 * c)).abs() < 0.01, "E[api] {api} at c = {c}");
+        assert_eq!(expected["nothing"], 0.0);
+        assert_eq!(point["decision"]["best"], if c == 0.0 { "open" } else { "api" });
+        let evpi = point["evpi"].as_f64().unwrap();
+        assert!(evpi > 0.1);
+        for crux in ["x", "y"] {
+            assert!(point["evppi"][crux].as_f64().unwrap() <= evpi + 0.01);
+        }
+    }
+    let text = crux(&["voi", &model, "--at", "1", "-n", "20000"]);
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("among 4 options (open, api, wait, nothing)"), "{text}");
+    assert!(text.contains("so the decision now is API access only"), "{text}");
+    // The nested design values only release or not.
+    let nested = crux(&["voi", &model, "--method", "nested", "-n", "20000"]);
+    assert!(!nested.status.success());
+    assert!(String::from_utf8_lossy(&nested.stderr).contains("nested design"));
+    // Without a decision, no decision fields.
+    let plain = json(&crux(&["voi", &fixture("normal-net.toml"), "--at", "0", "-n", "20000", "--format", "json"]));
+    assert!(plain.get("decision").is_none() && plain.get("options").is_none());
+}
+
+#[test]
+fn a_bad_decision_exits_2_at_its_place() {
+    let dir = std::env::temp_dir().join(format!("crux-decision-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[model]\nid = \"b\"\nunit = \"bp\"\n[params]\nrate = \"beta(2, 8)\"\n[mechanisms.m]\nside = \"benefit\"\n\
+         effect = \"rate\"\n[decision.options.a]\nvalue = \"0.5 * rat\"\n[decision.options.b]\nvalue = \"0\"\n",
+    )
+    .unwrap();
+    let output = crux(&["voi", path.to_str().unwrap()]);
+    fails_with(&output, "bad.toml:10:16");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `rate`"));
+    let output = crux(&["check", path.to_str().unwrap()]);
+    fails_with(&output, "unknown name `rat`");
+    std::fs::remove_dir_all(&dir).ok();
+}
