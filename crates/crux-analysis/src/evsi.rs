@@ -25,7 +25,7 @@
 //! net value is its EVSI less its cost.
 
 use crate::regression::{self, Design, Fitted, Input, Kind};
-use crate::voi::Estimate;
+use crate::stats::Estimate;
 use crux_engine::Engine;
 use crux_engine::math::normal_quantile;
 use crux_lang::Diagnostic;

@@ -4,6 +4,13 @@
 use crux_engine::PointSummary;
 use crux_engine::quantile::quantiles;
 
+/// An estimate with its Monte Carlo standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Estimate {
+    pub value: f64,
+    pub standard_error: f64,
+}
+
 /// Mean and 90% interval of a set of per-sample values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {

@@ -70,6 +70,7 @@ use crate::evsi::{StudyValue, study_values};
 use crate::inputs::Inputs;
 use crate::regression::{self, Design, Input, Kind};
 use crate::sequence::{mix, scrambled_sobol};
+pub use crate::stats::Estimate;
 use crux_engine::Engine;
 use crux_engine::program::{DrawDist, Operand, SampleStep};
 use crux_lang::Diagnostic;
@@ -143,13 +144,6 @@ impl EvppiMethod {
             EvppiMethod::Regression { kind: Kind::Additive, .. } => "additive",
         }
     }
-}
-
-/// An estimate with its Monte Carlo standard error.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Estimate {
-    pub value: f64,
-    pub standard_error: f64,
 }
 
 /// The value of information at one grid point.

@@ -11,9 +11,9 @@
 //! count and for any number of samples.
 
 use crate::distributions::open_uniform;
-use crate::exec::{Randomness, stream_seed};
 use crate::math::{normal_cdf, normal_quantile};
 use crate::program::{Copula, SampleStep};
+use crate::streams::{Randomness, stream_seed};
 use crux_lang::hir;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;

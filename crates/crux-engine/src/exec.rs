@@ -6,6 +6,7 @@ use crate::copula::correlate;
 use crate::distributions::{Shape, quantile, sample_into, sample_one, shape, tabulate};
 use crate::ops::{Arg, apply_columns, apply_columns_then, apply_scalar};
 use crate::program::{Draw, Operand, Program, SampleStep};
+pub use crate::streams::{Randomness, stream_seed};
 use crux_lang::Diagnostic;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -13,16 +14,6 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// Samples per block: the unit of random streams, of parallel work and of
 /// partial sums. Fixed, so that results never depend on the thread count.
 pub const BLOCK: usize = 1024;
-
-/// Where draws take their randomness from.
-#[derive(Debug, Clone, Copy)]
-pub enum Randomness<'a> {
-    /// Pseudo-random streams keyed by (seed, block, draw stream).
-    Seeded { seed: u64, block: u64 },
-    /// Given uniforms in (0, 1): `uniforms[d][lane]` for the d-th draw of the
-    /// program, turned into values by quantile functions.
-    Uniforms(&'a [&'a [f64]]),
-}
 
 /// The registers of one block, reused across blocks by one worker.
 #[derive(Debug, Clone)]
@@ -57,17 +48,6 @@ impl Workspace {
             scores: Vec::new(),
         }
     }
-}
-
-/// Mixes a seed, a block index and a stream id into one 64-bit seed.
-pub fn stream_seed(seed: u64, block: u64, stream: u64) -> u64 {
-    fn splitmix(mut x: u64) -> u64 {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        x ^ (x >> 31)
-    }
-    splitmix(splitmix(splitmix(seed) ^ block) ^ stream)
 }
 
 /// The value of `operand` as a kernel argument.

@@ -23,6 +23,7 @@ pub mod quantile;
 pub mod run;
 pub mod samples;
 mod select;
+mod streams;
 
 pub use compile::{compile, compile_with_derived};
 pub use run::{Crossings, Engine, MechanismSummary, NetSamples, PointSummary, RunOptions, RunOutput};

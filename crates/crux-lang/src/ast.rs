@@ -185,3 +185,54 @@ pub const DISTRIBUTIONS: &[&str] = &[
     "mx",
     "truncate",
 ];
+
+/// Builtin deterministic functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Func {
+    Exp,
+    Ln,
+    Log10,
+    Log2,
+    Sqrt,
+    Abs,
+    Min,
+    Max,
+    Clamp,
+    Logistic,
+    Softplus,
+    Floor,
+    Ceil,
+    Sin,
+    Cos,
+    Tan,
+}
+
+impl Func {
+    pub const ALL: [(&'static str, Func); 17] = [
+        ("exp", Func::Exp),
+        ("ln", Func::Ln),
+        ("log", Func::Ln),
+        ("log10", Func::Log10),
+        ("log2", Func::Log2),
+        ("sqrt", Func::Sqrt),
+        ("abs", Func::Abs),
+        ("min", Func::Min),
+        ("max", Func::Max),
+        ("clamp", Func::Clamp),
+        ("logistic", Func::Logistic),
+        ("softplus", Func::Softplus),
+        ("floor", Func::Floor),
+        ("ceil", Func::Ceil),
+        ("sin", Func::Sin),
+        ("cos", Func::Cos),
+        ("tan", Func::Tan),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Func::ALL.iter().find(|(_, func)| *func == self).map_or("?", |(name, _)| name)
+    }
+
+    pub fn from_name(name: &str) -> Option<Func> {
+        Func::ALL.iter().find(|(candidate, _)| *candidate == name).map(|(_, func)| *func)
+    }
+}

@@ -33,10 +33,10 @@
 //! distribution in a value, a missing `value` and fewer than two options are
 //! diagnostics at their place in the file.
 
+use crate::ast::{DISTRIBUTIONS, Func};
 use crate::ast::{Expr, ExprKind, Ident};
+use crate::declaration::{Axis, Declaration, Mechanism};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::hir::{DISTRIBUTIONS, Func};
-use crate::model::{Axis, Declaration, Mechanism};
 use crate::reader::Reader;
 use crate::span::Span;
 use indexmap::IndexMap;

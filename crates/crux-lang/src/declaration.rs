@@ -1,5 +1,6 @@
 //! A model's declarations: its params and derived values, and its
-//! mechanisms with their side (benefit or risk).
+//! mechanisms with their side (benefit or risk), and the axis they are
+//! evaluated along.
 
 use crate::ast::{Expr, Ident};
 use crate::references::Citation;
@@ -73,5 +74,42 @@ pub struct Mechanism {
 impl Mechanism {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id.name)
+    }
+}
+
+/// The capability axis (or any other axis): a grid `from + i * step`.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    pub name: Ident,
+    pub label: String,
+    pub from: f64,
+    pub to: f64,
+    pub step: f64,
+    pub span: Span,
+}
+
+impl Axis {
+    /// Number of grid points, `from` and `to` included.
+    pub fn len(&self) -> usize {
+        ((self.to - self.from) / self.step).round() as usize + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The grid value at index `i`, computed as `from + i * step` (never accumulated).
+    pub fn value(&self, index: usize) -> f64 {
+        self.from + index as f64 * self.step
+    }
+
+    pub fn values(&self) -> Vec<f64> {
+        (0..self.len()).map(|index| self.value(index)).collect()
+    }
+
+    /// Index of the grid point closest to `x`, clamped to the grid.
+    pub fn nearest_index(&self, x: f64) -> usize {
+        let index = ((x - self.from) / self.step).round();
+        index.clamp(0.0, (self.len() - 1) as f64) as usize
     }
 }

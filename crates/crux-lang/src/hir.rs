@@ -5,9 +5,24 @@
 //! later errors (an invalid distribution parameter, a NaN) point at the source.
 
 use crate::ast::{BinaryOp, UnaryOp};
-pub use crate::correlation::CorrelationGroup;
 use crate::model::ModelFile;
 use crate::span::Span;
+
+/// The correlated params of one crux: their Pearson correlation matrix for the
+/// Gaussian copula and its Cholesky factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelationGroup {
+    /// The crux all these params belong to.
+    pub crux: String,
+    /// Param indices (into the model's params), in file order.
+    pub params: Vec<usize>,
+    /// The Pearson correlations of the normal scores, row-major `k x k`.
+    pub pearson: Vec<f64>,
+    /// The lower-triangular Cholesky factor `L` of `pearson` (`L L^T =
+    /// pearson`), row-major `k x k`; a zero pivot where the matrix is only
+    /// semi-definite.
+    pub cholesky: Vec<f64>,
+}
 
 /// A model whose names are resolved and whose params and derived values are
 /// in an order where everything is defined before it is used.
@@ -60,57 +75,6 @@ pub enum ExprKind {
     Call(Func, Vec<Expr>),
     /// A distribution: one independent draw per Monte Carlo sample.
     Dist(Box<Dist>),
-}
-
-/// Builtin deterministic functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Func {
-    Exp,
-    Ln,
-    Log10,
-    Log2,
-    Sqrt,
-    Abs,
-    Min,
-    Max,
-    Clamp,
-    Logistic,
-    Softplus,
-    Floor,
-    Ceil,
-    Sin,
-    Cos,
-    Tan,
-}
-
-impl Func {
-    pub const ALL: [(&'static str, Func); 17] = [
-        ("exp", Func::Exp),
-        ("ln", Func::Ln),
-        ("log", Func::Ln),
-        ("log10", Func::Log10),
-        ("log2", Func::Log2),
-        ("sqrt", Func::Sqrt),
-        ("abs", Func::Abs),
-        ("min", Func::Min),
-        ("max", Func::Max),
-        ("clamp", Func::Clamp),
-        ("logistic", Func::Logistic),
-        ("softplus", Func::Softplus),
-        ("floor", Func::Floor),
-        ("ceil", Func::Ceil),
-        ("sin", Func::Sin),
-        ("cos", Func::Cos),
-        ("tan", Func::Tan),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Func::ALL.iter().find(|(_, func)| *func == self).map_or("?", |(name, _)| name)
-    }
-
-    pub fn from_name(name: &str) -> Option<Func> {
-        Func::ALL.iter().find(|(candidate, _)| *candidate == name).map(|(_, func)| *func)
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -204,7 +168,7 @@ impl DistKind {
     }
 }
 
-pub use crate::ast::DISTRIBUTIONS;
+pub use crate::ast::{DISTRIBUTIONS, Func};
 
 impl Expr {
     /// Visits this expression and all its subexpressions, parents first.

@@ -13,6 +13,7 @@
 
 pub mod ast;
 pub mod correlation;
+pub mod correlation_groups;
 pub mod decision;
 pub mod declaration;
 pub mod diagnostic;

@@ -7,10 +7,9 @@
 //! point into the file, so that later stages can report errors at the exact
 //! place. See `docs/model-format.md` for the format.
 
-use crate::ast::Ident;
 use crate::correlation::{self, Correlation, RawCorrelation};
 use crate::decision::{self, Decision, RawDecision};
-pub use crate::declaration::{Declaration, Mechanism, Side};
+pub use crate::declaration::{Axis, Declaration, Mechanism, Side};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::outline::{EVALUATION_COLUMNS, Outline, Section, Show, yaml_scalar};
 use crate::outline::{RawContext, RawCrux, RawEvaluation, RawItem, RawPage, RawPageParts, RawQuestion, RawSection};
@@ -44,7 +43,7 @@ pub struct ModelFile {
     /// The bibliography (`[references.<id>]`), in file order.
     pub references: Vec<Reference>,
     /// Correlated beliefs (`[[correlations]]`), in file order; checked against
-    /// the params by [`crate::correlation::groups`].
+    /// the params by [`crate::correlation_groups::groups`].
     pub correlations: Vec<Correlation>,
     /// The studies whose value `crux voi` estimates (`[studies.<id>]`), in file order.
     pub studies: Vec<Study>,
@@ -69,43 +68,6 @@ impl ModelHeader {
     /// How reports name the model: its title, or its id without one.
     pub fn name(&self) -> &str {
         if self.title.is_empty() { &self.id } else { &self.title }
-    }
-}
-
-/// The capability axis (or any other axis): a grid `from + i * step`.
-#[derive(Debug, Clone)]
-pub struct Axis {
-    pub name: Ident,
-    pub label: String,
-    pub from: f64,
-    pub to: f64,
-    pub step: f64,
-    pub span: Span,
-}
-
-impl Axis {
-    /// Number of grid points, `from` and `to` included.
-    pub fn len(&self) -> usize {
-        ((self.to - self.from) / self.step).round() as usize + 1
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
-    /// The grid value at index `i`, computed as `from + i * step` (never accumulated).
-    pub fn value(&self, index: usize) -> f64 {
-        self.from + index as f64 * self.step
-    }
-
-    pub fn values(&self) -> Vec<f64> {
-        (0..self.len()).map(|index| self.value(index)).collect()
-    }
-
-    /// Index of the grid point closest to `x`, clamped to the grid.
-    pub fn nearest_index(&self, x: f64) -> usize {
-        let index = ((x - self.from) / self.step).round();
-        index.clamp(0.0, (self.len() - 1) as f64) as usize
     }
 }
 

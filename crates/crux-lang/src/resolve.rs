@@ -45,7 +45,7 @@ pub fn resolve(file: ModelFile) -> Result<hir::Model, Diagnostics> {
         _ => None,
     })
     .map_err(|error| diagnostics.push(error));
-    let correlations = crate::correlation::groups(&file, &params).map_err(|errors| diagnostics.extend(errors));
+    let correlations = crate::correlation_groups::groups(&file, &params).map_err(|errors| diagnostics.extend(errors));
     match (param_order, derived_order, correlations) {
         (Ok(param_order), Ok(derived_order), Ok(correlations)) => {
             Ok(hir::Model { file, params, derived, mechanisms, param_order, derived_order, correlations })

@@ -20,8 +20,8 @@
 //! 0. Every problem is a diagnostic at its place in the file.
 
 use crate::ast::Ident;
+use crate::declaration::Declaration;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::model::Declaration;
 use crate::span::{FileId, Span};
 use serde::Deserialize;
 use toml::Spanned;
