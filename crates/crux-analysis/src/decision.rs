@@ -24,12 +24,12 @@
 //! rewritten model are therefore the model's, in the same order (checked:
 //! anything else is an error, never a silent misalignment).
 
+use crate::probe::declaration;
 use crux_engine::Engine;
 use crux_lang::ast::{self, BinaryOp, UnaryOp};
 use crux_lang::decision::{Decision, NET};
 use crux_lang::hir::{self, ExprKind};
-use crux_lang::model::{Declaration, Mechanism, Side};
-use crux_lang::print::print_expr;
+use crux_lang::model::{Mechanism, Side};
 use crux_lang::resolve::resolve;
 use crux_lang::{Diagnostic, Diagnostics, Span};
 
@@ -109,21 +109,6 @@ fn rewrite(model: &hir::Model, decision: &Decision) -> Result<hir::Model, Diagno
     rewritten.derived[net_index] = net_expr(&model.file.mechanisms, own, decision.span);
     rewritten.derived_order = model.derived_order.iter().copied().chain(own..rewritten.derived.len()).collect();
     Ok(rewritten)
-}
-
-fn declaration(name: &str, expr: ast::Expr, span: Span) -> Declaration {
-    Declaration {
-        name: ast::Ident { name: name.to_string(), span },
-        text: print_expr(&expr),
-        expr,
-        label: None,
-        crux: None,
-        source: None,
-        note: None,
-        placeholder: false,
-        citations: Vec::new(),
-        span,
-    }
 }
 
 fn mechanism(name: &str, span: Span) -> Mechanism {

@@ -251,7 +251,8 @@ pub fn probe_model(model: &hir::Model, probes: &[Probe]) -> Result<hir::Model, D
     Ok(probed)
 }
 
-fn declaration(name: &str, expr: ast::Expr, span: Span) -> Declaration {
+/// A derived value `name = expr` made by a rewrite, with no label, crux or source.
+pub(crate) fn declaration(name: &str, expr: ast::Expr, span: Span) -> Declaration {
     Declaration {
         name: ast::Ident { name: name.to_string(), span },
         text: print_expr(&expr),
