@@ -551,7 +551,7 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<Results, Diagnos
     let page = &model.file.outline;
     let mut run = engine.run(&options.run_options()).map_err(|diagnostic| vec![diagnostic])?;
     let crossings = run.crossings.take().ok_or_else(|| vec![Diagnostic::error("the run found no crossings")])?;
-    let params = param_ranges(&engine, options.samples, options.seed)?;
+    let params = param_ranges(&engine, options)?;
     let plan = ProbePlan::new(model);
     // The probes at "now" and the evaluation rows' conditions first: their
     // per-sample values serve only the verdicts and the effects behind them,
@@ -806,12 +806,17 @@ fn run_probes_into(
 const PARAM_COLUMNS_BYTES: usize = 32 << 20;
 
 /// Each param's spread over the samples, a few params at a time so that
-/// memory does not grow with the number of params.
-fn param_ranges(engine: &Engine, samples: usize, seed: u64) -> Result<Vec<ParamRange>, Diagnostics> {
+/// memory does not grow with the number of params (checking the interrupt
+/// before each pass).
+fn param_ranges(engine: &Engine, options: &Options) -> Result<Vec<ParamRange>, Diagnostics> {
+    let (samples, seed) = (options.samples, options.seed);
     let params: Vec<usize> = (0..engine.model().file.params.len()).collect();
     let per_pass = (PARAM_COLUMNS_BYTES / (8 * samples.max(1))).max(1);
     let mut ranges = Vec::with_capacity(params.len());
     for chunk in params.chunks(per_pass) {
+        if let Some(interrupt) = options.interrupt {
+            interrupt(0);
+        }
         let columns = engine.param_columns(samples, seed, chunk).map_err(|diagnostic| vec![diagnostic])?;
         ranges.extend(columns.iter().map(|column| {
             ParamRange {
