@@ -24,7 +24,7 @@
 //! rewritten model are therefore the model's, in the same order (checked:
 //! anything else is an error, never a silent misalignment).
 
-use crate::probe::declaration;
+use crate::probe::{declaration, placeholder_mechanism};
 use crux_engine::Engine;
 use crux_lang::ast::{self, BinaryOp, UnaryOp};
 use crux_lang::decision::{Decision, NET};
@@ -53,7 +53,7 @@ impl OptionEngines {
             let mut model = base.clone();
             let span = option.value.span;
             model.mechanisms = vec![hir::Expr { kind: ExprKind::Derived(first_option + k), span }];
-            model.file.mechanisms = vec![mechanism(&option.id.name, span)];
+            model.file.mechanisms = vec![placeholder_mechanism(&option.id.name, span)];
             let option_engine = Engine::new(&model)?;
             if option_engine.draw_owners() != engine.draw_owners() {
                 return Err(vec![
@@ -109,22 +109,6 @@ fn rewrite(model: &hir::Model, decision: &Decision) -> Result<hir::Model, Diagno
     rewritten.derived[net_index] = net_expr(&model.file.mechanisms, own, decision.span);
     rewritten.derived_order = model.derived_order.iter().copied().chain(own..rewritten.derived.len()).collect();
     Ok(rewritten)
-}
-
-fn mechanism(name: &str, span: Span) -> Mechanism {
-    Mechanism {
-        id: ast::Ident { name: name.to_string(), span },
-        side: Side::Benefit,
-        effect: ast::Expr { kind: ast::ExprKind::Number(0.0), span },
-        text: String::new(),
-        name: None,
-        mechanism: None,
-        note: None,
-        source: None,
-        placeholder: false,
-        citations: Vec::new(),
-        span,
-    }
 }
 
 /// Net as the engine computes it from the mechanisms' derived values

@@ -221,19 +221,7 @@ pub fn probe_model(model: &hir::Model, probes: &[Probe]) -> Result<hir::Model, D
         })
         .collect();
     probed.mechanisms = vec![select(outputs)];
-    probed.file.mechanisms = vec![Mechanism {
-        id: ast::Ident { name: "__probe".to_string(), span: axis_span },
-        side: Side::Benefit,
-        effect: number_ast(0.0, axis_span),
-        text: String::new(),
-        name: None,
-        mechanism: None,
-        note: None,
-        source: None,
-        placeholder: false,
-        citations: Vec::new(),
-        span: axis_span,
-    }];
+    probed.file.mechanisms = vec![placeholder_mechanism("__probe", axis_span)];
     let axis_name = model
         .file
         .axis
@@ -249,6 +237,24 @@ pub fn probe_model(model: &hir::Model, probes: &[Probe]) -> Result<hir::Model, D
     });
     probed.derived_order = derived_order(&probed.derived)?;
     Ok(probed)
+}
+
+/// The one mechanism of a rewritten model, a benefit of 0 in the file: the
+/// rewrite puts its real effect in the resolved model.
+pub(crate) fn placeholder_mechanism(name: &str, span: Span) -> Mechanism {
+    Mechanism {
+        id: ast::Ident { name: name.to_string(), span },
+        side: Side::Benefit,
+        effect: number_ast(0.0, span),
+        text: String::new(),
+        name: None,
+        mechanism: None,
+        note: None,
+        source: None,
+        placeholder: false,
+        citations: Vec::new(),
+        span,
+    }
 }
 
 /// A derived value `name = expr` made by a rewrite, with no label, crux or source.

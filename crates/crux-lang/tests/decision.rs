@@ -1,6 +1,5 @@
 //! `[decision]`: what reads, and every mistake reported at its place.
 
-use crux_lang::Sources;
 use crux_lang::ast::ExprKind;
 
 const HEAD: &str = "[model]\nid = \"m\"\ntitle = \"m\"\nunit = \"bp\"\n[axis]\nname = \"c\"\nfrom = 0\nto = 1\nstep = 1\n\
@@ -9,17 +8,7 @@ const HEAD: &str = "[model]\nid = \"m\"\ntitle = \"m\"\nunit = \"bp\"\n[axis]\nn
 
 /// Loads `HEAD` plus `decision`; on failure, each diagnostic as `location: message (help)`.
 fn load(decision: &str) -> Result<crux_lang::hir::Model, Vec<String>> {
-    let mut sources = Sources::new();
-    let file = sources.add("m.toml", format!("{HEAD}{decision}"));
-    crux_lang::load(&mut sources, file).map_err(|errors| {
-        errors
-            .iter()
-            .map(|error| {
-                let place = error.span.map(|span| sources.location(span)).unwrap_or_default();
-                format!("{place}: {} ({})", error.message, error.help.join("; "))
-            })
-            .collect()
-    })
+    crux_test_support::load_or_errors("m.toml", &format!("{HEAD}{decision}"))
 }
 
 #[test]

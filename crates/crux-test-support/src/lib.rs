@@ -54,6 +54,23 @@ pub fn load(name: &str, text: &str) -> hir::Model {
         .unwrap_or_else(|errors| fail(&format!("invalid test model {name}"), &sources, &errors))
 }
 
+/// The checked model of `text` (named `name` in diagnostics), or each of its
+/// diagnostics as `file:line:col: message (help; help)`, for tests of what a
+/// mistake reports and where.
+pub fn load_or_errors(name: &str, text: &str) -> Result<hir::Model, Vec<String>> {
+    let mut sources = Sources::new();
+    let file = sources.add(name, text);
+    crux_lang::load(&mut sources, file).map_err(|errors| {
+        errors
+            .iter()
+            .map(|error| {
+                let place = error.span.map(|span| sources.location(span)).unwrap_or_default();
+                format!("{place}: {} ({})", error.message, error.help.join("; "))
+            })
+            .collect()
+    })
+}
+
 /// The checked model of a model file.
 pub fn load_file(path: &Path) -> hir::Model {
     let text = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
