@@ -30,7 +30,7 @@
 //! shows the effect of that change alone; [`set_param`] holds a param at a
 //! value in every sample.
 
-use crate::probe::{Capability, Probe, Quantity, run_probes};
+use crate::probe::{Capability, Probe, Quantity, run_probes, stream_probes};
 use crux_engine::RunOptions;
 use crux_lang::ast::{self, BinaryOp};
 use crux_lang::hir::{self, ExprKind};
@@ -98,21 +98,11 @@ pub struct Release {
 impl ReleasePolicy {
     /// Values the rules on `grid` over the releases of `samples` samples.
     pub fn from_releases(grid: &[f64], samples: usize, releases: impl IntoIterator<Item = Release>) -> Self {
-        let mut contributions = vec![0.0; grid.len() + 1];
-        let mut beyond = 0.0;
-        let last = grid.last().copied().unwrap_or(f64::INFINITY);
-        let scale = 1.0 / samples.max(1) as f64;
+        let mut tally = RuleTally::new(grid, samples);
         for release in releases {
-            // The number of grid points at or below the release: "open below
-            // grid[k]" opens it when k is greater (with a tolerance, so that
-            // T = 25 keeps a release measured at 25.000000000000004 closed).
-            let bucket = grid.partition_point(|point| *point <= release.rule_capability + 1e-9);
-            contributions[bucket] += release.weight * release.net * scale;
-            if release.capability > last + 1e-9 {
-                beyond += release.weight * scale;
-            }
+            tally.add(&release);
         }
-        ReleasePolicy { grid: grid.to_vec(), contributions, beyond_grid_share: beyond, longest_horizon: 0.0 }
+        tally.policy()
     }
 
     /// The expected value of "open below `threshold`"; `None` is no
@@ -163,10 +153,53 @@ impl ReleasePolicy {
     }
 }
 
+/// The releases' contributions to the value of each rule, counted one
+/// release at a time (so that no release need be kept).
+struct RuleTally<'g> {
+    grid: &'g [f64],
+    contributions: Vec<f64>,
+    beyond: f64,
+    last: f64,
+    scale: f64,
+}
+
+impl<'g> RuleTally<'g> {
+    fn new(grid: &'g [f64], samples: usize) -> Self {
+        RuleTally {
+            grid,
+            contributions: vec![0.0; grid.len() + 1],
+            beyond: 0.0,
+            last: grid.last().copied().unwrap_or(f64::INFINITY),
+            scale: 1.0 / samples.max(1) as f64,
+        }
+    }
+
+    fn add(&mut self, release: &Release) {
+        // The number of grid points at or below the release: "open below
+        // grid[k]" opens it when k is greater (with a tolerance, so that
+        // T = 25 keeps a release measured at 25.000000000000004 closed).
+        let bucket = self.grid.partition_point(|point| *point <= release.rule_capability + 1e-9);
+        self.contributions[bucket] += release.weight * release.net * self.scale;
+        if release.capability > self.last + 1e-9 {
+            self.beyond += release.weight * self.scale;
+        }
+    }
+
+    fn policy(self) -> ReleasePolicy {
+        ReleasePolicy {
+            grid: self.grid.to_vec(),
+            contributions: self.contributions,
+            beyond_grid_share: self.beyond,
+            longest_horizon: 0.0,
+        }
+    }
+}
+
 /// Values "open below T" for every T on `grid`: runs the model once per
 /// step of [`YEAR_STEP`] over the longest horizon, with the samples, seed and
 /// threading of `options` (common random numbers: sample `i` is sample `i` of
-/// the grid run).
+/// the grid run). The horizon of each sample is computed first; a caller
+/// that holds it already passes it to [`value_release_rules_over`].
 pub fn value_release_rules(
     model: &hir::Model,
     grid: &[f64],
@@ -174,6 +207,20 @@ pub fn value_release_rules(
     options: &RunOptions,
 ) -> Result<ReleasePolicy, Diagnostics> {
     let horizons = run_probes(model, &[Probe::value(&schedule.horizon)], options)?.values.swap_remove(0);
+    value_release_rules_over(model, grid, schedule, &horizons, options)
+}
+
+/// [`value_release_rules`] with each sample's horizon given (`horizons[i]`
+/// is sample `i`'s `schedule.horizon`). Each step's releases are valued block
+/// by block as the engine makes them, so that memory does not grow with the
+/// samples beyond `horizons`.
+pub fn value_release_rules_over(
+    model: &hir::Model,
+    grid: &[f64],
+    schedule: &ReleaseSchedule,
+    horizons: &[f64],
+    options: &RunOptions,
+) -> Result<ReleasePolicy, Diagnostics> {
     if let Some(bad) = horizons.iter().find(|years| !(years.is_finite() && **years > 0.0)) {
         return Err(vec![
             Diagnostic::error(format!("the horizon of a release rule must be a positive number of years, not {bad}"))
@@ -191,8 +238,7 @@ pub fn value_release_rules(
     }
     let steps = (longest / YEAR_STEP).ceil() as usize;
     let samples = horizons.len();
-    let mut releases = Vec::with_capacity(samples);
-    let mut policy = ReleasePolicy::from_releases(grid, samples, std::iter::empty());
+    let mut policy = RuleTally::new(grid, samples).policy();
     for step in 0..steps {
         let (start, year) = (step as f64 * YEAR_STEP, (step as f64 + 0.5) * YEAR_STEP);
         let (world, capability) = match schedule.years_ahead {
@@ -204,22 +250,21 @@ pub fn value_release_rules(
         if let Some(drift) = &schedule.rule_drift {
             probes.push(Probe::value(drift));
         }
-        let values = run_probes(&world, &probes, options)?.values;
-        releases.clear();
-        for (sample, horizon) in horizons.iter().enumerate() {
-            let weight = ((start + YEAR_STEP).min(*horizon) - start).max(0.0) / horizon;
-            if weight > 0.0 {
-                let capability = values[1][sample];
-                let drift = values.get(2).map_or(0.0, |drift| drift[sample]);
-                releases.push(Release {
-                    capability,
-                    rule_capability: capability - drift * year,
-                    net: values[0][sample],
-                    weight,
-                });
+        let mut part = RuleTally::new(grid, samples);
+        let mut offset = 0;
+        stream_probes(&world, &probes, &RunOptions { samples, ..*options }, |columns| {
+            let (net, capabilities) = (columns[0], columns[1]);
+            for (lane, horizon) in horizons[offset..offset + net.len()].iter().enumerate() {
+                let weight = ((start + YEAR_STEP).min(*horizon) - start).max(0.0) / horizon;
+                if weight > 0.0 {
+                    let capability = capabilities[lane];
+                    let drift = columns.get(2).map_or(0.0, |drift| drift[lane]);
+                    part.add(&Release { capability, rule_capability: capability - drift * year, net: net[lane], weight });
+                }
             }
-        }
-        let part = ReleasePolicy::from_releases(grid, samples, releases.iter().copied());
+            offset += net.len();
+        })?;
+        let part = part.policy();
         for (total, value) in policy.contributions.iter_mut().zip(&part.contributions) {
             *total += value;
         }

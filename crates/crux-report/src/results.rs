@@ -11,7 +11,7 @@
 
 use crux_analysis::evsi::StudyValue;
 use crux_analysis::inputs::{Inputs, OTHER_GROUP, OTHER_GROUP_NAME};
-use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules};
+use crux_analysis::policy::{Best, ReleasePolicy, ReleaseSchedule, shift_param, value_release_rules_over};
 use crux_analysis::probe::{Capability, Probe, ProbeResults, Quantity, run_probes, stream_probes, summarise_probes};
 use crux_analysis::robustness::{ROBUSTNESS_SAMPLES, Robustness, is_judgement_source, robustness};
 use crux_analysis::sobol::{SobolOptions, sobol_indices};
@@ -580,16 +580,28 @@ pub fn compute(model: &hir::Model, options: &Options) -> Result<Results, Diagnos
     }
     stream_probes(model, &chosen, &options.probe_options(), |part| tally.add(|index| part[slot[index]]))?;
     let (evaluation, evaluation_effects) = tally.finish(model)?;
-    run_probes_into(model, &plan.probes, &in_context, &options.probe_options(), &mut probes)?;
-    let context = plan.context.iter().map(|(name, index)| (*name, probes.summary(*index))).collect();
-    let now_column = |name: &str| plan.context(name).map(|index| probes.values[index].as_slice());
-    let now_index = now_column("next_release").or(now_column("open_now")).map(|now| now_point(model, now));
-    // Only the timeline and the horizon are needed per sample from here on.
-    for (name, index) in &plan.context {
-        if !PER_SAMPLE_CONTEXT.contains(name) {
-            probes.values[*index] = Vec::new();
-        }
+    // Only the timeline and the horizon are needed per sample from here on;
+    // the other context values are summarised by a run that keeps nothing.
+    let context_where = |per_sample: bool| -> Vec<usize> {
+        plan.context
+            .iter()
+            .filter(|(name, _)| PER_SAMPLE_CONTEXT.contains(name) == per_sample)
+            .map(|(_, index)| *index)
+            .collect()
+    };
+    let (per_sample, summarised) = (context_where(true), context_where(false));
+    run_probes_into(model, &plan.probes, &per_sample, &options.probe_options(), &mut probes)?;
+    let chosen: Vec<Probe> = summarised.iter().map(|index| plan.probes[*index].clone()).collect();
+    for (index, summary) in summarised.iter().zip(summarise_probes(model, &chosen, &options.probe_options())?) {
+        probes.summaries[*index] = summary;
     }
+    let context = plan
+        .context
+        .iter()
+        .map(|(name, index)| (*name, Summary::from_point(&probes.summaries[*index], options.samples)))
+        .collect();
+    let median = |name: &str| plan.context(name).map(|index| probes.summaries[index].p50);
+    let now_index = median("next_release").or(median("open_now")).map(|median| median_point(model, median));
     let values = &probes.values;
     let column = |name: &str| plan.context(name).map(|index| values[index].as_slice());
     let timeline = match (column("open_now"), column("year_now"), column("growth")) {
@@ -876,10 +888,12 @@ const VALUE_OF_INFORMATION_INNER: usize = 64;
 /// the next open frontier release (or of the open frontier) over the samples
 /// (0 for a model without an axis).
 pub fn now_point(model: &hir::Model, now: &[f64]) -> usize {
-    match (&model.file.axis, Summary::of(now)) {
-        (Some(axis), Some(summary)) => axis.nearest_index(summary.p50),
-        _ => 0,
-    }
+    Summary::of(now).map_or(0, |summary| median_point(model, summary.p50))
+}
+
+/// The grid point nearest a median of "now" (see [`now_point`]).
+fn median_point(model: &hir::Model, median: f64) -> usize {
+    model.file.axis.as_ref().map_or(0, |axis| axis.nearest_index(median))
 }
 
 /// The grid point of "now" (see [`now_point`]) for a model with `[context]
@@ -997,9 +1011,14 @@ impl Computation<'_> {
                     rule_drift: context.rule_drift.as_ref().map(|drift| drift.expr.clone()),
                     years_ahead: context.years_ahead.as_ref().and_then(|param| self.model.param_index(&param.name)),
                 };
-                let policy =
-                    value_release_rules(self.model, self.engine.grid(), &schedule, &self.options.probe_options())?;
                 let horizon = self.column("horizon").ok_or_else(|| missing("`horizon` in [context]"))?;
+                let policy = value_release_rules_over(
+                    self.model,
+                    self.engine.grid(),
+                    &schedule,
+                    horizon,
+                    &self.options.probe_options(),
+                )?;
                 let best = policy.best();
                 let comparisons = compare
                     .iter()
