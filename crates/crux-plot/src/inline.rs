@@ -651,6 +651,21 @@ mod tests {
     use crate::Mark;
 
     #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(ticks(23.0, 29.0, 8), vec![23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0]);
+        let values = ticks(-12.0, 40.0, 6);
+        assert_eq!(values, vec![-10.0, 0.0, 10.0, 20.0, 30.0, 40.0]);
+    }
+
+    #[test]
     fn a_histogram_has_a_title_a_text_alternative_and_escaped_labels() {
         let chart = Chart::Histogram(Histogram {
             title: "<script>".to_string(),
