@@ -920,7 +920,7 @@ fn stretches_cell(stretches: &[StretchInfo]) -> Markup {
     html! {
         @for (index, stretch) in stretches.iter().enumerate() {
             @if index > 0 { br; }
-            span class=(stretch.verdict.to_lowercase()) { (stretch.verdict) }
+            span class=(stretch.verdict.to_lowercase().replace(' ', "-")) { (stretch.verdict) }
             " " (number(stretch.from)) "–" (number(stretch.to))
         }
     }
