@@ -221,10 +221,31 @@ enum Swatch<'a> {
     Line(&'a str),
 }
 
-/// A legend in one line at `y` (its text's baseline), from the left of the plot.
+/// Where each legend entry goes from `left`: its x and its line, a new
+/// line when an entry would pass the right margin.
+fn legend_places(left: f64, entries: &[(Swatch, &str)]) -> Vec<(f64, usize)> {
+    let (mut x, mut line) = (left, 0);
+    let mut places = Vec::new();
+    for (_, text) in entries {
+        let width = 28.0 + 6.0 * text.chars().count() as f64;
+        if x > left && x + width > WIDTH - RIGHT {
+            (x, line) = (left, line + 1);
+        }
+        places.push((x, line));
+        x += width;
+    }
+    places
+}
+
+/// How many lines a legend takes.
+fn legend_lines(left: f64, entries: &[(Swatch, &str)]) -> usize {
+    legend_places(left, entries).last().map_or(0, |(_, line)| line + 1)
+}
+
+/// A legend from `left`, its first line's text on baseline `y`, [`LEGEND`] pixels a line.
 fn legend(out: &mut String, left: f64, y: f64, entries: &[(Swatch, &str)]) {
-    let mut x = left;
-    for (swatch, text) in entries {
+    for ((swatch, text), (x, line)) in entries.iter().zip(legend_places(left, entries)) {
+        let y = y + LEGEND * line as f64;
         match swatch {
             Swatch::Bar(class) => {
                 let _ = write!(out, r#"<rect class="{class}" x="{x:.1}" y="{:.1}" width="12" height="10"/>"#, y - 9.0);
@@ -239,7 +260,6 @@ fn legend(out: &mut String, left: f64, y: f64, entries: &[(Swatch, &str)]) {
             }
         }
         let _ = write!(out, r#"<text x="{:.1}" y="{y:.1}" class="tick">{}</text>"#, x + 16.0, escape(text));
-        x += 28.0 + 5.6 * text.chars().count() as f64;
     }
 }
 
@@ -393,14 +413,15 @@ fn lines_svg(lines: &Lines, head: &Head) -> Option<String> {
 /// under another from [`TOP`], each labelled in the [`LABELS`] pixels on the
 /// left, across a horizontal scale; the ticks and the axis label under the
 /// rows, and a legend line under them.
-struct Rows {
+struct Rows<'a> {
     x: Scale,
     count: usize,
+    legend: &'a [(Swatch<'a>, &'a str)],
 }
 
-impl Rows {
-    fn new(range: (f64, f64), count: usize) -> Rows {
-        Rows { x: Scale { from: range, to: (LABELS, WIDTH - RIGHT) }, count }
+impl<'a> Rows<'a> {
+    fn new(range: (f64, f64), count: usize, legend: &'a [(Swatch<'a>, &'a str)]) -> Rows<'a> {
+        Rows { x: Scale { from: range, to: (LABELS, WIDTH - RIGHT) }, count, legend }
     }
 
     /// The bottom of the last row.
@@ -408,9 +429,9 @@ impl Rows {
         TOP + ROW * self.count as f64
     }
 
-    /// The whole chart's height, with its legend line.
+    /// The whole chart's height, with its legend.
     fn height(&self) -> f64 {
-        self.bottom() + BOTTOM + LEGEND
+        self.bottom() + BOTTOM + LEGEND * legend_lines(RIGHT, self.legend) as f64
     }
 
     /// The top of row `index`.
@@ -418,11 +439,11 @@ impl Rows {
         TOP + ROW * index as f64
     }
 
-    /// The grid with its ticks, the axis label and the legend.
-    fn frame(&self, out: &mut String, label: &str, entries: &[(Swatch, &str)]) {
+    /// The grid with its ticks, the axis label and the legend (from the chart's left edge).
+    fn frame(&self, out: &mut String, label: &str) {
         x_grid(out, &self.x, (TOP, self.bottom()), 6);
         x_label(out, LABELS, self.bottom() + 36.0, label);
-        legend(out, LABELS, self.height() - 8.0, entries);
+        legend(out, RIGHT, self.bottom() + BOTTOM + LEGEND - 8.0, self.legend);
     }
 
     /// Row `index`'s label, right-aligned left of the plot.
@@ -476,7 +497,12 @@ fn tornado_svg(tornado: &Tornado, head: &Head) -> Option<String> {
         return None;
     }
     let lines = tornado_lines(tornado);
-    let rows = Rows::new(tornado_range(tornado), lines.len());
+    let entries = [
+        (Swatch::Bar("bar total"), TORNADO_LEGEND[0]),
+        (Swatch::Bar("bar first"), TORNADO_LEGEND[1]),
+        (Swatch::Line("whisker"), TORNADO_LEGEND[2]),
+    ];
+    let rows = Rows::new(tornado_range(tornado), lines.len(), &entries);
     let mut description = format!("{}, by row.", tornado.x_label);
     for section in &tornado.sections {
         let _ = write!(description, " {}:", section.heading);
@@ -498,15 +524,7 @@ fn tornado_svg(tornado: &Tornado, head: &Head) -> Option<String> {
     }
     let mut out = String::new();
     open(&mut out, head, (&tornado.title, &description), rows.height());
-    rows.frame(
-        &mut out,
-        &tornado.x_label,
-        &[
-            (Swatch::Bar("bar total"), TORNADO_LEGEND[0]),
-            (Swatch::Bar("bar first"), TORNADO_LEGEND[1]),
-            (Swatch::Line("whisker"), TORNADO_LEGEND[2]),
-        ],
-    );
+    rows.frame(&mut out, &tornado.x_label);
     let end = rows.x.from.1;
     for (index, line) in lines.iter().enumerate() {
         match line {
@@ -557,7 +575,14 @@ fn contributions_svg(contributions: &Contributions, head: &Head) -> Option<Strin
     if contributions.rows.is_empty() {
         return None;
     }
-    let rows = Rows::new(contributions_range(contributions), contributions.rows.len());
+    let classes: Vec<String> =
+        kinds_present(contributions).into_iter().map(|kind| format!("bar {}", kind_name(kind))).collect();
+    let entries: Vec<(Swatch, &str)> = kinds_present(contributions)
+        .into_iter()
+        .zip(&classes)
+        .map(|(kind, class)| (Swatch::Bar(class), kind_name(kind)))
+        .collect();
+    let rows = Rows::new(contributions_range(contributions), contributions.rows.len(), &entries);
     let words: Vec<String> = contributions
         .rows
         .iter()
@@ -566,14 +591,7 @@ fn contributions_svg(contributions: &Contributions, head: &Head) -> Option<Strin
     let description = format!("{}: {}.", contributions.x_label, words.join("; "));
     let mut out = String::new();
     open(&mut out, head, (&contributions.title, &description), rows.height());
-    let classes: Vec<String> =
-        kinds_present(contributions).into_iter().map(|kind| format!("bar {}", kind_name(kind))).collect();
-    let entries: Vec<(Swatch, &str)> = kinds_present(contributions)
-        .into_iter()
-        .zip(&classes)
-        .map(|(kind, class)| (Swatch::Bar(class), kind_name(kind)))
-        .collect();
-    rows.frame(&mut out, &contributions.x_label, &entries);
+    rows.frame(&mut out, &contributions.x_label);
     for (index, row) in contributions.rows.iter().enumerate() {
         let kind = kind_name(row.kind);
         let _ = write!(
@@ -596,7 +614,12 @@ fn swing_svg(swing: &Swing, head: &Head) -> Option<String> {
     if swing.rows.is_empty() {
         return None;
     }
-    let rows = Rows::new(swing_range(swing), swing.rows.len());
+    let entries = [
+        (Swatch::Bar("bar low"), swing.low_name.as_str()),
+        (Swatch::Bar("bar high"), swing.high_name.as_str()),
+        (Swatch::Line("zero base"), swing.base_label.as_str()),
+    ];
+    let rows = Rows::new(swing_range(swing), swing.rows.len(), &entries);
     let mut description = format!("{}, one row at a time. {}.", swing.x_label, swing.base_label);
     for row in &swing.rows {
         let _ = write!(
@@ -610,15 +633,7 @@ fn swing_svg(swing: &Swing, head: &Head) -> Option<String> {
     }
     let mut out = String::new();
     open(&mut out, head, (&swing.title, &description), rows.height());
-    rows.frame(
-        &mut out,
-        &swing.x_label,
-        &[
-            (Swatch::Bar("bar low"), &swing.low_name),
-            (Swatch::Bar("bar high"), &swing.high_name),
-            (Swatch::Line("zero base"), &swing.base_label),
-        ],
-    );
+    rows.frame(&mut out, &swing.x_label);
     for (index, m) in swing.marks.iter().enumerate() {
         mark(&mut out, rows.x.at(m.x), (TOP, rows.bottom()), &m.label, index);
     }
@@ -649,6 +664,17 @@ fn swing_svg(swing: &Swing, head: &Head) -> Option<String> {
 mod tests {
     use super::*;
     use crate::Mark;
+
+    #[test]
+    fn a_legend_wraps_before_the_right_margin() {
+        let short = [(Swatch::Bar("bar low"), "low"), (Swatch::Bar("bar high"), "high")];
+        assert_eq!(legend_lines(RIGHT, &short), 1);
+        let long = "a legend entry of some sixty characters, long enough to wrap";
+        let entries = [(Swatch::Bar("bar low"), long), (Swatch::Bar("bar high"), long), (Swatch::Line("zero"), long)];
+        let places = legend_places(RIGHT, &entries);
+        assert_eq!(places.iter().map(|place| place.1).collect::<Vec<_>>(), [0, 1, 2]);
+        assert!(places.iter().all(|(x, _)| *x == RIGHT));
+    }
 
     #[test]
     fn escape_neutralises_markup() {
