@@ -1,5 +1,9 @@
 //! Drawing each kind of chart on any plotters backend.
 
+use crate::layout::{
+    Line, TORNADO_LEGEND, contributions_range, extent, kind_name, kinds_present, swing_range, tornado_lines,
+    tornado_range,
+};
 use crate::{Bands, Chart, ContributionKind, Contributions, Histogram, Lines, Mark, Swing, Tornado};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
@@ -101,21 +105,6 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
         Chart::Lines(lines) => draw_lines(lines, root),
         Chart::Swing(swing) => draw_swing(swing, root),
     }
-}
-
-/// `(low, high)` of the values, widened by a margin and never empty.
-fn extent(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
-    let (mut low, mut high) =
-        values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-    if !low.is_finite() {
-        return (-1.0, 1.0);
-    }
-    if include_zero {
-        low = low.min(0.0);
-        high = high.max(0.0);
-    }
-    let span = (high - low).max(1e-12 * high.abs().max(1.0));
-    (low - 0.05 * span, high + 0.05 * span)
 }
 
 /// A number for an axis tick: few digits, no trailing zeros.
@@ -315,25 +304,9 @@ fn draw_histogram<DB: DrawingBackend>(histogram: &Histogram, root: &DrawingArea<
 
 fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Shift>) -> Result<()> {
     // One line per row, and one per section heading, top to bottom.
-    enum Line<'a> {
-        Heading(&'a str),
-        Row(&'a crate::TornadoRow),
-    }
-    let lines: Vec<Line> = tornado
-        .sections
-        .iter()
-        .flat_map(|section| std::iter::once(Line::Heading(&section.heading)).chain(section.rows.iter().map(Line::Row)))
-        .collect();
+    let lines = tornado_lines(tornado);
     let count = lines.len() as i32;
-    let high = lines
-        .iter()
-        .filter_map(|line| match line {
-            Line::Row(row) => Some(row.total + row.total_conf),
-            Line::Heading(_) => None,
-        })
-        .fold(0.0, f64::max)
-        .clamp(0.05, 1.0)
-        * 1.08;
+    let (_, high) = tornado_range(tornado);
     let label_of = |position: i32| -> String {
         // Position 0 is the bottom line.
         match lines.get((count - 1 - position) as usize) {
@@ -344,9 +317,9 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
     let area = legend_strip(
         root,
         &[
-            (Swatch::Block(LIGHT_BLUE), "total order ST (alone and in interactions)"),
-            (Swatch::Thin(BLUE), "first order S1 (alone)"),
-            (Swatch::Line(DARK), "95% interval of ST"),
+            (Swatch::Block(LIGHT_BLUE), TORNADO_LEGEND[0]),
+            (Swatch::Thin(BLUE), TORNADO_LEGEND[1]),
+            (Swatch::Line(DARK), TORNADO_LEGEND[2]),
         ],
     )?;
     let mut chart = row_chart(&area, &tornado.title, &tornado.x_label, (0.0, high), count, &label_of)?;
@@ -355,7 +328,7 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
         .enumerate()
         .filter_map(|(index, line)| match line {
             Line::Row(row) => Some((count - 1 - index as i32, *row)),
-            Line::Heading(_) => None,
+            Line::Heading(..) => None,
         })
         .collect();
     let bar = |position: i32, value: f64| {
@@ -387,7 +360,7 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
         }))
         .map_err(fail)?;
     let headings = lines.iter().enumerate().filter_map(|(index, line)| match line {
-        Line::Heading(text) => Some((count - 1 - index as i32, *text)),
+        Line::Heading(text, _) => Some((count - 1 - index as i32, *text)),
         Line::Row(_) => None,
     });
     chart
@@ -441,10 +414,7 @@ fn row_chart<'a, DB: DrawingBackend>(
 
 fn draw_contributions<DB: DrawingBackend>(contributions: &Contributions, root: &DrawingArea<DB, Shift>) -> Result<()> {
     let count = contributions.rows.len() as i32;
-    let (low, high) = extent(contributions.rows.iter().map(|row| row.value), true);
-    // Room for the value written beside each bar.
-    let room = 0.12 * (high - low);
-    let (low, high) = (if low < 0.0 { low - room } else { low }, if high > 0.0 { high + room } else { high });
+    let (low, high) = contributions_range(contributions);
     let label_of = |position: i32| -> String {
         contributions.rows.get((count - 1 - position) as usize).map_or(String::new(), |row| row.label.clone())
     };
@@ -454,11 +424,7 @@ fn draw_contributions<DB: DrawingBackend>(contributions: &Contributions, root: &
         ContributionKind::Total => BLUE,
     };
     let entries: Vec<(Swatch, &str)> =
-        [(ContributionKind::Benefit, "benefit"), (ContributionKind::Risk, "risk"), (ContributionKind::Total, "net")]
-            .into_iter()
-            .filter(|(kind, _)| contributions.rows.iter().any(|row| row.kind == *kind))
-            .map(|(kind, name)| (Swatch::Block(color(kind)), name))
-            .collect();
+        kinds_present(contributions).into_iter().map(|kind| (Swatch::Block(color(kind)), kind_name(kind))).collect();
     let area = legend_strip(root, &entries)?;
     let mut chart = row_chart(&area, &contributions.title, &contributions.x_label, (low, high), count, &label_of)?;
     chart
@@ -545,16 +511,7 @@ fn draw_lines<DB: DrawingBackend>(lines: &Lines, root: &DrawingArea<DB, Shift>) 
 
 fn draw_swing<DB: DrawingBackend>(swing: &Swing, root: &DrawingArea<DB, Shift>) -> Result<()> {
     let count = swing.rows.len().max(1) as i32;
-    let values = swing
-        .rows
-        .iter()
-        .flat_map(|row| [row.low, row.high])
-        .chain(std::iter::once(swing.base))
-        .chain(swing.marks.iter().map(|mark| mark.x));
-    let (low, high) = extent(values, false);
-    // Room for the values written beside the bars.
-    let room = 0.1 * (high - low);
-    let (low, high) = (low - room, high + room);
+    let (low, high) = swing_range(swing);
     let label_of = |position: i32| -> String {
         swing.rows.get((count - 1 - position) as usize).map_or(String::new(), |row| row.label.clone())
     };

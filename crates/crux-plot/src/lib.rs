@@ -12,6 +12,7 @@
 
 mod draw;
 pub mod inline;
+mod layout;
 
 use std::path::{Path, PathBuf};
 

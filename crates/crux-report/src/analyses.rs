@@ -39,8 +39,14 @@ pub fn grid_point(model: &hir::Model, at: Option<f64>) -> Result<usize, Diagnost
 
 /// The axis value of grid point `index` as shown to users, with the axis name.
 pub fn describe_point(model: &hir::Model, engine: &Engine, index: usize) -> String {
+    point_words(model, engine.grid(), index)
+}
+
+/// Grid point `index` of `grid` (the model's) as shown to users: `c = 26`,
+/// or "the model's single point" without an axis.
+pub fn point_words(model: &hir::Model, grid: &[f64], index: usize) -> String {
     match &model.file.axis {
-        Some(axis) => format!("{} = {}", axis.name.name, short(engine.grid()[index])),
+        Some(axis) => format!("{} = {}", axis.name.name, short(grid[index])),
         None => "the model's single point".to_string(),
     }
 }

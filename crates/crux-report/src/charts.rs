@@ -2,18 +2,26 @@
 //! numbers and labels) and drawn by `crux plot` as SVG and PNG files and by
 //! the web page as inline SVG (`crux_plot::inline`): net across the axis
 //! with its bands, the threshold histogram (crux-analysis's `Threshold`, the
-//! report's and the JSON's), the mechanisms' contributions, the regulation
-//! policy curve, and the robustness tornado ([`crate::build::robustness_chart`]).
+//! report's and the JSON's), the mechanisms' contributions, the share of
+//! the uncertainty each crux and param carries (Sobol indices), the
+//! regulation policy curve, and the robustness tornado
+//! ([`crate::build::robustness_chart`]).
 
 use crate::format::json_precise;
 use crate::results::ReleaseAnswer;
 use crate::words::Words;
 use crux_analysis::crossing::{Crossing, zero_crossing};
+use crux_analysis::inputs::{Inputs, OTHER_GROUP, OTHER_GROUP_NAME};
+use crux_analysis::sobol::{Indices, Sensitivity};
 use crux_analysis::threshold::Threshold;
 use crux_engine::RunOutput;
 use crux_engine::format::{short, significant};
 use crux_lang::hir;
-use crux_plot::{Bands, Chart, Contribution, ContributionKind, Contributions, Histogram, Lines, Mark, Series};
+use crux_lang::outline::Crux;
+use crux_plot::{
+    Bands, Chart, Contribution, ContributionKind, Contributions, Histogram, Lines, Mark, Series, Tornado, TornadoRow,
+    TornadoSection,
+};
 
 /// The regulation policy curve: the expected net per frontier release of
 /// "open below T" for each threshold T, with the best T, the page's named
@@ -165,5 +173,79 @@ pub fn mechanism_chart(model: &hir::Model, run: &RunOutput, point: usize, at: &s
         title: format!("Mechanisms at {at}: mean effect on net"),
         x_label: format!("mean contribution to net ({unit}); benefits add, risks subtract"),
         rows,
+    })
+}
+
+/// Params shown in the importance chart, largest total index first.
+pub const IMPORTANCE_PARAMS: usize = 15;
+
+/// A crux as charts and tables name it: "Crux 2 (Misuse)", or its title
+/// without a number.
+pub fn crux_title(crux: &Crux) -> String {
+    match crux.number {
+        Some(number) => format!("Crux {number} ({})", crux.title),
+        None => crux.title.clone(),
+    }
+}
+
+/// A group of [`Inputs`] as charts name it: its crux's title, or
+/// [`OTHER_GROUP_NAME`] for the params of no crux.
+pub fn group_title(model: &hir::Model, group: &str) -> String {
+    match model.file.outline.crux(group) {
+        Some(crux) => crux_title(crux),
+        None if group == OTHER_GROUP => OTHER_GROUP_NAME.to_string(),
+        None => group.to_string(),
+    }
+}
+
+/// Which inputs carry the uncertainty of net at one grid point (`at`, such
+/// as "c = 26"): for a model with cruxes, each crux's total and
+/// first-order Sobol index (its params varied together), then each
+/// param's, the [`IMPORTANCE_PARAMS`] largest; largest total first in each
+/// section. A model without cruxes has the params' section only, and a
+/// `sensitivity` computed without factors' indices the cruxes' only.
+pub fn importance_chart(model: &hir::Model, inputs: &Inputs, sensitivity: &Sensitivity, at: &str) -> Chart {
+    let row = |label: String, indices: &Indices| TornadoRow {
+        label,
+        first: indices.first,
+        total: indices.total,
+        total_conf: indices.total_conf,
+    };
+    let by_total = |rows: &mut Vec<TornadoRow>| rows.sort_by(|a, b| b.total.total_cmp(&a.total));
+    let has_cruxes = inputs.factors.iter().any(|factor| factor.crux.is_some());
+    let mut sections = Vec::new();
+    if has_cruxes {
+        let mut rows: Vec<TornadoRow> = inputs
+            .groups
+            .iter()
+            .zip(&sensitivity.groups)
+            .map(|(group, indices)| row(group_title(model, &group.name), indices))
+            .collect();
+        by_total(&mut rows);
+        sections.push(TornadoSection { heading: "Cruxes (their params varied together)".to_string(), rows });
+    }
+    // Without cruxes, each group is one param.
+    let mut rows: Vec<TornadoRow> = if sensitivity.factors.len() == inputs.factors.len() {
+        sensitivity.named_factors(inputs).iter().map(|(label, indices)| row(label.clone(), indices)).collect()
+    } else if !has_cruxes {
+        sensitivity.named_groups(inputs).iter().map(|(label, indices)| row(label.clone(), indices)).collect()
+    } else {
+        Vec::new()
+    };
+    if !rows.is_empty() {
+        by_total(&mut rows);
+        let shown = rows.len().min(IMPORTANCE_PARAMS);
+        let heading = if shown < rows.len() {
+            format!("Params (the {shown} largest of {})", rows.len())
+        } else {
+            "Params".to_string()
+        };
+        rows.truncate(shown);
+        sections.push(TornadoSection { heading, rows });
+    }
+    Chart::Tornado(Tornado {
+        title: format!("Which inputs carry the uncertainty of net at {at}"),
+        x_label: "Sobol index: share of the variance of net".to_string(),
+        sections,
     })
 }

@@ -124,3 +124,43 @@ fn a_model_without_judgement_params_has_no_robustness() {
     let document = document(&plain, &results);
     assert!(document.sections.iter().all(|section| section.kind != SectionKind::Robustness));
 }
+
+#[test]
+fn the_robustness_tornado_names_every_row_for_screen_readers() {
+    // The description `crux plot` and the web page both draw, drawn inline.
+    use crux_analysis::robustness::{Outcome, Robustness, Row};
+    use crux_report::build::robustness_chart;
+    let model = common::builtin(&[]);
+    let outcome = |crossing| Outcome { crossing, now_mean: Some(1.0), now_p_positive: Some(0.5) };
+    let row = |name: &str, low, high| Row {
+        param: 0,
+        name: name.to_string(),
+        label: None,
+        low: 0.0,
+        high: 1.0,
+        at_low: outcome(low),
+        at_high: outcome(high),
+    };
+    let robustness = Robustness {
+        grid: vec![23.0, 24.0, 25.0],
+        samples: 1000,
+        seed: 1,
+        base: outcome(Some(24.0)),
+        rows: vec![row("a<b", Some(23.0), None), row("flat", Some(24.0), Some(24.0))],
+    };
+    let chart = robustness_chart(Words::new(&model), &robustness);
+    let svg = crux_plot::inline::svg(&chart, "robustness-chart").expect("a chart");
+    assert!(svg.starts_with("<svg id=\"robustness-chart\""), "{svg}");
+    assert!(svg.contains("role=\"img\"") && svg.contains("<title id=\"robustness-chart-title\">"), "{svg}");
+    // Every row in the text alternative, its name escaped; "never" beyond the grid.
+    assert!(svg.contains("a&lt;b: 23 held at its 10th percentile, never held at its 90th percentile."), "{svg}");
+    assert!(svg.contains("flat: 24 held at its 10th percentile, 24 held at its 90th percentile."), "{svg}");
+    assert!(svg.contains("every judgement as drawn: 24."), "{svg}");
+    // A bar past the grid: drawn one step beyond its end, with the end marked.
+    assert!(svg.contains("data-label=\"a&lt;b\" data-low=\"23\" data-high=\"26\""), "{svg}");
+    assert!(svg.contains(">end of the grid (c = 25)</text>"), "{svg}");
+    assert_eq!(svg.matches("<g class=\"row\"").count(), 2);
+    assert!(svg.ends_with("</svg>"));
+    let empty = Robustness { rows: Vec::new(), ..robustness };
+    assert!(crux_plot::inline::svg(&robustness_chart(Words::new(&model), &empty), "robustness-chart").is_none());
+}

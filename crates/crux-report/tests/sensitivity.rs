@@ -60,3 +60,37 @@ fn without_sensitivity_the_answers_mark_the_gap() {
     assert!(results.sensitivity.is_none());
     assert!(markdown::render(&model, &results).contains("_Not computed in this report"));
 }
+
+#[test]
+fn the_importance_chart_names_cruxes_by_title_and_keeps_the_largest_params() {
+    use crux_analysis::inputs::Inputs;
+    use crux_analysis::sobol::{SobolOptions, sobol_indices};
+    use crux_report::charts::{IMPORTANCE_PARAMS, crux_title, importance_chart};
+    let model = common::builtin(&[]);
+    let engine = crux_engine::Engine::new(&model).expect("compiles");
+    let inputs = Inputs::of(&engine);
+    let point = engine.grid().len() / 2;
+    let sensitivity = sobol_indices(&engine, &inputs, &SobolOptions::new(256, 3, point)).expect("indices");
+    let crux_plot::Chart::Tornado(tornado) = importance_chart(&model, &inputs, &sensitivity, "c = 26") else {
+        panic!("a tornado");
+    };
+    assert_eq!(tornado.title, "Which inputs carry the uncertainty of net at c = 26");
+    let [cruxes, params] = tornado.sections.as_slice() else { panic!("two sections: {tornado:?}") };
+    // Each crux once, by its title, with its group's indices, largest total first.
+    assert_eq!(cruxes.rows.len(), inputs.groups.len());
+    for (group, indices) in inputs.groups.iter().zip(&sensitivity.groups) {
+        let title = model.file.outline.crux(&group.name).map_or("Other params".to_string(), crux_title);
+        let row = cruxes.rows.iter().find(|row| row.label == title).unwrap_or_else(|| panic!("{title}"));
+        assert_eq!((row.total, row.first, row.total_conf), (indices.total, indices.first, indices.total_conf));
+    }
+    assert!(cruxes.rows.iter().any(|row| row.label.starts_with("Crux 1 (")), "{cruxes:?}");
+    assert!(cruxes.rows.windows(2).all(|pair| pair[0].total >= pair[1].total));
+    // The params: the largest totals, at most IMPORTANCE_PARAMS of them.
+    let mut totals: Vec<f64> = sensitivity.factors.iter().map(|indices| indices.total).collect();
+    totals.sort_by(|a, b| b.total_cmp(a));
+    let shown: Vec<f64> = params.rows.iter().map(|row| row.total).collect();
+    assert_eq!(shown, totals[..totals.len().min(IMPORTANCE_PARAMS)]);
+    if totals.len() > IMPORTANCE_PARAMS {
+        assert_eq!(params.heading, format!("Params (the {IMPORTANCE_PARAMS} largest of {})", totals.len()));
+    }
+}

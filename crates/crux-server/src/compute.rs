@@ -21,13 +21,13 @@ use crate::error::{ApiError, located};
 use crate::metrics::Metrics;
 use axum::http::StatusCode;
 use crux_analysis::inputs::Inputs;
-use crux_analysis::robustness::Robustness;
-use crux_analysis::sobol::{Indices, SobolOptions, sobol_indices_checked};
+use crux_analysis::sobol::{SobolOptions, sobol_indices_checked};
 use crux_analysis::threshold::Threshold;
 use crux_engine::{Engine, RunOptions, RunOutput};
 use crux_lang::{Sources, hir};
+use crux_report::charts;
 use crux_report::json::{ResultsDocument, RunDocument, SensitivityDocument};
-use crux_report::results::Worldview;
+use crux_report::results::{Answer, Worldview};
 use crux_report::{Options, Results};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
@@ -279,52 +279,93 @@ pub fn run_model(
 
 /// What the web page shows of one model run: the run, the threshold (the
 /// report's, crux-analysis's `Threshold`), the page's report as
-/// crux-report's typed document (written as HTML by its `html` writer), and the share of the uncertainty each crux carries (or why it is not shown).
+/// crux-report's typed document (written as HTML by its `html` writer), the
+/// share of the uncertainty each crux carries (or why it is not shown), and
+/// the charts' descriptions: crux-report's, the ones `crux plot` draws.
 #[derive(Debug)]
 pub struct ReportRun {
     pub document: RunDocument,
     /// Where net turns negative, on an axis of at least two points.
     pub threshold: Option<Threshold>,
-    /// The report of a model with a page, as a document (`None` for a plain run).
+    /// The report of a model with a page, as a document (`None` for a plain
+    /// run); its robustness section holds the robustness tornado.
     pub report: Option<crux_report::document::Document>,
     pub importance: Option<Result<SensitivityRun, String>>,
-    /// The report's robustness analysis, drawn in its section.
-    pub robustness: Option<Robustness>,
-    /// Net across the axis with its bands (crux-report's description, the
-    /// one `crux plot` draws), on an axis of at least two points.
-    pub net_chart: Option<crux_plot::Chart>,
+    pub charts: PageCharts,
+}
+
+/// The descriptions of a run's charts on the page (crux-report's `charts`,
+/// as `crux plot` draws them).
+#[derive(Debug, Default)]
+pub struct PageCharts {
+    /// Net across the axis with its bands, on an axis of at least two points.
+    pub net: Option<crux_plot::Chart>,
+    /// The histogram of per-sample thresholds, with [`ReportRun::threshold`].
+    pub threshold: Option<crux_plot::Chart>,
+    /// The mechanisms' mean effects at "now" (the grid point `crux plot`
+    /// draws them at by default).
+    pub mechanisms: Option<crux_plot::Chart>,
+    /// The regulation policy curve, for a page that asks for a release threshold.
+    pub policy: Option<crux_plot::Chart>,
 }
 
 impl ReportRun {
     pub fn new(run: &ModelRun) -> ReportRun {
         match run {
-            ModelRun::Plain { model, output, samples, seed } => ReportRun {
-                document: RunDocument::new(model, output, *samples, *seed),
-                threshold: output
+            ModelRun::Plain { model, output, samples, seed } => {
+                let threshold = output
                     .crossings
                     .as_ref()
                     .filter(|_| output.points.len() > 1)
-                    .map(|crossings| Threshold::new(&output.points, &output.net, crossings, None)),
-                report: None,
-                importance: None,
-                robustness: None,
-                net_chart: net_chart(model, output),
-            },
+                    .map(|crossings| Threshold::new(&output.points, &output.net, crossings, None));
+                ReportRun {
+                    document: RunDocument::new(model, output, *samples, *seed),
+                    charts: PageCharts::new(model, output, threshold.as_ref(), None),
+                    threshold,
+                    report: None,
+                    importance: None,
+                }
+            }
             ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
+                charts: PageCharts::new(model, &results.run, results.threshold.as_ref(), Some(results)),
                 threshold: results.threshold.clone(),
                 report: Some(crux_report::build::document(model, results)),
                 importance: None,
-                robustness: results.robustness.clone(),
-                net_chart: net_chart(model, &results.run),
             },
         }
     }
 }
 
-/// The net chart's description, for a model with an axis of two points or more.
-fn net_chart(model: &hir::Model, output: &RunOutput) -> Option<crux_plot::Chart> {
-    (model.file.axis.is_some() && output.points.len() > 1).then(|| crux_report::charts::net_chart(model, output))
+impl PageCharts {
+    fn new(model: &hir::Model, output: &RunOutput, threshold: Option<&Threshold>, results: Option<&Results>) -> Self {
+        let unit = charts::unit(model);
+        let axis = model.file.axis.as_ref().filter(|_| output.points.len() > 1);
+        let axis_label = axis.map(charts::axis_label);
+        // "Now" as `crux plot` finds it; the middle of the axis should that fail.
+        let point = crux_report::analyses::grid_point(model, None)
+            .unwrap_or(output.points.len() / 2)
+            .min(output.points.len().saturating_sub(1));
+        let at = crux_report::analyses::point_words(model, &output.points, point);
+        let release = results.and_then(|results| {
+            results.policies.iter().flatten().find_map(|answer| match answer {
+                Answer::ReleaseThreshold(release) => Some(release),
+                _ => None,
+            })
+        });
+        PageCharts {
+            net: axis.map(|_| charts::net_chart(model, output)),
+            threshold: threshold
+                .filter(|threshold| threshold.grid.len() > 1 && threshold.sample.samples > 0)
+                .zip(axis_label.as_deref())
+                .map(|(threshold, label)| charts::threshold_chart(threshold, label)),
+            mechanisms: (!model.file.mechanisms.is_empty())
+                .then(|| charts::mechanism_chart(model, output, point, &at, &unit)),
+            policy: release
+                .zip(axis_label.as_deref())
+                .map(|(release, label)| charts::policy_chart(release, label, &unit)),
+        }
+    }
 }
 
 /// Runs a resolved model for the web page, with the crux-importance analysis
@@ -367,21 +408,11 @@ pub fn sensitivity(
     let result = sobol_indices_checked(&engine, &inputs, &sobol, &check)
         .map_err(|diagnostic| located(&[diagnostic], sources))?;
     let at = model.file.axis.as_ref().map(|_| engine.grid()[point]);
-    let by_crux = inputs.factors.iter().any(|factor| factor.crux.is_some());
-    let groups = result
-        .named_groups(&inputs)
-        .into_iter()
-        .map(|(name, indices)| {
-            let title =
-                model.file.outline.crux(&name).map_or_else(|| name.clone(), crux_worldview::compare::crux_title);
-            (title, indices)
-        })
-        .collect();
+    let words = crux_report::analyses::point_words(model, engine.grid(), point);
     Ok(SensitivityRun {
         document: SensitivityDocument::new(&inputs, &result, at, options.seed),
         axis_name: model.file.axis.as_ref().map(|axis| axis.name.name.clone()),
-        by_crux,
-        groups,
+        chart: charts::importance_chart(model, &inputs, &result, &words),
     })
 }
 
@@ -394,15 +425,14 @@ pub struct SensitivityRequestOptions {
     pub resamples: usize,
 }
 
-/// Sobol indices of a request: the JSON document, and the groups (cruxes,
-/// or factors for a model without cruxes) with display titles, for the chart.
+/// Sobol indices of a request: the JSON document, and the chart of the
+/// cruxes' and the params' indices (crux-report's description, the one
+/// `crux plot` draws).
 #[derive(Debug, Clone)]
 pub struct SensitivityRun {
     pub document: SensitivityDocument,
     pub axis_name: Option<String>,
-    /// Whether the groups are the model's cruxes (else each group is one param).
-    pub by_crux: bool,
-    pub groups: Vec<(String, Indices)>,
+    pub chart: crux_plot::Chart,
 }
 
 /// The grid index nearest `at`, if `at` lies on the axis (within half a step

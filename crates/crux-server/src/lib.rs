@@ -43,7 +43,6 @@ pub mod security;
 mod service;
 mod state;
 mod summary;
-mod svg;
 pub mod telemetry;
 mod templates;
 pub mod wire;

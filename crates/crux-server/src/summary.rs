@@ -1,13 +1,12 @@
 //! Reading a run the way the page shows it, with the analyses' own rules
-//! (crux-analysis): the verdict label of P(net > 0) along the axis cut into
-//! stretches, where a curve stays below its level (the mean crossing of the
+//! (crux-analysis; the verdict along the axis is its `verdict::shown_stretches`):
+//! where a curve stays below its level (the mean crossing of the
 //! report, the API's even-odds crossing), where E[net] crosses zero between grid points
 //! (for the chart). The threshold itself, per sample and for the histogram,
 //! is crux-analysis's `Threshold`, the one the report and `crux plot` read.
 
 use crux_analysis::crossing::{Crossing, zero_crossing};
 use crux_analysis::threshold::stays_below;
-use crux_analysis::verdict::{Label, label};
 use crux_report::json::RunDocument;
 
 /// Where on the axis a curve turns below its level for good.
@@ -41,27 +40,6 @@ pub fn mean_zero(axis: &[f64], mean: &[f64]) -> Place {
     }
 }
 
-/// A stretch of the axis with one verdict.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Stretch {
-    pub from: f64,
-    pub to: f64,
-    pub verdict: Label,
-}
-
-/// The axis cut into stretches of equal verdict on P(net > 0).
-pub fn verdict_stretches(axis: &[f64], p_positive: &[f64]) -> Vec<Stretch> {
-    let mut stretches: Vec<Stretch> = Vec::new();
-    for (x, p) in axis.iter().zip(p_positive) {
-        let verdict = label(*p);
-        match stretches.last_mut() {
-            Some(last) if last.verdict == verdict => last.to = *x,
-            _ => stretches.push(Stretch { from: *x, to: *x, verdict }),
-        }
-    }
-    stretches
-}
-
 /// The axis values of a run (one point, 0, without an axis).
 pub fn axis_values(document: &RunDocument) -> Vec<f64> {
     match &document.axis {
@@ -83,13 +61,5 @@ mod tests {
         assert_eq!(stays_below_from(&axis, &[1.0, -1.0, 1.0, 2.0], 0.0), Place::Never);
         assert_eq!(stays_below_from(&axis, &[0.9, 0.6, 0.4, 0.1], 0.5), Place::At(2.0));
         assert_eq!(mean_zero(&axis, &[2.0, 1.0, -1.0, -2.0]), Place::At(1.5));
-    }
-
-    #[test]
-    fn stretches_use_the_verdict_rule() {
-        let axis = [0.0, 1.0, 2.0, 3.0, 4.0];
-        let stretches = verdict_stretches(&axis, &[0.9, 0.7, 0.5, 0.3, 0.1]);
-        let labels: Vec<(f64, f64, Label)> = stretches.iter().map(|s| (s.from, s.to, s.verdict)).collect();
-        assert_eq!(labels, [(0.0, 1.0, Label::Positive), (2.0, 2.0, Label::Unclear), (3.0, 4.0, Label::Negative)]);
     }
 }

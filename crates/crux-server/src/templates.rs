@@ -5,15 +5,15 @@
 //! form); `assets/app.js` makes it recompute in place. Every page is made
 //! with maud's templates, which escape every text they are given: the
 //! report's own sections are crux-report's document written by its HTML
-//! writer, the rest is written here. Only the inline SVG charts of [`svg`]
-//! (which escapes its own text) are put in as they are.
+//! writer, the rest is written here. Only the inline SVG charts (crux-plot's
+//! `inline`, which escapes its own text, drawing crux-report's chart
+//! descriptions, the ones `crux plot` draws) are put in as they are.
 
 use crate::compute::ReportRun;
 use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
-use crate::summary::{Place, axis_values};
-use crate::svg;
+use crate::summary::{Place, axis_values, mean_zero};
 use crate::wire::{CompareResponse, CrossingInfo, CruxDisagreement, LeftOut, PoolResponse, ProfileInfo, StretchInfo};
 use crux_analysis::threshold::{Threshold, Year};
 use crux_analysis::verdict::{label, shown_stretches};
@@ -21,6 +21,7 @@ use crux_engine::format::significant;
 use crux_lang::ast::{BinaryOp, ExprKind, UnaryOp};
 use crux_lang::model::{Declaration, Side};
 use crux_lang::parser::parse_expr;
+use crux_plot::inline;
 use crux_report::document::{Document, Section, SectionKind};
 use crux_report::format::{json_number, json_precise};
 use crux_report::json::RunDocument;
@@ -235,6 +236,7 @@ fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -
             }
             p.rule { "Verdict on P(net > 0): Positive at 0.7 or more, Negative at 0.3 or less, Unclear between." }
             (net_figure(run, unit))
+            (mechanisms_figure(run))
             (run_info(document, elapsed))
         }
         "\n"
@@ -246,10 +248,23 @@ fn plain_results(state: &AppState, run: &ReportRun, elapsed: Option<Duration>) -
     [summary, arguments(state, document, &picks), key_question(run), importance]
 }
 
-/// The net chart with its caption, or nothing without one.
+/// The net chart with its caption, or nothing without one. The chart
+/// carries where E[net] turns negative in `data-crossing` (`below` from the
+/// start, `never`).
 fn net_figure(run: &ReportRun, unit: &str) -> Markup {
+    let document = &run.document;
+    let crossing = match mean_zero(&axis_values(document), &document.net.mean) {
+        Place::At(value) => significant(value, 4),
+        Place::FromStart => "below".to_string(),
+        Place::Never => "never".to_string(),
+    };
+    let chart = run
+        .charts
+        .net
+        .as_ref()
+        .and_then(|chart| inline::svg_with_data(chart, "net-chart", &[("crossing".to_string(), crossing)]));
     html! {
-        @if let Some(chart) = svg::net_chart(run) {
+        @if let Some(chart) = chart {
             figure {
                 (PreEscaped(chart))
                 figcaption {
@@ -261,10 +276,41 @@ fn net_figure(run: &ReportRun, unit: &str) -> Markup {
     }
 }
 
+/// The mechanisms' mean effects at "now" with their caption, or nothing without mechanisms.
+fn mechanisms_figure(run: &ReportRun) -> Markup {
+    let chart = run.charts.mechanisms.as_ref().and_then(|chart| inline::svg(chart, "mechanisms-chart"));
+    html! {
+        @if let Some(chart) = chart {
+            figure #mechanisms-figure {
+                (PreEscaped(chart))
+                figcaption {
+                    "Each mechanism's mean effect on net at the open frontier now (benefits add, risks subtract), and net: the chart "
+                    code { "crux plot" } " draws as " code { "mechanisms.svg" } "."
+                }
+            }
+        }
+    }
+}
+
+/// The regulation policy curve with its caption, or nothing for a page without one.
+fn policy_figure(run: &ReportRun) -> Markup {
+    let chart = run.charts.policy.as_ref().and_then(|chart| inline::svg(chart, "policy-chart"));
+    html! {
+        @if let Some(chart) = chart {
+            figure #policy-figure {
+                (PreEscaped(chart))
+                figcaption {
+                    "The expected net per frontier release of the rule \"open below T, closed above\" for each threshold T, against no threshold at all; the lines mark the best T and the thresholds the page names."
+                }
+            }
+        }
+    }
+}
+
 /// The crux-importance chart of a run, with its caption, or why it is missing.
 fn importance(run: &ReportRun) -> Markup {
     match &run.importance {
-        Some(Ok(sensitivity)) => match svg::importance_chart(sensitivity) {
+        Some(Ok(sensitivity)) => match inline::svg(&sensitivity.chart, "importance-chart") {
             Some(chart) => html! {
                 figure {
                     (PreEscaped(chart))
@@ -273,9 +319,7 @@ fn importance(run: &ReportRun) -> Markup {
                         @if let (Some(name), Some(value)) = (&sensitivity.axis_name, sensitivity.document.at) {
                             " at " (name) " = " (number(value))
                         }
-                        " each "
-                        (if sensitivity.by_crux { "crux (its params varied together)" } else { "param" })
-                        " carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from "
+                        " each crux (its params varied together) and each param carries: the total Sobol index (light bar, with its 95% interval), and the share it carries alone (dark inner bar); from "
                         (sensitivity.document.samples) " rows of a Saltelli design (" (sensitivity.document.evaluations)
                         " model runs). "
                         code { "POST /api/sensitivity" }
@@ -429,22 +473,13 @@ fn key_question(run: &ReportRun) -> Markup {
                         (significant(sample.never_share * 100.0, 2)) "% are not negative at its end."
                     }
                 }
-                (threshold_figure(threshold, &axis_label(document)))
+                (threshold_figure(run, threshold))
             }
         }
     };
     html! {
         section #key-question { h2 { "Key question: where does net turn negative?" } (content) }
         "\n"
-    }
-}
-
-/// The axis's label, or its name.
-fn axis_label(document: &RunDocument) -> String {
-    match &document.axis {
-        Some(axis) if !axis.label.is_empty() => axis.label.clone(),
-        Some(axis) => axis.name.clone(),
-        None => String::new(),
     }
 }
 
@@ -455,8 +490,8 @@ fn axis_label(document: &RunDocument) -> String {
 /// `data-mean-crossing` and `data-median-crossing` (or `never`) and, with a
 /// timeline, `data-year-p05`, `data-year-p50`, `data-year-p95` (a year,
 /// `passed` or `beyond`).
-fn threshold_figure(threshold: &Threshold, axis_label: &str) -> Markup {
-    let Some(chart) = svg::threshold_histogram(threshold, axis_label) else {
+fn threshold_figure(run: &ReportRun, threshold: &Threshold) -> Markup {
+    let Some(chart) = run.charts.threshold.as_ref().and_then(|chart| inline::svg(chart, "threshold-chart")) else {
         return html! {};
     };
     let sample = &threshold.sample;
@@ -592,7 +627,7 @@ fn page_sections<'a>(
     elapsed: Option<Duration>,
 ) -> (Vec<(&'a Section, Markup)>, Markup) {
     let draw = |chart: &crux_report::document::Chart| match chart.id.as_str() {
-        "robustness-chart" => robustness_figure(run),
+        "robustness-chart" => robustness_figure(chart),
         _ => None,
     };
     let sections = crux_report::html::sections(report, &draw)
@@ -604,7 +639,9 @@ fn page_sections<'a>(
         section #charts {
             p #verdict .verdict { (verdict_sentence(document)) }
             (net_figure(run, state.base.header.unit.as_str()))
-            @if let Some(threshold) = &run.threshold { (threshold_figure(threshold, &axis_label(document))) }
+            @if let Some(threshold) = &run.threshold { (threshold_figure(run, threshold)) }
+            (mechanisms_figure(run))
+            (policy_figure(run))
             (importance(run))
             (run_info(document, elapsed))
         }
@@ -613,18 +650,15 @@ fn page_sections<'a>(
     (sections, charts)
 }
 
-/// The robustness tornado with its caption, or nothing without the analysis.
-fn robustness_figure(run: &ReportRun) -> Option<Markup> {
-    let robustness = run.robustness.as_ref()?;
-    let axis_name = run.document.axis.as_ref().map_or("x", |axis| axis.name.as_str());
-    let chart = svg::robustness_chart(robustness, axis_name)?;
+/// The robustness tornado (the document's chart, crux-report's
+/// description) with its caption; its key figures (`crossing-min`,
+/// `crossing-max`, `crossing-base`) as data attributes of the chart.
+fn robustness_figure(chart: &crux_report::document::Chart) -> Option<Markup> {
+    let svg = inline::svg_with_data(&chart.chart, &chart.id, &chart.figures)?;
     Some(html! {
         figure #robustness-figure {
-            (PreEscaped(chart))
-            figcaption {
-                "Where E[net] turns negative with each judgement param held at its 10th percentile (orange, upper bar) and at its 90th (blue, lower bar), drawn from the crossing with every judgement as drawn (dark line); largest swing first; \"never\": not within the grid. "
-                (robustness.samples) " samples per run, seed " (robustness.seed) "."
-            }
+            (PreEscaped(svg))
+            figcaption { (crux_report::html::inline(&chart.caption)) }
         }
     })
 }
@@ -886,7 +920,7 @@ fn stretches_cell(stretches: &[StretchInfo]) -> Markup {
     html! {
         @for (index, stretch) in stretches.iter().enumerate() {
             @if index > 0 { br; }
-            span class=(stretch.verdict.to_lowercase()) { (stretch.verdict) }
+            span class=(stretch.verdict.to_lowercase().replace(' ', "-")) { (stretch.verdict) }
             " " (number(stretch.from)) "–" (number(stretch.to))
         }
     }

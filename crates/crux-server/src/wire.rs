@@ -4,9 +4,10 @@
 //! the small conversions that fill them from the analyses.
 
 use crate::error::ApiError;
-use crate::summary::{Place, axis_values, stays_below_from, verdict_stretches};
+use crate::summary::{Place, axis_values, stays_below_from};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use crux_analysis::verdict::shown_stretches;
 use crux_engine::RunOutput;
 use crux_report::json::RunDocument;
 use crux_worldview::compare::{DoubleCrux, Position};
@@ -140,11 +141,14 @@ impl From<Place> for CrossingInfo {
     }
 }
 
-/// A stretch of the axis with one verdict on P(net > 0) (Positive >= 0.7, Negative <= 0.3, else Unclear).
+/// A stretch of the axis with one verdict, as the report and the page's verdict line read it:
+/// "No effect" where net is exactly 0 in at least 90% of the samples, else the verdict on
+/// P(net > 0) (Positive >= 0.7, Negative <= 0.3, else Unclear).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StretchInfo {
     pub from: f64,
     pub to: f64,
+    /// "Positive", "Unclear", "Negative" or "No effect".
     pub verdict: String,
 }
 
@@ -164,17 +168,14 @@ pub struct Outlook {
 }
 
 impl Outlook {
-    pub fn new(axis: &[f64], mean: Vec<f64>, p_positive: Vec<f64>) -> Outlook {
+    /// The outlook of E[net] (`mean`), P(net > 0) and the 5% and 95% points of net at each grid point of `axis`.
+    pub fn new(axis: &[f64], mean: Vec<f64>, p_positive: Vec<f64>, (p05, p95): (&[f64], &[f64])) -> Outlook {
         Outlook {
             mean_crossing: stays_below_from(axis, &mean, 0.0).into(),
             even_odds_crossing: stays_below_from(axis, &p_positive, 0.5).into(),
-            verdicts: verdict_stretches(axis, &p_positive)
+            verdicts: shown_stretches(axis, &p_positive, p05, p95)
                 .into_iter()
-                .map(|stretch| StretchInfo {
-                    from: stretch.from,
-                    to: stretch.to,
-                    verdict: stretch.verdict.as_str().to_string(),
-                })
+                .map(|(from, to, verdict)| StretchInfo { from, to, verdict: verdict.to_string() })
                 .collect(),
             p_positive,
             mean,
@@ -182,14 +183,17 @@ impl Outlook {
     }
 
     pub fn of(document: &RunDocument) -> Outlook {
-        Outlook::new(&axis_values(document), document.net.mean.clone(), document.net.p_positive.clone())
+        let net = &document.net;
+        Outlook::new(&axis_values(document), net.mean.clone(), net.p_positive.clone(), (&net.p05, &net.p95))
     }
 
     pub fn of_run(output: &RunOutput) -> Outlook {
+        let column = |value: fn(&crux_engine::PointSummary) -> f64| output.net.iter().map(value).collect::<Vec<f64>>();
         Outlook::new(
             &output.points,
-            output.net.iter().map(|point| point.mean).collect(),
-            output.net.iter().map(|point| point.p_positive).collect(),
+            column(|point| point.mean),
+            column(|point| point.p_positive),
+            (&column(|point| point.p05), &column(|point| point.p95)),
         )
     }
 }
@@ -375,5 +379,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryOf<T> {
             .await
             .map(|axum_extra::extract::Query(value)| QueryOf(value))
             .map_err(|rejection| ApiError::bad_request(format!("invalid query: {}", rejection.body_text())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outlook_reads_the_axis_as_the_page_and_the_report_do() {
+        // Net exactly 0 in nearly every sample at the first two points (a
+        // release below the open frontier changes nothing), then negative.
+        let axis = [1.0, 2.0, 3.0, 4.0];
+        let (p05, p95) = ([0.0, 0.0, -5.0, -6.0], [0.0, 0.0, 0.5, 0.2]);
+        let p_positive = vec![0.01, 0.02, 0.1, 0.05];
+        let outlook = Outlook::new(&axis, vec![0.0, 0.0, -2.0, -3.0], p_positive.clone(), (&p05, &p95));
+        let verdicts: Vec<(f64, f64, &str)> =
+            outlook.verdicts.iter().map(|stretch| (stretch.from, stretch.to, stretch.verdict.as_str())).collect();
+        assert_eq!(verdicts, [(1.0, 2.0, "No effect"), (3.0, 4.0, "Negative")]);
+        assert_eq!(verdicts, shown_stretches(&axis, &p_positive, &p05, &p95));
     }
 }

@@ -124,8 +124,8 @@ async fn the_page_recomputes_in_the_browser_and_saves_a_profile() {
     let crossing_before = attribute(&client, "#net-chart", "data-crossing").await.expect("a chart");
     assert!(verdict_before.contains("Negative"), "{verdict_before}");
     let importance = async || {
-        let name = attribute(&client, "#importance-chart .importance", "data-name").await?;
-        let total = attribute(&client, "#importance-chart .importance", "data-total").await?;
+        let name = attribute(&client, "#importance-chart .row", "data-label").await?;
+        let total = attribute(&client, "#importance-chart .row", "data-total").await?;
         Some(format!("{name} {total}"))
     };
     let importance_before = importance().await.expect("the crux-importance chart");

@@ -302,9 +302,19 @@ async fn the_html_fragment_is_the_results_part_of_the_page() {
         assert!(reply.body.contains(&format!("<section id=\"{id}\"")), "{id}");
     }
     assert!(reply.body.contains("id=\"net-chart\""));
-    // The crux-importance chart: a bar per crux, recomputed with the beliefs.
+    // The crux-importance chart: a bar per crux in its cruxes' section,
+    // recomputed with the beliefs.
     let bars = |html: &str| -> Vec<String> {
-        html.split("<g class=\"importance\" data-name=\"")
+        let chart = html.split("id=\"importance-chart\"").nth(1).expect("the chart").split("</svg>").next().unwrap();
+        let cruxes = chart
+            .split("<g class=\"section\" data-heading=\"Cruxes (their params varied together)\">")
+            .nth(1)
+            .expect("a section of cruxes")
+            .split("<g class=\"section\"")
+            .next()
+            .unwrap();
+        cruxes
+            .split("<g class=\"row\" data-label=\"")
             .skip(1)
             .map(|rest| rest.split('"').next().unwrap().to_string())
             .collect()
@@ -572,6 +582,9 @@ async fn the_openapi_document_matches_the_endpoints() {
         assert!(status != StatusCode::NOT_FOUND || path == "/api/pool", "{method} {path}: {status}");
         assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
     }
+    // A stretch's verdict is the page's and the report's: it may be "No effect".
+    let verdict = &document["components"]["schemas"]["StretchInfo"]["properties"]["verdict"];
+    assert!(verdict.to_string().contains("No effect"), "{verdict}");
     // Every schema a path refers to is defined.
     let text = document.to_string();
     let schemas = document["components"]["schemas"].as_object().unwrap();
@@ -630,6 +643,112 @@ async fn a_live_server_answers_bad_requests_and_keeps_serving() {
     server.stop().await;
 }
 
+/// The `data-*` attributes of each `<g class="row">` of the page's chart `id`, in order.
+fn chart_rows(page: &str, id: &str) -> Vec<Vec<(String, String)>> {
+    let chart = page.split(&format!("<svg id=\"{id}\"")).nth(1).unwrap_or_else(|| panic!("the page has {id}"));
+    let chart = chart.split("</svg>").next().unwrap();
+    chart
+        .split("<g class=\"row\"")
+        .skip(1)
+        .map(|row| {
+            let tag = row.split('>').next().unwrap();
+            tag.split(" data-")
+                .skip(1)
+                .map(|attribute| {
+                    let (name, value) = attribute.split_once("=\"").expect("name=\"value\"");
+                    (name.to_string(), value.trim_end_matches('"').to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn pairs(values: &[(&str, String)]) -> Vec<(String, String)> {
+    values.iter().map(|(name, value)| (name.to_string(), value.clone())).collect()
+}
+
+#[tokio::test]
+async fn the_page_draws_the_importance_and_robustness_charts_crux_plot_draws() {
+    // One seed: the page's crux-importance chart and robustness tornado
+    // carry the numbers of crux-report's descriptions (the ones `crux plot`
+    // writes as sensitivity.svg and robustness.svg), computed here apart
+    // from the server with the same samples, rows and seed.
+    const SAMPLES: usize = 2000;
+    const SEED: u64 = 7;
+    let app = app_of(builtin_model(), limits());
+    let reply = post_html(&app, "/api/run", json!({"samples": SAMPLES, "seed": SEED}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page = &reply.body;
+    let model = resolved(&builtin_model());
+    let engine = Engine::new(&model).expect("compiles");
+    let inputs = Inputs::of(&engine);
+
+    // Importance: the page's Sobol design (its rows, the middle of the axis, 200 resamples).
+    let point = engine.grid().len() / 2;
+    let mut options = SobolOptions::new(limits().page_sensitivity_samples, SEED, point);
+    options.resamples = 200;
+    let sensitivity = sobol_indices(&engine, &inputs, &options).expect("indices");
+    let at = crux_report::analyses::point_words(&model, engine.grid(), point);
+    let crux_plot::Chart::Tornado(tornado) = crux_report::charts::importance_chart(&model, &inputs, &sensitivity, &at)
+    else {
+        panic!("a tornado");
+    };
+    let expected: Vec<Vec<(String, String)>> = tornado
+        .sections
+        .iter()
+        .flat_map(|section| &section.rows)
+        .map(|row| {
+            pairs(&[
+                ("label", crux_plot::inline::escape(&row.label)),
+                ("total", row.total.to_string()),
+                ("first", row.first.to_string()),
+                ("total-conf", row.total_conf.to_string()),
+            ])
+        })
+        .collect();
+    assert!(tornado.sections.len() == 2 && expected.len() > 5, "cruxes and params: {tornado:?}");
+    assert_eq!(chart_rows(page, "importance-chart"), expected);
+    assert!(page.contains(&format!("<title id=\"importance-chart-title\">{}</title>", tornado.title)), "{page}");
+
+    // Robustness: the report's analysis at the same samples and seed.
+    let options = crux_report::Options { robustness: true, ..crux_report::Options::new(SAMPLES, SEED) };
+    let results = crux_report::compute(&model, &options).expect("computes");
+    let robustness = results.robustness.as_ref().expect("the built-in model has judgement params");
+    let crux_plot::Chart::Swing(swing) =
+        crux_report::build::robustness_chart(crux_report::words::Words::new(&model), robustness)
+    else {
+        panic!("a swing chart");
+    };
+    let expected: Vec<Vec<(String, String)>> = swing
+        .rows
+        .iter()
+        .map(|row| {
+            pairs(&[
+                ("label", crux_plot::inline::escape(&row.label)),
+                ("low", row.low.to_string()),
+                ("high", row.high.to_string()),
+                ("low-text", row.low_text.clone()),
+                ("high-text", row.high_text.clone()),
+            ])
+        })
+        .collect();
+    assert!(expected.len() >= 5, "{swing:?}");
+    assert_eq!(chart_rows(page, "robustness-chart"), expected);
+    // The key figures on the chart: the earliest, latest and base crossing.
+    let (min, max) = robustness.crossing_range();
+    let text = |crossing: Option<f64>| crossing.map_or_else(|| "never".to_string(), crux_report::format::capability);
+    let figures = format!(
+        "data-crossing-min=\"{}\" data-crossing-max=\"{}\" data-crossing-base=\"{}\"",
+        text(min),
+        text(max),
+        text(robustness.base.crossing)
+    );
+    assert!(page.contains(&figures), "{figures} in {page}");
+    // The mechanisms at "now" and the policy curve are on the page too.
+    assert!(chart_rows(page, "mechanisms-chart").len() == model.file.mechanisms.len() + 1, "with net");
+    assert!(page.contains("<svg id=\"policy-chart\""), "the regulation policy curve");
+}
+
 #[tokio::test]
 async fn the_builtin_model_is_answered_as_its_page() {
     let app = app_of(builtin_model(), limits());
@@ -651,7 +770,7 @@ async fn the_builtin_model_is_answered_as_its_page() {
         "Evaluation Summary",
         "id=\"net-chart\"",
         "id=\"importance-chart\"",
-        "data-name=\"Crux 1 (",
+        "data-label=\"Crux 1 (",
         "Arguments for",
         "Arguments Against",
         "Crux 1:",

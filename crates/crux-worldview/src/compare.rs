@@ -295,10 +295,7 @@ pub struct DoubleCrux {
 
 /// How a crux is named in comparisons: "Crux 2 (Capability Threshold)", or its title.
 pub fn crux_title(crux: &Crux) -> String {
-    match crux.number {
-        Some(number) => format!("Crux {number} ({})", crux.title),
-        None => crux.title.clone(),
-    }
+    crux_report::charts::crux_title(crux)
 }
 
 /// The crux groups of the model in file order, with display titles.

@@ -12,8 +12,10 @@ use crux_analysis::voi::{VoiOptions, value_of_information};
 use crux_engine::{Engine, RunOptions};
 use crux_lang::outline::Analysis;
 use crux_lang::{Diagnostic, Sources, hir};
-use crux_plot::{Chart, Lines, Series, Tornado, TornadoRow, TornadoSection};
-use crux_report::charts::{axis_label, mechanism_chart, net_chart, policy_chart, threshold_chart, unit};
+use crux_plot::{Chart, Lines, Series};
+use crux_report::charts::{
+    axis_label, importance_chart, mechanism_chart, net_chart, policy_chart, threshold_chart, unit,
+};
 use crux_report::results::{Answer, has_robustness};
 use crux_report::{Options, Results, compute};
 use std::path::{Path, PathBuf};
@@ -22,8 +24,6 @@ use std::path::{Path, PathBuf};
 const SENSITIVITY_SAMPLES: usize = 1 << 14;
 /// Most model runs per crux for the value-of-information chart.
 const VOI_SAMPLES: usize = 1 << 16;
-/// Params shown in the sensitivity chart, largest total index first.
-const TORNADO_PARAMS: usize = 15;
 /// Cruxes (or params) drawn in the value-of-information chart.
 const VOI_LINES: usize = 7;
 
@@ -132,7 +132,7 @@ fn charts(
     let inputs = Inputs::of(engine);
     if inputs.dimension > 0 {
         let rows = (samples / 4).clamp(256, SENSITIVITY_SAMPLES).next_power_of_two().min(SENSITIVITY_SAMPLES);
-        charts.push(("sensitivity".to_string(), sensitivity_chart(engine, &inputs, point, &at, rows, seed)?));
+        charts.push(("sensitivity".to_string(), sensitivity_chart(model, engine, &inputs, (point, &at), rows, seed)?));
         if let Some(axis) = &model.file.axis {
             let runs = samples.min(VOI_SAMPLES);
             charts.push(("voi".to_string(), voi_chart(engine, &inputs, &axis_label(axis), &unit, runs, seed)?));
@@ -155,43 +155,15 @@ fn charts(
 }
 
 fn sensitivity_chart(
+    model: &hir::Model,
     engine: &Engine,
     inputs: &Inputs,
-    point: usize,
-    at: &str,
+    (point, at): (usize, &str),
     rows: usize,
     seed: u64,
 ) -> Result<Chart, Failure> {
     let result = sobol_indices(engine, inputs, &SobolOptions::new(rows, seed, point))?;
-    let row = |label: String, indices: &crux_analysis::sobol::Indices| TornadoRow {
-        label,
-        first: indices.first,
-        total: indices.total,
-        total_conf: indices.total_conf,
-    };
-    let mut sections = Vec::new();
-    if inputs.factors.iter().any(|factor| factor.crux.is_some()) {
-        let mut rows: Vec<TornadoRow> =
-            inputs.groups.iter().zip(&result.groups).map(|(group, indices)| row(group.name.clone(), indices)).collect();
-        rows.sort_by(|a, b| b.total.total_cmp(&a.total));
-        sections.push(TornadoSection { heading: "Cruxes (their params varied together)".to_string(), rows });
-    }
-    let mut rows: Vec<TornadoRow> =
-        (0..inputs.factors.len()).map(|index| row(inputs.label(index), &result.factors[index])).collect();
-    rows.sort_by(|a, b| b.total.total_cmp(&a.total));
-    let shown = rows.len().min(TORNADO_PARAMS);
-    let heading = if shown < rows.len() {
-        format!("Params (the {shown} largest of {})", rows.len())
-    } else {
-        "Params".to_string()
-    };
-    rows.truncate(shown);
-    sections.push(TornadoSection { heading, rows });
-    Ok(Chart::Tornado(Tornado {
-        title: format!("Which inputs carry the uncertainty of net at {at}"),
-        x_label: "Sobol index: share of the variance of net".to_string(),
-        sections,
-    }))
+    Ok(importance_chart(model, inputs, &result, at))
 }
 
 fn voi_chart(
