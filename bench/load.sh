@@ -11,6 +11,9 @@
 # `engine_throughput`: as many runs at a time as the server computes at
 # once, no HTTP, JSON or per-request compiling), a third of the duration each.
 #
+# The server runs with a token (`CRUX_TOKEN`), as a team would expose it:
+# every request carries `Authorization: Bearer TOKEN`.
+#
 # Needs wrk (Debian package `wrk`, installed here if missing) and builds the
 # release binary.
 set -euo pipefail
@@ -42,10 +45,11 @@ engine_rate() {
 }
 engine_before=$(engine_rate)
 
-./target/release/crux serve "$model" --addr "$addr" --db "$work/load.db" 2>"$work/server.log" &
+token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+CRUX_TOKEN="$token" ./target/release/crux serve "$model" --addr "$addr" --db "$work/load.db" 2>"$work/server.log" &
 server=$!
 for _ in $(seq 1 100); do
-    curl -sf "http://${addr}/api/model" >/dev/null 2>&1 && break
+    curl -sf -H "Authorization: Bearer ${token}" "http://${addr}/api/model" >/dev/null 2>&1 && break
     sleep 0.1
 done
 
@@ -55,6 +59,7 @@ cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"samples": ${samples}, "seed": 1}'
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer ${token}"
 done = function(summary, latency, requests)
     io.write(string.format("RESULT requests=%d errors_status=%d errors_other=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d\n",
         summary.requests, summary.errors.status,
@@ -75,7 +80,8 @@ kill "$sampler" 2>/dev/null || true
 rss_after=$(rss)
 rss_max=$(sort -n "$work/rss.txt" | tail -1)
 load_after=$(cut -d' ' -f1 /proc/loadavg)
-grid=$(curl -sf -X POST -H 'Content-Type: application/json' -d '{"samples": 2}' "http://${addr}/api/run" \
+grid=$(curl -sf -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer ${token}" \
+    -d '{"samples": 2}' "http://${addr}/api/run" \
     | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["net"]["mean"]))')
 kill "$server" 2>/dev/null || true
 wait "$server" 2>/dev/null || true
@@ -97,7 +103,7 @@ cat >"$section" <<MD
 ## Web server
 
 \`bench/load.sh\`: wrk (1 thread, ${connections} connections) against \`POST /api/run\` of
-\`crux serve ${model}\` at ${samples} samples (${grid} grid points) for ${seconds} s, from loopback,
+\`crux serve ${model}\` with a token (every request authenticated) at ${samples} samples (${grid} grid points) for ${seconds} s, from loopback,
 on ${cores} cores shared by the server and wrk; run $(date -u +%Y-%m-%d), with a load average of
 ${load_before} when it started and ${load_after} when it ended (other work on the machine competes
 for the same cores). The engine alone, just before and just after (a third of the duration each):

@@ -92,11 +92,36 @@ pub struct Quantiles<T> {
 }
 
 impl Quantiles<f64> {
-    /// The quantiles of `values` (sorted in place; may hold ±infinity), by
-    /// [`quantile`]; NaN for no values.
+    /// The quantiles of `values` (reordered in place; may hold ±infinity),
+    /// by [`quantile`]; NaN for no values. Only the order statistics the
+    /// quantiles need are selected, without sorting or copying `values`.
     fn of(values: &mut [f64]) -> Quantiles<f64> {
-        values.sort_by(f64::total_cmp);
-        Quantiles { p05: quantile(values, 0.05), p50: quantile(values, 0.5), p95: quantile(values, 0.95) }
+        let mut ranks: Vec<usize> = [0.05, 0.5, 0.95]
+            .iter()
+            .flat_map(|q| {
+                let (low, high) = ranks_around(values.len(), *q);
+                [low, high]
+            })
+            .collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        // Each selection leaves every later rank in the part after it.
+        let mut selected = Vec::with_capacity(ranks.len());
+        let mut start = 0;
+        let len = values.len();
+        for rank in ranks.iter().copied().filter(|rank| *rank < len) {
+            let (_, value, _) = values[start..].select_nth_unstable_by(rank - start, f64::total_cmp);
+            selected.push((rank, *value));
+            start = rank + 1;
+        }
+        let at = |rank: usize| selected.iter().find(|(r, _)| *r == rank).map_or(f64::NAN, |(_, value)| *value);
+        Quantiles::by_rank(len, at)
+    }
+
+    /// The quantiles of `len` sorted values whose `rank`-th is `at(rank)`.
+    fn by_rank(len: usize, at: impl Fn(usize) -> f64) -> Quantiles<f64> {
+        let q = |q| quantile_by(len, &at, q);
+        Quantiles { p05: q(0.05), p50: q(0.5), p95: q(0.95) }
     }
 }
 
@@ -113,14 +138,25 @@ impl<T> Quantiles<T> {
 /// wins (as in arithmetic on the extended line); between -infinity and
 /// +infinity, the nearer rank. NaN for no values.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
+    quantile_by(sorted.len(), |rank| sorted[rank], q)
+}
+
+/// The two ranks [`quantile`] interpolates between for `len` values.
+fn ranks_around(len: usize, q: f64) -> (usize, usize) {
+    let rank = (len.max(1) - 1) as f64 * q.clamp(0.0, 1.0);
+    let low = rank.floor() as usize;
+    (low, (low + 1).min(len.max(1) - 1))
+}
+
+/// [`quantile`] of `len` sorted values whose `rank`-th is `at(rank)`.
+fn quantile_by(len: usize, at: impl Fn(usize) -> f64, q: f64) -> f64 {
+    if len == 0 {
         return f64::NAN;
     }
-    let rank = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
-    let low = rank.floor() as usize;
-    let high = (low + 1).min(sorted.len() - 1);
+    let rank = (len - 1) as f64 * q.clamp(0.0, 1.0);
+    let (low, high) = ranks_around(len, q);
     let fraction = rank - low as f64;
-    let (a, b) = (sorted[low], sorted[high]);
+    let (a, b) = (at(low), at(high));
     if fraction == 0.0 || a == b {
         a
     } else if a.is_finite() && b.is_finite() {
@@ -132,6 +168,19 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     } else {
         a
     }
+}
+
+/// The `rank`-th of the sorted per-sample thresholds: `counts[k]` samples
+/// at `grid[k]` (in grid order), then every other sample at +infinity.
+fn threshold_at_rank(grid: &[f64], counts: &[usize], rank: usize) -> f64 {
+    let mut below = 0;
+    for (point, count) in grid.iter().zip(counts) {
+        below += count;
+        if rank < below {
+            return *point;
+        }
+    }
+    f64::INFINITY
 }
 
 /// A quantile of the year in which the open frontier reaches a threshold.
@@ -220,19 +269,31 @@ impl Threshold {
         let medians: Vec<f64> = summaries.iter().map(|summary| summary.p50).collect();
         let mean_crossing = stays_below(&means, 0.0);
         let median_crossing = stays_below(&medians, 0.0);
-        let per_sample: Vec<Option<usize>> = crossings.iter().collect();
-        let samples = per_sample.len();
+        // Each sample's threshold is a grid point or "never": the counts per
+        // point give every order statistic, so no per-sample value is copied.
+        let samples = crossings.len();
         let mut counts = vec![0usize; grid.len()];
-        for index in per_sample.iter().flatten() {
-            counts[*index] += 1;
+        let mut crossed_sum = 0.0;
+        for index in crossings.iter().flatten() {
+            counts[index] += 1;
+            crossed_sum += grid[index];
         }
-        let crossed: Vec<f64> = per_sample.iter().flatten().map(|index| grid[*index]).collect();
-        let mut capabilities: Vec<f64> =
-            per_sample.iter().map(|index| index.map_or(f64::INFINITY, |index| grid[index])).collect();
-        let capability = Quantiles::of(&mut capabilities).map(|value| value.is_finite().then_some(value));
+        let crossed: usize = counts.iter().sum();
+        let capability = Quantiles::by_rank(samples, |rank| threshold_at_rank(grid, &counts, rank))
+            .map(|value| value.is_finite().then_some(value));
+        let capability_if_crossing = (crossed > 0).then(|| {
+            let quantiles = Quantiles::by_rank(crossed, |rank| threshold_at_rank(grid, &counts, rank));
+            Summary {
+                mean: crossed_sum / crossed as f64,
+                p05: quantiles.p05,
+                p50: quantiles.p50,
+                p95: quantiles.p95,
+                count: crossed,
+            }
+        });
         let (year, passed_share) = match timeline {
             Some(timeline) => {
-                let mut keys: Vec<f64> = per_sample
+                let mut keys: Vec<f64> = crossings
                     .iter()
                     .enumerate()
                     .map(|(sample, index)| index.map_or(f64::INFINITY, |index| timeline.year_key(sample, grid[index])))
@@ -249,11 +310,11 @@ impl Threshold {
             mean_crossing_year: mean_crossing.zip(timeline).map(|(index, timeline)| timeline.years(grid[index])),
             sample: SampleThreshold {
                 samples,
-                never_share: share(samples - crossed.len(), samples),
+                never_share: share(samples - crossed, samples),
                 from_start_share: share(counts.first().copied().unwrap_or(0), samples),
                 counts,
                 capability,
-                capability_if_crossing: Summary::of(&crossed),
+                capability_if_crossing,
                 year,
                 passed_share,
             },
@@ -299,6 +360,37 @@ mod tests {
         assert_eq!(quantile(&[f64::NEG_INFINITY, f64::INFINITY], 0.4), f64::NEG_INFINITY);
         assert_eq!(quantile(&[f64::NEG_INFINITY, f64::INFINITY], 0.6), f64::INFINITY);
         assert!(quantile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn selected_and_counted_quantiles_equal_those_of_the_sorted_values() {
+        // Values with repeats and both infinities, in a scrambled order.
+        let values: Vec<f64> = (0..1001)
+            .map(|i| match (i * 7919) % 1001 {
+                k if k < 40 => f64::NEG_INFINITY,
+                k if k > 930 => f64::INFINITY,
+                k => (k % 37) as f64 * 0.5,
+            })
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let expected = |sorted: &[f64]| [0.05, 0.5, 0.95].map(|q| quantile(sorted, q));
+        for len in [1, 2, 3, 20, 1001] {
+            let mut part = values[..len].to_vec();
+            let mut part_sorted = part.clone();
+            part_sorted.sort_by(f64::total_cmp);
+            let got = Quantiles::of(&mut part);
+            assert_eq!([got.p05, got.p50, got.p95].map(f64::to_bits), expected(&part_sorted).map(f64::to_bits));
+        }
+        // Per-sample thresholds as counts per grid point, the rest never.
+        let grid = [23.0, 23.5, 24.0, 30.0];
+        let counts = [3, 0, 5, 1];
+        let never = 4;
+        let mut expanded: Vec<f64> =
+            grid.iter().zip(counts).flat_map(|(point, count)| std::iter::repeat_n(*point, count)).collect();
+        expanded.extend(std::iter::repeat_n(f64::INFINITY, never));
+        let counted = Quantiles::by_rank(expanded.len(), |rank| threshold_at_rank(&grid, &counts, rank));
+        assert_eq!([counted.p05, counted.p50, counted.p95], expected(&expanded));
     }
 
     #[test]
