@@ -84,7 +84,9 @@ pub struct RunOptions<'a> {
     /// Find each sample's crossing ([`Crossings`]) block by block, without
     /// keeping its net values.
     pub crossings: bool,
-    /// Called with the number of sample-points finished, from any thread.
+    /// Called with the number of sample-points finished, from any thread,
+    /// and with 0 before each block begins: a caller may stop the run by
+    /// unwinding out of it, and blocks not yet begun are then skipped.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// Spread the run's blocks (and a small run's quantiles) over rayon's
     /// threads, the default; or evaluate them one after another on the
@@ -718,6 +720,11 @@ impl Engine {
     ) -> Result<Vec<BlockStats>, Diagnostic> {
         let samples = options.samples;
         let run_block = |workspace: &mut BlockWorkspace, block: usize, out: Option<&mut [&mut [MaybeUninit<f64>]]>| {
+            // A caller that stops the run by unwinding out of `progress` stops
+            // it here, before a block that has not begun is evaluated.
+            if let Some(progress) = options.progress {
+                progress(0);
+            }
             let lanes = BLOCK.min(samples - block * BLOCK);
             let randomness = Randomness::Seeded { seed: options.seed, block: block as u64 };
             let asks = Asks { keep, crossings: options.crossings };
@@ -1400,6 +1407,30 @@ mod tests {
                 assert_eq!(streamed.net[point].p25, expected, "p25 at point {point}");
             }
         }
+    }
+
+    #[test]
+    fn a_run_stopped_from_progress_begins_no_further_block() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        struct Stopped;
+        let engine = ref_v1();
+        let (finished, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
+        // Counts every evaluated block, then stops the run once one has.
+        let progress = |work: u64| {
+            if work > 0 {
+                finished.fetch_add(1, Ordering::Relaxed);
+            }
+            if stop.load(Ordering::Relaxed) {
+                std::panic::resume_unwind(Box::new(Stopped));
+            }
+            stop.store(work > 0, Ordering::Relaxed);
+        };
+        let options = RunOptions { progress: Some(&progress), parallel: false, ..RunOptions::new(20 * BLOCK, 1) };
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.run(&options)));
+        let payload = unwound.expect_err("the run stops");
+        assert!(payload.is::<Stopped>());
+        // The first block finished and asked to stop; the second never began.
+        assert_eq!(finished.load(Ordering::Relaxed), 1);
     }
 
     #[test]
