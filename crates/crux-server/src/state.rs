@@ -24,6 +24,13 @@ pub struct StartError {
     pub message: String,
 }
 
+/// The bytes a run keeps per sample besides the quantiles' values (see
+/// [`AppState::run_bytes`]).
+pub const PER_SAMPLE_BYTES: usize = 64;
+
+/// The bytes a run needs whatever its samples (see [`AppState::run_bytes`]).
+pub const RUN_BASE_BYTES: usize = 32 << 20;
+
 /// The fewest samples of a view in a comparison or group, however many views it computes.
 pub const MIN_VIEW_SAMPLES: usize = 1000;
 
@@ -195,13 +202,19 @@ impl AppState {
     }
 
     /// An estimate of the memory one run of `samples` samples may need at its
-    /// peak, in bytes: every net value kept (samples times grid points, 8
-    /// bytes each, which the page's per-sample analyses keep), the param
-    /// columns, and a fixed allowance for the program and the documents.
+    /// peak, in bytes. No analysis keeps every net value: what grows with
+    /// the samples is the values the engine keeps around each quantile
+    /// (about a tenth of the samples at every grid point, 8 bytes each:
+    /// under one byte a sample per point, counted as one), and
+    /// [`PER_SAMPLE_BYTES`] for each sample's crossing, the context columns
+    /// read per sample and the threshold's selection; plus [`RUN_BASE_BYTES`]
+    /// for the program, the robustness runs (of at most 20,000 samples) and
+    /// the documents. Measured with `/usr/bin/time -v` on the built-in model
+    /// (71 points): 154 MB at 10^6 samples and 879 MB at 10^7
+    /// (bench/RESULTS.md), against estimates of 169 MB and 1.38 GB.
     pub fn run_bytes(&self, samples: usize) -> usize {
         let points = self.base_engine.grid().len().max(1);
-        let params = self.base.params.len() + 1;
-        samples.saturating_mul(points + params).saturating_mul(8).saturating_add(16 << 20)
+        samples.saturating_mul(points + PER_SAMPLE_BYTES).saturating_add(RUN_BASE_BYTES)
     }
 
     /// Checks a sample count against the limits (`None`: the default).

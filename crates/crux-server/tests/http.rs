@@ -13,6 +13,7 @@ use crux_analysis::sobol::{SobolOptions, sobol_indices};
 use crux_engine::{Engine, RunOptions};
 use crux_lang::Sources;
 use crux_report::json::{RunDocument, SensitivityDocument};
+use crux_server::Limits;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -849,4 +850,16 @@ async fn a_model_without_page_or_axis_gets_a_complete_page() {
     assert!(body.contains("deaths"), "the model's unit");
     assert!(!body.contains(" bp"), "never bp");
     assert!(body.contains("name=\"set.x\"") && body.contains("name=\"set.y\""), "a belief editor for each param");
+}
+
+#[tokio::test]
+async fn a_run_larger_than_the_memory_budget_is_refused_and_a_smaller_one_runs() {
+    // The fixture's estimate is about 32 MiB plus (points + 64) bytes a
+    // sample: 48 MiB takes 20,000 samples and refuses 200,000.
+    let app = app_with(Limits { memory_budget: 48 << 20, ..limits() });
+    let reply = post(&app, "/api/run", r#"{"samples": 200000}"#).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert!(reply.message().contains("more than this server's memory budget of 48 MiB"), "{}", reply.body);
+    let reply = post(&app, "/api/run", r#"{"samples": 20000}"#).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
