@@ -210,8 +210,8 @@ impl AppState {
     /// read per sample and the threshold's selection; plus [`RUN_BASE_BYTES`]
     /// for the program, the robustness runs (of at most 20,000 samples) and
     /// the documents. Measured with `/usr/bin/time -v` on the built-in model
-    /// (71 points): 154 MB at 10^6 samples and 879 MB at 10^7
-    /// (bench/RESULTS.md), against estimates of 169 MB and 1.38 GB.
+    /// (71 points): 150 MiB at 10^6 samples and 858 MiB at 10^7
+    /// (bench/RESULTS.md), against estimates of 161 MiB and 1.29 GiB.
     pub fn run_bytes(&self, samples: usize) -> usize {
         let points = self.base_engine.grid().len().max(1);
         samples.saturating_mul(points + PER_SAMPLE_BYTES).saturating_add(RUN_BASE_BYTES)
