@@ -259,7 +259,12 @@ pub fn value_release_rules_over(
                 if weight > 0.0 {
                     let capability = capabilities[lane];
                     let drift = columns.get(2).map_or(0.0, |drift| drift[lane]);
-                    part.add(&Release { capability, rule_capability: capability - drift * year, net: net[lane], weight });
+                    part.add(&Release {
+                        capability,
+                        rule_capability: capability - drift * year,
+                        net: net[lane],
+                        weight,
+                    });
                 }
             }
             offset += net.len();
