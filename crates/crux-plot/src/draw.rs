@@ -195,25 +195,7 @@ fn draw_bands<DB: DrawingBackend>(bands: &Bands, root: &DrawingArea<DB, Shift>) 
     let (x_low, x_high) = (bands.x[0], *bands.x.last().unwrap_or(&bands.x[0]));
     let x_high = if x_high > x_low { x_high } else { x_low + 1.0 };
     let (y_low, y_high) = extent(bands.p05.iter().chain(&bands.p95).chain(&bands.mean).copied(), true);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&bands.title, caption_style())
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x_low..x_high, y_low..y_high)
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_desc(&bands.x_label)
-        .y_desc(&bands.y_label)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .x_label_formatter(&|x| tick(*x))
-        .y_label_formatter(&|y| tick(*y))
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(fail)?;
+    let mut chart = xy_chart(root, &bands.title, (&bands.x_label, &bands.y_label), x_low..x_high, y_low..y_high)?;
     let band = |low: &[f64], high: &[f64]| -> Vec<(f64, f64)> {
         let mut points: Vec<(f64, f64)> = bands.x.iter().copied().zip(high.iter().copied()).collect();
         points.extend(bands.x.iter().copied().zip(low.iter().copied()).rev());
@@ -272,25 +254,8 @@ fn draw_histogram<DB: DrawingBackend>(histogram: &Histogram, root: &DrawingArea<
         }
         None => root.clone(),
     };
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&histogram.title, caption_style())
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x_low..x_high, 0.0..top)
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_desc(&histogram.x_label)
-        .y_desc(&histogram.y_label)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .x_label_formatter(&|x| tick(*x))
-        .y_label_formatter(&|y| tick(*y))
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(fail)?;
+    let labels = (histogram.x_label.as_str(), histogram.y_label.as_str());
+    let mut chart = xy_chart(&area, &histogram.title, labels, x_low..x_high, 0.0..top)?;
     chart
         .draw_series(
             histogram
@@ -373,6 +338,37 @@ fn draw_tornado<DB: DrawingBackend>(tornado: &Tornado, root: &DrawingArea<DB, Sh
         }))
         .map_err(fail)?;
     Ok(())
+}
+
+/// The layout the bands, histogram and lines charts share: `x` across and
+/// `y` up, with the caption, both axes' labels and a light grid drawn.
+fn xy_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x_label, y_label): (&str, &str),
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, caption_style())
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x, y)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 17))
+        .x_label_formatter(&|x| tick(*x))
+        .y_label_formatter(&|y| tick(*y))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.12))
+        .draw()
+        .map_err(fail)?;
+    Ok(chart)
 }
 
 /// The layout the tornado, contributions and swing charts share: `count` labelled
@@ -464,25 +460,7 @@ fn draw_lines<DB: DrawingBackend>(lines: &Lines, root: &DrawingArea<DB, Shift>) 
     // The legend gets a panel of its own on the right, so it never hides a line.
     let width = root.dim_in_pixel().0;
     let (plot, legend) = root.split_horizontally(width - 290);
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(&lines.title, caption_style())
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x_low..x_high, y_low..y_high)
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_desc(&lines.x_label)
-        .y_desc(&lines.y_label)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .x_label_formatter(&|x| tick(*x))
-        .y_label_formatter(&|y| tick(*y))
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(fail)?;
+    let mut chart = xy_chart(&plot, &lines.title, (&lines.x_label, &lines.y_label), x_low..x_high, y_low..y_high)?;
     if lines.zero_line {
         chart
             .draw_series(LineSeries::new([(x_low, 0.0), (x_high, 0.0)], ShapeStyle::from(&GREY).stroke_width(1)))

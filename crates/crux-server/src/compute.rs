@@ -380,7 +380,14 @@ pub fn report_run(
     worldviews: &[Worldview],
     budget: &Budget,
 ) -> Result<ReportRun, ApiError> {
-    let options = SensitivityRequestOptions { samples: importance_rows, seed, at: None, resamples: PAGE_RESAMPLES };
+    // The share each crux carries at "now", where the report's sensitivity
+    // and `crux plot` put it (the API's default stays the axis's middle).
+    let now = model
+        .file
+        .axis
+        .as_ref()
+        .and_then(|axis| crux_report::analyses::grid_point(&model, None).ok().map(|point| axis.value(point)));
+    let options = SensitivityRequestOptions { samples: importance_rows, seed, at: now, resamples: PAGE_RESAMPLES };
     let importance = sensitivity(&model, sources, &options, budget).map_err(|error| error.message());
     let mut run = ReportRun::new(&run_model(model, sources, samples, seed, true, worldviews, budget)?);
     run.importance = Some(importance);
