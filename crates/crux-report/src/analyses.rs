@@ -398,6 +398,15 @@ impl ValueReport {
                 if value.expected_net > 0.0 { "to release" } else { "not to release" }
             ),
         };
+        if self.model.file.axis.is_some() && self.model.file.outline.context.now().is_some() {
+            // Net at one grid point is not the report's "next release",
+            // which puts each sample's release at its own open frontier.
+            text.push_str(&format!(
+                "(A release at {} in every sample; the report's \"next release\" puts each sample's\n\
+                 release at its own next open release, so its E[net] differs.)\n",
+                describe_point(&self.model, &self.engine, value.point)
+            ));
+        }
         let mut rows: Vec<(&str, f64, f64, String)> = self
             .names
             .iter()

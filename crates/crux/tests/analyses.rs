@@ -277,3 +277,17 @@ fn a_bad_decision_exits_2_at_its_place() {
     fails_with(&output, "unknown name `rat`");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn voi_on_the_built_in_model_says_its_point_is_not_the_next_release() {
+    // `crux voi` values a release at one grid point in every sample; the
+    // report's "next release" is each sample's own. The text says which.
+    let output = crux(&["voi", "-n", "4000"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("so the decision now is"), "{text}");
+    assert!(text.contains("in every sample; the report's \"next release\" puts each sample's"), "{text}");
+    // A model without a "now" (ref-v1 has no [context]) says nothing of it.
+    let plain = String::from_utf8(crux(&["voi", "bench/ref-v1.toml", "-n", "4000"]).stdout).unwrap();
+    assert!(plain.contains("so the decision now is") && !plain.contains("next release"), "{plain}");
+}
