@@ -7,7 +7,8 @@
 //! Where Squiggle lacks a Crux feature, the code says how it was rewritten
 //! (`pert`, `logistic`, `clamp`...) in its header; where the meaning differs,
 //! the export carries a warning; correlations, which Squiggle cannot
-//! express, are named in the header as dropped. [`names`] chooses Squiggle names, [`expr`]
+//! express, are named in the header as dropped, and a decision's options and
+//! studies (Crux analyses) are named in warnings as not exported. [`names`] chooses Squiggle names, [`expr`]
 //! writes expressions.
 
 #![forbid(unsafe_code)]
@@ -46,6 +47,21 @@ pub fn export(model: &hir::Model) -> Export {
         warnings.push(Diagnostic::warning(
             "the model's page (its evaluation verdicts and the answers to its policies and notes) is not exported: those are Crux analyses, which Squiggle has no counterpart for",
         ));
+    }
+    if let Some(decision) = &model.file.decision {
+        let ids: Vec<String> = decision.options.iter().map(|option| format!("`{}`", option.id.name)).collect();
+        warnings.push(Diagnostic::warning(format!(
+            "the model's decision ({} options: {}) is not exported: choosing among options by the value of information is a Crux analysis, which Squiggle has no counterpart for",
+            ids.len(),
+            ids.join(", ")
+        )));
+    }
+    if !model.file.studies.is_empty() {
+        let ids: Vec<String> = model.file.studies.iter().map(|study| format!("`{}`", study.id.name)).collect();
+        warnings.push(Diagnostic::warning(format!(
+            "the model's studies ({}) are not exported: their expected value of sample information is a Crux analysis, which Squiggle has no counterpart for",
+            ids.join(", ")
+        )));
     }
     let correlations = dropped_correlations(model);
     if !correlations.is_empty() {

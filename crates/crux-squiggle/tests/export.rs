@@ -193,3 +193,23 @@ fn correlations_squiggle_cannot_express_are_named_as_dropped() {
     // Without correlations, the header says nothing of them.
     assert!(!crux_squiggle::export(&features()).code.contains("cannot correlate"));
 }
+
+#[test]
+fn a_decision_and_studies_are_named_as_not_exported() {
+    let load = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crux-analysis/tests/fixtures").join(name);
+        let mut sources = Sources::new();
+        let file = sources.add(name, std::fs::read_to_string(path).expect("the fixture"));
+        crux_lang::load(&mut sources, file).expect("the model loads")
+    };
+    let messages = |model: &crux_lang::hir::Model| -> Vec<String> {
+        crux_squiggle::export(model).warnings.iter().map(|warning| warning.message.clone()).collect()
+    };
+    let decision = messages(&load("decision.toml"));
+    assert!(decision.iter().any(|message| message.starts_with("the model's decision (")), "{decision:?}");
+    let studies = messages(&load("studies.toml"));
+    assert!(studies.iter().any(|message| message.contains("studies (`trial`")), "{studies:?}");
+    // A model with neither gets neither warning.
+    let plain = messages(&features());
+    assert!(plain.iter().all(|message| !message.contains("decision") && !message.contains("studies")), "{plain:?}");
+}
