@@ -17,6 +17,9 @@
 //! rank = -0.3
 //! ```
 //!
+//! The notes may cite the model's references (`[@id]`), checked as the
+//! model's own citations are.
+//!
 //! A profile's correlation of a pair the model already correlates replaces
 //! the model's (`rank = 0` removes it); the others are added. The merged set
 //! is checked against the model as the model's own are.
@@ -26,6 +29,7 @@ use crate::correlation::{self, Correlation, RawCorrelation};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{ModelFile, string_base, toml_error};
 use crate::parser::parse_expr;
+use crate::references;
 use crate::span::{FileId, Sources, Span};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -39,6 +43,9 @@ pub struct Profile {
     pub author: String,
     pub date: String,
     pub notes: String,
+    /// Where the notes' text starts: its file and byte offset (so that a
+    /// citation in them is located).
+    pub notes_at: (FileId, usize),
     /// The id of the model the profile was written for, if it says.
     pub model: Option<Spanned<String>>,
     pub overrides: Vec<ParamOverride>,
@@ -75,8 +82,7 @@ struct RawHeader {
     author: String,
     #[serde(default)]
     date: String,
-    #[serde(default)]
-    notes: String,
+    notes: Option<Spanned<String>>,
     model: Option<Spanned<String>>,
 }
 
@@ -107,12 +113,26 @@ pub fn parse_profile(sources: &mut Sources, file: FileId) -> Result<Profile, Dia
         return Err(diagnostics);
     }
     let header = raw.profile;
+    let (notes, notes_at) = match header.notes {
+        Some(notes) => {
+            let at = match string_base(&text, notes.span(), notes.get_ref()) {
+                Some(base) => (file, base),
+                None => {
+                    let location = sources.location(Span::new(file, notes.span().start, notes.span().end));
+                    (sources.add(format!("{location} (string value)"), notes.get_ref().as_str()), 0)
+                }
+            };
+            (notes.into_inner(), at)
+        }
+        None => (String::new(), (file, 0)),
+    };
     Ok(Profile {
         file,
         name: header.name,
         author: header.author,
         date: header.date,
-        notes: header.notes,
+        notes,
+        notes_at,
         model: header.model,
         overrides,
         correlations,
@@ -138,6 +158,12 @@ impl Profile {
                 .at(Span::new(self.file, id.span().start, id.span().end)),
             );
         }
+        // The notes cite the model's references, as its own sources do.
+        let (notes_file, notes_base) = self.notes_at;
+        diagnostics.extend(references::check_citations(
+            &references::citations(&self.notes, notes_file, notes_base),
+            &model.references,
+        ));
         for item in &self.overrides {
             if let Err(error) = model.set_param(&item.name.name, item.name.span, &item.text, item.file, item.base) {
                 diagnostics.push(error);

@@ -132,3 +132,25 @@ fn a_model_without_page_or_axis_gets_a_double_crux_on_net() {
         assert!(!text.contains("FLOP"), "{format}: no rows a model without an axis cannot answer:\n{text}");
     }
 }
+
+#[test]
+fn a_profile_citing_a_reference_the_model_lacks_is_refused_at_its_place() {
+    let bad =
+        "[profile]\nname = \"Cites\"\nnotes = \"\"\"\nAs the uplift trial found [@wiliams2025], little uplift.\"\"\"\n";
+    let path = std::env::temp_dir().join(format!("crux-cites-{}.toml", std::process::id()));
+    std::fs::write(&path, bad).unwrap();
+    let output = crux(&["run", "--samples", "1000", "--profile", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`wiliams2025` is not in the model's references"), "{stderr}");
+    assert!(stderr.contains("did you mean `williams2025`?"), "{stderr}");
+    // Line 4, column 29: where `wiliams2025` starts in the file.
+    assert!(stderr.contains(&format!("{}:4:29", path.display())), "{stderr}");
+    assert!(output.stdout.is_empty());
+    // The presets' notes cite only the built-in model's references.
+    for preset in ["security-first", "open-release-advocate", "conditional-on-capability"] {
+        let output = crux(&["run", "--samples", "1000", "--profile", preset, "--no-robustness"]);
+        assert!(output.status.success(), "{preset}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
