@@ -499,7 +499,19 @@ struct ProbePlan {
 }
 
 impl ProbePlan {
+    /// Every probe the page's answers read: net and each mechanism at "now",
+    /// the context values and the evaluation rows' nets and conditions.
     fn new(model: &hir::Model) -> ProbePlan {
+        ProbePlan::with(model, true)
+    }
+
+    /// Only what the evaluation rows' verdicts and net at "now" need (a
+    /// worldview's answer): no mechanisms, no context.
+    fn verdicts_only(model: &hir::Model) -> ProbePlan {
+        ProbePlan::with(model, false)
+    }
+
+    fn with(model: &hir::Model, details: bool) -> ProbePlan {
         let page = &model.file.outline;
         let mut plan = ProbePlan {
             probes: Vec::new(),
@@ -511,12 +523,12 @@ impl ProbePlan {
         if let Some(now) = page.context.now() {
             let at = || Capability::Expr(now.expr.clone());
             plan.net_now = Some(plan.push(Probe::new(at(), Quantity::Net)));
-            for index in 0..model.file.mechanisms.len() {
+            for index in (0..model.file.mechanisms.len()).filter(|_| details) {
                 let probe = plan.push(Probe::new(at(), Quantity::Mechanism(index)));
                 plan.mechanisms_now.push(probe);
             }
         }
-        for (name, value) in page.context.values() {
+        for (name, value) in page.context.values().into_iter().filter(|_| details) {
             let probe = plan.push(Probe::value(&value.expr));
             plan.context.push((name, probe));
         }
@@ -858,7 +870,7 @@ fn answer_worldview(worldview: &Worldview, options: &Options) -> Result<Worldvie
     } else {
         None
     };
-    let plan = ProbePlan::new(model);
+    let plan = ProbePlan::verdicts_only(model);
     let probes = run_probes(model, &plan.probes, &RunOptions { samples, ..options.probe_options() })?;
     let now = plan.net_now.map(|index| (probes.summaries[index].mean, probes.summaries[index].p_positive));
     Ok(WorldviewAnswer {
