@@ -53,6 +53,23 @@ pub struct StudyValue {
 }
 
 impl StudyValue {
+    /// `study` valued at `evsi`, under the ceiling `ceiling`.
+    pub fn of(study: &Study, evsi: Estimate, ceiling: Estimate) -> StudyValue {
+        StudyValue {
+            name: study.id.name.clone(),
+            measures: study.measures.name.clone(),
+            evsi,
+            ceiling,
+            cost: study.cost.unwrap_or(0.0),
+        }
+    }
+
+    /// `study` where nothing is uncertain: worth nothing, as is perfect
+    /// information.
+    pub fn worthless(study: &Study) -> StudyValue {
+        StudyValue::of(study, Estimate::default(), Estimate::default())
+    }
+
     /// EVSI less the cost.
     pub fn net_value(&self) -> f64 {
         self.evsi.value - self.cost
@@ -83,13 +100,7 @@ pub fn study_values(
         let evsi = regress(&data, decisions);
         let ceiling = regress(&theta, decisions);
         for ((values, evsi), ceiling) in by_point.iter_mut().zip(evsi).zip(ceiling) {
-            values.push(StudyValue {
-                name: study.id.name.clone(),
-                measures: study.measures.name.clone(),
-                evsi: estimate(evsi),
-                ceiling: estimate(ceiling),
-                cost: study.cost.unwrap_or(0.0),
-            });
+            values.push(StudyValue::of(study, estimate(evsi), estimate(ceiling)));
         }
     }
     Ok(by_point)

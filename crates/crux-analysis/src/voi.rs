@@ -238,16 +238,7 @@ pub fn value_of_information(
     if dimension == 0 {
         // Nothing is uncertain: no study can change the decision.
         for value in &mut values {
-            value.studies = studies
-                .iter()
-                .map(|study| StudyValue {
-                    name: study.id.name.clone(),
-                    measures: study.measures.name.clone(),
-                    evsi: Estimate::default(),
-                    ceiling: Estimate::default(),
-                    cost: study.cost.unwrap_or(0.0),
-                })
-                .collect();
+            value.studies = studies.iter().map(StudyValue::worthless).collect();
         }
     } else if !studies.is_empty() {
         let (uniforms, net) = joint_sample(engine, inputs, options)?;
@@ -412,16 +403,7 @@ fn certain_decision(
                 evpi: Estimate::default(),
                 evppi: vec![Estimate::default(); inputs.groups.len()],
                 methods: vec![EvppiMethod::Exact; inputs.groups.len()],
-                studies: studies
-                    .iter()
-                    .map(|study| StudyValue {
-                        name: study.id.name.clone(),
-                        measures: study.measures.name.clone(),
-                        evsi: Estimate::default(),
-                        ceiling: Estimate::default(),
-                        cost: study.cost.unwrap_or(0.0),
-                    })
-                    .collect(),
+                studies: studies.iter().map(StudyValue::worthless).collect(),
                 best: regression::choose(&means),
                 expected_values: means,
             }
