@@ -269,11 +269,10 @@ pub fn value_release_rules_over(
             }
             offset += net.len();
         })?;
-        let part = part.policy();
         for (total, value) in policy.contributions.iter_mut().zip(&part.contributions) {
             *total += value;
         }
-        policy.beyond_grid_share += part.beyond_grid_share;
+        policy.beyond_grid_share += part.beyond;
     }
     policy.longest_horizon = longest;
     Ok(policy)
