@@ -309,8 +309,18 @@ pub struct PageCharts {
     pub policy: Option<crux_plot::Chart>,
 }
 
+/// "Now" as `crux plot` finds it (crux-report's `grid_point`), where the
+/// page draws the mechanisms and the crux importance; the middle of the
+/// axis should that fail.
+pub fn now_point(model: &hir::Model) -> usize {
+    let len = model.file.axis.as_ref().map_or(1, |axis| axis.len());
+    crux_report::analyses::grid_point(model, None).unwrap_or(len / 2).min(len - 1)
+}
+
 impl ReportRun {
-    pub fn new(run: &ModelRun) -> ReportRun {
+    /// What the page shows of `run`, with its mechanisms at grid point `now`
+    /// ([`now_point`]).
+    pub fn new(run: &ModelRun, now: usize) -> ReportRun {
         match run {
             ModelRun::Plain { model, output, samples, seed } => {
                 let threshold = output
@@ -320,7 +330,7 @@ impl ReportRun {
                     .map(|crossings| Threshold::new(&output.points, &output.net, crossings, None));
                 ReportRun {
                     document: RunDocument::new(model, output, *samples, *seed),
-                    charts: PageCharts::new(model, output, threshold.as_ref(), None),
+                    charts: PageCharts::new(model, output, threshold.as_ref(), None, now),
                     threshold,
                     report: None,
                     importance: None,
@@ -328,7 +338,7 @@ impl ReportRun {
             }
             ModelRun::Report { model, results } => ReportRun {
                 document: RunDocument::new(model, &results.run, results.samples, results.seed),
-                charts: PageCharts::new(model, &results.run, results.threshold.as_ref(), Some(results)),
+                charts: PageCharts::new(model, &results.run, results.threshold.as_ref(), Some(results), now),
                 threshold: results.threshold.clone(),
                 report: Some(crux_report::build::document(model, results)),
                 importance: None,
@@ -338,14 +348,16 @@ impl ReportRun {
 }
 
 impl PageCharts {
-    fn new(model: &hir::Model, output: &RunOutput, threshold: Option<&Threshold>, results: Option<&Results>) -> Self {
+    fn new(
+        model: &hir::Model,
+        output: &RunOutput,
+        threshold: Option<&Threshold>,
+        results: Option<&Results>,
+        point: usize,
+    ) -> Self {
         let unit = charts::unit(model);
         let axis = model.file.axis.as_ref().filter(|_| output.points.len() > 1);
         let axis_label = axis.map(charts::axis_label);
-        // "Now" as `crux plot` finds it; the middle of the axis should that fail.
-        let point = crux_report::analyses::grid_point(model, None)
-            .unwrap_or(output.points.len() / 2)
-            .min(output.points.len().saturating_sub(1));
         let at = crux_report::analyses::point_words(model, &output.points, point);
         let release = results.and_then(|results| {
             results.policies.iter().flatten().find_map(|answer| match answer {
@@ -382,14 +394,11 @@ pub fn report_run(
 ) -> Result<ReportRun, ApiError> {
     // The share each crux carries at "now", where the report's sensitivity
     // and `crux plot` put it (the API's default stays the axis's middle).
-    let now = model
-        .file
-        .axis
-        .as_ref()
-        .and_then(|axis| crux_report::analyses::grid_point(&model, None).ok().map(|point| axis.value(point)));
-    let options = SensitivityRequestOptions { samples: importance_rows, seed, at: now, resamples: PAGE_RESAMPLES };
+    let now = now_point(&model);
+    let at = model.file.axis.as_ref().map(|axis| axis.value(now));
+    let options = SensitivityRequestOptions { samples: importance_rows, seed, at, resamples: PAGE_RESAMPLES };
     let importance = sensitivity(&model, sources, &options, budget).map_err(|error| error.message());
-    let mut run = ReportRun::new(&run_model(model, sources, samples, seed, true, worldviews, budget)?);
+    let mut run = ReportRun::new(&run_model(model, sources, samples, seed, true, worldviews, budget)?, now);
     run.importance = Some(importance);
     Ok(run)
 }
@@ -454,13 +463,10 @@ fn grid_point(model: &hir::Model, at: Option<f64>) -> Result<usize, ApiError> {
         };
     };
     let Some(value) = at else { return Ok(axis.len() / 2) };
-    let (low, high) = (axis.from.min(axis.to), axis.from.max(axis.to));
-    let slack = axis.step.abs() / 2.0;
-    if !value.is_finite() || value < low - slack || value > high + slack {
-        return Err(ApiError::bad_request(format!(
+    axis.index_on_axis(value).ok_or_else(|| {
+        ApiError::bad_request(format!(
             "`at` = {value} is off the axis: `{}` runs from {} to {} in steps of {}",
             axis.name.name, axis.from, axis.to, axis.step
-        )));
-    }
-    Ok(axis.nearest_index(value))
+        ))
+    })
 }

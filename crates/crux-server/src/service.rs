@@ -254,7 +254,8 @@ pub async fn pool_profiles(
         let pooled_model =
             crux_lang::resolve::resolve(pooled_file).map_err(|diagnostics| located(&diagnostics, &sources))?;
         let output = compute::run(&pooled_model, &sources, samples, seed, true, budget)?;
-        let run = ReportRun::new(&ModelRun::Plain { model: pooled_model, output, samples, seed });
+        let now = compute::now_point(&pooled_model);
+        let run = ReportRun::new(&ModelRun::Plain { model: pooled_model, output, samples, seed }, now);
         let beliefs: Vec<Beliefs> = views.into_iter().map(|view| view.beliefs).collect();
         let (_, cruxes) = disagreement(&worker, &beliefs);
         let crossings: Vec<Option<f64>> =
