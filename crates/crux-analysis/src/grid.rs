@@ -12,18 +12,15 @@ pub fn point_at(model: &hir::Model, value: f64) -> Result<usize, Diagnostic> {
         return Err(Diagnostic::error(format!("--at {} does not apply: the model has no axis", short(value)))
             .with_help("a model without an [axis] has a single point; leave out --at"));
     };
-    let (low, high) = (axis.from.min(axis.to), axis.from.max(axis.to));
-    let slack = axis.step.abs() / 2.0;
-    if !value.is_finite() || value < low - slack || value > high + slack {
-        return Err(Diagnostic::error(format!("--at {} is off the axis", short(value))).with_help(format!(
+    axis.index_on_axis(value).ok_or_else(|| {
+        Diagnostic::error(format!("--at {} is off the axis", short(value))).with_help(format!(
             "the axis `{}` runs from {} to {} in steps of {}",
             axis.name.name,
             short(axis.from),
             short(axis.to),
             short(axis.step)
-        )));
-    }
-    Ok(axis.nearest_index(value))
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -107,6 +107,14 @@ impl Axis {
         (0..self.len()).map(|index| self.value(index)).collect()
     }
 
+    /// Index of the grid point closest to `x`, if `x` lies on the axis
+    /// (within half a step of its ends); `None` off it or for a non-finite `x`.
+    pub fn index_on_axis(&self, x: f64) -> Option<usize> {
+        let (low, high) = (self.from.min(self.to), self.from.max(self.to));
+        let slack = self.step.abs() / 2.0;
+        (x.is_finite() && x >= low - slack && x <= high + slack).then(|| self.nearest_index(x))
+    }
+
     /// Index of the grid point closest to `x`, clamped to the grid.
     pub fn nearest_index(&self, x: f64) -> usize {
         let index = ((x - self.from) / self.step).round();
